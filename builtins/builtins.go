@@ -1,0 +1,182 @@
+package builtins
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+// Env is everything a builtin may use.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Ctx    *nsctx.Context
+	Shell  Shell
+}
+
+// Shell is what builtins need from the shell running them.
+type Shell interface {
+	// Environ is the environment given to spawned programs.
+	Environ() []string
+	// LastStatus is the exit status of the last command.
+	LastStatus() int
+}
+
+// Func runs a builtin; args[0] is its name.
+type Func func(env *Env, args []string) error
+
+// Operand tells completion what a builtin's operands are.
+type Operand int
+
+const (
+	NoOperands Operand = iota
+	Kinds               // namespace kinds
+	Files               // file names (in the context's mount namespace)
+	Pins                // pinned namespaces, then file names
+	Commands            // a program, then its arguments
+	Names               // builtin names
+)
+
+// Builtin is one entry of the table.
+type Builtin struct {
+	Name     string
+	Summary  string   // one line for `help`
+	Usage    string   // synopsis lines, without "usage: "
+	Help     string   // description and examples for `help NAME`
+	Options  []string // for completion
+	Operands Operand
+	Run      Func
+}
+
+var table map[string]*Builtin
+
+// The one table. Each builtin lives in its own file.
+func init() {
+	table = map[string]*Builtin{}
+	for _, b := range []*Builtin{
+		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd,
+		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, helpCmd,
+	} {
+		table[b.Name] = b
+	}
+}
+
+// Lookup finds a builtin by name.
+func Lookup(name string) (*Builtin, bool) {
+	b, ok := table[name]
+	return b, ok
+}
+
+// Table returns every builtin, sorted by name.
+func Table() []*Builtin {
+	bs := make([]*Builtin, 0, len(table))
+	for _, b := range table {
+		bs = append(bs, b)
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].Name < bs[j].Name })
+	return bs
+}
+
+// ExitStatus is the error of a command that ended with a non-zero status
+// and has nothing more to say (a program's own exit status).
+type ExitStatus uint8
+
+func (s ExitStatus) Error() string { return fmt.Sprintf("exit status %d", uint8(s)) }
+
+// StatusError is a failure with a message and a particular status
+// (127 command not found, 126 not executable).
+type StatusError struct {
+	Code int
+	Err  error
+}
+
+func (e *StatusError) Error() string { return e.Err.Error() }
+func (e *StatusError) Unwrap() error { return e.Err }
+
+// UsageError is bad usage of a builtin: status 2, and the usage is shown.
+type UsageError struct {
+	Msg   string
+	Usage string
+}
+
+func (e *UsageError) Error() string {
+	if e.Usage == "" {
+		return e.Msg
+	}
+	return e.Msg + "\nusage: " + strings.ReplaceAll(e.Usage, "\n", "\n       ")
+}
+
+// ExitRequest is returned by `exit`: the shell stops with Code.
+type ExitRequest struct{ Code int }
+
+func (e *ExitRequest) Error() string { return fmt.Sprintf("exit %d", e.Code) }
+
+// Status derives a command's exit status from its error.
+func Status(err error) int {
+	var (
+		es ExitStatus
+		se *StatusError
+		ue *UsageError
+		er *ExitRequest
+	)
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &es):
+		return int(es)
+	case errors.As(err, &se):
+		return se.Code
+	case errors.As(err, &ue):
+		return 2
+	case errors.As(err, &er):
+		return er.Code
+	}
+	return 1
+}
+
+// Call runs the builtin; a usage error gets the builtin's usage attached.
+func (b *Builtin) Call(env *Env, args []string) error {
+	err := b.Run(env, args)
+	var ue *UsageError
+	if errors.As(err, &ue) && ue.Usage == "" {
+		ue.Usage = b.Usage
+	}
+	return err
+}
+
+func usageError(format string, a ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, a...)}
+}
+
+// newFlags returns a FlagSet whose errors parseFlags makes usage errors.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return usageError("see help %s", fs.Name())
+		}
+		return usageError("%v", err)
+	}
+	return nil
+}
+
+// parseKinds parses kind names, an unknown one being a usage error.
+func parseKinds(names []string) ([]nsctx.Kind, error) {
+	ks, err := nsctx.ParseKinds(names)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return ks, nil
+}

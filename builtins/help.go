@@ -1,0 +1,34 @@
+package builtins
+
+import (
+	"fmt"
+	"strings"
+)
+
+var helpCmd = &Builtin{
+	Name:     "help",
+	Summary:  "list the builtins, or show how to use one",
+	Usage:    "help [NAME]",
+	Help:     `Without NAME, lists every builtin with a one-line summary.`,
+	Operands: Names,
+	Run:      runHelp,
+}
+
+func runHelp(env *Env, args []string) error {
+	switch len(args) {
+	case 1:
+		fmt.Fprintln(env.Stdout, "nsh builtins (help NAME for more; other words run programs in the context):")
+		for _, b := range Table() {
+			fmt.Fprintf(env.Stdout, "  %-8s %s\n", b.Name, b.Summary)
+		}
+		return nil
+	case 2:
+		b, ok := Lookup(args[1])
+		if !ok {
+			return fmt.Errorf("no builtin named %q (help lists them)", args[1])
+		}
+		fmt.Fprintf(env.Stdout, "usage: %s\n\n%s\n", strings.ReplaceAll(b.Usage, "\n", "\n       "), b.Help)
+		return nil
+	}
+	return usageError("too many operands")
+}

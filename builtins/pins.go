@@ -1,0 +1,61 @@
+package builtins
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+var pinsCmd = &Builtin{
+	Name:    "pins",
+	Summary: "list pinned namespaces (nsfs mounts)",
+	Usage:   "pins [--json]",
+	Help: `Lists every namespace bind mount in nsh's home mount namespace, made by
+nsh, ip netns, unshare --net=FILE or anything else: kind, inode, path.
+A '*' marks a pin of the namespace the context is in.`,
+	Options: []string{"--json"},
+	Run:     runPins,
+}
+
+func runPins(env *Env, args []string) error {
+	fs := newFlags(args[0])
+	asJSON := fs.Bool("json", false, "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError("no operands expected")
+	}
+	pins, err := nsctx.Pins()
+	if err != nil {
+		return err
+	}
+	st, err := env.Ctx.Status()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		type pin struct {
+			Kind    string `json:"kind"`
+			Inode   uint64 `json:"inode"`
+			Path    string `json:"path"`
+			Current bool   `json:"current"`
+		}
+		out := make([]pin, 0, len(pins))
+		for _, p := range pins {
+			out = append(out, pin{p.Kind.String(), p.Ino, p.Path, st.Cur[p.Kind].Ino == p.Ino})
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	for _, p := range pins {
+		mark := " "
+		if st.Cur[p.Kind].Ino == p.Ino {
+			mark = "*"
+		}
+		fmt.Fprintf(env.Stdout, "%-6s %d %s %s\n", p.Kind, p.Ino, mark, p.Path)
+	}
+	return nil
+}

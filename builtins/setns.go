@@ -1,0 +1,97 @@
+package builtins
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+var setnsCmd = &Builtin{
+	Name:    "setns",
+	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
+	Usage:   "setns TARGET [KIND]\nsetns -t PID [KIND...]",
+	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
+or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
+does not match it is an error. A relative TARGET is taken from the
+context's working directory.
+
+With -t PID, joins the listed kinds of that process, or every kind but
+user (like nsenter -t PID -a). All or nothing: if one kind fails, the
+context is left exactly as it was.
+
+  setns /tmp/lab/net
+  setns /proc/1234/ns/uts uts
+  setns -t 1234
+  setns -t 1234 net mnt`,
+	Options:  []string{"-t"},
+	Operands: Pins,
+	Run:      runSetns,
+}
+
+func runSetns(env *Env, args []string) error {
+	fs := newFlags(args[0])
+	target := fs.String("t", "", "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *target != "" {
+		return setnsProcess(env, *target, fs.Args())
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		return usageError("want TARGET [KIND]")
+	}
+	var want []nsctx.Kind
+	if fs.NArg() == 2 {
+		var err error
+		if want, err = parseKinds(fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	h, err := env.Ctx.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if len(want) == 1 && want[0] != h.Kind() {
+		return &nsctx.Error{Path: fs.Arg(0), Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want[0])}
+	}
+	return env.Ctx.Join(h)
+}
+
+func setnsProcess(env *Env, target string, names []string) error {
+	pid, err := strconv.Atoi(target)
+	if err != nil || pid <= 0 {
+		return usageError("-t wants a process id, not %q", target)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+		return fmt.Errorf("no process %d", pid)
+	}
+	kinds, err := parseKinds(names)
+	if err != nil {
+		return err
+	}
+	if len(kinds) == 0 {
+		for _, k := range nsctx.Kinds() {
+			if k != nsctx.User {
+				kinds = append(kinds, k)
+			}
+		}
+	}
+	var hs []*nsctx.Handle
+	defer func() {
+		for _, h := range hs {
+			h.Close()
+		}
+	}()
+	for _, k := range kinds {
+		// The process's own namespaces, as nsenter -t uses them.
+		h, err := nsctx.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, k))
+		if err != nil {
+			return err
+		}
+		hs = append(hs, h)
+	}
+	return env.Ctx.Join(hs...)
+}

@@ -1,0 +1,9 @@
+module github.com/nsh-dev/nsh
+
+go 1.26.8
+
+require (
+	github.com/chzyer/readline v1.5.1
+	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510
+	golang.org/x/sys v0.50.0
+)

@@ -1,0 +1,106 @@
+// Package nstest holds helpers for tests that need root and a real kernel:
+// they skip without root, except under CI=true where skipping is a failure
+// (CI must prove every namespace feature), and they clean up what they make.
+package nstest
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// CI reports whether the tests run under CI (CI=true).
+func CI() bool { return os.Getenv("CI") == "true" }
+
+// RequireRoot skips the test without root, or fails it under CI.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if CI() {
+			t.Fatal("this test needs root, and CI must run it")
+		}
+		t.Skip("needs root")
+	}
+}
+
+// RequireTool skips the test if a program is missing, or fails under CI.
+func RequireTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if CI() {
+			t.Fatalf("%s is needed and missing: .ci/run should install it", name)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+// PinDir returns a fresh directory for pins. When the test ends, every
+// mount under it (pins, and the private bind a mount-namespace pin makes)
+// is lazily unmounted and the directory removed, also if the test failed.
+func PinDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nsh-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { UnmountUnder(t, dir) })
+	return dir
+}
+
+// UnmountUnder unmounts every mount at or below dir, deepest first, then
+// removes dir.
+func UnmountUnder(t testing.TB, dir string) {
+	t.Helper()
+	for _, m := range mountsUnder(dir) {
+		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil {
+			t.Errorf("cleanup: unmount %s: %v", m, err)
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Errorf("cleanup: %v", err)
+	}
+}
+
+// mountsUnder lists the mount points at or below dir, deepest first.
+func mountsUnder(dir string) []string {
+	f, err := os.Open("/proc/thread-self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	dir = filepath.Clean(dir)
+	var ms []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 5 {
+			continue
+		}
+		m := strings.ReplaceAll(fs[4], `\040`, " ")
+		if m == dir || strings.HasPrefix(m, dir+"/") {
+			ms = append(ms, m)
+		}
+	}
+	// Later mounts stack on earlier ones: undo them in reverse.
+	for i, j := 0, len(ms)-1; i < j; i, j = i+1, j-1 {
+		ms[i], ms[j] = ms[j], ms[i]
+	}
+	return ms
+}
+
+// Readlink returns readlink(/proc/PID/ns/KIND), e.g. "net:[4026531840]".
+func Readlink(t testing.TB, path string) string {
+	t.Helper()
+	s, err := os.Readlink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

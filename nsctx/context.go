@@ -1,0 +1,214 @@
+package nsctx
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// Context is the shell's current namespace context. All of its methods may
+// be called from any goroutine: the namespace work itself always runs on the
+// context's locked thread, one piece at a time.
+type Context struct {
+	work chan func()
+	done chan struct{} // closed by Close
+
+	// Owned by the context thread; read elsewhere only through Do.
+	home    [NumKinds]*Handle
+	homeCwd int // O_PATH fd of the working directory at start
+	cur     [NumKinds]ID
+	stack   []*frame
+	owner   *byte // identifies the thread that serves work (see respawn)
+}
+
+// frame is a saved context: a handle for every kind that differed from
+// home (nil otherwise) and the working directory.
+type frame struct {
+	ns  [NumKinds]*Handle
+	cwd int
+}
+
+func (f *frame) close() {
+	for _, h := range f.ns {
+		h.Close()
+	}
+	unix.Close(f.cwd)
+}
+
+// New starts the context thread. Home is taken from that thread as it is at
+// start (never from pid 1, which may not be readable).
+func New() (*Context, error) {
+	c := &Context{work: make(chan func()), done: make(chan struct{})}
+	ready := make(chan error)
+	c.owner = new(byte)
+	go c.loop(ready, c.openHome, nil)
+	if err := <-ready; err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loop is the body of a context thread. It locks the goroutine to its thread
+// for good: when loop returns, Go ends the thread with it, so a thread whose
+// namespaces changed is never reused. setup runs on the thread before it
+// reports ready; start, when not nil, holds the loop back until the thread
+// it replaces has let go (see respawn).
+func (c *Context) loop(ready chan<- error, setup func() error, start <-chan struct{}) {
+	runtime.LockOSThread()
+	// CLONE_FS: setns(mnt) refuses a thread that shares its fs_struct, and
+	// it makes the working directory this thread's own.
+	err := unix.Unshare(unix.CLONE_FS)
+	if err == nil {
+		err = setup()
+	}
+	ready <- err
+	if err != nil {
+		return
+	}
+	if start != nil {
+		<-start
+	}
+	me := c.owner
+	for fn := range c.work {
+		fn()
+		if c.owner != me {
+			return // another thread holds the context now, or it closed
+		}
+	}
+}
+
+func (c *Context) openHome() error {
+	for _, k := range Kinds() {
+		h, err := OpenProcess(0, k)
+		if err != nil && (k == PID || k == Time) {
+			// A thread whose *_for_children namespace has no process yet
+			// (nsh started right after unshare -p without -f).
+			h, err = Open(procPath(0, k.String()))
+		}
+		if err != nil {
+			c.closeHome()
+			return fmt.Errorf("opening home namespace: %w", err)
+		}
+		c.home[k] = h
+		c.cur[k] = h.id
+	}
+	cwd, err := unix.Open(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		c.closeHome()
+		return fmt.Errorf("opening working directory: %w", err)
+	}
+	c.homeCwd = cwd
+	return nil
+}
+
+func (c *Context) closeHome() {
+	for i, h := range c.home {
+		h.Close()
+		c.home[i] = nil
+	}
+}
+
+// Do runs fn on the context thread and returns its error. fn must not start
+// goroutines that expect to run in the context's namespaces: they do not.
+func (c *Context) Do(fn func() error) error {
+	errc := make(chan error, 1)
+	select {
+	case c.work <- func() { errc <- fn() }:
+	case <-c.done:
+		return ErrClosed
+	}
+	return <-errc
+}
+
+// Close ends the context thread and releases every handle. Programs already
+// started keep running.
+func (c *Context) Close() error {
+	err := c.Do(func() error {
+		for _, f := range c.stack {
+			f.close()
+		}
+		c.stack = nil
+		c.closeHome()
+		unix.Close(c.homeCwd)
+		c.owner = nil // makes the loop return
+		return nil
+	})
+	if err == nil {
+		close(c.done)
+	}
+	return err
+}
+
+// Status is a snapshot of the context, for display.
+type Status struct {
+	Home    [NumKinds]ID
+	Cur     [NumKinds]ID // zero for a new pid namespace with no process yet
+	Depth   int          // entries on the push stack
+	Cwd     string
+	CwdErr  error
+}
+
+// Differs reports whether kind k is not at home.
+func (s *Status) Differs(k Kind) bool { return s.Cur[k] != s.Home[k] }
+
+// Pending reports whether k is a new namespace that has no process yet
+// (only pid: its namespace exists once the first child is started).
+func (s *Status) Pending(k Kind) bool { return s.Cur[k].IsZero() }
+
+// Status returns where the context is.
+func (c *Context) Status() (Status, error) {
+	var s Status
+	err := c.Do(func() error {
+		for k, h := range c.home {
+			s.Home[k] = h.id
+		}
+		s.Cur = c.cur
+		s.Depth = len(c.stack)
+		s.Cwd, s.CwdErr = getwd()
+		return nil
+	})
+	return s, err
+}
+
+func getwd() (string, error) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Getcwd(buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n-1]), nil
+}
+
+// Getwd is the context thread's working directory.
+func (c *Context) Getwd() (string, error) {
+	var wd string
+	err := c.Do(func() (err error) { wd, err = getwd(); return })
+	return wd, err
+}
+
+// Chdir changes the context thread's working directory, resolved in the
+// context's mount namespace.
+func (c *Context) Chdir(dir string) error {
+	return c.Do(func() error {
+		if err := unix.Chdir(dir); err != nil {
+			return pathError(dir, err)
+		}
+		return nil
+	})
+}
+
+// Home returns the home namespace of kind k. The handle stays owned by the
+// context.
+func (c *Context) Home(k Kind) *Handle { return c.home[k] }
+
+var errNoProcessYet = errors.New("the new pid namespace has no process yet; spawn a program in it first")
+
+// Open opens a namespace file on the context thread, so a relative path is
+// taken from the context's working directory and mount namespace.
+func (c *Context) Open(path string) (*Handle, error) {
+	var h *Handle
+	err := c.Do(func() (err error) { h, err = Open(path); return })
+	return h, err
+}

@@ -1,0 +1,140 @@
+package nsctx
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// ID identifies a namespace: the device and inode of its nsfs file. Two
+// handles are the same namespace exactly when their IDs are equal.
+type ID struct{ Dev, Ino uint64 }
+
+// IsZero reports whether the ID is unset.
+func (id ID) IsZero() bool { return id == ID{} }
+
+// Handle is an open namespace file. Its fd is always O_CLOEXEC so it can
+// never leak into a spawned program and let it escape its context.
+type Handle struct {
+	fd   int
+	kind Kind
+	id   ID
+}
+
+// Open opens a namespace file (a pin, /proc/PID/ns/KIND, ...) and finds its
+// kind with the NS_GET_NSTYPE ioctl. A file that is not a namespace is an
+// error naming the file.
+func Open(path string) (*Handle, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, pathError(path, err)
+	}
+	h, err := fromFd(fd, path)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return h, nil
+}
+
+func fromFd(fd int, path string) (*Handle, error) {
+	t, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
+	if err != nil {
+		if errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.EINVAL) {
+			return nil, &Error{Path: path, Err: ErrNotNamespace}
+		}
+		return nil, pathError(path, err)
+	}
+	k, ok := kindOfFlag(t)
+	if !ok {
+		return nil, &Error{Path: path, Err: fmt.Errorf("unknown namespace type %#x", t)}
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, pathError(path, err)
+	}
+	return &Handle{fd: fd, kind: k, id: ID{st.Dev, st.Ino}}, nil
+}
+
+// statID returns the ID of the namespace at path without opening it.
+func statID(path string) (ID, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return ID{}, err
+	}
+	return ID{st.Dev, st.Ino}, nil
+}
+
+// Kind is the handle's namespace kind.
+func (h *Handle) Kind() Kind { return h.kind }
+
+// ID is the handle's namespace identity.
+func (h *Handle) ID() ID { return h.id }
+
+// Ino is the namespace inode, the number tools print (net:[4026531840]).
+func (h *Handle) Ino() uint64 { return h.id.Ino }
+
+// Fd is the open file descriptor; it stays owned by the handle.
+func (h *Handle) Fd() int { return h.fd }
+
+// Equal reports whether both handles refer to the same namespace.
+func (h *Handle) Equal(o *Handle) bool { return h != nil && o != nil && h.id == o.id }
+
+// String formats the handle as readlink(/proc/PID/ns/KIND) does.
+func (h *Handle) String() string { return fmt.Sprintf("%s:[%d]", h.kind, h.id.Ino) }
+
+// Close releases the file descriptor.
+func (h *Handle) Close() error {
+	if h == nil || h.fd < 0 {
+		return nil
+	}
+	err := unix.Close(h.fd)
+	h.fd = -1
+	return err
+}
+
+// dup returns an independent handle to the same namespace.
+func (h *Handle) dup() (*Handle, error) {
+	fd, err := unix.FcntlInt(uintptr(h.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Handle{fd: fd, kind: h.kind, id: h.id}, nil
+}
+
+// OpenProcess opens the namespace of one kind of a process (pid > 0) or of
+// the calling thread (pid 0).
+func OpenProcess(pid int, k Kind) (*Handle, error) {
+	return Open(procPath(pid, k.ProcName()))
+}
+
+func procPath(pid int, name string) string {
+	if pid == 0 {
+		return "/proc/thread-self/ns/" + name
+	}
+	return fmt.Sprintf("/proc/%d/ns/%s", pid, name)
+}
+
+// ProcessIDs returns the namespace IDs of a process for every kind; a kind
+// whose file cannot be read has a zero ID and the first such error is
+// returned alongside.
+func ProcessIDs(pid int) ([NumKinds]ID, error) {
+	var ids [NumKinds]ID
+	var first error
+	for _, k := range Kinds() {
+		id, err := statID(procPath(pid, k.String()))
+		if err != nil {
+			if first == nil {
+				first = pathError(procPath(pid, k.String()), err)
+			}
+			continue
+		}
+		ids[k] = id
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); pid != 0 && err != nil {
+		return ids, fmt.Errorf("no process %d", pid)
+	}
+	return ids, first
+}

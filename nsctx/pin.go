@@ -1,0 +1,247 @@
+package nsctx
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// OpenCurrent returns a new handle to the context's namespace of kind k
+// (for pid and time, the one its programs are started in).
+func (c *Context) OpenCurrent(k Kind) (*Handle, error) {
+	var h *Handle
+	err := c.Do(func() (err error) {
+		if c.cur[k].IsZero() {
+			return kindError(k, errNoProcessYet)
+		}
+		h, err = OpenProcess(0, k)
+		return err
+	})
+	return h, err
+}
+
+// PinInfo is one pinned namespace: an nsfs bind mount.
+type PinInfo struct {
+	Path string
+	Kind Kind
+	Ino  uint64
+}
+
+// ErrNotPin is returned by Unpin for a path that holds no namespace.
+var ErrNotPin = errors.New("not a pinned namespace (no nsfs mount there)")
+
+// Pin bind-mounts the context's namespace of kind k onto path, creating the
+// file and its parent directories as needed. The mount is made in nsh's
+// home mount namespace (this runs off the context thread), so host tools
+// see it and it outlives nsh. A relative path is taken from the context's
+// working directory.
+func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
+	path, err := c.abs(path)
+	if err != nil {
+		return PinInfo{}, err
+	}
+	h, err := c.OpenCurrent(k)
+	if err != nil {
+		return PinInfo{}, err
+	}
+	defer h.Close()
+	if k == Mnt && h.id == c.home[Mnt].id {
+		return PinInfo{}, &Error{Path: path, Err: errors.New("the home mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
+	}
+	if err := pinHandle(h, path); err != nil {
+		return PinInfo{}, err
+	}
+	return PinInfo{Path: path, Kind: k, Ino: h.id.Ino}, nil
+}
+
+// PinAll pins every kind that differs from home as DIR/KIND, all or none.
+func (c *Context) PinAll(dir string) ([]PinInfo, error) {
+	st, err := c.Status()
+	if err != nil {
+		return nil, err
+	}
+	var done []PinInfo
+	for _, k := range Kinds() {
+		if !st.Differs(k) {
+			continue
+		}
+		p, err := c.Pin(k, filepath.Join(dir, k.String()))
+		if err != nil {
+			for _, d := range done {
+				Unpin(d.Path)
+			}
+			return nil, err
+		}
+		done = append(done, p)
+	}
+	if len(done) == 0 {
+		return nil, errors.New("nothing to pin: every namespace of the context is home")
+	}
+	return done, nil
+}
+
+func (c *Context) abs(path string) (string, error) {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path), nil
+	}
+	wd, err := c.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(wd, path), nil
+}
+
+func isPin(path string) bool {
+	var fs unix.Statfs_t
+	return unix.Statfs(path, &fs) == nil && fs.Type == unix.NSFS_MAGIC
+}
+
+func pinHandle(h *Handle, path string) error {
+	if isPin(path) {
+		return &Error{Path: path, Err: errors.New("already a pin (unpin it first)")}
+	}
+	created := false
+	if st, err := os.Stat(path); err == nil {
+		if st.IsDir() {
+			return &Error{Path: path, Err: errors.New("is a directory (pin KIND PATH needs a file path; pin DIR pins every kind)")}
+		}
+	} else {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return pathError(filepath.Dir(path), unwrapPath(err))
+		}
+		fd, err := unix.Open(path, unix.O_CREAT|unix.O_EXCL|unix.O_RDONLY|unix.O_CLOEXEC, 0o444)
+		if err != nil {
+			return pathError(path, err)
+		}
+		unix.Close(fd)
+		created = true
+	}
+	src := "/proc/self/fd/" + strconv.Itoa(h.fd)
+	err := unix.Mount(src, path, "", unix.MS_BIND, "")
+	if err != nil && h.kind == Mnt && errors.Is(err, unix.EINVAL) {
+		// A mount namespace can only be pinned on a mount that is not
+		// shared. Do what iproute2 does for /run/netns: bind the directory
+		// onto itself and make it private, then try again.
+		err = privatizeDir(filepath.Dir(path))
+		if err == nil {
+			err = unix.Mount(src, path, "", unix.MS_BIND, "")
+		}
+		if err != nil {
+			err = fmt.Errorf("%v: pinning a mount namespace needs a directory whose mount is not shared; try: mount --bind DIR DIR && mount --make-private DIR", plain(err))
+		}
+	}
+	if err != nil {
+		if created {
+			os.Remove(path)
+		}
+		return &Error{Path: path, Err: plain(err)}
+	}
+	return nil
+}
+
+func privatizeDir(dir string) error {
+	if err := unix.Mount(dir, dir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return err
+	}
+	if err := unix.Mount("none", dir, "", unix.MS_PRIVATE, ""); err != nil {
+		unix.Unmount(dir, unix.MNT_DETACH)
+		return err
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Unpin unmounts a pin and removes its file. The namespace lives on while
+// a process or another pin still holds it.
+func Unpin(path string) error {
+	if !isPin(path) {
+		if _, err := os.Lstat(path); err != nil {
+			return pathError(path, unwrapPath(err))
+		}
+		return &Error{Path: path, Err: ErrNotPin}
+	}
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
+		return pathError(path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return pathError(path, unwrapPath(err))
+	}
+	return nil
+}
+
+// Pins lists the nsfs mounts of nsh's home mount namespace, in mount order.
+func Pins() ([]PinInfo, error) {
+	// thread-self of a goroutine that is not the context's: a home thread.
+	f, err := os.Open("/proc/thread-self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var pins []PinInfo
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		if p, ok := parseMountinfo(sc.Text()); ok {
+			pins = append(pins, p)
+		}
+	}
+	return pins, sc.Err()
+}
+
+// parseMountinfo reads one line of /proc/PID/mountinfo; only nsfs mounts
+// are of interest. The root field is "KIND:[INODE]".
+func parseMountinfo(line string) (PinInfo, bool) {
+	pre, post, ok := strings.Cut(line, " - ")
+	if !ok || !strings.HasPrefix(post, "nsfs ") {
+		return PinInfo{}, false
+	}
+	f := strings.Fields(pre)
+	if len(f) < 5 {
+		return PinInfo{}, false
+	}
+	kind, ino, ok := strings.Cut(strings.TrimSuffix(f[3], "]"), ":[")
+	if !ok {
+		return PinInfo{}, false
+	}
+	k, err := ParseKind(kind)
+	if err != nil {
+		return PinInfo{}, false
+	}
+	n, err := strconv.ParseUint(ino, 10, 64)
+	if err != nil {
+		return PinInfo{}, false
+	}
+	return PinInfo{Path: unescapeMount(f[4]), Kind: k, Ino: n}, true
+}
+
+// unescapeMount undoes the octal escapes (\040 for a space) of mountinfo.
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,98 @@
+package nsctx
+
+import (
+	"errors"
+	"io/fs"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Errors from Start that a shell turns into exit statuses 127 and 126.
+var (
+	ErrNotFound      = errors.New("command not found")
+	ErrNotExecutable = errors.New("permission denied (not executable)")
+)
+
+// Start starts cmd from the context thread, so the program is forked into
+// the context's namespaces and working directory. A cmd.Path without a slash
+// is looked up in the PATH of cmd.Env, in the context's mount namespace.
+// Wait for the program from any goroutine.
+func (c *Context) Start(cmd *exec.Cmd) error {
+	return c.Do(func() error {
+		name := cmd.Path
+		if !strings.Contains(name, "/") {
+			p, err := lookPath(name, envPath(cmd.Env))
+			if err != nil {
+				return &Error{Path: name, Err: err}
+			}
+			cmd.Path = p
+		}
+		if err := cmd.Start(); err != nil {
+			return c.startError(name, err)
+		}
+		if c.cur[PID].IsZero() {
+			// The first process of a new pid namespace: it exists now.
+			c.refresh(PID)
+		}
+		return nil
+	})
+}
+
+func (c *Context) startError(name string, err error) error {
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		err = ErrNotFound
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
+		err = ErrNotExecutable
+	case errors.Is(err, unix.ENOMEM) && c.cur[PID] != c.home[PID].id:
+		// fork into a pid namespace whose init has exited.
+		return ErrPIDNoInit
+	default:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		err = plain(err)
+	}
+	return &Error{Path: name, Err: err}
+}
+
+func envPath(env []string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], "PATH="); ok {
+			return v
+		}
+	}
+	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+
+// lookPath finds an executable file in the directories of path. It runs on
+// the context thread, so it sees the context's mount namespace and cwd.
+func lookPath(file, path string) (string, error) {
+	denied := false
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, file)
+		var st unix.Stat_t
+		if unix.Stat(p, &st) != nil || st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			continue
+		}
+		if unix.Access(p, unix.X_OK) != nil {
+			denied = true
+			continue
+		}
+		if dir == "." {
+			p = "./" + file
+		}
+		return p, nil
+	}
+	if denied {
+		return "", ErrNotExecutable
+	}
+	return "", ErrNotFound
+}
