@@ -162,14 +162,28 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return usageError("see help %s", fs.Name())
+// parseFlags parses args[1:] and returns the operands. Options may come
+// after operands (ns net --json); "--" ends the options.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var ops []string
+	rest := args[1:]
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, usageError("see help %s", fs.Name())
+			}
+			return nil, usageError("%v", err)
 		}
-		return usageError("%v", err)
+		left := fs.Args()
+		if n := len(rest) - len(left); n > 0 && rest[n-1] == "--" {
+			return append(ops, left...), nil
+		}
+		if len(left) == 0 {
+			return ops, nil
+		}
+		ops = append(ops, left[0])
+		rest = left[1:]
 	}
-	return nil
 }
 
 // parseKinds parses kind names, an unknown one being a usage error.

@@ -39,10 +39,11 @@ func runNs(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
 	pid := fs.Int("p", 0, "")
-	if err := parseFlags(fs, args); err != nil {
+	ops, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	kinds, err := parseKinds(fs.Args())
+	kinds, err := parseKinds(ops)
 	if err != nil {
 		return err
 	}

@@ -26,19 +26,20 @@ iproute2 does for /run/netns.
 
 func runPin(env *Env, args []string) error {
 	fs := newFlags(args[0])
-	if err := parseFlags(fs, args); err != nil {
+	ops, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	switch fs.NArg() {
+	switch len(ops) {
 	case 1:
-		_, err := env.Ctx.PinAll(fs.Arg(0))
+		_, err := env.Ctx.PinAll(ops[0])
 		return err
 	case 2:
-		k, err := nsctx.ParseKind(fs.Arg(0))
+		k, err := nsctx.ParseKind(ops[0])
 		if err != nil {
 			return usageError("%v", err)
 		}
-		_, err = env.Ctx.Pin(k, fs.Arg(1))
+		_, err = env.Ctx.Pin(k, ops[1])
 		return err
 	}
 	return usageError("want KIND PATH or DIR")

@@ -21,10 +21,11 @@ A '*' marks a pin of the namespace the context is in.`,
 func runPins(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
-	if err := parseFlags(fs, args); err != nil {
+	ops, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
+	if len(ops) != 0 {
 		return usageError("no operands expected")
 	}
 	pins, err := nsctx.Pins()

@@ -33,29 +33,30 @@ context is left exactly as it was.
 func runSetns(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	target := fs.String("t", "", "")
-	if err := parseFlags(fs, args); err != nil {
+	ops, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
 	if *target != "" {
-		return setnsProcess(env, *target, fs.Args())
+		return setnsProcess(env, *target, ops)
 	}
-	if fs.NArg() < 1 || fs.NArg() > 2 {
+	if len(ops) < 1 || len(ops) > 2 {
 		return usageError("want TARGET [KIND]")
 	}
 	var want []nsctx.Kind
-	if fs.NArg() == 2 {
+	if len(ops) == 2 {
 		var err error
-		if want, err = parseKinds(fs.Args()[1:]); err != nil {
+		if want, err = parseKinds(ops[1:]); err != nil {
 			return err
 		}
 	}
-	h, err := env.Ctx.Open(fs.Arg(0))
+	h, err := env.Ctx.Open(ops[0])
 	if err != nil {
 		return err
 	}
 	defer h.Close()
 	if len(want) == 1 && want[0] != h.Kind() {
-		return &nsctx.Error{Path: fs.Arg(0), Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want[0])}
+		return &nsctx.Error{Path: ops[0], Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want[0])}
 	}
 	return env.Ctx.Join(h)
 }

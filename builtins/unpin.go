@@ -17,14 +17,15 @@ is 1 if any failed.
 
 func runUnpin(env *Env, args []string) error {
 	fs := newFlags(args[0])
-	if err := parseFlags(fs, args); err != nil {
+	ops, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(ops) == 0 {
 		return usageError("no path given")
 	}
 	var first error
-	for _, p := range fs.Args() {
+	for _, p := range ops {
 		abs, err := absPath(env, p)
 		if err == nil {
 			err = nsctx.Unpin(abs)

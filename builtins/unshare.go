@@ -25,17 +25,18 @@ user namespaces are not supported on the context thread yet.`,
 func runUnshare(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	prop := fs.String("propagation", "private", "")
-	if err := parseFlags(fs, args); err != nil {
+	ops, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
 	p, err := nsctx.ParsePropagation(*prop)
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if fs.NArg() == 0 {
+	if len(ops) == 0 {
 		return usageError("no namespace kind given")
 	}
-	kinds, err := parseKinds(fs.Args())
+	kinds, err := parseKinds(ops)
 	if err != nil {
 		return err
 	}

@@ -58,14 +58,23 @@ func PinDir(t testing.TB) string {
 // removes dir.
 func UnmountUnder(t testing.TB, dir string) {
 	t.Helper()
-	for _, m := range mountsUnder(dir) {
-		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil {
-			t.Errorf("cleanup: unmount %s: %v", m, err)
-		}
+	if err := UnmountAll(dir); err != nil {
+		t.Errorf("cleanup: %v", err)
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		t.Errorf("cleanup: %v", err)
 	}
+}
+
+// UnmountAll lazily unmounts every mount at or below dir, deepest first.
+func UnmountAll(dir string) error {
+	var first error
+	for _, m := range mountsUnder(dir) {
+		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // mountsUnder lists the mount points at or below dir, deepest first.
