@@ -36,11 +36,11 @@ type Operand int
 
 const (
 	NoOperands Operand = iota
-	Kinds               // namespace kinds
-	Files               // file names (in the context's mount namespace)
-	Pins                // pinned namespaces, then file names
-	Commands            // a program, then its arguments
-	Names               // builtin names
+	Kinds              // namespace kinds
+	Files              // file names (in the context's mount namespace)
+	Pins               // pinned namespaces, then file names
+	Commands           // a program, then its arguments
+	Names              // builtin names
 )
 
 // Builtin is one entry of the table.

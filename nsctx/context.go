@@ -143,11 +143,11 @@ func (c *Context) Close() error {
 
 // Status is a snapshot of the context, for display.
 type Status struct {
-	Home    [NumKinds]ID
-	Cur     [NumKinds]ID // zero for a new pid namespace with no process yet
-	Depth   int          // entries on the push stack
-	Cwd     string
-	CwdErr  error
+	Home   [NumKinds]ID
+	Cur    [NumKinds]ID // zero for a new pid namespace with no process yet
+	Depth  int          // entries on the push stack
+	Cwd    string
+	CwdErr error
 }
 
 // Differs reports whether kind k is not at home.
