@@ -43,22 +43,15 @@ func runSetns(env *Env, args []string) error {
 	if len(ops) < 1 || len(ops) > 2 {
 		return usageError("want TARGET [KIND]")
 	}
-	var want []nsctx.Kind
+	want := nsctx.Kind(-1)
 	if len(ops) == 2 {
-		var err error
-		if want, err = parseKinds(ops[1:]); err != nil {
-			return err
+		k, err := nsctx.ParseKind(ops[1])
+		if err != nil {
+			return usageError("%v", err)
 		}
+		want = k
 	}
-	h, err := env.Ctx.Open(ops[0])
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	if len(want) == 1 && want[0] != h.Kind() {
-		return &nsctx.Error{Path: ops[0], Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want[0])}
-	}
-	return env.Ctx.Join(h)
+	return env.Ctx.JoinFile(ops[0], want)
 }
 
 func setnsProcess(env *Env, target string, names []string) error {

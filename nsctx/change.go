@@ -131,6 +131,29 @@ func (c *Context) Join(hs ...*Handle) error {
 	return c.Do(func() error { return c.enter(target, -1) })
 }
 
+// JoinFile opens the namespace file at path on the context thread (so a
+// relative path is taken from the context's working directory) and joins
+// it, in one trip to the thread. With want >= 0, a file of another kind is
+// refused.
+func (c *Context) JoinFile(path string, want Kind) error {
+	return c.Do(func() error {
+		h, err := Open(path)
+		if err != nil {
+			return err
+		}
+		defer h.Close()
+		if want >= 0 && h.kind != want {
+			return &Error{Path: path, Err: fmt.Errorf("%w: it is a %s namespace, not %s", ErrWrongKind, h.kind, want)}
+		}
+		if err := checkThreadable(h.kind); err != nil {
+			return err
+		}
+		var target [NumKinds]*Handle
+		target[h.kind] = h
+		return c.enter(target, -1)
+	})
+}
+
 // GoHome returns every kind to its home namespace. When the mount namespace
 // changes, the working directory goes back to the one nsh started in.
 func (c *Context) GoHome() error {

@@ -40,7 +40,7 @@ func (f *frame) close() {
 // New starts the context thread. Home is taken from that thread as it is at
 // start (never from pid 1, which may not be readable).
 func New() (*Context, error) {
-	c := &Context{work: make(chan func()), done: make(chan struct{})}
+	c := &Context{work: make(chan func(), 1), done: make(chan struct{})}
 	ready := make(chan error)
 	c.owner = new(byte)
 	go c.loop(ready, c.openHome, nil)
@@ -71,7 +71,11 @@ func (c *Context) loop(ready chan<- error, setup func() error, start <-chan stru
 		<-start
 	}
 	me := c.owner
-	for fn := range c.work {
+	for {
+		fn, ok := c.receive()
+		if !ok {
+			return
+		}
 		fn()
 		if c.owner != me {
 			return // another thread holds the context now, or it closed
@@ -119,7 +123,7 @@ func (c *Context) Do(fn func() error) error {
 	case <-c.done:
 		return ErrClosed
 	}
-	return <-errc
+	return wait(errc)
 }
 
 // Close ends the context thread and releases every handle. Programs already

@@ -22,6 +22,9 @@ type Middleware func(next Handler) Handler
 func Builtins(next Handler) Handler {
 	return func(env *builtins.Env, args []string) error {
 		if b, ok := builtins.Lookup(args[0]); ok {
+			if b.Quiet {
+				return b.Call(env, args)
+			}
 			return named(args[0], b.Call(env, args))
 		}
 		return next(env, args)
@@ -30,12 +33,7 @@ func Builtins(next Handler) Handler {
 
 // Spawn runs anything else as a program in the context.
 func Spawn(env *builtins.Env, args []string) error {
-	err := builtins.Spawn(env, args)
-	var es builtins.ExitStatus
-	if errors.As(err, &es) {
-		return named(args[0], err)
-	}
-	return err
+	return builtins.Spawn(env, args)
 }
 
 // namedError prefixes an error with the command that failed.
