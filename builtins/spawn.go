@@ -47,9 +47,15 @@ func Spawn(env *Env, argv []string) error {
 		return startStatus(err)
 	}
 	err := waitStatus(cmd.Wait())
-	var es ExitStatus
-	if errors.As(err, &es) {
+	var (
+		es ExitStatus
+		se *StatusError
+	)
+	switch {
+	case errors.As(err, &es):
 		return fmt.Errorf("%s: %w", argv[0], es)
+	case errors.As(err, &se):
+		return &StatusError{se.Code, fmt.Errorf("%s: %w", argv[0], se.Err)}
 	}
 	return err
 }

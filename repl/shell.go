@@ -153,10 +153,11 @@ func (sh *Shell) Run(r LineReader, name string) int {
 }
 
 // interactiveMessage is what the user sees for a failed command: nothing
-// for a program that merely exited non-zero (as in bash).
+// for a program that merely exited non-zero or that the user stopped with
+// Ctrl-C (as in bash).
 func interactiveMessage(err error) string {
 	var es builtins.ExitStatus
-	if errors.As(err, &es) {
+	if errors.As(err, &es) || builtins.Status(err) == 128+2 {
 		return ""
 	}
 	return strings.TrimSpace(err.Error())
