@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
@@ -26,6 +27,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("PATH", os.Getenv("PATH"))
 			// Whatever a script pinned under $WORK goes, even if it failed.
 			work := env.WorkDir
+			// Let scripts that drop privileges (setpriv) reach $WORK.
+			os.Chmod(filepath.Dir(work), 0o755)
 			env.Defer(func() { nstest.UnmountAll(work) })
 			return nil
 		},
