@@ -28,6 +28,10 @@ type Context struct {
 type frame struct {
 	ns  [NumKinds]*Handle
 	cwd int
+	// newPID: pid was a new namespace with no process yet. It cannot be
+	// opened, but nobody can tell it from another new one, so returning to
+	// it means unshare(CLONE_NEWPID) again.
+	newPID bool
 }
 
 func (f *frame) close() {

@@ -387,3 +387,44 @@ func TestStartErrors(t *testing.T) {
 		t.Errorf("not executable: %v", err)
 	}
 }
+
+// A new pid namespace with no process yet can be left, saved and returned
+// to (as another new one: nobody can tell the difference).
+func TestPendingPid(t *testing.T) {
+	c := newCtx(t)
+	if err := c.Unshare([]Kind{PID, Net}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Push(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Status(); st.Differs(PID) || st.Differs(Net) {
+		t.Fatal("not home")
+	}
+	if err := c.Pop(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Status(); !st.Pending(PID) || !st.Differs(Net) {
+		t.Fatalf("after pop: pid pending %v, net differs %v", st.Pending(PID), st.Differs(Net))
+	}
+	if got := run(t, c, "sh", "-c", "echo $$"); got != "1" {
+		t.Errorf("first program after pop has pid %s, want 1", got)
+	}
+	// And through a fresh thread (leaving a time namespace).
+	if err := c.Unshare([]Kind{Time}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Unshare([]Kind{PID}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	h := c.Home(Time)
+	if err := c.Join(h); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Status(); !st.Pending(PID) || st.Differs(Time) || !st.Differs(Net) {
+		t.Errorf("after leaving time: pid pending %v, time differs %v, net differs %v", st.Pending(PID), st.Differs(Time), st.Differs(Net))
+	}
+}
