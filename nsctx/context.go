@@ -3,6 +3,7 @@ package nsctx
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -21,6 +22,11 @@ type Context struct {
 	cur     [NumKinds]ID
 	stack   []*frame
 	owner   *byte // identifies the thread that serves work (see respawn)
+
+	// The namespaces the thread cannot be in (see via.go): programs are
+	// started in them through the helper. nil: the thread's own.
+	via   viaState
+	inits map[ID]*initProc // the pid namespace inits nsh started
 }
 
 // frame is a saved context: a handle for every kind that differed from
@@ -28,6 +34,7 @@ type Context struct {
 type frame struct {
 	ns  [NumKinds]*Handle
 	cwd int
+	via viaState
 }
 
 func (f *frame) close() {
@@ -35,11 +42,13 @@ func (f *frame) close() {
 		h.Close()
 	}
 	unix.Close(f.cwd)
+	f.via.close()
 }
 
 // New starts the context thread. Home is taken from that thread as it is at
 // start (never from pid 1, which may not be readable).
 func New() (*Context, error) {
+	warmPidfd()
 	c := &Context{work: make(chan func()), done: make(chan struct{})}
 	ready := make(chan error)
 	c.owner = new(byte)
@@ -48,6 +57,17 @@ func New() (*Context, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// warmPidfd makes Go check its pidfd support now. The check (run once per
+// process, on first use by os.StartProcess or os.FindProcess) forks a child
+// that exits at once; made from the context thread right after unshare pid,
+// that child would be the new namespace's init, and the namespace would die
+// with it before nsh's own init or program could be started.
+func warmPidfd() {
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		p.Release()
+	}
 }
 
 // loop is the body of a context thread. It locks the goroutine to its thread
@@ -123,20 +143,25 @@ func (c *Context) Do(fn func() error) error {
 }
 
 // Close ends the context thread and releases every handle. Programs already
-// started keep running.
+// started keep running, except in pid namespaces whose init nsh started:
+// those inits exit, which ends their namespaces.
 func (c *Context) Close() error {
+	var inits map[ID]*initProc
 	err := c.Do(func() error {
 		for _, f := range c.stack {
 			f.close()
 		}
 		c.stack = nil
+		c.via.close()
 		c.closeHome()
 		unix.Close(c.homeCwd)
+		inits, c.inits = c.inits, nil
 		c.owner = nil // makes the loop return
 		return nil
 	})
 	if err == nil {
 		close(c.done)
+		stopInits(inits)
 	}
 	return err
 }
@@ -164,9 +189,11 @@ func (c *Context) Status() (Status, error) {
 		for k, h := range c.home {
 			s.Home[k] = h.id
 		}
-		s.Cur = c.cur
+		for _, k := range Kinds() {
+			s.Cur[k] = c.effective(k)
+		}
 		s.Depth = len(c.stack)
-		s.Cwd, s.CwdErr = getwd()
+		s.Cwd, s.CwdErr = c.getwd()
 		return nil
 	})
 	return s, err
@@ -184,14 +211,26 @@ func getwd() (string, error) {
 // Getwd is the context thread's working directory.
 func (c *Context) Getwd() (string, error) {
 	var wd string
-	err := c.Do(func() (err error) { wd, err = getwd(); return })
+	err := c.Do(func() (err error) { wd, err = c.getwd(); return })
 	return wd, err
+}
+
+// getwd is the context's working directory: the thread's, or the one kept
+// for a mount namespace only programs enter (via.go).
+func (c *Context) getwd() (string, error) {
+	if c.via.ns[Mnt] != nil {
+		return c.via.cwd, nil
+	}
+	return getwd()
 }
 
 // Chdir changes the context thread's working directory, resolved in the
 // context's mount namespace.
 func (c *Context) Chdir(dir string) error {
 	return c.Do(func() error {
+		if c.via.ns[Mnt] != nil {
+			return c.viaChdir(dir)
+		}
 		if err := unix.Chdir(dir); err != nil {
 			return pathError(dir, err)
 		}

@@ -17,6 +17,10 @@ import (
 func (c *Context) OpenCurrent(k Kind) (*Handle, error) {
 	var h *Handle
 	err := c.Do(func() (err error) {
+		if v := c.via.ns[k]; v != nil {
+			h, err = v.dup()
+			return err
+		}
 		if c.cur[k].IsZero() {
 			return kindError(k, errNoProcessYet)
 		}

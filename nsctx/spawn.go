@@ -22,6 +22,12 @@ var (
 // Wait for the program from any goroutine.
 func (c *Context) Start(cmd *exec.Cmd) error {
 	return c.Do(func() error {
+		if err := c.checkInit(); err != nil {
+			return err
+		}
+		if c.via.active() {
+			return c.startVia(cmd)
+		}
 		name := cmd.Path
 		if !strings.Contains(name, "/") {
 			p, err := lookPath(name, envPath(cmd.Env))
@@ -47,7 +53,7 @@ func (c *Context) startError(name string, err error) error {
 		err = ErrNotFound
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
 		err = ErrNotExecutable
-	case errors.Is(err, unix.ENOMEM) && c.cur[PID] != c.home[PID].id:
+	case errors.Is(err, unix.ENOMEM) && c.effective(PID) != c.home[PID].id:
 		// fork into a pid namespace whose init has exited.
 		return ErrPIDNoInit
 	default:

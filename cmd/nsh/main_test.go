@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
+	_ "github.com/nsh-dev/nsh/nsexec" // runs before Go: user, time and pid namespace work
 	"github.com/nsh-dev/nsh/repl"
 	"github.com/rogpeppe/go-internal/testscript"
 )
