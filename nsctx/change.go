@@ -164,7 +164,7 @@ func unshareError(kinds []Kind, err error) error {
 // refresh reads the thread's current namespace of kind k. A new pid
 // namespace has no file until its first process exists: its ID stays zero.
 func (c *Context) refresh(k Kind) {
-	id, err := statID(procPath(0, k.ProcName()))
+	id, err := selfID(k.ProcName())
 	if err != nil {
 		id = ID{}
 	}

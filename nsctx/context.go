@@ -105,7 +105,7 @@ func (c *Context) openHome() error {
 		if err != nil && (k == PID || k == Time) {
 			// A thread whose *_for_children namespace has no process yet
 			// (nsh started right after unshare -p without -f).
-			h, err = Open(procPath(0, k.String()))
+			h, err = openSelf(k.String())
 		}
 		if err != nil {
 			c.closeHome()

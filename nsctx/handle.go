@@ -107,7 +107,53 @@ func (h *Handle) dup() (*Handle, error) {
 // OpenProcess opens the namespace of one kind of a process (pid > 0) or of
 // the calling thread (pid 0).
 func OpenProcess(pid int, k Kind) (*Handle, error) {
+	if pid == 0 {
+		return openSelf(k.ProcName())
+	}
 	return Open(procPath(pid, k.ProcName()))
+}
+
+// hostProc is nsh's /proc as it was at start. The calling thread's own
+// files are reached through it: after 'unshare pid --mount-proc' the
+// context's /proc is that of a pid namespace nsh is not in, where
+// /proc/thread-self does not exist.
+var hostProc = func() int {
+	fd, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}()
+
+// openSelf opens the calling thread's namespace file NAME.
+func openSelf(name string) (*Handle, error) {
+	path := procPath(0, name)
+	if hostProc < 0 {
+		return Open(path)
+	}
+	fd, err := unix.Openat(hostProc, path[len("/proc/"):], unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, pathError(path, err)
+	}
+	h, err := fromFd(fd, path)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return h, nil
+}
+
+// selfID is the ID of the calling thread's namespace file NAME.
+func selfID(name string) (ID, error) {
+	path := procPath(0, name)
+	if hostProc < 0 {
+		return statID(path)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(hostProc, path[len("/proc/"):], &st, 0); err != nil {
+		return ID{}, err
+	}
+	return ID{st.Dev, st.Ino}, nil
 }
 
 func procPath(pid int, name string) string {

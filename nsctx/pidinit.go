@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -84,7 +85,7 @@ func (c *Context) checkInit() error {
 	}
 	how := "exited"
 	if ip.state != nil {
-		if ws, ok := ip.state.Sys().(unix.WaitStatus); ok && ws.Signaled() {
+		if ws, ok := ip.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			how = fmt.Sprintf("was killed by signal %d (%s)", int(ws.Signal()), unix.SignalName(ws.Signal()))
 		} else {
 			how = fmt.Sprintf("exited with status %d", ip.state.ExitCode())

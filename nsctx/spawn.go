@@ -54,7 +54,12 @@ func (c *Context) startError(name string, err error) error {
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
 		err = ErrNotExecutable
 	case errors.Is(err, unix.ENOMEM) && c.effective(PID) != c.home[PID].id:
-		// fork into a pid namespace whose init has exited.
+		// fork into a pid namespace whose init has exited. If it was
+		// nsh's, say how it ended (it is dead: wait for its status).
+		if ip := c.inits[c.effective(PID)]; ip != nil {
+			<-ip.done
+			return c.checkInit()
+		}
 		return ErrPIDNoInit
 	default:
 		var pe *fs.PathError

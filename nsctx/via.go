@@ -262,7 +262,7 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 		return nil
 	}
 	if he, ok := err.(*helperError); ok {
-		if he.what == "exec" {
+		if he.what == "exec" || he.what == "fork" {
 			return c.startError(name, he.errno)
 		}
 		return &Error{Path: name, Err: fmt.Errorf("%s: %w", he.what, withHint(plain(he.errno)))}
