@@ -26,8 +26,12 @@ type Handle struct {
 // Open opens a namespace file (a pin, /proc/PID/ns/KIND, ...) and finds its
 // kind with the NS_GET_NSTYPE ioctl. A file that is not a namespace is an
 // error naming the file.
-func Open(path string) (*Handle, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+func Open(path string) (*Handle, error) { return openAt(unix.AT_FDCWD, path, path) }
+
+// openAt opens name relative to the directory fd dir; path names it in
+// errors.
+func openAt(dir int, name, path string) (*Handle, error) {
+	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, pathError(path, err)
 	}
@@ -131,16 +135,7 @@ func openSelf(name string) (*Handle, error) {
 	if hostProc < 0 {
 		return Open(path)
 	}
-	fd, err := unix.Openat(hostProc, path[len("/proc/"):], unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, pathError(path, err)
-	}
-	h, err := fromFd(fd, path)
-	if err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	return h, nil
+	return openAt(hostProc, path[len("/proc/"):], path)
 }
 
 // selfID is the ID of the calling thread's namespace file NAME.
