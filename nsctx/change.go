@@ -115,17 +115,30 @@ func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error
 	if newPID && !helperLinked {
 		return &Error{Kind: "pid", Err: fmt.Errorf("cannot start the namespace's init: %w", errNoHelper)}
 	}
-	if err := unix.Unshare(flags); err != nil {
-		return unshareError(kinds, err)
-	}
-	for _, k := range kinds {
-		c.refresh(k)
-	}
 	undo := func(err error) error {
 		if rerr := c.restore(prev, true); rerr != nil {
 			return fmt.Errorf("%v; rolling back failed too: %v", err, rerr)
 		}
 		return err
+	}
+	if newPID && c.cur[PID] != c.home[PID].id {
+		// The kernel makes a new pid namespace only from the thread's own
+		// (EINVAL otherwise): go back to it first, so the new one is a
+		// sibling of the context's, not nested in it.
+		if err := unix.Setns(c.home[PID].fd, unix.CLONE_NEWPID); err != nil {
+			return kindError(PID, err)
+		}
+		c.cur[PID] = c.home[PID].id
+	}
+	if err := unix.Unshare(flags); err != nil {
+		err = unshareError(kinds, err)
+		if prev != nil {
+			return undo(err)
+		}
+		return err
+	}
+	for _, k := range kinds {
+		c.refresh(k)
 	}
 	if flags&unix.CLONE_NEWNS != 0 && o.Prop != PropUnchanged {
 		if err := unix.Mount("none", "/", "", o.Prop.flags(), ""); err != nil {

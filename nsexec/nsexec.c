@@ -34,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -448,8 +449,28 @@ static void do_exec(struct req *r, char **argv)
 	unsetenv("_NSH_CWD");
 	// argv[0] is the file (looked up in PATH here, inside the context's
 	// mount namespace, when it has no slash); argv[1..] the program's argv.
-	execvp(argv[0], argv + 1);
-	fail(errno, "exec");
+	if (strchr(argv[0], '/')) {
+		execv(argv[0], argv + 1);
+		fail(errno, "exec");
+	}
+	// PATH lookup as nsh does it on its own thread: a directory we may
+	// not search is skipped; "not executable" only for a file that exists.
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	int denied = 0;
+	char *dirs = strdup(path), *save = NULL;
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char file[4096];
+		struct stat st;
+		snprintf(file, sizeof file, "%s/%s", *d ? d : ".", argv[0]);
+		if (stat(file, &st) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		execv(file, argv + 1);
+		if (errno == EACCES || errno == ENOEXEC)
+			denied = errno;
+	}
+	fail(denied ? denied : ENOENT, "exec");
 }
 
 __attribute__((constructor)) static void nsexec(int argc, char **argv)
