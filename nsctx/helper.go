@@ -41,6 +41,8 @@ type helperReq struct {
 	send     []Kind
 	proc     bool
 	keep     *os.File // read end of an init's keep-alive pipe
+	pin      *Handle  // the namespace to bind-mount onto pinPath
+	pinPath  string
 }
 
 type helperResult struct {
@@ -92,6 +94,14 @@ func runHelper(r *helperReq, cmd *exec.Cmd) (*helperResult, error) {
 		}
 		spec = append(spec, "join="+strings.Join(js, ","))
 	}
+	if r.pin != nil {
+		fd, err := unix.FcntlInt(uintptr(r.pin.fd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return nil, err
+		}
+		spec = append(spec, "pin="+strconv.Itoa(base+len(theirs)))
+		theirs = append(theirs, os.NewFile(uintptr(fd), r.pin.String()))
+	}
 	files := theirs
 	if r.keep != nil { // the caller's: not closed here
 		spec = append(spec, "keep="+strconv.Itoa(base+len(theirs)))
@@ -131,7 +141,7 @@ func runHelper(r *helperReq, cmd *exec.Cmd) (*helperResult, error) {
 		env = os.Environ()
 	}
 	cmd.Path = "/proc/self/exe"
-	cmd.Env = append(env[:len(env):len(env)], "_NSH_EXEC="+strings.Join(spec, " "), "_NSH_CWD="+r.cwd)
+	cmd.Env = append(env[:len(env):len(env)], "_NSH_EXEC="+strings.Join(spec, " "), "_NSH_CWD="+r.cwd, "_NSH_PIN="+r.pinPath)
 	cmd.ExtraFiles = append(extra[:len(extra):len(extra)], files...)
 	err = cmd.Start()
 	cmd.Path, cmd.Env, cmd.ExtraFiles = path, env, extra
@@ -144,7 +154,7 @@ func runHelper(r *helperReq, cmd *exec.Cmd) (*helperResult, error) {
 	theirs = nil
 
 	res, err := readReports(mine, r, cmd.Process.Pid)
-	if err != nil || r.mode == "make" || r.mode == "check" {
+	if err != nil || r.mode != "exec" && r.mode != "init" {
 		cmd.Wait()
 	}
 	return res, err

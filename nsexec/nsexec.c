@@ -15,6 +15,7 @@
 //          [time offsets], [init], report "OK pid=N" with the new namespace
 //          fds attached (SCM_RIGHTS)
 //   init   be the init of the pid namespace this process is pid 1 of
+//   pin    join, set credentials, bind-mount the fd pin=FD onto _NSH_PIN
 // keys: sock=FD join=FD:FLAG,... uid=N gid=N fork=1 unshare=FLAGS prop=N
 //       mono=N boot=N maps=1 send=FLAG,... proc=1 keep=FD
 // The working directory for exec/check is in _NSH_CWD.
@@ -62,6 +63,7 @@ struct req {
 	int send[MAXNS];
 	int proc;
 	int keep;
+	int pin;
 };
 
 static int sock = -1;
@@ -141,7 +143,7 @@ static void parse(const char *spec, struct req *r)
 {
 	char *s = strdup(spec), *save = NULL;
 	memset(r, 0, sizeof *r);
-	r->sock = r->keep = -1;
+	r->sock = r->keep = r->pin = -1;
 	r->uid = r->gid = -1;
 	for (char *tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		char *v = strchr(tok, '=');
@@ -163,6 +165,7 @@ static void parse(const char *spec, struct req *r)
 		else if (!strcmp(tok, "send")) parse_list(v, r->send, NULL, &r->nsend);
 		else if (!strcmp(tok, "proc")) r->proc = atoi(v);
 		else if (!strcmp(tok, "keep")) r->keep = atoi(v);
+		else if (!strcmp(tok, "pin")) r->pin = atoi(v);
 	}
 	free(s);
 }
@@ -428,20 +431,49 @@ static void wait_forward(void)
 	}
 }
 
+// enter_pid makes the rest run in the pid namespace just joined:
+// setns(pid) only applies to children, so continue in one and wait for it.
+static void enter_pid(struct req *r)
+{
+	if (!r->fork)
+		return;
+	child = fork();
+	if (child < 0)
+		fail(errno, "fork");
+	if (child > 0) {
+		close(sock);
+		sock = -1;
+		wait_forward();
+	}
+}
+
+// do_pin bind-mounts the namespace fd r->pin onto _NSH_PIN, inside the
+// mount namespace joined (one the user namespace owns: no root needed).
+static void do_pin(struct req *r)
+{
+	const char *path = getenv("_NSH_PIN");
+	char src[64];
+	enter_pid(r); // so that /proc/self exists in a --mount-proc /proc
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		fail(errno, "creating the pin file");
+	snprintf(src, sizeof src, "/proc/self/fd/%d", r->pin);
+	if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			unlink(path);
+		fail(err, "bind mount");
+	}
+	report("OK", NULL, 0);
+	_exit(0);
+}
+
 static void do_exec(struct req *r, char **argv)
 {
 	do_chdir();
-	if (r->fork) {
-		// setns(pid) only applies to children: the program must be one.
-		child = fork();
-		if (child < 0)
-			fail(errno, "fork");
-		if (child > 0) {
-			close(sock);
-			sock = -1;
-			wait_forward();
-		}
-	}
+	enter_pid(r);
 	if (!argv[0])
 		fail(EINVAL, "no program");
 	fcntl(sock, F_SETFD, FD_CLOEXEC); // EOF tells nsh the exec worked
@@ -491,6 +523,10 @@ __attribute__((constructor)) static void nsexec(int argc, char **argv)
 	creds(&r);
 	if (!strcmp(r.mode, "exec"))
 		do_exec(&r, argv);
+	if (!strcmp(r.mode, "pin")) {
+		do_chdir();
+		do_pin(&r);
+	}
 	if (!strcmp(r.mode, "check")) {
 		do_chdir();
 		report("OK", NULL, 0);
