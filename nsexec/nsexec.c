@@ -67,6 +67,10 @@ struct req {
 };
 
 static int sock = -1;
+// selfdir is /proc/self as this process saw it at start: after joining a
+// mount namespace whose /proc belongs to a pid namespace we are not in,
+// /proc/self does not exist there.
+static int selfdir = -1;
 static char *argv0; // renamed nsh-init by an init, for ps
 
 static void report(const char *msg, int *fds, int nfds)
@@ -330,7 +334,7 @@ static void write_offsets(struct req *r)
 {
 	char buf[128];
 	int n = snprintf(buf, sizeof buf, "monotonic %lld 0\nboottime %lld 0\n", r->mono, r->boot);
-	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	int fd = openat(selfdir, "timens_offsets", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		fail(errno, "opening timens_offsets");
 	if (write(fd, buf, n) != n)
@@ -369,9 +373,9 @@ static void do_make(struct req *r)
 		fail(errno, "setting propagation of /");
 	if (r->unshare & CLONE_NEWTIME)
 		write_offsets(r);
-	// Open our ns directory before init starts: with --mount-proc it
-	// mounts a /proc of its namespace, where this process does not exist.
-	int nsdir = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	// Through selfdir: with --mount-proc, init mounts a /proc of its
+	// namespace, where this process does not exist.
+	int nsdir = openat(selfdir, "ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (nsdir < 0)
 		fail(errno, "/proc/self/ns");
 	pid_t pid = 0;
@@ -513,6 +517,7 @@ __attribute__((constructor)) static void nsexec(int argc, char **argv)
 		return; // an ordinary nsh: let Go start
 	struct req r;
 	argv0 = argv[0];
+	selfdir = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	parse(spec, &r);
 	sock = r.sock;
 	if (!strcmp(r.mode, "init")) {
