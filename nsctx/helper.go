@@ -137,11 +137,12 @@ func runHelper(r *helperReq, cmd *exec.Cmd) (*helperResult, error) {
 	}
 
 	path, env, extra := cmd.Path, cmd.Env, cmd.ExtraFiles
-	if env == nil {
-		env = os.Environ()
+	envv := env
+	if envv == nil {
+		envv = os.Environ() // what exec.Cmd gives a nil Env
 	}
 	cmd.Path = "/proc/self/exe"
-	cmd.Env = append(env[:len(env):len(env)], "_NSH_EXEC="+strings.Join(spec, " "), "_NSH_CWD="+r.cwd, "_NSH_PIN="+r.pinPath)
+	cmd.Env = append(envv[:len(envv):len(envv)], "_NSH_EXEC="+strings.Join(spec, " "), "_NSH_CWD="+r.cwd, "_NSH_PIN="+r.pinPath)
 	cmd.ExtraFiles = append(extra[:len(extra):len(extra)], files...)
 	err = cmd.Start()
 	cmd.Path, cmd.Env, cmd.ExtraFiles = path, env, extra

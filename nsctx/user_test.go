@@ -1,9 +1,13 @@
 package nsctx_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
@@ -116,5 +120,47 @@ func TestUserNestedRefused(t *testing.T) {
 	err := c.UnshareWith([]nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()})
 	if !errors.Is(err, nsctx.ErrUnsupported) {
 		t.Fatalf("nested user namespace: %v", err)
+	}
+}
+
+// Programs started through the helper keep what the caller set on the
+// exec.Cmd (process group, extra files), get no other fd, and the caller's
+// exec.Cmd looks as it did.
+func TestUserStartKeepsCmd(t *testing.T) {
+	c := newContext(t)
+	if err := c.UnshareWith([]nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	var out bytes.Buffer
+	args := []string{"sh", "-c", `echo pgid $(($(ps -o pgid= -p $$) - $$)); readlink /proc/$$/fd/*; true`}
+	cmd := &exec.Cmd{Path: "sh", Args: args, Stdout: &out, ExtraFiles: []*os.File{w},
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
+	if err := c.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	if cmd.Path != "sh" || len(cmd.Args) != 3 || cmd.Env != nil || len(cmd.ExtraFiles) != 1 {
+		t.Errorf("Start changed the exec.Cmd: %q %q env=%v extra=%d", cmd.Path, cmd.Args, cmd.Env, len(cmd.ExtraFiles))
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.HasPrefix(got, "pgid 0\n") {
+		t.Errorf("got %q, want its own process group", got)
+	}
+	wfd, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(w.Fd())))
+	if !strings.Contains(got, wfd) {
+		t.Errorf("the extra file %s is missing: %q", wfd, got)
+	}
+	for _, leak := range []string{"socket:", "user:[", "mnt:[", "net:["} {
+		if strings.Contains(got, leak) {
+			t.Errorf("a helper fd (%s) reached the program: %q", leak, got)
+		}
 	}
 }

@@ -252,10 +252,11 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 	r := c.via.request("exec")
 	r.fork = c.via.ns[PID] != nil
 	args := cmd.Args
-	if len(args) == 0 {
-		args = []string{name}
+	argv := args
+	if len(argv) == 0 {
+		argv = []string{name}
 	}
-	cmd.Args = append([]string{file}, args...)
+	cmd.Args = append([]string{file}, argv...)
 	_, err := runHelper(r, cmd)
 	cmd.Args = args
 	if err == nil {
