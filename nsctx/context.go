@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -246,8 +247,29 @@ var errNoProcessYet = errors.New("the new pid namespace has no process yet; spaw
 
 // Open opens a namespace file on the context thread, so a relative path is
 // taken from the context's working directory and mount namespace.
+//
+// In a mount namespace the thread is not in (via.go) a helper opens it
+// there, in the context's pid namespace, so a pin made inside it or
+// /proc/1 of a --mount-proc /proc is found.
 func (c *Context) Open(path string) (*Handle, error) {
 	var h *Handle
-	err := c.Do(func() (err error) { h, err = Open(path); return })
+	err := c.Do(func() (err error) {
+		if c.via.ns[Mnt] == nil {
+			h, err = Open(path)
+			return err
+		}
+		r := c.via.request("open")
+		r.fork = c.via.ns[PID] != nil
+		r.open = path
+		res, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+		if he, ok := err.(*helperError); ok {
+			return pathError(path, he.errno)
+		}
+		if err != nil {
+			return err
+		}
+		h = res.ns[0]
+		return nil
+	})
 	return h, err
 }

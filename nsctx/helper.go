@@ -43,6 +43,7 @@ type helperReq struct {
 	keep     *os.File // read end of an init's keep-alive pipe
 	pin      *Handle  // the namespace to bind-mount onto pinPath
 	pinPath  string
+	open     string // the file mode open sends back
 }
 
 type helperResult struct {
@@ -142,7 +143,7 @@ func runHelper(r *helperReq, cmd *exec.Cmd) (*helperResult, error) {
 		envv = os.Environ() // what exec.Cmd gives a nil Env
 	}
 	cmd.Path = "/proc/self/exe"
-	cmd.Env = append(envv[:len(envv):len(envv)], "_NSH_EXEC="+strings.Join(spec, " "), "_NSH_CWD="+r.cwd, "_NSH_PIN="+r.pinPath)
+	cmd.Env = append(envv[:len(envv):len(envv)], "_NSH_EXEC="+strings.Join(spec, " "), "_NSH_CWD="+r.cwd, "_NSH_PIN="+r.pinPath, "_NSH_OPEN="+r.open)
 	cmd.ExtraFiles = append(extra[:len(extra):len(extra)], files...)
 	err = cmd.Start()
 	cmd.Path, cmd.Env, cmd.ExtraFiles = path, env, extra
@@ -210,6 +211,14 @@ func readReports(sock int, r *helperReq, pid int) (*helperResult, error) {
 			fds, err := unixRights(oob[:oobn])
 			if err != nil {
 				return nil, err
+			}
+			if r.mode == "open" && len(fds) == 1 {
+				h, err := fromFd(fds[0], r.open)
+				if err != nil {
+					unix.Close(fds[0])
+					return nil, err
+				}
+				return &helperResult{ns: []*Handle{h}}, nil
 			}
 			for i, fd := range fds {
 				h, err := fromFd(fd, "helper")

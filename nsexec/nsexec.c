@@ -16,6 +16,7 @@
 //          fds attached (SCM_RIGHTS)
 //   init   be the init of the pid namespace this process is pid 1 of
 //   pin    join, set credentials, bind-mount the fd pin=FD onto _NSH_PIN
+//   open   join, set credentials, chdir, open _NSH_OPEN and send its fd
 // keys: sock=FD join=FD:FLAG,... uid=N gid=N fork=1 unshare=FLAGS prop=N
 //       mono=N boot=N maps=1 send=FLAG,... proc=1 keep=FD
 // The working directory for exec/check is in _NSH_CWD.
@@ -474,6 +475,20 @@ static void do_pin(struct req *r)
 	_exit(0);
 }
 
+// do_open opens the file _NSH_OPEN (a namespace file, a pin) in the
+// namespaces joined and sends it back: paths resolve in the context's
+// mount namespace and working directory.
+static void do_open(struct req *r)
+{
+	enter_pid(r); // /proc/self in a --mount-proc /proc
+	const char *path = getenv("_NSH_OPEN");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail(errno, "open");
+	report("OK", &fd, 1);
+	_exit(0);
+}
+
 static void do_exec(struct req *r, char **argv)
 {
 	do_chdir();
@@ -528,6 +543,10 @@ __attribute__((constructor)) static void nsexec(int argc, char **argv)
 	creds(&r);
 	if (!strcmp(r.mode, "exec"))
 		do_exec(&r, argv);
+	if (!strcmp(r.mode, "open")) {
+		do_chdir();
+		do_open(&r);
+	}
 	if (!strcmp(r.mode, "pin")) {
 		do_chdir();
 		do_pin(&r);
