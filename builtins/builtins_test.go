@@ -8,6 +8,7 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary
 )
 
 type fakeShell struct{ last int }

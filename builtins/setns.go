@@ -17,14 +17,21 @@ or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
 context's working directory.
 
-With -t PID, joins the listed kinds of that process, or every kind but
-user (like nsenter -t PID -a). All or nothing: if one kind fails, the
-context is left exactly as it was.
+With -t PID, joins the listed kinds of that process, or every kind (user
+only if it differs from the context's, like nsenter -t PID -a). All or
+nothing: if one kind fails, the context is left exactly as it was.
+
+Joining a user namespace (a rootless container's, one made by
+'unshare -r') works without root if it is yours: programs spawned
+afterwards run in it as uid and gid 0 with no supplementary groups, as
+nsenter gives them, and the other kinds of the process are entered from
+inside it.
 
   setns /tmp/lab/net
   setns /proc/1234/ns/uts uts
   setns -t 1234
-  setns -t 1234 net mnt`,
+  setns -t 1234 net mnt
+  setns -t 1234 user    a rootless container's user namespace`,
 	Options:  []string{"-t"},
 	Operands: Pins,
 	Run:      runSetns,
@@ -67,8 +74,15 @@ func setnsProcess(env *Env, target string, names []string) error {
 		return err
 	}
 	if len(kinds) == 0 {
+		// Every kind; user only when it differs from the context's, as
+		// nsenter -a does (re-entering one's own user namespace is EINVAL).
+		st, err := env.Ctx.Status()
+		if err != nil {
+			return err
+		}
+		ids, _ := nsctx.ProcessIDs(pid)
 		for _, k := range nsctx.Kinds() {
-			if k != nsctx.User {
+			if k != nsctx.User || (!ids[k].IsZero() && ids[k] != st.Cur[k]) {
 				kinds = append(kinds, k)
 			}
 		}

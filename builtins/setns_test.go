@@ -40,7 +40,6 @@ func TestSetnsFile(t *testing.T) {
 	h.fails("setns /nonexistent/x", 1, "/nonexistent/x")
 	h.fails("setns", 2)
 	h.fails("setns /proc/"+pid+"/ns/net nett", 2, "unknown namespace kind")
-	h.fails("setns /proc/self/ns/user", 1, "not supported yet")
 }
 
 func TestSetnsProcess(t *testing.T) {

@@ -7,7 +7,6 @@ func TestUnshare(t *testing.T) {
 	h.fails("unshare", 2, "no namespace kind")
 	h.fails("unshare net bogus", 2, "unknown namespace kind")
 	h.fails("unshare --propagation weird mnt", 2, "unknown propagation")
-	h.fails("unshare user", 1, "user", "not supported yet")
 	h.ok("unshare net uts ipc")
 	st, _ := h.ctx.Status()
 	for _, k := range []string{"net", "uts", "ipc"} {

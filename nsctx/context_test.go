@@ -95,17 +95,6 @@ func TestUnshareAndHome(t *testing.T) {
 	}
 }
 
-func TestUserRefused(t *testing.T) {
-	c := newCtx(t)
-	err := c.Unshare([]Kind{Net, User}, PropPrivate)
-	if !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("unshare user: %v", err)
-	}
-	if st, _ := c.Status(); st.Differs(Net) {
-		t.Error("net changed although the request was refused")
-	}
-}
-
 // A change of several kinds that fails half way leaves the context as it
 // was: here uts is entered first, then entering mnt fails.
 func TestJoinRollsBack(t *testing.T) {
@@ -322,31 +311,6 @@ func TestTimeHome(t *testing.T) {
 	}
 }
 
-func TestPidNamespace(t *testing.T) {
-	c := newCtx(t)
-	if err := c.Unshare([]Kind{PID}, PropPrivate); err != nil {
-		t.Fatal(err)
-	}
-	st, _ := c.Status()
-	if !st.Pending(PID) {
-		t.Error("new pid namespace not pending before its first process")
-	}
-	if got := run(t, c, "sh", "-c", "echo $$"); got != "1" {
-		t.Errorf("first program has pid %s in the new namespace, want 1", got)
-	}
-	// Its init exited: the namespace is dead for new processes.
-	cmd := exec.Command("true")
-	cmd.Path = "true"
-	err := c.Start(cmd)
-	if !errors.Is(err, ErrPIDNoInit) {
-		t.Errorf("spawn after init exited: %v", err)
-	}
-	if err := c.GoHome(); err != nil {
-		t.Fatal(err)
-	}
-	run(t, c, "true")
-}
-
 func TestOpenErrors(t *testing.T) {
 	if _, err := Open("/etc/hostname"); !errors.Is(err, ErrNotNamespace) || !strings.Contains(err.Error(), "/etc/hostname") {
 		t.Errorf("regular file: %v", err)
@@ -388,43 +352,3 @@ func TestStartErrors(t *testing.T) {
 	}
 }
 
-// A new pid namespace with no process yet can be left, saved and returned
-// to (as another new one: nobody can tell the difference).
-func TestPendingPid(t *testing.T) {
-	c := newCtx(t)
-	if err := c.Unshare([]Kind{PID, Net}, PropPrivate); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Push(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.GoHome(); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := c.Status(); st.Differs(PID) || st.Differs(Net) {
-		t.Fatal("not home")
-	}
-	if err := c.Pop(); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := c.Status(); !st.Pending(PID) || !st.Differs(Net) {
-		t.Fatalf("after pop: pid pending %v, net differs %v", st.Pending(PID), st.Differs(Net))
-	}
-	if got := run(t, c, "sh", "-c", "echo $$"); got != "1" {
-		t.Errorf("first program after pop has pid %s, want 1", got)
-	}
-	// And through a fresh thread (leaving a time namespace).
-	if err := c.Unshare([]Kind{Time}, PropPrivate); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Unshare([]Kind{PID}, PropPrivate); err != nil {
-		t.Fatal(err)
-	}
-	h := c.Home(Time)
-	if err := c.Join(h); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := c.Status(); !st.Pending(PID) || st.Differs(Time) || !st.Differs(Net) {
-		t.Errorf("after leaving time: pid pending %v, time differs %v, net differs %v", st.Pending(PID), st.Differs(Time), st.Differs(Net))
-	}
-}
