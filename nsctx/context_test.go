@@ -351,4 +351,3 @@ func TestStartErrors(t *testing.T) {
 		t.Errorf("not executable: %v", err)
 	}
 }
-
