@@ -1,0 +1,220 @@
+package nsinfo
+
+import (
+	"encoding/binary"
+	"errors"
+	"sync"
+
+	"github.com/nsh-dev/nsh/nsctx"
+	"golang.org/x/sys/unix"
+)
+
+// item is a namespace whose relations are to be found, with an open fd when
+// it was itself found through an ioctl (no path reaches it).
+type item struct {
+	ns *Namespace
+	fd int
+}
+
+// found is a namespace an ioctl returned: the owner or the parent of one.
+type found struct {
+	kind nsctx.Kind
+	id   nsctx.ID
+	fd   int
+}
+
+// addRelations finds owner, parent and netnsid of every namespace. Owners
+// and parents that nothing else reaches (no process, pin or fd) are added
+// as namespaces of their own, so trees have no gaps.
+func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, nsctx.ID) *Namespace) {
+	items := make([]item, 0, len(s.byID))
+	for _, ns := range s.byID {
+		items = append(items, item{ns, -1})
+	}
+	for len(items) > 0 {
+		results := make([][]found, len(items))
+		var mu sync.Mutex
+		var sockets []*netlink
+		parallel(len(items), func() func(int) {
+			nl := newNetlink()
+			mu.Lock()
+			sockets = append(sockets, nl)
+			mu.Unlock()
+			return func(i int) { results[i] = relate(items[i], nl) }
+		})
+		for _, nl := range sockets {
+			nl.close()
+		}
+		items = items[:0]
+		for _, fs := range results {
+			for _, f := range fs {
+				if ns := s.byID[f.id]; ns != nil || !want[f.kind] {
+					unix.Close(f.fd)
+					continue
+				}
+				items = append(items, item{get(f.kind, f.id), f.fd})
+			}
+		}
+	}
+}
+
+// relate fills in one namespace's relations and returns the namespaces the
+// ioctls led to that are not known yet (their fds open).
+func relate(it item, nl *netlink) []found {
+	ns, fd := it.ns, it.fd
+	if fd < 0 {
+		fd = openNs(ns)
+		if fd < 0 {
+			return nil
+		}
+	}
+	defer unix.Close(fd)
+	var out []found
+	if id, ofd, ok := nsIoctl(fd, unix.NS_GET_USERNS); ok {
+		ns.Owner = id
+		out = append(out, found{nsctx.User, id, ofd})
+	}
+	if ns.Kind == nsctx.PID || ns.Kind == nsctx.User {
+		if id, pfd, ok := nsIoctl(fd, unix.NS_GET_PARENT); ok {
+			ns.Parent = id
+			out = append(out, found{ns.Kind, id, pfd})
+		}
+	}
+	if ns.Kind == nsctx.Net {
+		ns.NetnsID = nl.nsid(fd)
+	}
+	return out
+}
+
+// openNs opens a namespace by a path Scan found for it, checking that the
+// path still leads to it (a pid may be reused).
+func openNs(ns *Namespace) int {
+	paths := []string{ns.openPath}
+	for _, f := range ns.Fds {
+		paths = append(paths, f.Path())
+	}
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil && st.Ino == ns.ID.Ino && st.Dev == ns.ID.Dev {
+			return fd
+		}
+		unix.Close(fd)
+	}
+	return -1
+}
+
+// nsIoctl runs NS_GET_USERNS or NS_GET_PARENT and returns the namespace it
+// leads to, with its fd. EPERM means it leads outside what the caller may
+// see, or there is none (the initial namespaces).
+func nsIoctl(fd int, req uint) (nsctx.ID, int, bool) {
+	nfd, err := unix.IoctlRetInt(fd, req)
+	if err != nil {
+		return nsctx.ID{}, -1, false
+	}
+	unix.CloseOnExec(nfd)
+	var st unix.Stat_t
+	if unix.Fstat(nfd, &st) != nil {
+		unix.Close(nfd)
+		return nsctx.ID{}, -1, false
+	}
+	return nsctx.ID{Dev: st.Dev, Ino: st.Ino}, nfd, true
+}
+
+// netlink is a NETLINK_ROUTE socket for RTM_GETNSID requests, in the
+// network namespace of the thread that made it (a home thread).
+type netlink struct {
+	fd  int
+	seq uint32
+	buf []byte
+}
+
+func newNetlink() *netlink {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		return &netlink{fd: -1}
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		unix.Close(fd)
+		return &netlink{fd: -1}
+	}
+	return &netlink{fd: fd, buf: make([]byte, 4096)}
+}
+
+var errNetlink = errors.New("bad netlink answer")
+
+// nsid asks which id the home network namespace gives the network
+// namespace open as nsfd (RTM_GETNSID with NETNSA_FD, as lsns and ip do).
+func (nl *netlink) nsid(nsfd int) int {
+	if nl.fd < 0 {
+		return NetnsIDUnknown
+	}
+	nl.seq++
+	// nlmsghdr(16) + rtgenmsg(1, padded to 4) + rtattr(4) + int32(4)
+	req := make([]byte, 28)
+	ne := binary.NativeEndian
+	ne.PutUint32(req[0:], 28)
+	ne.PutUint16(req[4:], unix.RTM_GETNSID)
+	ne.PutUint16(req[6:], unix.NLM_F_REQUEST)
+	ne.PutUint32(req[8:], nl.seq)
+	req[16] = unix.AF_UNSPEC
+	ne.PutUint16(req[20:], 8)
+	ne.PutUint16(req[22:], unix.NETNSA_FD)
+	ne.PutUint32(req[24:], uint32(nsfd))
+	if err := unix.Sendto(nl.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return NetnsIDUnknown
+	}
+	for {
+		n, _, err := unix.Recvfrom(nl.fd, nl.buf, 0)
+		if err != nil {
+			return NetnsIDUnknown
+		}
+		id, seq, err := parseNsid(nl.buf[:n])
+		if seq != nl.seq {
+			continue // a late answer to an earlier request
+		}
+		if err != nil {
+			return NetnsIDUnknown
+		}
+		return id
+	}
+}
+
+func parseNsid(b []byte) (id int, seq uint32, err error) {
+	ne := binary.NativeEndian
+	if len(b) < 16 {
+		return 0, 0, errNetlink
+	}
+	typ, seq := ne.Uint16(b[4:]), ne.Uint32(b[8:])
+	if typ != unix.RTM_NEWNSID || len(b) < 20 {
+		return 0, seq, errNetlink
+	}
+	for a := b[20:]; len(a) >= 4; {
+		l, t := int(ne.Uint16(a)), ne.Uint16(a[2:])
+		if l < 4 || l > len(a) {
+			break
+		}
+		if t == unix.NETNSA_NSID && l >= 8 {
+			return int(int32(ne.Uint32(a[4:]))), seq, nil
+		}
+		next := (l + 3) &^ 3
+		if next > len(a) {
+			break
+		}
+		a = a[next:]
+	}
+	return 0, seq, errNetlink
+}
+
+// close releases the socket.
+func (nl *netlink) close() {
+	if nl.fd >= 0 {
+		unix.Close(nl.fd)
+	}
+}
