@@ -1,9 +1,12 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/nsh-dev/nsh/nsctx"
 )
@@ -11,17 +14,20 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns -t PID [KIND...]",
+	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
 or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
-context's working directory.
+context's working directory. netns:NAME is the ip netns namespace NAME
+(/run/netns/NAME, whoever made it); a bare NAME where no file of that name
+exists means the same.
 
 With -t PID, joins the listed kinds of that process, or every kind but
 user (like nsenter -t PID -a). All or nothing: if one kind fails, the
 context is left exactly as it was.
 
   setns /tmp/lab/net
+  setns red                 # ip netns add red made it
   setns /proc/1234/ns/uts uts
   setns -t 1234
   setns -t 1234 net mnt`,
@@ -50,7 +56,7 @@ func runSetns(env *Env, args []string) error {
 			return err
 		}
 	}
-	h, err := env.Ctx.Open(ops[0])
+	h, err := openTarget(env, ops[0])
 	if err != nil {
 		return err
 	}
@@ -95,4 +101,30 @@ func setnsProcess(env *Env, target string, names []string) error {
 		hs = append(hs, h)
 	}
 	return env.Ctx.Join(hs...)
+}
+
+// openTarget opens a setns TARGET: netns:NAME, a file, or else the ip
+// netns namespace of that name. Names are looked up in nsh's home mount
+// namespace, where ip netns keeps them.
+func openTarget(env *Env, target string) (*nsctx.Handle, error) {
+	if name, ok := strings.CutPrefix(target, "netns:"); ok {
+		p, err := nsctx.NetnsPath(name)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		return nsctx.Open(p)
+	}
+	h, err := env.Ctx.Open(target)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return h, err
+	}
+	if p, perr := nsctx.NetnsPath(target); perr == nil {
+		if nh, nerr := nsctx.Open(p); nerr == nil {
+			return nh, nil
+		} else if !errors.Is(nerr, fs.ErrNotExist) {
+			return nil, nerr
+		}
+		return nil, &nsctx.Error{Path: target, Err: fmt.Errorf("no such file, and no ip netns namespace %q", target)}
+	}
+	return nil, err
 }

@@ -42,13 +42,14 @@ const (
 
 // reader holds one worker's buffers.
 type reader struct {
-	want [nsctx.NumKinds]bool
-	fds  bool
-	buf  []byte
+	want    [nsctx.NumKinds]bool
+	fds     bool
+	nsfsDev uint64
+	buf     []byte
 }
 
 func newReader(want [nsctx.NumKinds]bool, fds bool) *reader {
-	return &reader{want: want, fds: fds, buf: make([]byte, 4096)}
+	return &reader{want: want, fds: fds, nsfsDev: homeNsfsDev(), buf: make([]byte, 4096)}
 }
 
 var nsFile = func() (n [nsctx.NumKinds]string) {
@@ -189,7 +190,18 @@ func (r *reader) readFds(dir int, p *proc) {
 	}
 	for _, name := range names {
 		n, err := unix.Readlinkat(fdDir, name, r.buf)
-		if err != nil || n < 6 || r.buf[n-1] != ']' {
+		if err != nil || n == 0 {
+			continue
+		}
+		if r.buf[0] == '/' {
+			// A namespace opened through a pin reads as the pin's path,
+			// or "/" once the pin is gone.
+			if f, ok := r.pathFd(fdDir, name); ok {
+				p.fds = append(p.fds, f)
+			}
+			continue
+		}
+		if n < 6 || r.buf[n-1] != ']' {
 			continue
 		}
 		kindName, ino, ok := bytes.Cut(r.buf[:n-1], []byte(":["))
@@ -207,6 +219,33 @@ func (r *reader) readFds(dir int, p *proc) {
 		}
 		p.fds = append(p.fds, heldFd{kind: k, ino: i, fd: fd})
 	}
+}
+
+// pathFd checks whether an fd whose link is a path is a namespace.
+func (r *reader) pathFd(fdDir int, name string) (heldFd, bool) {
+	var st unix.Stat_t
+	if unix.Fstatat(fdDir, name, &st, 0) != nil || st.Dev != r.nsfsDev || r.nsfsDev == 0 {
+		return heldFd{}, false
+	}
+	fd, err := strconv.Atoi(name)
+	if err != nil {
+		return heldFd{}, false
+	}
+	nfd, err := unix.Openat(fdDir, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return heldFd{}, false
+	}
+	defer unix.Close(nfd)
+	t, err := unix.IoctlRetInt(nfd, unix.NS_GET_NSTYPE)
+	if err != nil {
+		return heldFd{}, false
+	}
+	for _, k := range nsctx.Kinds() {
+		if k.Flag() == t && r.want[k] {
+			return heldFd{kind: k, ino: st.Ino, fd: fd}, true
+		}
+	}
+	return heldFd{}, false
 }
 
 func kindByName(b []byte) (nsctx.Kind, bool) {
