@@ -31,7 +31,7 @@ only by pins (in any mount namespace), by open fds, or by single threads
 (such as nsh's own context). -t KIND (repeatable, or comma-separated, or
 KIND operands) keeps only those kinds and implies -a. Columns:
 
-  NS       inode, '*' before it for a namespace the context is in
+  NS       inode, with a '*' after it for a namespace the context is in
   KIND     namespace kind
   NPROCS   processes in it (counted once however many threads)
   PID PPID the lowest such process and its parent
@@ -329,9 +329,9 @@ func netnsidText(ns *nsinfo.Namespace) string {
 func writeAllTable(w io.Writer, rows []*nsinfo.Namespace, depth []int, last []bool, st *nsctx.Status) {
 	head := []string{"NS", "KIND", "NPROCS", "PID", "PPID", "USER", "COMMAND", "PATH", "NETNSID", "OWNER", "PARENT"}
 	cells := make([][]string, 0, len(rows)+1)
-	cells = append(cells, append([]string{" "}, head...))
+	cells = append(cells, head)
 	for i, ns := range rows {
-		mark := " "
+		mark := ""
 		if st.Cur[ns.Kind] == ns.ID {
 			mark = "*"
 		}
@@ -344,7 +344,7 @@ func writeAllTable(w io.Writer, rows []*nsinfo.Namespace, depth []int, last []bo
 			cmd = cmd[:39] + "…"
 		}
 		cells = append(cells, []string{
-			mark, treePrefix(depth, last, i) + strconv.FormatUint(ns.ID.Ino, 10), ns.Kind.String(),
+			treePrefix(depth, last, i) + strconv.FormatUint(ns.ID.Ino, 10) + mark, ns.Kind.String(),
 			strconv.Itoa(len(ns.PIDs)), pid, ppid, dash(ns.User), dash(cmd),
 			dash(strings.Join(nsPaths(ns), ",")), netnsidText(ns), inoOrDash(ns.Owner), inoOrDash(ns.Parent),
 		})

@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
@@ -27,6 +29,10 @@ func TestScripts(t *testing.T) {
 			// Whatever a script pinned under $WORK goes, even if it failed.
 			work := env.WorkDir
 			env.Defer(func() { nstest.UnmountAll(work) })
+			// ip netns names a script makes end in $NSUNIQ; they go too.
+			uniq := "-nshtest" + strconv.Itoa(os.Getpid()) + filepath.Base(work)
+			env.Setenv("NSUNIQ", uniq)
+			env.Defer(func() { nstest.DeleteNetns(uniq) })
 			return nil
 		},
 		RequireExplicitExec: false,
