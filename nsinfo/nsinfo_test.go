@@ -230,7 +230,7 @@ func TestVanishing(t *testing.T) {
 	for i := range want {
 		want[i] = true
 	}
-	r := newReader(want, true)
+	r := newReader(want, true, nil)
 
 	cmd := exec.Command("sleep", "600")
 	if err := cmd.Start(); err != nil {

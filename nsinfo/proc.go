@@ -3,7 +3,6 @@ package nsinfo
 import (
 	"bytes"
 	"errors"
-	"os"
 	"strconv"
 
 	"github.com/nsh-dev/nsh/nsctx"
@@ -45,11 +44,17 @@ type reader struct {
 	want    [nsctx.NumKinds]bool
 	fds     bool
 	nsfsDev uint64
-	buf     []byte
+	// pins are the mount points of nsfs mounts at home: an fd opened
+	// through one has the pin's path as its link.
+	pins  map[string]bool
+	buf   []byte
+	dents []byte
+	pbuf  []byte // NUL-terminated paths
 }
 
-func newReader(want [nsctx.NumKinds]bool, fds bool) *reader {
-	return &reader{want: want, fds: fds, nsfsDev: homeNsfsDev(), buf: make([]byte, 4096)}
+func newReader(want [nsctx.NumKinds]bool, fds bool, pins map[string]bool) *reader {
+	return &reader{want: want, fds: fds, nsfsDev: homeNsfsDev(), pins: pins,
+		buf: make([]byte, 4096), dents: make([]byte, 8192), pbuf: make([]byte, 0, 64)}
 }
 
 var nsFile = func() (n [nsctx.NumKinds]string) {
@@ -65,17 +70,19 @@ func gone(err error) bool {
 
 // read reads /proc/PID. A process that vanishes halfway is procGone.
 func (r *reader) read(pid int) (*proc, procState) {
-	dir, err := unix.Open("/proc/"+strconv.Itoa(pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	dir, err := rawOpenat(unix.AT_FDCWD, "/proc/"+strconv.Itoa(pid), unix.O_PATH|unix.O_DIRECTORY, r.pbuf)
 	if err != nil {
 		if gone(err) {
 			return nil, procGone
 		}
 		return nil, procUnreadable
 	}
-	defer unix.Close(dir)
+	defer rawClose(dir)
 	p := &proc{pid: pid}
 	var st unix.Stat_t
-	if err := unix.Fstat(dir, &st); err != nil {
+	// Read through the open directory: cheaper than looking up
+	// /proc/PID again later for the namespaces' first processes.
+	if err := rawFstat(dir, &st); err != nil {
 		return nil, procGone
 	}
 	p.uid = int(st.Uid)
@@ -86,7 +93,7 @@ func (r *reader) read(pid int) (*proc, procState) {
 		if !r.want[k] {
 			continue
 		}
-		if err := unix.Fstatat(dir, nsFile[k], &st, 0); err != nil {
+		if err := rawFstatat(dir, nsFile[k], &st, r.pbuf); err != nil {
 			// ENOENT: it exited, or is a zombie (no namespaces left).
 			if gone(err) {
 				return nil, procGone
@@ -106,43 +113,48 @@ func (r *reader) read(pid int) (*proc, procState) {
 
 // readStat takes comm, ppid and the thread count from /proc/PID/stat.
 func (r *reader) readStat(dir int, p *proc) procState {
-	fd, err := unix.Openat(dir, "stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := rawOpenat(dir, "stat", unix.O_RDONLY, r.pbuf)
 	if err != nil {
 		if gone(err) {
 			return procGone
 		}
 		return procUnreadable
 	}
-	n, err := unix.Read(fd, r.buf)
-	unix.Close(fd)
+	n, err := rawRead(fd, r.buf)
+	rawClose(fd)
 	if err != nil || n <= 0 {
 		return procGone
 	}
-	b := r.buf[:n]
+	var ok bool
+	if p.comm, p.ppid, p.threads, ok = parseStat(r.buf[:n]); !ok {
+		return procGone // a zombie is in no namespace any more
+	}
+	return procOK
+}
+
+// parseStat reads comm, ppid and the thread count of /proc/PID/stat; it
+// reports false for a zombie or a line it cannot read.
+func parseStat(b []byte) (comm string, ppid, threads int, ok bool) {
 	lp, rp := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
 	if lp < 0 || rp < lp {
-		return procGone
+		return "", 0, 0, false
 	}
-	p.comm = string(b[lp+1 : rp])
 	// After "comm) ": state ppid pgrp session tty tpgid flags minflt
 	// cminflt majflt cmajflt utime stime cutime cstime priority nice
 	// num_threads ...
 	f := bytes.Fields(b[rp+1:])
-	if len(f) < 18 {
-		return procGone
+	if len(f) < 18 || f[0][0] == 'Z' || f[0][0] == 'X' {
+		return "", 0, 0, false
 	}
-	if f[0][0] == 'Z' || f[0][0] == 'X' {
-		return procGone // a zombie is in no namespace any more
-	}
-	p.ppid, _ = strconv.Atoi(string(f[1]))
-	p.threads, _ = strconv.Atoi(string(f[17]))
-	return procOK
+	ppid, _ = strconv.Atoi(string(f[1]))
+	threads, _ = strconv.Atoi(string(f[17]))
+	return string(b[lp+1 : rp]), ppid, threads, true
 }
 
 // readThreads finds namespaces that only some threads are in (such as nsh's
 // own context thread). Threads that exit meanwhile are skipped.
 func (r *reader) readThreads(dir int, p *proc) {
-	tids, err := readNames(dir, "task")
+	tids, err := r.readNames(dir, "task")
 	if err != nil {
 		return
 	}
@@ -156,7 +168,7 @@ func (r *reader) readThreads(dir int, p *proc) {
 			if !r.want[k] {
 				continue
 			}
-			if unix.Fstatat(dir, "task/"+name+"/"+nsFile[k], &st, 0) != nil {
+			if rawFstatat(dir, "task/"+name+"/"+nsFile[k], &st, r.pbuf) != nil {
 				continue
 			}
 			id := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
@@ -179,25 +191,28 @@ func hasID(ms []member, id nsctx.ID) bool {
 // readFds finds namespace files a process holds open: their links read
 // "KIND:[INODE]".
 func (r *reader) readFds(dir int, p *proc) {
-	fdDir, err := unix.Openat(dir, "fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fdDir, err := rawOpenat(dir, "fd", unix.O_RDONLY|unix.O_DIRECTORY, r.pbuf)
 	if err != nil {
 		return
 	}
-	defer unix.Close(fdDir)
-	names, err := readNamesFd(fdDir)
+	defer rawClose(fdDir)
+	names, err := r.readNamesFd(fdDir)
 	if err != nil {
 		return
 	}
 	for _, name := range names {
-		n, err := unix.Readlinkat(fdDir, name, r.buf)
+		n, err := rawReadlinkat(fdDir, name, r.buf, r.pbuf)
 		if err != nil || n == 0 {
 			continue
 		}
 		if r.buf[0] == '/' {
 			// A namespace opened through a pin reads as the pin's path,
-			// or "/" once the pin is gone.
-			if f, ok := r.pathFd(fdDir, name); ok {
-				p.fds = append(p.fds, f)
+			// or "/" once the pin is gone. Other paths are not looked at:
+			// a stat of every open file would double the cost.
+			if (n == 1 || r.pins[string(r.buf[:n])]) && r.nsfsDev != 0 {
+				if f, ok := r.pathFd(fdDir, name); ok {
+					p.fds = append(p.fds, f)
+				}
 			}
 			continue
 		}
@@ -258,33 +273,48 @@ func kindByName(b []byte) (nsctx.Kind, bool) {
 }
 
 // readNames lists a directory below dir.
-func readNames(dir int, name string) ([]string, error) {
-	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func (r *reader) readNames(dir int, name string) ([]string, error) {
+	fd, err := rawOpenat(dir, name, unix.O_RDONLY|unix.O_DIRECTORY, r.pbuf)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
-	return readNamesFd(fd)
+	defer rawClose(fd)
+	return r.readNamesFd(fd)
 }
 
-// readNamesFd lists the directory open as fd; fd stays open.
-func readNamesFd(fd int) ([]string, error) {
-	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
+// readNamesFd lists the directory open as fd with getdents directly: an
+// os.File costs a dup, an fstat and a poller registration per directory.
+func (r *reader) readNamesFd(fd int) ([]string, error) {
+	var names []string
+	for {
+		n, err := rawGetdents(fd, r.dents)
+		if err != nil {
+			return names, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(r.dents[:n], -1, names)
+		// Room left for another entry: the kernel had none (saves the
+		// getdents call that would return 0).
+		if n < len(r.dents)-512 {
+			return names, nil
+		}
 	}
-	f := os.NewFile(uintptr(dup), "dir")
-	defer f.Close()
-	return f.Readdirnames(-1)
 }
 
 // cmdline is the command line of a process, as lsns shows it; a kernel
 // thread (empty cmdline) shows its comm.
-func cmdline(pid int, comm string) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if err != nil || len(b) == 0 {
+func cmdline(pid int, comm string, buf, pbuf []byte) string {
+	fd, err := rawOpenat(unix.AT_FDCWD, "/proc/"+strconv.Itoa(pid)+"/cmdline", unix.O_RDONLY, pbuf)
+	if err != nil {
 		return comm
 	}
-	b = bytes.TrimRight(b, "\x00")
+	defer rawClose(fd)
+	n, err := rawRead(fd, buf)
+	if err != nil || n <= 0 {
+		return comm
+	}
+	b := bytes.TrimRight(buf[:n], "\x00")
 	return string(bytes.ReplaceAll(b, []byte{0}, []byte{' '}))
 }

@@ -31,6 +31,12 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 	for _, ns := range s.byID {
 		items = append(items, item{ns, -1})
 	}
+	// Network namespaces get an id only when asked to (ip netns set, or a
+	// veth peer in it): when the home one has given none, nothing needs
+	// asking one by one.
+	probe := newNetlink()
+	askNsid := probe.assigned() != 0
+	probe.close()
 	for len(items) > 0 {
 		results := make([][]found, len(items))
 		var mu sync.Mutex
@@ -40,7 +46,8 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 			mu.Lock()
 			sockets = append(sockets, nl)
 			mu.Unlock()
-			return func(i int) { results[i] = relate(items[i], nl) }
+			pbuf := make([]byte, 0, 128)
+			return func(i int) { results[i] = relate(items[i], nl, askNsid, pbuf) }
 		})
 		for _, nl := range sockets {
 			nl.close()
@@ -60,15 +67,15 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 
 // relate fills in one namespace's relations and returns the namespaces the
 // ioctls led to that are not known yet (their fds open).
-func relate(it item, nl *netlink) []found {
+func relate(it item, nl *netlink, askNsid bool, pbuf []byte) []found {
 	ns, fd := it.ns, it.fd
 	if fd < 0 {
-		fd = openNs(ns)
+		fd = openNs(ns, pbuf)
 		if fd < 0 {
 			return nil
 		}
 	}
-	defer unix.Close(fd)
+	defer rawClose(fd)
 	var out []found
 	if id, ofd, ok := nsIoctl(fd, unix.NS_GET_USERNS); ok {
 		ns.Owner = id
@@ -81,14 +88,17 @@ func relate(it item, nl *netlink) []found {
 		}
 	}
 	if ns.Kind == nsctx.Net {
-		ns.NetnsID = nl.nsid(fd)
+		ns.NetnsID = NetnsIDUnassigned
+		if askNsid {
+			ns.NetnsID = nl.nsid(fd)
+		}
 	}
 	return out
 }
 
 // openNs opens a namespace by a path Scan found for it, checking that the
 // path still leads to it (a pid may be reused).
-func openNs(ns *Namespace) int {
+func openNs(ns *Namespace, pbuf []byte) int {
 	paths := []string{ns.openPath}
 	for _, f := range ns.Fds {
 		paths = append(paths, f.Path())
@@ -97,15 +107,15 @@ func openNs(ns *Namespace) int {
 		if p == "" {
 			continue
 		}
-		fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := rawOpenat(unix.AT_FDCWD, p, unix.O_RDONLY, pbuf)
 		if err != nil {
 			continue
 		}
 		var st unix.Stat_t
-		if unix.Fstat(fd, &st) == nil && st.Ino == ns.ID.Ino && st.Dev == ns.ID.Dev {
+		if rawFstat(fd, &st) == nil && st.Ino == ns.ID.Ino && st.Dev == ns.ID.Dev {
 			return fd
 		}
-		unix.Close(fd)
+		rawClose(fd)
 	}
 	return -1
 }
@@ -114,14 +124,14 @@ func openNs(ns *Namespace) int {
 // leads to, with its fd. EPERM means it leads outside what the caller may
 // see, or there is none (the initial namespaces).
 func nsIoctl(fd int, req uint) (nsctx.ID, int, bool) {
-	nfd, err := unix.IoctlRetInt(fd, req)
+	nfd, err := rawIoctl(fd, req)
 	if err != nil {
 		return nsctx.ID{}, -1, false
 	}
-	unix.CloseOnExec(nfd)
+	// nsfs hands out these fds O_CLOEXEC already.
 	var st unix.Stat_t
-	if unix.Fstat(nfd, &st) != nil {
-		unix.Close(nfd)
+	if rawFstat(nfd, &st) != nil {
+		rawClose(nfd)
 		return nsctx.ID{}, -1, false
 	}
 	return nsctx.ID{Dev: st.Dev, Ino: st.Ino}, nfd, true
@@ -183,6 +193,49 @@ func (nl *netlink) nsid(nsfd int) int {
 			return NetnsIDUnknown
 		}
 		return id
+	}
+}
+
+// assigned counts the ids the home network namespace has given (an
+// RTM_GETNSID dump); -1 when it cannot tell.
+func (nl *netlink) assigned() int {
+	if nl.fd < 0 {
+		return -1
+	}
+	nl.seq++
+	req := make([]byte, 20) // nlmsghdr + rtgenmsg, padded
+	ne := binary.NativeEndian
+	ne.PutUint32(req[0:], 20)
+	ne.PutUint16(req[4:], unix.RTM_GETNSID)
+	ne.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(req[8:], nl.seq)
+	req[16] = unix.AF_UNSPEC
+	if err := unix.Sendto(nl.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return -1
+	}
+	count := 0
+	for {
+		n, _, err := unix.Recvfrom(nl.fd, nl.buf, 0)
+		if err != nil {
+			return -1
+		}
+		for b := nl.buf[:n]; len(b) >= 16; {
+			l := int(ne.Uint32(b))
+			if l < 16 || l > len(b) {
+				return -1
+			}
+			if ne.Uint32(b[8:]) == nl.seq {
+				switch ne.Uint16(b[4:]) {
+				case unix.NLMSG_DONE:
+					return count
+				case unix.NLMSG_ERROR:
+					return -1
+				case unix.RTM_NEWNSID:
+					count++
+				}
+			}
+			b = b[min((l+3)&^3, len(b)):]
+		}
 	}
 }
 

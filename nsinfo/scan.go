@@ -1,14 +1,17 @@
 package nsinfo
 
 import (
+	"bytes"
 	"os"
 	"os/user"
 	"path"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nsh-dev/nsh/nsctx"
 	"golang.org/x/sys/unix"
@@ -79,9 +82,9 @@ type Snapshot struct {
 // Lookup finds a namespace of the snapshot.
 func (s *Snapshot) Lookup(id nsctx.ID) *Namespace { return s.byID[id] }
 
-// ProcessParent is the namespace of the same kind that the nearest
-// ancestor of ns's first process is in, when that is another namespace:
-// the relation lsns --tree=process draws. Nil for none.
+// ProcessParent is the namespace of the same kind
+// that the nearest ancestor of ns's first process is in, when that is
+// another namespace: the relation lsns --tree=process draws. Nil for none.
 func (s *Snapshot) ProcessParent(ns *Namespace) *Namespace {
 	if ns.PID == 0 {
 		return nil
@@ -102,6 +105,10 @@ func (s *Snapshot) ProcessParent(ns *Namespace) *Namespace {
 // Scan lists the namespaces on the host. It runs on the calling goroutine's
 // thread, which must be in nsh's home namespaces (any but the context's).
 func Scan(opts Options) (*Snapshot, error) {
+	// A scan allocates a few MB at most and is over in milliseconds: GC
+	// cycles in between only add thread wake-ups (and so waits for a CPU
+	// on a busy host).
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	var want [nsctx.NumKinds]bool
 	if len(opts.Kinds) == 0 {
 		for i := range want {
@@ -118,10 +125,15 @@ func Scan(opts Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	homePins := readNsfsMounts("/proc/thread-self/mountinfo")
+	pinPaths := map[string]bool{}
+	for _, p := range homePins {
+		pinPaths[p.Path] = true
+	}
 	procs := make([]*proc, len(pids))
 	states := make([]procState, len(pids))
 	parallel(len(pids), func() func(int) {
-		r := newReader(read, !opts.NoFds)
+		r := newReader(read, !opts.NoFds, pinPaths)
 		return func(i int) { procs[i], states[i] = r.read(pids[i]) }
 	})
 
@@ -177,16 +189,12 @@ func Scan(opts Options) (*Snapshot, error) {
 			ns.Fds = append(ns.Fds, Fd{PID: p.pid, Fd: f.fd})
 		}
 	}
-	s.addPins(want, mntOf, get)
+	s.addPins(want, homePins, mntOf, get)
 	hideOwnFds(s.byID)
 	s.addRelations(want, get)
 
-	users := map[int]string{}
+	s.addCommands()
 	for _, ns := range s.byID {
-		if ns.PID != 0 {
-			ns.Command = cmdline(ns.PID, ns.Comm)
-			ns.User = userName(users, ns.UID)
-		}
 		s.Namespaces = append(s.Namespaces, ns)
 	}
 	sort.Slice(s.Namespaces, func(i, j int) bool {
@@ -197,6 +205,32 @@ func Scan(opts Options) (*Snapshot, error) {
 		return a.ID.Dev < b.ID.Dev
 	})
 	return s, nil
+}
+
+// addCommands fills in command line and user of each namespace's first
+// process, reading each process once.
+func (s *Snapshot) addCommands() {
+	byPid := map[int][]*Namespace{}
+	var pids []int
+	for _, ns := range s.byID {
+		if ns.PID != 0 {
+			if byPid[ns.PID] == nil {
+				pids = append(pids, ns.PID)
+			}
+			byPid[ns.PID] = append(byPid[ns.PID], ns)
+		}
+	}
+	cmds := make([]string, len(pids))
+	parallel(len(pids), func() func(int) {
+		buf, pbuf := make([]byte, 4096), make([]byte, 0, 64)
+		return func(i int) { cmds[i] = cmdline(pids[i], byPid[pids[i]][0].Comm, buf, pbuf) }
+	})
+	users := map[int]string{}
+	for i, pid := range pids {
+		for _, ns := range byPid[pid] {
+			ns.Command, ns.User = cmds[i], userName(users, ns.UID)
+		}
+	}
 }
 
 // hideOwnFds drops the caller's own fds (nsh's handles to its home and
@@ -247,34 +281,33 @@ func listPids() ([]int, error) {
 	return pids, nil
 }
 
-// parallel runs job(i) for i in [0,n) on a few goroutines; each goroutine
-// gets its own job function (and so its own buffers) from mk.
+// parallel runs job(i) for i in [0,n) on a few goroutines, the caller's
+// among them (one fewer hand-off); each gets its own job function (and so
+// its own buffers) from mk. Work is handed out in chunks of 16.
 func parallel(n int, mk func() func(int)) {
-	workers := 2 * runtime.GOMAXPROCS(0)
-	if workers > n {
-		workers = n
-	}
-	var next int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			job := mk()
-			for {
-				mu.Lock()
-				i := next
-				next += 16
-				mu.Unlock()
-				if i >= n {
-					return
-				}
-				for j := i; j < i+16 && j < n; j++ {
-					job(j)
-				}
+	// More threads than CPUs: on a busy host each thread gets its own
+	// share of CPU time.
+	workers := min(2*runtime.GOMAXPROCS(0), (n+15)/16)
+	var next atomic.Int64
+	run := func() {
+		job := mk()
+		for {
+			i := int(next.Add(16)) - 16
+			if i >= n {
+				return
 			}
-		}()
+			for j := i; j < i+16 && j < n; j++ {
+				job(j)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); run() }()
+	}
+	if n > 0 {
+		run()
 	}
 	wg.Wait()
 }
@@ -288,50 +321,76 @@ func homeNsfsDev() uint64 {
 	return st.Dev
 }
 
+// nsfsMount is a pin line of a mountinfo file.
+type nsfsMount struct {
+	nsctx.PinInfo
+	dev uint64
+}
+
+// readNsfsMounts reads the nsfs mounts of a mountinfo file.
+func readNsfsMounts(file string) []nsfsMount {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil // the process exited
+	}
+	var ms []nsfsMount
+	// Only nsfs lines are parsed; the rest is skipped without copying.
+	tag := []byte(" - nsfs ")
+	for len(b) > 0 {
+		i := bytes.Index(b, tag)
+		if i < 0 {
+			break
+		}
+		start := bytes.LastIndexByte(b[:i], '\n') + 1
+		end := bytes.IndexByte(b[i:], '\n')
+		if end < 0 {
+			end = len(b) - i
+		}
+		line := string(b[start : i+end])
+		b = b[i+end:]
+		if p, ok := nsctx.ParseNsfsMount(line); ok {
+			ms = append(ms, nsfsMount{p, mountDev(line)})
+		}
+	}
+	return ms
+}
+
 // addPins adds the nsfs mounts of nsh's home mount namespace and of every
 // other mount namespace a process is in. A pin seen in another mount
 // namespace at the same path as at home (propagated there) is listed once.
-func (s *Snapshot) addPins(want [nsctx.NumKinds]bool, mntOf map[nsctx.ID]int, get func(nsctx.Kind, nsctx.ID) *Namespace) {
-	var home unix.Stat_t
-	if unix.Stat("/proc/thread-self/ns/mnt", &home) != nil {
+func (s *Snapshot) addPins(want [nsctx.NumKinds]bool, home []nsfsMount, mntOf map[nsctx.ID]int, get func(nsctx.Kind, nsctx.ID) *Namespace) {
+	var st unix.Stat_t
+	if unix.Stat("/proc/thread-self/ns/mnt", &st) != nil {
 		return
 	}
-	homeMnt := nsctx.ID{Dev: home.Dev, Ino: home.Ino}
+	homeMnt := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
 	type key struct {
 		id   nsctx.ID
 		path string
 	}
 	seen := map[key]bool{}
-	add := func(file string, mnt nsctx.ID, via int) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return // the process exited
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if !strings.Contains(line, " - nsfs ") {
+	add := func(ms []nsfsMount, mnt nsctx.ID, via int) {
+		for _, m := range ms {
+			if !want[m.Kind] {
 				continue
 			}
-			p, ok := nsctx.ParseNsfsMount(line)
-			if !ok || !want[p.Kind] {
+			id := nsctx.ID{Dev: m.dev, Ino: m.Ino}
+			if seen[key{id, m.Path}] {
 				continue
 			}
-			id := nsctx.ID{Dev: mountDev(line), Ino: p.Ino}
-			if seen[key{id, p.Path}] {
-				continue
-			}
-			seen[key{id, p.Path}] = true
-			ns := get(p.Kind, id)
-			pin := Pin{Path: p.Path, MntNS: mnt.Ino, Via: via}
+			seen[key{id, m.Path}] = true
+			ns := get(m.Kind, id)
+			pin := Pin{Path: m.Path, MntNS: mnt.Ino, Via: via}
 			ns.Pins = append(ns.Pins, pin)
-			if via == 0 && p.Kind == nsctx.Net && path.Dir(p.Path) == nsctx.NetnsDir {
-				ns.Names = append(ns.Names, path.Base(p.Path))
+			if via == 0 && m.Kind == nsctx.Net && path.Dir(m.Path) == nsctx.NetnsDir {
+				ns.Names = append(ns.Names, path.Base(m.Path))
 			}
 			if ns.openPath == "" {
 				ns.openPath = pin.HostPath()
 			}
 		}
 	}
-	add("/proc/thread-self/mountinfo", homeMnt, 0)
+	add(home, homeMnt, 0)
 	// Other mount namespaces in a stable order: the lowest pid first.
 	others := make([]nsctx.ID, 0, len(mntOf))
 	for id := range mntOf {
@@ -342,7 +401,7 @@ func (s *Snapshot) addPins(want [nsctx.NumKinds]bool, mntOf map[nsctx.ID]int, ge
 	sort.Slice(others, func(i, j int) bool { return mntOf[others[i]] < mntOf[others[j]] })
 	for _, id := range others {
 		pid := mntOf[id]
-		add("/proc/"+strconv.Itoa(pid)+"/mountinfo", id, pid)
+		add(readNsfsMounts("/proc/"+strconv.Itoa(pid)+"/mountinfo"), id, pid)
 	}
 }
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark: nsh's ns -a against util-linux lsns, side by side in one
+# hyperfine run, on a host with N network namespaces pinned under /run/netns
+# and P sleeping processes spread over them (one in every N/P-th netns).
+#
+#   sudo bench/lsns.sh                 # N=100,P=50 and N=1000,P=500
+#   sudo bench/lsns.sh 1000:500        # one size
+#
+# Every namespace and process it makes is named nshlsns-* and removed on
+# exit, also when interrupted. Results: bench/results/lsns-N.{json,md}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(100:50 1000:500)
+mkdir -p bench/results
+nsh=$(mktemp -d)/nsh
+go build -o "$nsh" ./cmd/nsh
+
+pids=()
+names=()
+cleanup() {
+	((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null || true
+	wait 2>/dev/null || true
+	for n in "${names[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+	pids=() names=()
+}
+trap cleanup EXIT INT TERM
+
+for size in "${sizes[@]}"; do
+	n=${size%%:*} p=${size##*:}
+	echo "== $n netns, $p processes"
+	for i in $(seq 1 "$n"); do
+		names+=("nshlsns-$i")
+	done
+	printf 'netns add %s\n' "${names[@]}" | ip -batch -
+	step=$((n / p))
+	for i in $(seq 1 "$p"); do
+		# nsenter (unlike ip netns exec) adds no mount namespace per process.
+		nsenter --net=/run/netns/nshlsns-$(((i - 1) * step + 1)) sleep 3600 &
+		pids+=($!)
+	done
+	sleep 1
+	echo "lsns -t net rows: $(lsns -n -t net | wc -l); ns -a -t net rows: $(($("$nsh" -c 'ns -a -t net' | wc -l) - 1))"
+	hyperfine -N --warmup 3 --runs "${RUNS:-30}" \
+		--export-json "bench/results/lsns-$n.json" --export-markdown "bench/results/lsns-$n.md" \
+		-n "nsh ns -a --json" "$nsh -c 'ns -a --json'" \
+		-n "lsns --json" "lsns --json" \
+		-n "nsh ns -a -t net" "$nsh -c 'ns -a -t net'" \
+		-n "lsns -t net" "lsns -t net"
+	python3 - "bench/results/lsns-$n.json" <<'EOF'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+for a, b in (("nsh ns -a --json", "lsns --json"), ("nsh ns -a -t net", "lsns -t net")):
+    ma, mb = r[a]["median"] * 1e3, r[b]["median"] * 1e3
+    print(f"{a:18} median {ma:8.2f} ms   {b:12} median {mb:8.2f} ms   lsns/nsh = {mb/ma:.2f}x")
+EOF
+	cleanup
+done
