@@ -19,6 +19,9 @@ var names struct {
 	ino   uint64
 	valid bool
 	byID  map[nsctx.ID][]string
+	// pending are entries that were not pins when read: ip netns add
+	// creates the file, then mounts it. They are checked on every call.
+	pending []string
 }
 
 // NetnsName returns the ip netns name of a network namespace ("" if it has
@@ -41,8 +44,16 @@ func NetnsNames(id nsctx.ID) []string {
 		names.valid = false
 		return nil
 	}
+	if names.valid && st.Mtim == names.mtime && st.Ino == names.ino {
+		for _, p := range names.pending {
+			if isNsfs(p) {
+				names.valid = false
+			}
+		}
+	}
 	if !names.valid || st.Mtim != names.mtime || st.Ino != names.ino {
-		names.byID, names.valid = readNetnsDir()
+		names.byID, names.pending = readNetnsDir()
+		names.valid = true
 		names.mtime, names.ino = st.Mtim, st.Ino
 		// A change within the same clock tick as the last one would not
 		// move the mtime: trust the cache only once the tick has passed.
@@ -53,21 +64,25 @@ func NetnsNames(id nsctx.ID) []string {
 	return names.byID[id]
 }
 
-// readNetnsDir maps namespaces to their names. It reports false when an
-// entry is not a pin (yet: ip netns add creates the file, then mounts it).
-func readNetnsDir() (map[nsctx.ID][]string, bool) {
+func isNsfs(path string) bool {
+	var fs unix.Statfs_t
+	return unix.Statfs(path, &fs) == nil && fs.Type == unix.NSFS_MAGIC
+}
+
+// readNetnsDir maps namespaces to their names, and lists the entries that
+// are not pins (yet).
+func readNetnsDir() (map[nsctx.ID][]string, []string) {
 	ents, err := os.ReadDir(nsctx.NetnsDir)
 	if err != nil {
-		return nil, false
+		return nil, nil
 	}
-	complete := true
+	var pending []string
 	m := map[nsctx.ID][]string{}
 	for _, e := range ents {
 		p := filepath.Join(nsctx.NetnsDir, e.Name())
-		var fs unix.Statfs_t
 		var st unix.Stat_t
-		if unix.Statfs(p, &fs) != nil || fs.Type != unix.NSFS_MAGIC || unix.Stat(p, &st) != nil {
-			complete = false
+		if !isNsfs(p) || unix.Stat(p, &st) != nil {
+			pending = append(pending, p)
 			continue
 		}
 		id := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
@@ -76,5 +91,5 @@ func readNetnsDir() (map[nsctx.ID][]string, bool) {
 	for _, v := range m {
 		sort.Strings(v)
 	}
-	return m, complete
+	return m, pending
 }

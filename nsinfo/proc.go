@@ -13,6 +13,7 @@ import (
 type proc struct {
 	pid, ppid, uid int
 	comm           string
+	kthread        bool
 	threads        int
 	// ns[k][0] is the process's own namespace of kind k; more entries are
 	// namespaces only some of its threads are in, with the thread's id.
@@ -102,10 +103,11 @@ func (r *reader) read(pid int) (*proc, procState) {
 		}
 		p.ns[k] = []member{{id: nsctx.ID{Dev: st.Dev, Ino: st.Ino}}}
 	}
-	if p.threads > 1 {
+	// Kernel threads hold no fds and share their namespaces.
+	if p.threads > 1 && !p.kthread {
 		r.readThreads(dir, p)
 	}
-	if r.fds {
+	if r.fds && !p.kthread {
 		r.readFds(dir, p)
 	}
 	return p, procOK
@@ -126,29 +128,32 @@ func (r *reader) readStat(dir int, p *proc) procState {
 		return procGone
 	}
 	var ok bool
-	if p.comm, p.ppid, p.threads, ok = parseStat(r.buf[:n]); !ok {
+	if p.comm, p.ppid, p.threads, p.kthread, ok = parseStat(r.buf[:n]); !ok {
 		return procGone // a zombie is in no namespace any more
 	}
 	return procOK
 }
 
-// parseStat reads comm, ppid and the thread count of /proc/PID/stat; it
-// reports false for a zombie or a line it cannot read.
-func parseStat(b []byte) (comm string, ppid, threads int, ok bool) {
+// parseStat reads comm, ppid, the thread count and whether it is a kernel
+// thread from /proc/PID/stat; it reports false for a zombie or a line it
+// cannot read.
+func parseStat(b []byte) (comm string, ppid, threads int, kthread, ok bool) {
 	lp, rp := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
 	if lp < 0 || rp < lp {
-		return "", 0, 0, false
+		return "", 0, 0, false, false
 	}
 	// After "comm) ": state ppid pgrp session tty tpgid flags minflt
 	// cminflt majflt cmajflt utime stime cutime cstime priority nice
 	// num_threads ...
 	f := bytes.Fields(b[rp+1:])
 	if len(f) < 18 || f[0][0] == 'Z' || f[0][0] == 'X' {
-		return "", 0, 0, false
+		return "", 0, 0, false, false
 	}
 	ppid, _ = strconv.Atoi(string(f[1]))
 	threads, _ = strconv.Atoi(string(f[17]))
-	return string(b[lp+1 : rp]), ppid, threads, true
+	flags, _ := strconv.ParseUint(string(f[6]), 10, 64)
+	const pfKthread = 0x00200000
+	return string(b[lp+1 : rp]), ppid, threads, flags&pfKthread != 0, true
 }
 
 // readThreads finds namespaces that only some threads are in (such as nsh's
@@ -191,6 +196,29 @@ func hasID(ms []member, id nsctx.ID) bool {
 // readFds finds namespace files a process holds open: their links read
 // "KIND:[INODE]".
 func (r *reader) readFds(dir int, p *proc) {
+	// Since Linux 6.2 the size of /proc/PID/fd is the number of open fds.
+	// Then the fds are read by number, lowest first, which spares listing
+	// the directory (the kernel makes a dentry for every entry listed).
+	var st unix.Stat_t
+	if rawFstatat(dir, "fd", &st, r.pbuf) != nil {
+		return
+	}
+	limit := 0
+	if count := int(st.Size); count > 0 {
+		// A few holes are probed past; a sparse table is listed.
+		found, misses := 0, 0
+		for ; found < count && misses < 4; limit++ {
+			if r.checkFd(dir, fdName(limit), limit, p) {
+				found++
+			} else {
+				misses++
+			}
+		}
+		if found == count {
+			return
+		}
+	}
+	// A sparse or unknown fd table: list it, skipping what was read.
 	fdDir, err := rawOpenat(dir, "fd", unix.O_RDONLY|unix.O_DIRECTORY, r.pbuf)
 	if err != nil {
 		return
@@ -201,52 +229,72 @@ func (r *reader) readFds(dir int, p *proc) {
 		return
 	}
 	for _, name := range names {
-		n, err := rawReadlinkat(fdDir, name, r.buf, r.pbuf)
-		if err != nil || n == 0 {
-			continue
+		if fd, err := strconv.Atoi(name); err == nil && fd >= limit {
+			r.checkFd(fdDir, name, fd, p)
 		}
-		if r.buf[0] == '/' {
-			// A namespace opened through a pin reads as the pin's path,
-			// or "/" once the pin is gone. Other paths are not looked at:
-			// a stat of every open file would double the cost.
-			if (n == 1 || r.pins[string(r.buf[:n])]) && r.nsfsDev != 0 {
-				if f, ok := r.pathFd(fdDir, name); ok {
-					p.fds = append(p.fds, f)
-				}
-			}
-			continue
-		}
-		if n < 6 || r.buf[n-1] != ']' {
-			continue
-		}
-		kindName, ino, ok := bytes.Cut(r.buf[:n-1], []byte(":["))
-		if !ok {
-			continue
-		}
-		k, ok := kindByName(kindName)
-		if !ok || !r.want[k] {
-			continue
-		}
-		i, err := strconv.ParseUint(string(ino), 10, 64)
-		fd, err2 := strconv.Atoi(name)
-		if err != nil || err2 != nil {
-			continue
-		}
-		p.fds = append(p.fds, heldFd{kind: k, ino: i, fd: fd})
 	}
 }
 
-// pathFd checks whether an fd whose link is a path is a namespace.
-func (r *reader) pathFd(fdDir int, name string) (heldFd, bool) {
-	var st unix.Stat_t
-	if unix.Fstatat(fdDir, name, &st, 0) != nil || st.Dev != r.nsfsDev || r.nsfsDev == 0 {
-		return heldFd{}, false
+// fdNames are "fd/N" for small N, made once.
+var fdNames = func() (n [256]string) {
+	for i := range n {
+		n[i] = "fd/" + strconv.Itoa(i)
 	}
-	fd, err := strconv.Atoi(name)
+	return
+}()
+
+func fdName(fd int) string {
+	if fd < len(fdNames) {
+		return fdNames[fd]
+	}
+	return "fd/" + strconv.Itoa(fd)
+}
+
+// checkFd reads the link of one fd (name, relative to base) and records it
+// if it is a namespace. It reports whether the fd exists.
+func (r *reader) checkFd(base int, name string, fd int, p *proc) bool {
+	n, err := rawReadlinkat(base, name, r.buf, r.pbuf)
 	if err != nil {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	if r.buf[0] == '/' {
+		// A namespace opened through a pin reads as the pin's path, or
+		// "/" once the pin is gone. Other paths are not looked at: a
+		// stat of every open file would double the cost.
+		if (n == 1 || r.pins[string(r.buf[:n])]) && r.nsfsDev != 0 {
+			if f, ok := r.pathFd(base, name, fd); ok {
+				p.fds = append(p.fds, f)
+			}
+		}
+		return true
+	}
+	if n < 6 || r.buf[n-1] != ']' {
+		return true
+	}
+	kindName, ino, ok := bytes.Cut(r.buf[:n-1], []byte(":["))
+	if !ok {
+		return true
+	}
+	k, ok := kindByName(kindName)
+	if !ok || !r.want[k] {
+		return true
+	}
+	if i, err := strconv.ParseUint(string(ino), 10, 64); err == nil {
+		p.fds = append(p.fds, heldFd{kind: k, ino: i, fd: fd})
+	}
+	return true
+}
+
+// pathFd checks whether an fd whose link is a path is a namespace.
+func (r *reader) pathFd(base int, name string, fd int) (heldFd, bool) {
+	var st unix.Stat_t
+	if unix.Fstatat(base, name, &st, 0) != nil || st.Dev != r.nsfsDev {
 		return heldFd{}, false
 	}
-	nfd, err := unix.Openat(fdDir, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	nfd, err := unix.Openat(base, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return heldFd{}, false
 	}
