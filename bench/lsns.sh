@@ -63,5 +63,8 @@ for a, b in (("nsh ns -a --json", "lsns --json"), ("nsh ns -a -t net", "lsns -t 
     ma, mb = r[a]["median"] * 1e3, r[b]["median"] * 1e3
     print(f"{a:18} median {ma:8.2f} ms   {b:12} median {mb:8.2f} ms   lsns/nsh = {mb/ma:.2f}x")
 EOF
+	# The Go benchmarks of nsinfo.Scan on the same host state (in-process,
+	# no nsh start-up).
+	go test -run XXX -bench . -benchtime 20x ./nsinfo | grep -E '^Benchmark' | tee "bench/results/lsns-$n-go.txt"
 	cleanup
 done
