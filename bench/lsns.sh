@@ -19,6 +19,13 @@ mkdir -p bench/results
 nsh=$(mktemp -d)/nsh
 go build -o "$nsh" ./cmd/nsh
 
+# The sleepers should look like ordinary processes (fds 0, 1, 2), not
+# carry whatever fds the shell that runs this script leaked to it.
+for fd in /proc/$$/fd/*; do
+	fd=${fd##*/}
+	case $fd in 0 | 1 | 2 | 255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
+
 pids=()
 names=()
 cleanup() {
@@ -39,7 +46,7 @@ for size in "${sizes[@]}"; do
 	step=$((n / p))
 	for i in $(seq 1 "$p"); do
 		# nsenter (unlike ip netns exec) adds no mount namespace per process.
-		nsenter --net=/run/netns/nshlsns-$(((i - 1) * step + 1)) sleep 3600 &
+		nsenter --net=/run/netns/nshlsns-$(((i - 1) * step + 1)) sleep 3600 </dev/null >/dev/null 2>&1 &
 		pids+=($!)
 	done
 	sleep 1

@@ -37,7 +37,8 @@ KIND operands) keeps only those kinds and implies -a. Columns:
   PID PPID the lowest such process and its parent
   USER     that process's owner     COMMAND  its command line
   PATH     pins (ip netns names as /run/netns/NAME; pins of other mount
-           namespaces as /proc/PID/root/...) and /proc/PID/fd/N holders
+           namespaces as /proc/PID/root/...); for a namespace that only
+           open fds hold, those as /proc/PID/fd/N (JSON: "fds", always)
   NETNSID  the id the home network namespace gives it (- if none)
   OWNER    its user namespace       PARENT   parent pid/user namespace
 
@@ -308,15 +309,31 @@ func inoOrDash(id nsctx.ID) string {
 	return strconv.FormatUint(id.Ino, 10)
 }
 
-func nsPaths(ns *nsinfo.Namespace) []string {
-	var ps []string
+func pinPaths(ns *nsinfo.Namespace) []string {
+	ps := []string{}
 	for _, p := range ns.Pins {
 		ps = append(ps, p.HostPath())
 	}
+	return ps
+}
+
+func fdPaths(ns *nsinfo.Namespace) []string {
+	ps := []string{}
 	for _, f := range ns.Fds {
 		ps = append(ps, f.Path())
 	}
 	return ps
+}
+
+// pathText is the PATH column: the pins, or when there are none and no
+// process is in it either, the fds that hold it (every nsh on the host
+// holds its home namespaces open: listing those everywhere is noise).
+func pathText(ns *nsinfo.Namespace) string {
+	ps := pinPaths(ns)
+	if len(ps) == 0 && len(ns.PIDs) == 0 {
+		ps = fdPaths(ns)
+	}
+	return dash(strings.Join(ps, ","))
 }
 
 func netnsidText(ns *nsinfo.Namespace) string {
@@ -346,7 +363,7 @@ func writeAllTable(w io.Writer, rows []*nsinfo.Namespace, depth []int, last []bo
 		cells = append(cells, []string{
 			treePrefix(depth, last, i) + strconv.FormatUint(ns.ID.Ino, 10) + mark, ns.Kind.String(),
 			strconv.Itoa(len(ns.PIDs)), pid, ppid, dash(ns.User), dash(cmd),
-			dash(strings.Join(nsPaths(ns), ",")), netnsidText(ns), inoOrDash(ns.Owner), inoOrDash(ns.Parent),
+			pathText(ns), netnsidText(ns), inoOrDash(ns.Owner), inoOrDash(ns.Parent),
 		})
 	}
 	widths := make([]int, len(cells[0]))
@@ -380,6 +397,7 @@ type nsJSON struct {
 	User     *string   `json:"user"`
 	Command  *string   `json:"command"`
 	Paths    []string  `json:"paths"`
+	Fds      []string  `json:"fds"`
 	Netns    []string  `json:"netns_names,omitempty"`
 	NetnsID  *int      `json:"netnsid,omitempty"`
 	Owner    *uint64   `json:"owner"`
@@ -392,10 +410,7 @@ type nsJSON struct {
 func toJSON(ns *nsinfo.Namespace, st *nsctx.Status) *nsJSON {
 	j := &nsJSON{
 		NS: ns.ID.Ino, Kind: ns.Kind.String(), NProcs: len(ns.PIDs),
-		Paths: nsPaths(ns), Netns: ns.Names, Current: st.Cur[ns.Kind] == ns.ID, PIDs: ns.PIDs,
-	}
-	if j.Paths == nil {
-		j.Paths = []string{}
+		Paths: pinPaths(ns), Fds: fdPaths(ns), Netns: ns.Names, Current: st.Cur[ns.Kind] == ns.ID, PIDs: ns.PIDs,
 	}
 	if j.PIDs == nil {
 		j.PIDs = []int{}

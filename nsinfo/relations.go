@@ -3,6 +3,7 @@ package nsinfo
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/nsh-dev/nsh/nsctx"
@@ -96,8 +97,8 @@ func relate(it item, nl *netlink, askNsid bool, pbuf []byte) []found {
 	return out
 }
 
-// openNs opens a namespace by a path Scan found for it, checking that the
-// path still leads to it (a pid may be reused).
+// openNs opens a namespace by a path Scan found for it, checking that a
+// /proc path still leads to it (a pid may be reused meanwhile).
 func openNs(ns *Namespace, pbuf []byte) int {
 	paths := []string{ns.openPath}
 	for _, f := range ns.Fds {
@@ -112,7 +113,8 @@ func openNs(ns *Namespace, pbuf []byte) int {
 			continue
 		}
 		var st unix.Stat_t
-		if rawFstat(fd, &st) == nil && st.Ino == ns.ID.Ino && st.Dev == ns.ID.Dev {
+		if !strings.HasPrefix(p, "/proc/") ||
+			rawFstat(fd, &st) == nil && st.Ino == ns.ID.Ino && st.Dev == ns.ID.Dev {
 			return fd
 		}
 		rawClose(fd)
