@@ -93,3 +93,17 @@ func readNetnsDir() (map[nsctx.ID][]string, []string) {
 	}
 	return m, pending
 }
+
+// NetnsList returns every ip netns name that is a pin, sorted: for
+// completing `setns NAME`. It shares NetnsName's cache.
+func NetnsList() []string {
+	NetnsNames(nsctx.ID{}) // refreshes the cache when /run/netns changed
+	names.Lock()
+	defer names.Unlock()
+	var all []string
+	for _, v := range names.byID {
+		all = append(all, v...)
+	}
+	sort.Strings(all)
+	return all
+}

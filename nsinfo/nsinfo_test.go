@@ -176,6 +176,13 @@ func TestPinsNamesAndFds(t *testing.T) {
 	if NetnsName(pinned) != name {
 		t.Errorf("NetnsName = %q, want %q", NetnsName(pinned), name)
 	}
+	listed := false
+	for _, n := range NetnsList() {
+		listed = listed || n == name
+	}
+	if !listed {
+		t.Errorf("NetnsList %v lacks %s", NetnsList(), name)
+	}
 	h := s.Lookup(held)
 	if h == nil || len(h.PIDs) != 0 || len(h.Pins) != 0 {
 		t.Fatalf("fd-held namespace: %+v", h)

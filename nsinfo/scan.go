@@ -82,6 +82,33 @@ type Snapshot struct {
 // Lookup finds a namespace of the snapshot.
 func (s *Snapshot) Lookup(id nsctx.ID) *Namespace { return s.byID[id] }
 
+// gc counts the scans running, so that overlapping scans give the GC back
+// its setting only when the last one ends.
+var gc struct {
+	sync.Mutex
+	scans   int
+	percent int
+}
+
+// pauseGC turns the GC off until the returned function is called: a scan
+// allocates a few MB at most and is over in milliseconds, and GC cycles in
+// between only add thread wake-ups (and so waits for a CPU on a busy host).
+func pauseGC() func() {
+	gc.Lock()
+	if gc.scans == 0 {
+		gc.percent = debug.SetGCPercent(-1)
+	}
+	gc.scans++
+	gc.Unlock()
+	return func() {
+		gc.Lock()
+		if gc.scans--; gc.scans == 0 {
+			debug.SetGCPercent(gc.percent)
+		}
+		gc.Unlock()
+	}
+}
+
 // ProcessParent is the namespace of the same kind
 // that the nearest ancestor of ns's first process is in, when that is
 // another namespace: the relation lsns --tree=process draws. Nil for none.
@@ -105,10 +132,7 @@ func (s *Snapshot) ProcessParent(ns *Namespace) *Namespace {
 // Scan lists the namespaces on the host. It runs on the calling goroutine's
 // thread, which must be in nsh's home namespaces (any but the context's).
 func Scan(opts Options) (*Snapshot, error) {
-	// A scan allocates a few MB at most and is over in milliseconds: GC
-	// cycles in between only add thread wake-ups (and so waits for a CPU
-	// on a busy host).
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	defer pauseGC()()
 	var want [nsctx.NumKinds]bool
 	if len(opts.Kinds) == 0 {
 		for i := range want {
