@@ -366,3 +366,46 @@ func TestNetnsID(t *testing.T) {
 		t.Fatalf("netnsid %+v, want %d", ns, want)
 	}
 }
+
+// A pin that exists only in another mount namespace is found through a
+// process in it, with a path that works from home.
+func TestPinInOtherMountNamespace(t *testing.T) {
+	nstest.RequireRoot(t)
+	dir := t.TempDir()
+	pin := filepath.Join(dir, "pin")
+	ready := filepath.Join(dir, "ready")
+	// unshare -m makes its mounts private: the pin stays in there.
+	cmd := exec.Command("unshare", "-m", "--net", "sh", "-c",
+		`touch "$1" && mount --bind /proc/self/ns/net "$1" && touch "$2" && exec sleep 600`, "sh", pin, ready)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if i > 5000 {
+			t.Fatal("the pinning process did not get ready")
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil)
+	}
+	pid := cmd.Process.Pid
+	ns := scan(t, nsctx.Net).Lookup(nsID(t, pid, nsctx.Net))
+	if ns == nil {
+		t.Fatal("its network namespace was not found")
+	}
+	want := fmt.Sprintf("/proc/%d/root%s", pid, pin)
+	found := false
+	for _, p := range ns.Pins {
+		found = found || p.HostPath() == want && p.Via == pid && p.MntNS == nsID(t, pid, nsctx.Mnt).Ino
+	}
+	if !found {
+		t.Fatalf("pins %+v, want one at %s", ns.Pins, want)
+	}
+	var home unix.Statfs_t
+	if unix.Statfs(pin, &home) == nil && home.Type == unix.NSFS_MAGIC {
+		t.Fatal("the pin leaked into the home mount namespace")
+	}
+}
