@@ -109,9 +109,9 @@ func pauseGC() func() {
 	}
 }
 
-// ProcessParent is the namespace of the same kind
-// that the nearest ancestor of ns's first process is in, when that is
-// another namespace: the relation lsns --tree=process draws. Nil for none.
+// ProcessParent is the namespace of the same kind that the nearest ancestor
+// of ns's first process is in, when that is another namespace: the
+// relation lsns --tree=process draws. Nil for none.
 func (s *Snapshot) ProcessParent(ns *Namespace) *Namespace {
 	if ns.PID == 0 {
 		return nil
