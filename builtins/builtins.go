@@ -51,6 +51,7 @@ type Builtin struct {
 	Help     string   // description and examples for `help NAME`
 	Options  []string // for completion
 	Operands Operand
+	Quiet    bool // its errors already name what failed (spawn)
 	Run      Func
 }
 

@@ -49,22 +49,15 @@ func runSetns(env *Env, args []string) error {
 	if len(ops) < 1 || len(ops) > 2 {
 		return usageError("want TARGET [KIND]")
 	}
-	var want []nsctx.Kind
+	want := nsctx.Kind(-1)
 	if len(ops) == 2 {
-		var err error
-		if want, err = parseKinds(ops[1:]); err != nil {
-			return err
+		k, err := nsctx.ParseKind(ops[1])
+		if err != nil {
+			return usageError("%v", err)
 		}
+		want = k
 	}
-	h, err := openTarget(env, ops[0])
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	if len(want) == 1 && want[0] != h.Kind() {
-		return &nsctx.Error{Path: ops[0], Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want[0])}
-	}
-	return env.Ctx.Join(h)
+	return joinTarget(env, ops[0], want)
 }
 
 func setnsProcess(env *Env, target string, names []string) error {
@@ -101,6 +94,27 @@ func setnsProcess(env *Env, target string, names []string) error {
 		hs = append(hs, h)
 	}
 	return env.Ctx.Join(hs...)
+}
+
+// joinTarget joins the namespace in a file (JoinFile opens it on the
+// context thread, in the context's mount namespace), netns:NAME, or a bare
+// NAME that is no file but an ip netns name. want < 0: any kind.
+func joinTarget(env *Env, target string, want nsctx.Kind) error {
+	if !strings.HasPrefix(target, "netns:") {
+		err := env.Ctx.JoinFile(target, want)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	h, err := openTarget(env, target)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if want >= 0 && h.Kind() != want {
+		return &nsctx.Error{Path: target, Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want)}
+	}
+	return env.Ctx.Join(h)
 }
 
 // openTarget opens a setns TARGET: netns:NAME, a file, or else the ip

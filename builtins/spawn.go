@@ -23,6 +23,7 @@ spawn is useful when a program shares a builtin's name (spawn pwd).
 Exit status: the program's; 127 if CMD was not found, 126 if it is not
 executable, 128+N if a signal N killed it.`,
 	Operands: Commands,
+	Quiet:    true,
 	Run: func(env *Env, args []string) error {
 		if len(args) < 2 {
 			return usageError("no command given")
@@ -31,7 +32,8 @@ executable, 128+N if a signal N killed it.`,
 	},
 }
 
-// Spawn runs argv in the context and waits for it.
+// Spawn runs argv in the context and waits for it. Its errors name the
+// program.
 func Spawn(env *Env, argv []string) error {
 	cmd := &exec.Cmd{
 		Path:   argv[0],
@@ -44,7 +46,18 @@ func Spawn(env *Env, argv []string) error {
 	if err := env.Ctx.Start(cmd); err != nil {
 		return startStatus(err)
 	}
-	return waitStatus(cmd.Wait())
+	err := waitStatus(cmd.Wait())
+	var (
+		es ExitStatus
+		se *StatusError
+	)
+	switch {
+	case errors.As(err, &es):
+		return fmt.Errorf("%s: %w", argv[0], es)
+	case errors.As(err, &se):
+		return &StatusError{se.Code, fmt.Errorf("%s: %w", argv[0], se.Err)}
+	}
+	return err
 }
 
 func startStatus(err error) error {

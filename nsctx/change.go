@@ -77,6 +77,15 @@ func (c *Context) Unshare(kinds []Kind, prop Propagation) error {
 			}
 			defer prev.close()
 		}
+		// unshare(CLONE_NEWPID) is refused (EINVAL) unless the children's
+		// pid namespace is the thread's own: go back to it first.
+		if flags&unix.CLONE_NEWPID != 0 && c.cur[PID] != c.home[PID].id {
+			undo, err := c.pidHome()
+			if err != nil {
+				return err
+			}
+			defer undo()
+		}
 		if err := unix.Unshare(flags); err != nil {
 			return unshareError(kinds, err)
 		}
@@ -129,6 +138,29 @@ func (c *Context) Join(hs ...*Handle) error {
 		target[h.kind] = h
 	}
 	return c.Do(func() error { return c.enter(target, -1) })
+}
+
+// JoinFile opens the namespace file at path on the context thread (so a
+// relative path is taken from the context's working directory) and joins
+// it, in one trip to the thread. With want >= 0, a file of another kind is
+// refused.
+func (c *Context) JoinFile(path string, want Kind) error {
+	return c.Do(func() error {
+		h, err := Open(path)
+		if err != nil {
+			return err
+		}
+		defer h.Close()
+		if want >= 0 && h.kind != want {
+			return &Error{Path: path, Err: fmt.Errorf("%w: it is a %s namespace, not %s", ErrWrongKind, h.kind, want)}
+		}
+		if err := checkThreadable(h.kind); err != nil {
+			return err
+		}
+		var target [NumKinds]*Handle
+		target[h.kind] = h
+		return c.enter(target, -1)
+	})
 }
 
 // GoHome returns every kind to its home namespace. When the mount namespace
@@ -188,8 +220,8 @@ func (c *Context) save() (*frame, error) {
 			continue
 		}
 		if c.cur[k].IsZero() {
-			f.close()
-			return nil, kindError(k, errNoProcessYet)
+			f.newPID = true
+			continue
 		}
 		h, err := OpenProcess(0, k)
 		if err != nil {
@@ -220,7 +252,51 @@ func (c *Context) restore(f *frame, keepCwd bool) error {
 	if keepCwd && target[Mnt].id == c.cur[Mnt] {
 		cwd = -1
 	}
-	return c.enter(target, cwd)
+	if err := c.enter(target, cwd); err != nil {
+		return err
+	}
+	if f.newPID {
+		return c.unsharePID()
+	}
+	return nil
+}
+
+// pidHome moves the children's pid namespace back to home. The returned
+// undo puts it back unless the caller has changed pid since.
+func (c *Context) pidHome() (undo func(), err error) {
+	was := c.cur[PID]
+	var prev *Handle
+	if !was.IsZero() {
+		if prev, err = OpenProcess(0, PID); err != nil {
+			return nil, err
+		}
+	}
+	if err := unix.Setns(c.home[PID].fd, unix.CLONE_NEWPID); err != nil {
+		prev.Close()
+		return nil, kindError(PID, err)
+	}
+	c.cur[PID] = c.home[PID].id
+	return func() {
+		defer prev.Close()
+		if c.cur[PID] != c.home[PID].id {
+			return // the caller went on to a new pid namespace
+		}
+		if prev == nil {
+			c.unsharePID()
+		} else if unix.Setns(prev.fd, unix.CLONE_NEWPID) == nil {
+			c.cur[PID] = prev.id
+		}
+	}, nil
+}
+
+// unsharePID gives the thread a new, still empty pid namespace for its
+// children.
+func (c *Context) unsharePID() error {
+	if err := unix.Unshare(unix.CLONE_NEWPID); err != nil {
+		return kindError(PID, err)
+	}
+	c.cur[PID] = ID{}
+	return nil
 }
 
 // enter moves the thread to target (nil entries are left alone), then
@@ -256,7 +332,8 @@ func (c *Context) enter(target [NumKinds]*Handle, cwd int) error {
 		}
 		if n > 1 {
 			if c.cur[k].IsZero() {
-				return kindError(k, errNoProcessYet)
+				undo.newPID = true
+				goto enter
 			}
 			prev, err := OpenProcess(0, k)
 			if err != nil {
@@ -265,6 +342,7 @@ func (c *Context) enter(target [NumKinds]*Handle, cwd int) error {
 			}
 			undo.ns[k] = prev
 		}
+	enter:
 		if err := unix.Setns(h.fd, h.kind.Flag()); err != nil {
 			c.rollback(&undo, done)
 			return kindError(k, err)
@@ -284,6 +362,8 @@ func (c *Context) rollback(undo *frame, done []Kind) {
 		k := done[i]
 		if h := undo.ns[k]; h != nil && unix.Setns(h.fd, k.Flag()) == nil {
 			c.cur[k] = h.id
+		} else if k == PID && undo.newPID && unix.Setns(c.home[PID].fd, unix.CLONE_NEWPID) == nil {
+			c.unsharePID()
 		}
 	}
 }
@@ -318,6 +398,7 @@ func (c *Context) respawn(target [NumKinds]*Handle, cwd int) error {
 		return err
 	}
 	defer now.close()
+	newPID := now.newPID && target[PID] == nil
 	for k, h := range now.ns {
 		if target[k] == nil && h != nil {
 			target[k] = h
@@ -339,6 +420,12 @@ func (c *Context) respawn(target [NumKinds]*Handle, cwd int) error {
 				return kindError(k, err)
 			}
 			cur[k] = h.id
+		}
+		if newPID {
+			if err := unix.Unshare(unix.CLONE_NEWPID); err != nil {
+				return kindError(PID, err)
+			}
+			cur[PID] = ID{}
 		}
 		return fchdir(cwd)
 	}, start)

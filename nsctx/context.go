@@ -28,6 +28,10 @@ type Context struct {
 type frame struct {
 	ns  [NumKinds]*Handle
 	cwd int
+	// newPID: pid was a new namespace with no process yet. It cannot be
+	// opened, but nobody can tell it from another new one, so returning to
+	// it means unshare(CLONE_NEWPID) again.
+	newPID bool
 }
 
 func (f *frame) close() {
@@ -40,7 +44,7 @@ func (f *frame) close() {
 // New starts the context thread. Home is taken from that thread as it is at
 // start (never from pid 1, which may not be readable).
 func New() (*Context, error) {
-	c := &Context{work: make(chan func()), done: make(chan struct{})}
+	c := &Context{work: make(chan func(), 1), done: make(chan struct{})}
 	ready := make(chan error)
 	c.owner = new(byte)
 	go c.loop(ready, c.openHome, nil)
@@ -71,7 +75,11 @@ func (c *Context) loop(ready chan<- error, setup func() error, start <-chan stru
 		<-start
 	}
 	me := c.owner
-	for fn := range c.work {
+	for {
+		fn, ok := c.receive()
+		if !ok {
+			return
+		}
 		fn()
 		if c.owner != me {
 			return // another thread holds the context now, or it closed
@@ -119,7 +127,7 @@ func (c *Context) Do(fn func() error) error {
 	case <-c.done:
 		return ErrClosed
 	}
-	return <-errc
+	return wait(errc)
 }
 
 // Close ends the context thread and releases every handle. Programs already

@@ -48,8 +48,10 @@ func kindError(k Kind, err error) error {
 
 func plain(err error) error {
 	switch {
-	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+	case errors.Is(err, unix.EPERM):
 		return ErrPermission
+	case errors.Is(err, unix.EACCES):
+		return fs.ErrPermission
 	case errors.Is(err, unix.ENOENT):
 		return fs.ErrNotExist
 	}

@@ -117,24 +117,26 @@ func procPath(pid int, name string) string {
 	return fmt.Sprintf("/proc/%d/ns/%s", pid, name)
 }
 
-// ProcessIDs returns the namespace IDs of a process for every kind; a kind
-// whose file cannot be read has a zero ID and the first such error is
-// returned alongside.
+// ProcessIDs returns the namespace IDs of process pid for every kind (its
+// own pid and time namespaces, not those for its children). A kind whose
+// file cannot be read has a zero ID and the first such error is returned
+// alongside.
 func ProcessIDs(pid int) ([NumKinds]ID, error) {
 	var ids [NumKinds]ID
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+		return ids, fmt.Errorf("no process %d", pid)
+	}
 	var first error
 	for _, k := range Kinds() {
-		id, err := statID(procPath(pid, k.String()))
+		p := procPath(pid, k.String())
+		id, err := statID(p)
 		if err != nil {
 			if first == nil {
-				first = pathError(procPath(pid, k.String()), err)
+				first = pathError(p, err)
 			}
 			continue
 		}
 		ids[k] = id
-	}
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); pid != 0 && err != nil {
-		return ids, fmt.Errorf("no process %d", pid)
 	}
 	return ids, first
 }

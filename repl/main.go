@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strings"
@@ -41,6 +42,14 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	if cmdSet && fs.NArg() > 0 || fs.NArg() > 1 {
 		fmt.Fprintf(stderr, "nsh: too many arguments\n%s\n", usageText)
 		return 2
+	}
+
+	// Descriptors nsh inherited (beyond 0, 1, 2) must not reach the
+	// programs it starts: one of them could be a namespace, and a program
+	// holding it could leave its context.
+	if err := unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		fmt.Fprintf(stderr, "nsh: marking inherited descriptors close-on-exec: %v\n", err)
+		return 1
 	}
 
 	ctx, err := nsctx.New()

@@ -60,7 +60,7 @@ func (ls *lineSource) next(prompt, more string) (text string, start int, err err
 		line, err := ls.r.ReadLine(p)
 		if err != nil {
 			if errors.Is(err, io.EOF) && b.Len() > 0 {
-				return "", ls.line + 1, fmt.Errorf("unexpected end of input: %w", ErrIncomplete)
+				return "", start, fmt.Errorf("unexpected end of input: %w", ErrIncomplete)
 			}
 			return "", ls.line + 1, err
 		}

@@ -22,6 +22,9 @@ type Middleware func(next Handler) Handler
 func Builtins(next Handler) Handler {
 	return func(env *builtins.Env, args []string) error {
 		if b, ok := builtins.Lookup(args[0]); ok {
+			if b.Quiet {
+				return b.Call(env, args)
+			}
 			return named(args[0], b.Call(env, args))
 		}
 		return next(env, args)
@@ -30,12 +33,7 @@ func Builtins(next Handler) Handler {
 
 // Spawn runs anything else as a program in the context.
 func Spawn(env *builtins.Env, args []string) error {
-	err := builtins.Spawn(env, args)
-	var es builtins.ExitStatus
-	if errors.As(err, &es) {
-		return named(args[0], err)
-	}
-	return err
+	return builtins.Spawn(env, args)
 }
 
 // namedError prefixes an error with the command that failed.
@@ -155,10 +153,11 @@ func (sh *Shell) Run(r LineReader, name string) int {
 }
 
 // interactiveMessage is what the user sees for a failed command: nothing
-// for a program that merely exited non-zero (as in bash).
+// for a program that merely exited non-zero or that the user stopped with
+// Ctrl-C (as in bash).
 func interactiveMessage(err error) string {
 	var es builtins.ExitStatus
-	if errors.As(err, &es) {
+	if errors.As(err, &es) || builtins.Status(err) == 128+2 {
 		return ""
 	}
 	return strings.TrimSpace(err.Error())
