@@ -61,7 +61,7 @@ var table map[string]*Builtin
 func init() {
 	table = map[string]*Builtin{}
 	for _, b := range []*Builtin{
-		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd,
+		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
 		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, helpCmd,
 	} {
 		table[b.Name] = b

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
@@ -42,6 +43,10 @@ func TestScripts(t *testing.T) {
 			// Let scripts that drop privileges (setpriv) reach $WORK.
 			os.Chmod(filepath.Dir(work), 0o755)
 			env.Defer(func() { nstest.UnmountAll(work) })
+			// ip netns names a script makes end in $NSUNIQ; they go too.
+			uniq := "-nshtest" + strconv.Itoa(os.Getpid()) + filepath.Base(work)
+			env.Setenv("NSUNIQ", uniq)
+			env.Defer(func() { nstest.DeleteNetns(uniq) })
 			return nil
 		},
 		RequireExplicitExec: false,
