@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -76,6 +77,18 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return c.files(cur)
 	case builtins.Files:
 		return c.files(cur)
+	case builtins.Jobspecs:
+		var out []string
+		for _, id := range c.sh.jobs.IDs() {
+			out = append(out, fmt.Sprintf("%%%d ", id))
+		}
+		return out
+	case builtins.Variables:
+		var out []string
+		for _, v := range c.sh.Vars() {
+			out = append(out, v.Name)
+		}
+		return out
 	}
 	return nil
 }
@@ -134,7 +147,7 @@ func (c *completer) programs(prefix string) []string {
 	}
 	seen := map[string]bool{}
 	var out []string
-	path := getenv(c.sh.Env, "PATH")
+	path, _ := c.sh.Var("PATH")
 	c.sh.Ctx.Do(func() error {
 		for _, dir := range filepath.SplitList(path) {
 			ents, err := os.ReadDir(dir)
