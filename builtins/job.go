@@ -69,6 +69,8 @@ type Job struct {
 	reported bool
 	startMu  sync.Mutex
 	modes    *unix.Termios // terminal modes saved when it stopped
+	launched chan struct{} // closed once a process started or it finished
+	once     sync.Once
 }
 
 type procState int
@@ -89,8 +91,15 @@ type proc struct {
 // NewJob makes a job; it joins the table only when it goes to the
 // background or stops.
 func (js *Jobs) NewJob(text, where string, fg bool) *Job {
-	return &Job{js: js, Text: text, Where: where, fg: fg}
+	return &Job{js: js, Text: text, Where: where, fg: fg, launched: make(chan struct{})}
 }
+
+func (j *Job) launch() { j.once.Do(func() { close(j.launched) }) }
+
+// Launched waits until the job has started its first process, or has
+// finished without one: a background job is then real enough to be
+// listed with a pid, signalled and waited for.
+func (j *Job) Launched() { <-j.launched }
 
 // Go runs one stage of the job on its own goroutine. The job's status is
 // that of the stage marked last.
@@ -105,6 +114,9 @@ func (j *Job) Go(last bool, fn func() error) {
 		j.stages--
 		if last {
 			j.result = err
+		}
+		if j.stages == 0 {
+			j.launch()
 		}
 		js.cond.Broadcast()
 		js.mu.Unlock()
@@ -146,6 +158,7 @@ func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd) (*proc, error) {
 	js.mu.Lock()
 	j.procs = append(j.procs, p)
 	js.mu.Unlock()
+	j.launch()
 	go js.reap(p, cmd.Process)
 	return p, nil
 }
@@ -208,6 +221,9 @@ func (j *Job) stopped() bool {
 	}
 	return any && !j.finished()
 }
+
+// Pid is the job's process group, or its first process (0 if none).
+func (j *Job) Pid() int { return j.leaderPid() }
 
 func (j *Job) leaderPid() int {
 	j.js.mu.Lock()
@@ -379,8 +395,12 @@ func (js *Jobs) Lookup(spec string) (*Job, error) {
 func (j *Job) state() string {
 	switch {
 	case j.finished():
-		if j.result == nil {
+		var se *SignalError
+		switch {
+		case j.result == nil:
 			return "Done"
+		case errors.As(j.result, &se):
+			return "Killed (" + unix.SignalName(se.Sig) + ")"
 		}
 		return fmt.Sprintf("Exit %d", Status(j.result))
 	case j.stopped():
@@ -493,7 +513,7 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 		return unix.Kill(-pgid, sig)
 	}
 	if len(pids) == 0 {
-		return fmt.Errorf("%%%d: the job has no running process", j.ID)
+		return fmt.Errorf("the job has no running process")
 	}
 	var first error
 	for _, pid := range pids {

@@ -55,6 +55,7 @@ executable, 128+N if a signal N killed it.
 				return Spawn(&e, argv)
 			})
 			js.Add(j)
+			j.Launched()
 			fmt.Fprintf(env.Stderr, "[%d] %d\n", j.ID, j.leaderPid())
 			return nil
 		}
@@ -169,11 +170,18 @@ func waitStatus(ws unix.WaitStatus) error {
 			// As in bash: the user pressed Ctrl-C and knows.
 			return ExitStatus(128 + int(sig))
 		}
-		return &StatusError{128 + int(sig), fmt.Errorf("killed by signal %d (%s)", int(sig), unix.SignalName(sig))}
+		return &StatusError{128 + int(sig), &SignalError{sig}}
 	case ws.ExitStatus() != 0:
 		return ExitStatus(ws.ExitStatus())
 	}
 	return nil
+}
+
+// SignalError is a program killed by a signal.
+type SignalError struct{ Sig unix.Signal }
+
+func (e *SignalError) Error() string {
+	return fmt.Sprintf("killed by signal %d (%s)", int(e.Sig), unix.SignalName(e.Sig))
 }
 
 // Where describes the context for job listings and traces: the kinds

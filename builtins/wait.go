@@ -1,5 +1,7 @@
 package builtins
 
+import "errors"
+
 var waitCmd = &Builtin{
 	Name:    "wait",
 	Summary: "wait for background jobs to finish",
@@ -31,6 +33,16 @@ pid nsh does not know. Ctrl-C stops waiting (status 130).
 			}
 			last = js.Wait(j)
 		}
-		return last
+		return quiet(last)
 	},
+}
+
+// quiet keeps a job's status but not its message: wait reports how a job
+// ended, it did not fail itself.
+func quiet(err error) error {
+	var er *ExitRequest
+	if err == nil || errors.As(err, &er) {
+		return err
+	}
+	return ExitStatus(Status(err))
 }

@@ -20,8 +20,11 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	words, cur := wordsBefore(string(line[:pos]))
 	cands := c.candidates(words, cur)
 	out := make([][]rune, 0, len(cands))
+	seen := map[string]bool{}
 	for _, s := range cands {
-		if strings.HasPrefix(s, cur) {
+		// A builtin and a program of one name (unshare) are one choice.
+		if strings.HasPrefix(s, cur) && !seen[s] {
+			seen[s] = true
 			out = append(out, []rune(s[len(cur):]))
 		}
 	}

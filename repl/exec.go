@@ -53,9 +53,9 @@ func (sh *Shell) background(ao *AndOr) error {
 		return err
 	})
 	js.Add(j)
+	j.Launched()
 	if sh.Interactive {
-		// The pid shows once the first program has started.
-		fmt.Fprintf(sh.Stderr, "[%d] %s\n", j.ID, text)
+		fmt.Fprintf(sh.Stderr, "[%d] %d\n", j.ID, j.Pid())
 	}
 	return nil
 }
@@ -199,10 +199,19 @@ func (sh *Shell) stage(c *Cmd, argv []string, in io.Reader, out io.Writer, j *bu
 			f.Close()
 		}
 	}()
-	if err != nil {
-		return err
+	if err == nil {
+		err = sh.handler(env, argv)
 	}
-	return sh.handler(env, argv)
+	if w := env.Stderr; w != sh.Stderr && err != nil {
+		// Its stderr is redirected: the message goes there, as in sh.
+		var es builtins.ExitStatus
+		var er *builtins.ExitRequest
+		if !errors.As(err, &es) && !errors.As(err, &er) {
+			fmt.Fprintf(w, "%s: %s\n", argv[0], strings.TrimPrefix(err.Error(), argv[0]+": "))
+			return builtins.ExitStatus(builtins.Status(err))
+		}
+	}
+	return err
 }
 
 // RedirError is a redirection that could not be made.

@@ -266,6 +266,7 @@ func (sh *Shell) Run(r LineReader, name string) int {
 // ends every level.
 func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
 	src := &lineSource{r: r}
+	failed := 0 // with KeepGoing, the status of the last failure
 	prompt := func() string { return "" }
 	if interactive {
 		prompt = sh.prompt
@@ -281,6 +282,9 @@ func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
 				if sh.warnJobs() {
 					continue
 				}
+			}
+			if sh.last == 0 && !interactive {
+				return failed, nil
 			}
 			return sh.last, nil
 		}
@@ -298,6 +302,7 @@ func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
 			if !interactive {
 				fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", name, line, clip(err.Error(), 300))
 				if sh.KeepGoing && !errors.Is(err, ErrIncomplete) {
+					failed = 2
 					continue
 				}
 				return 2, nil
@@ -340,6 +345,7 @@ func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
 			if !sh.KeepGoing {
 				return sh.last, nil
 			}
+			failed = sh.last
 		}
 	}
 }
