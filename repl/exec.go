@@ -32,7 +32,9 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 			}
 		}
 		err = sh.pipeline(p, job)
-		sh.last = builtins.Status(err)
+		if job == nil { // a background list has its own $?: its job's status
+			sh.last.Store(int32(builtins.Status(err)))
+		}
 		last = i
 		var er *builtins.ExitRequest
 		if errors.As(err, &er) {

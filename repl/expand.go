@@ -70,7 +70,7 @@ func (sh *Shell) expandOne(w *Word) (string, error) {
 func (sh *Shell) param(name string) string {
 	switch name {
 	case "?":
-		return strconv.Itoa(sh.last)
+		return strconv.Itoa(int(sh.last.Load()))
 	case "#":
 		return strconv.Itoa(len(sh.Args))
 	case "*":

@@ -6,7 +6,8 @@ import (
 )
 
 func TestExpand(t *testing.T) {
-	sh := &Shell{vars: map[string]*variable{}, Name: "script", Args: []string{"one", "two words"}, last: 3}
+	sh := &Shell{vars: map[string]*variable{}, Name: "script", Args: []string{"one", "two words"}}
+	sh.last.Store(3)
 	sh.SetVar("A", "x y", false)
 	sh.SetVar("E", "", false)
 	sh.SetVar("HOME", "/home/u", true)

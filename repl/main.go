@@ -162,7 +162,7 @@ func (sh *Shell) sourceRC() {
 	if msg := interactiveMessage(err); err != nil && msg != "" {
 		fmt.Fprintf(sh.Stderr, "nsh: %s\n", msg)
 	}
-	sh.last = builtins.Status(err)
+	sh.last.Store(int32(builtins.Status(err)))
 }
 
 // takeTerminal makes nsh a process group of its own that owns the

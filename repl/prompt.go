@@ -38,7 +38,7 @@ func (sh *Shell) prompt() string {
 	if v, _ := sh.Var("NO_COLOR"); v == "" {
 		noColor = false // no-color.org: set and not empty
 	}
-	p := &promptData{st: &st, last: sh.last, root: os.Geteuid() == 0, color: sh.Color && !noColor}
+	p := &promptData{st: &st, last: int(sh.last.Load()), root: os.Geteuid() == 0, color: sh.Color && !noColor}
 	p.host = func() string {
 		var u unix.Utsname
 		if sh.Ctx.Do(func() error { return unix.Uname(&u) }) != nil {

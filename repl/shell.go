@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/nsh-dev/nsh/builtins"
@@ -76,8 +77,8 @@ type Shell struct {
 	Args        []string // $1..$N
 
 	handler     Handler
-	last        int
-	interrupted func() bool // reports and clears a pending SIGINT (scripts)
+	last        atomic.Int32 // $?, also read by background jobs
+	interrupted func() bool  // reports and clears a pending SIGINT (scripts)
 	jobs        *builtins.Jobs
 	exitWarned  bool
 
@@ -126,7 +127,7 @@ func (sh *Shell) Environ() []string {
 }
 
 // LastStatus implements builtins.Shell.
-func (sh *Shell) LastStatus() int { return sh.last }
+func (sh *Shell) LastStatus() int { return int(sh.last.Load()) }
 
 // Var implements builtins.Shell.
 func (sh *Shell) Var(name string) (string, bool) {
@@ -246,7 +247,7 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 func (sh *Shell) Exec(args []string) error {
 	env := &builtins.Env{Stdin: sh.Stdin, Stdout: sh.Stdout, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh}
 	err := sh.handler(env, args)
-	sh.last = builtins.Status(err)
+	sh.last.Store(int32(builtins.Status(err)))
 	return err
 }
 
@@ -283,18 +284,18 @@ func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
 					continue
 				}
 			}
-			if sh.last == 0 && !interactive {
+			if int(sh.last.Load()) == 0 && !interactive {
 				return failed, nil
 			}
-			return sh.last, nil
+			return int(sh.last.Load()), nil
 		}
 		if errors.Is(err, ErrInterrupted) {
-			sh.last = 130
+			sh.last.Store(int32(130))
 			continue
 		}
 		if err != nil {
 			// Bad input: one error; a script stops at that line.
-			sh.last = 2
+			sh.last.Store(int32(2))
 			var se *SyntaxError
 			if errors.As(err, &se) {
 				line += se.Line - 1
@@ -343,9 +344,9 @@ func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
 			}
 			fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", name, line+ao.Line-1, clip(err.Error(), 300))
 			if !sh.KeepGoing {
-				return sh.last, nil
+				return int(sh.last.Load()), nil
 			}
-			failed = sh.last
+			failed = int(sh.last.Load())
 		}
 	}
 }
