@@ -504,6 +504,11 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 	pgid := j.pgid
 	var pids []int
 	for _, p := range j.procs {
+		if sig == unix.SIGCONT && p.state == stopped {
+			// Running from now on, so that a wait right after this does
+			// not see the old stop before the reaper sees SIGCONT.
+			p.state = running
+		}
 		if p.state != exited {
 			pids = append(pids, p.pid)
 		}
@@ -528,13 +533,6 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 func (js *Jobs) Continue(j *Job, fg bool, w io.Writer) error {
 	js.mu.Lock()
 	j.fg = fg
-	// Mark them running now, so the wait below does not see the old stop
-	// before the reaper sees SIGCONT.
-	for _, p := range j.procs {
-		if p.state == stopped {
-			p.state = running
-		}
-	}
 	js.seq++
 	j.seq = js.seq
 	pgid, modes := j.pgid, j.modes

@@ -56,6 +56,7 @@ func (sh *Shell) background(ao *AndOr) error {
 	})
 	js.Add(j)
 	j.Launched()
+	sh.lastBg.Store(int32(j.Pid()))
 	if sh.Interactive {
 		fmt.Fprintf(sh.Stderr, "[%d] %d\n", j.ID, j.Pid())
 	}

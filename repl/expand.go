@@ -77,6 +77,11 @@ func (sh *Shell) param(name string) string {
 		return strings.Join(sh.Args, " ")
 	case "$":
 		return strconv.Itoa(os.Getpid())
+	case "!":
+		if pid := sh.lastBg.Load(); pid != 0 {
+			return strconv.Itoa(int(pid))
+		}
+		return ""
 	case "0":
 		return sh.Name
 	}

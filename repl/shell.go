@@ -78,6 +78,7 @@ type Shell struct {
 
 	handler     Handler
 	last        atomic.Int32 // $?, also read by background jobs
+	lastBg      atomic.Int32 // $!: the last background job's pid
 	interrupted func() bool  // reports and clears a pending SIGINT (scripts)
 	jobs        *builtins.Jobs
 	exitWarned  bool

@@ -8,7 +8,7 @@ import (
 )
 
 // The language is a small subset of sh: words with quotes, escapes and
-// $VAR ${VAR} $? $# $@ $1.. ~ expansion; pipelines joined by |; and-or
+// $VAR ${VAR} $? $# $@ $! $1.. ~ expansion; pipelines joined by |; and-or
 // lists joined by && and ||; lists separated by ; & and newlines;
 // redirections < > >> N> N>> N>&M; # comments; backslash-newline
 // continuation. google/shlex only splits words and knows neither
@@ -425,7 +425,7 @@ func (l *lexer) param() (Part, bool, error) {
 		}
 		l.pos += end + 2
 		return Part{Kind: Param, Text: name}, true, nil
-	case c == '?' || c == '#' || c == '@' || c == '*' || c == '$' || c >= '0' && c <= '9':
+	case c == '?' || c == '#' || c == '@' || c == '*' || c == '$' || c == '!' || c >= '0' && c <= '9':
 		l.pos += 2
 		return Part{Kind: Param, Text: s[:1]}, true, nil
 	case isNameStart(c):
@@ -443,7 +443,7 @@ func validParam(name string) bool {
 	if name == "" {
 		return false
 	}
-	if len(name) == 1 && strings.ContainsAny(name, "?#@*$") {
+	if len(name) == 1 && strings.ContainsAny(name, "?#@*$!") {
 		return true
 	}
 	if _, err := strconv.Atoi(name); err == nil {

@@ -148,10 +148,17 @@ func TestPTYCompleteBuiltin(t *testing.T) {
 	tm.expect("nsh builtins")
 }
 
+// sleep starts a long sleep in the foreground and waits until it owns the
+// terminal; it returns its process group.
+func (tm *term) sleep() int {
+	tm.t.Helper()
+	tm.typ("sleep 1000\r")
+	return tm.waitForeground("sleep")
+}
+
 func TestPTYCtrlCReachesForeground(t *testing.T) {
 	tm := startTerm(t)
-	tm.typ("sleep 1000\r")
-	pgrp := tm.waitForeground("sleep")
+	pgrp := tm.sleep()
 	tm.typ("\x03")
 	tm.typ("echo alive $?\r")
 	tm.expect("alive 130")
@@ -166,8 +173,7 @@ func TestPTYCtrlCReachesForeground(t *testing.T) {
 
 func TestPTYStopAndFg(t *testing.T) {
 	tm := startTerm(t)
-	tm.typ("sleep 1000\r")
-	tm.waitForeground("sleep")
+	tm.sleep()
 	tm.typ("\x1a")
 	tm.expect("Stopped")
 	tm.typ("jobs\r")
