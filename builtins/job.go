@@ -497,6 +497,8 @@ func (js *Jobs) HangUp() {
 	}
 }
 
+var errNoProcess = errors.New("the job has no running process")
+
 // Signal sends sig to every process of the job (its process group under
 // job control, so that their children get it too).
 func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
@@ -518,7 +520,7 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 		return unix.Kill(-pgid, sig)
 	}
 	if len(pids) == 0 {
-		return fmt.Errorf("the job has no running process")
+		return errNoProcess
 	}
 	var first error
 	for _, pid := range pids {
@@ -532,6 +534,15 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 // Continue resumes a job, in the foreground (fg) or the background (bg).
 func (js *Jobs) Continue(j *Job, fg bool, w io.Writer) error {
 	js.mu.Lock()
+	if j.finished() {
+		// Nothing left to continue: fg gives its status, bg nothing.
+		js.mu.Unlock()
+		if fg {
+			js.remove(j)
+			return j.result
+		}
+		return nil
+	}
 	j.fg = fg
 	js.seq++
 	j.seq = js.seq
@@ -544,7 +555,7 @@ func (js *Jobs) Continue(j *Job, fg bool, w io.Writer) error {
 		}
 		unix.IoctlSetPointerInt(js.tty, unix.TIOCSPGRP, pgid)
 	}
-	if err := js.Signal(j, unix.SIGCONT); err != nil && !errors.Is(err, unix.ESRCH) {
+	if err := js.Signal(j, unix.SIGCONT); err != nil && !errors.Is(err, unix.ESRCH) && err != errNoProcess {
 		return err
 	}
 	if !fg {
@@ -577,14 +588,14 @@ func (js *Jobs) Wait(j *Job) error {
 	return j.result
 }
 
-// Running returns the jobs in the table that are neither finished nor
-// stopped, for wait without operands.
-func (js *Jobs) Running() []*Job {
+// Waitable returns the jobs in the table that are not stopped, for wait
+// without operands (finished ones too: waiting reaps them from the table).
+func (js *Jobs) Waitable() []*Job {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	var out []*Job
 	for _, j := range js.list {
-		if !j.finished() && !j.stopped() {
+		if !j.stopped() {
 			out = append(out, j)
 		}
 	}

@@ -18,7 +18,7 @@ pid nsh does not know. Ctrl-C stops waiting (status 130).
 		js := env.Shell.Jobs()
 		if len(args) == 1 {
 			var last error
-			for _, j := range js.Running() {
+			for _, j := range js.Waitable() {
 				if last = js.Wait(j); Status(last) == 130 {
 					return last
 				}

@@ -48,7 +48,11 @@ func wordsBefore(text string) ([]string, string) {
 
 func (c *completer) candidates(words []string, cur string) []string {
 	if len(words) == 0 {
-		return withSpace(append(builtinNames(), c.programs(cur)...))
+		names := builtinNames()
+		if c.sh.CommandNames != nil {
+			names = append(names, c.sh.CommandNames()...)
+		}
+		return withSpace(append(names, c.programs(cur)...))
 	}
 	b, ok := builtins.Lookup(words[0])
 	if !ok {

@@ -159,8 +159,10 @@ func (sh *Shell) sourceRC() {
 	}
 	env := &builtins.Env{Stdin: sh.Stdin, Stdout: sh.Stdout, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh}
 	err := sh.Source(env, rc, nil)
-	if msg := interactiveMessage(err); err != nil && msg != "" {
-		fmt.Fprintf(sh.Stderr, "nsh: %s\n", msg)
+	if err != nil {
+		if msg := interactiveMessage(err); msg != "" {
+			fmt.Fprintf(sh.Stderr, "nsh: %s\n", msg)
+		}
 	}
 	sh.last.Store(int32(builtins.Status(err)))
 }

@@ -75,6 +75,9 @@ type Shell struct {
 	Color       bool     // the prompt may use colour (a terminal)
 	Name        string   // $0
 	Args        []string // $1..$N
+	// CommandNames, if set, adds command names to completion (the
+	// plugin layer's commands, say).
+	CommandNames func() []string
 
 	handler     Handler
 	last        atomic.Int32 // $?, also read by background jobs

@@ -35,12 +35,18 @@ const patience = 30 * time.Second
 
 func startTerm(t *testing.T, env ...string) *term {
 	t.Helper()
+	return startNsh(t, t.TempDir(), []string{"--norc"}, env...)
+}
+
+// startNsh starts nsh on a new pseudo-terminal with HOME (and the history)
+// in home.
+func startNsh(t *testing.T, home string, args []string, env ...string) *term {
+	t.Helper()
 	nsh, err := exec.LookPath("nsh") // testscript.Main put it in PATH
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
-	cmd := exec.Command(nsh, "--norc")
+	cmd := exec.Command(nsh, args...)
 	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_STATE_HOME="+home, "TERM=xterm", "NO_COLOR=1", "NSH_PROMPT=")
 	cmd.Env = append(cmd.Env, env...)
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
@@ -124,6 +130,25 @@ func (tm *term) expect(want string) {
 	}
 }
 
+// atPrompt waits until nsh reads the terminal at its prompt: it owns
+// the terminal and readline has it in raw mode. A control key typed
+// ahead while the terminal is still in cooked mode would be taken by the
+// line discipline (^D as end-of-file) instead of reaching readline.
+func (tm *term) atPrompt() {
+	tm.t.Helper()
+	deadline := time.Now().Add(patience)
+	for time.Now().Before(deadline) {
+		fd := int(tm.ptmx.Fd())
+		pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+		t, err2 := unix.IoctlGetTermios(fd, unix.TCGETS) // the slave's
+		if err == nil && err2 == nil && pgrp == tm.cmd.Process.Pid && t.Lflag&unix.ICANON == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.t.Fatal("nsh never came back to its prompt")
+}
+
 // waitForeground waits until a process named comm owns the terminal.
 func (tm *term) waitForeground(comm string) int {
 	tm.t.Helper()
@@ -166,6 +191,7 @@ func TestPTYCtrlCReachesForeground(t *testing.T) {
 		t.Errorf("sleep (%d) survived Ctrl-C", pgrp)
 	}
 	// Ctrl-C at the prompt clears the line; nsh stays.
+	tm.atPrompt()
 	tm.typ("echo never\x03")
 	tm.typ("echo still here\r")
 	tm.expect("still here")
@@ -223,4 +249,58 @@ func TestPTYColourPrompt(t *testing.T) {
 	tm := startTerm(t, "NO_COLOR=", "NSH_PROMPT=%s> ")
 	tm.typ("false\r")
 	tm.expect("\x1b[31m1\x1b[0m> ")
+}
+
+func TestPTYCtrlDAsksWhenJobsRun(t *testing.T) {
+	tm := startTerm(t)
+	tm.typ("sleep 1000 &\r")
+	tm.expect("[1] ")
+	tm.atPrompt()
+	tm.typ("\x04")
+	tm.expect("there are jobs")
+	tm.typ("kill %1; wait; echo waited\r")
+	tm.expect("waited")
+	tm.atPrompt()
+	tm.typ("\x04")
+	if err := tm.cmd.Wait(); err != nil {
+		t.Errorf("nsh after Ctrl-D: %v", err)
+	}
+}
+
+func TestPTYTerminalModesRestored(t *testing.T) {
+	tm := startTerm(t)
+	// A program that leaves the terminal without echo, as a crashed
+	// full-screen program would; the next program must find it sane.
+	tm.typ("stty -echo\r")
+	tm.typ("stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo | sed s/^/mode:/\r")
+	tm.expect("mode:echo")
+}
+
+func TestPTYRCAndHistory(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, ".nshrc"), []byte("set FROMRC=loaded\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm := startNsh(t, home, nil)
+	tm.typ("echo rc:$FROMRC\r")
+	tm.expect("rc:loaded")
+	tm.typ("echo one\r")
+	tm.typ("echo one\r")
+	tm.typ(" echo secret\r")
+	tm.typ("echo two\r")
+	tm.expect("two")
+	tm.typ("exit\r")
+	tm.cmd.Wait()
+	hist, err := os.ReadFile(filepath.Join(home, "nsh", "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(hist), "echo rc:$FROMRC\necho one\necho two\nexit\n"; got != want {
+		t.Errorf("history %q, want %q", got, want)
+	}
+
+	// --norc skips it.
+	tm = startNsh(t, home, []string{"--norc"})
+	tm.typ("echo rc:[$FROMRC]\r")
+	tm.expect("rc:[]")
 }
