@@ -59,18 +59,18 @@ type Job struct {
 	Text  string // the command line
 	Where string // the context it was started in
 
-	js       *Jobs
-	fg       bool
-	pgid     int // job control: the job's process group
-	stages   int // stages still running
-	procs    []*proc
-	result   error // the last stage's
-	seq      int
-	reported bool
-	startMu  sync.Mutex
-	modes    *unix.Termios // terminal modes saved when it stopped
-	launched chan struct{} // closed once a process started or it finished
-	once     sync.Once
+	js        *Jobs
+	fg        bool
+	pgid      int // job control: the job's process group
+	stages    int // stages still running
+	procs     []*proc
+	result    error // the last stage's
+	seq       int
+	shownStop bool // its stop was reported (a background job read the terminal)
+	startMu   sync.Mutex
+	modes     *unix.Termios // terminal modes saved when it stopped
+	launched  chan struct{} // closed once a process started or it finished
+	once      sync.Once
 }
 
 type procState int
@@ -177,7 +177,7 @@ func (js *Jobs) reap(p *proc, pr *os.Process) {
 		case err != nil:
 			p.state, p.err = exited, err
 		case ws.Stopped():
-			p.state = stopped
+			p.state, p.ws = stopped, ws
 		case ws.Continued():
 			p.state = running
 		default:
@@ -225,6 +225,17 @@ func (j *Job) stopped() bool {
 // Pid is the job's process group, or its first process (0 if none).
 func (j *Job) Pid() int { return j.leaderPid() }
 
+// stopSignal is the signal that stopped the job (SIGTSTP for Ctrl-Z,
+// SIGTTIN for a background read); needs js.mu.
+func (j *Job) stopSignal() unix.Signal {
+	for _, p := range j.procs {
+		if p.state == stopped {
+			return p.ws.StopSignal()
+		}
+	}
+	return unix.SIGTSTP
+}
+
 func (j *Job) leaderPid() int {
 	j.js.mu.Lock()
 	defer j.js.mu.Unlock()
@@ -264,6 +275,7 @@ func (js *Jobs) Foreground(j *Job, w io.Writer) error {
 	}
 	js.mu.Lock()
 	j.fg = false
+	j.shownStop = true // reported just below
 	js.mu.Unlock()
 	js.Add(j)
 	fmt.Fprintf(w, "\n[%d]+  Stopped                 %s\n", j.ID, j.Text)
@@ -422,7 +434,11 @@ func (js *Jobs) listLocked(w io.Writer, pids, onlyDone bool) {
 	keep := js.list[:0]
 	for _, j := range js.list {
 		done := j.finished()
-		if onlyDone && !done {
+		newStop := j.stopped() && !j.shownStop
+		if j.stopped() {
+			j.shownStop = true
+		}
+		if onlyDone && !done && !newStop {
 			keep = append(keep, j)
 			continue
 		}
@@ -505,6 +521,9 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 	js.mu.Lock()
 	pgid := j.pgid
 	var pids []int
+	if sig == unix.SIGCONT {
+		j.shownStop = false
+	}
 	for _, p := range j.procs {
 		if sig == unix.SIGCONT && p.state == stopped {
 			// Running from now on, so that a wait right after this does
@@ -577,7 +596,7 @@ func (js *Jobs) Wait(j *Job) error {
 		return ExitStatus(130)
 	}
 	if j.stopped() {
-		return ExitStatus(128 + int(unix.SIGTSTP))
+		return ExitStatus(128 + int(j.stopSignal()))
 	}
 	for i, o := range js.list {
 		if o == j {

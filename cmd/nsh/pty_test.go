@@ -105,6 +105,13 @@ func (tm *term) typ(s string) {
 	}
 }
 
+// say types typed and waits for want.
+func (tm *term) say(typed, want string) {
+	tm.t.Helper()
+	tm.typ(typed)
+	tm.expect(want)
+}
+
 // expect waits for want to appear in the output after what was matched
 // before.
 func (tm *term) expect(want string) {
@@ -169,8 +176,7 @@ func (tm *term) waitForeground(comm string) int {
 
 func TestPTYCompleteBuiltin(t *testing.T) {
 	tm := startTerm(t)
-	tm.typ("hel\t\r")
-	tm.expect("nsh builtins")
+	tm.say("hel\t\r", "nsh builtins")
 }
 
 // sleep starts a long sleep in the foreground and waits until it owns the
@@ -185,40 +191,32 @@ func TestPTYCtrlCReachesForeground(t *testing.T) {
 	tm := startTerm(t)
 	pgrp := tm.sleep()
 	tm.typ("\x03")
-	tm.typ("echo alive $?\r")
-	tm.expect("alive 130")
+	tm.say("echo alive $?\r", "alive 130")
 	if err := unix.Kill(pgrp, 0); err == nil {
 		t.Errorf("sleep (%d) survived Ctrl-C", pgrp)
 	}
 	// Ctrl-C at the prompt clears the line; nsh stays.
 	tm.atPrompt()
 	tm.typ("echo never\x03")
-	tm.typ("echo still here\r")
-	tm.expect("still here")
+	tm.say("echo still here\r", "still here")
 }
 
 func TestPTYStopAndFg(t *testing.T) {
 	tm := startTerm(t)
 	tm.sleep()
-	tm.typ("\x1a")
-	tm.expect("Stopped")
-	tm.typ("jobs\r")
-	tm.expect("[1]+  Stopped   sleep 1000")
+	tm.say("\x1a", "Stopped")
+	tm.say("jobs\r", "[1]+  Stopped   sleep 1000")
 	tm.typ("fg\r")
 	tm.waitForeground("sleep")
 	tm.typ("\x03")
-	tm.typ("echo back $?\r")
-	tm.expect("back 130")
+	tm.say("echo back $?\r", "back 130")
 }
 
 func TestPTYExitWarnsAboutJobs(t *testing.T) {
 	tm := startTerm(t)
-	tm.typ("sleep 1000 &\r")
-	tm.expect("[1] ")
-	tm.typ("exit\r")
-	tm.expect("there are jobs (1 running")
-	tm.typ("echo stayed\r")
-	tm.expect("stayed")
+	tm.say("sleep 1000 &\r", "[1] ")
+	tm.say("exit\r", "there are jobs (1 running")
+	tm.say("echo stayed\r", "stayed")
 }
 
 func TestPTYPromptAndPinCompletion(t *testing.T) {
@@ -230,10 +228,8 @@ func TestPTYPromptAndPinCompletion(t *testing.T) {
 	}
 	tm := startTerm(t, "NSH_PROMPT=nsh%k%$ ")
 	tm.expect("nsh# ")
-	tm.typ("unshare net\r")
-	tm.expect("nsh[net]# ")
-	tm.typ("home\r")
-	tm.expect("nsh# ")
+	tm.say("unshare net\r", "nsh[net]# ")
+	tm.say("home\r", "nsh# ")
 	// Complete the pin from its first letters, then use it.
 	tm.typ("setns " + pin[:len(pin)-3] + "\t\r")
 	tm.expect("nsh[net]# ")
@@ -247,19 +243,15 @@ func TestPTYPromptAndPinCompletion(t *testing.T) {
 
 func TestPTYColourPrompt(t *testing.T) {
 	tm := startTerm(t, "NO_COLOR=", "NSH_PROMPT=%s> ")
-	tm.typ("false\r")
-	tm.expect("\x1b[31m1\x1b[0m> ")
+	tm.say("false\r", "\x1b[31m1\x1b[0m> ")
 }
 
 func TestPTYCtrlDAsksWhenJobsRun(t *testing.T) {
 	tm := startTerm(t)
-	tm.typ("sleep 1000 &\r")
-	tm.expect("[1] ")
+	tm.say("sleep 1000 &\r", "[1] ")
 	tm.atPrompt()
-	tm.typ("\x04")
-	tm.expect("there are jobs")
-	tm.typ("kill %1; wait; echo waited\r")
-	tm.expect("waited")
+	tm.say("\x04", "there are jobs")
+	tm.say("kill %1; wait; echo waited\r", "waited")
 	tm.atPrompt()
 	tm.typ("\x04")
 	if err := tm.cmd.Wait(); err != nil {
@@ -272,8 +264,7 @@ func TestPTYTerminalModesRestored(t *testing.T) {
 	// A program that leaves the terminal without echo, as a crashed
 	// full-screen program would; the next program must find it sane.
 	tm.typ("stty -echo\r")
-	tm.typ("stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo | sed s/^/mode:/\r")
-	tm.expect("mode:echo")
+	tm.say("stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo | sed s/^/mode:/\r", "mode:echo")
 }
 
 func TestPTYRCAndHistory(t *testing.T) {
@@ -282,13 +273,11 @@ func TestPTYRCAndHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm := startNsh(t, home, nil)
-	tm.typ("echo rc:$FROMRC\r")
-	tm.expect("rc:loaded")
+	tm.say("echo rc:$FROMRC\r", "rc:loaded")
 	tm.typ("echo one\r")
 	tm.typ("echo one\r")
 	tm.typ(" echo secret\r")
-	tm.typ("echo two\r")
-	tm.expect("two")
+	tm.say("echo two\r", "two")
 	tm.typ("exit\r")
 	tm.cmd.Wait()
 	hist, err := os.ReadFile(filepath.Join(home, "nsh", "history"))
@@ -301,6 +290,39 @@ func TestPTYRCAndHistory(t *testing.T) {
 
 	// --norc skips it.
 	tm = startNsh(t, home, []string{"--norc"})
-	tm.typ("echo rc:[$FROMRC]\r")
-	tm.expect("rc:[]")
+	tm.say("echo rc:[$FROMRC]\r", "rc:[]")
+}
+
+func TestPTYContinuationPrompt(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("echo 'a\r", "> ")
+	tm.say("b' | tr a-z A-Z\r", "A\r\nB")
+}
+
+// A background job that reads the terminal stops (SIGTTIN), and nsh
+// says so at the next prompt.
+func TestPTYBackgroundReadStops(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("cat &\r", "[1] ")
+	tm.say("wait %1 || echo waited $?\r", "waited 149")
+	tm.say("jobs\r", "Stopped   cat &")
+	tm.typ("kill -9 %1\r")
+}
+
+// spawn bash inside a context works as from bash: bash runs its own job
+// control on the terminal and gives it back when it exits.
+func TestPTYSpawnBashInContext(t *testing.T) {
+	nstest.RequireRoot(t)
+	nstest.RequireTool(t, "bash")
+	tm := startTerm(t, "NSH_PROMPT=nsh%k%$ ")
+	tm.say("unshare net\r", "nsh[net]# ")
+	tm.typ("spawn bash --norc --noprofile\r")
+	tm.waitForeground("bash")
+	tm.say("PS1='inbash$ '; echo links: $(ip -o link | wc -l)\r", "links: 1")
+	tm.typ("sleep 1000\r")
+	tm.waitForeground("sleep")
+	tm.typ("\x03")
+	tm.say("echo bash got $?\r", "bash got 130")
+	tm.say("exit\r", "nsh[net]# ")
+	tm.say("echo nsh is back\r", "nsh is back")
 }
