@@ -49,9 +49,6 @@ func NewJobs(tty int) *Jobs {
 	return js
 }
 
-// Controlling reports whether job control is on.
-func (js *Jobs) Controlling() bool { return js.tty >= 0 }
-
 // Job is a pipeline started by the shell: its stages (builtins run as
 // goroutines, programs as processes) and where it was started.
 type Job struct {

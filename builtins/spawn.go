@@ -56,7 +56,7 @@ executable, 128+N if a signal N killed it.
 			})
 			js.Add(j)
 			j.Launched()
-			fmt.Fprintf(env.Stderr, "[%d] %d\n", j.ID, j.leaderPid())
+			fmt.Fprintf(env.Stderr, "[%d] %d\n", j.ID, j.Pid())
 			return nil
 		}
 		return Spawn(env, args[1:])

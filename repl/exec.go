@@ -183,7 +183,14 @@ func (sh *Shell) stages(p *Pipeline, argvs [][]string, job *builtins.Job) error 
 					f.Close()
 				}
 			}()
-			return sh.stage(c, argv, in, out, j)
+			err := sh.stage(c, argv, in, out, j)
+			var er *builtins.ExitRequest
+			if errors.As(err, &er) {
+				// exit in a pipeline ends its stage, not nsh (as in sh,
+				// where the stage is a subshell).
+				return builtins.ExitStatus(er.Code)
+			}
+			return err
 		})
 	}
 	if job != nil {

@@ -13,11 +13,6 @@ import (
 // DefaultPrompt is the prompt when NSH_PROMPT is not set.
 const DefaultPrompt = "nsh%k%d%s%$ "
 
-const promptHelp = `NSH_PROMPT escapes: %k kinds away from home ([net,uts]), %d push depth
-(^N), %s last status when not 0, %$ # for root else $, %w working
-directory, %W its last element, %h the context's hostname, %u user,
-%n newline, %% a percent sign.`
-
 // ANSI colours, used only on a terminal and never with NO_COLOR.
 const (
 	yellow = "\x1b[33m"
