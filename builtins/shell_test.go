@@ -3,7 +3,10 @@ package builtins_test
 import (
 	"bytes"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/nsh-dev/nsh/repl"
@@ -19,6 +22,7 @@ func nsh(t *testing.T, script string, args ...string) (stdout, stderr string, st
 		t.Fatal(err)
 	}
 	defer devnull.Close()
+	t.Cleanup(killChildren)
 	var out, errb lockedBuffer
 	status = repl.Main(append([]string{"-c", script}, args...), devnull, &out, &errb)
 	return out.String(), errb.String(), status
@@ -51,4 +55,24 @@ func want(t *testing.T, script, wantOut string, wantStatus int) string {
 		t.Errorf("%s:\n got %q status %d (stderr %q)\nwant %q status %d", script, out, st, errs, wantOut, wantStatus)
 	}
 	return errs
+}
+
+// killChildren ends the programs a failed test left running: nsh runs in
+// this process, so they are its children.
+func killChildren() {
+	ents, _ := os.ReadDir("/proc")
+	me := strconv.Itoa(os.Getpid())
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold blanks, so cut at ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 1 && f[1] == me {
+			if pid, err := strconv.Atoi(e.Name()); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
 }

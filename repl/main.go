@@ -173,6 +173,18 @@ func (sh *Shell) sourceRC() {
 func takeTerminal(tty *os.File) int {
 	fd := int(tty.Fd())
 	pid := os.Getpid()
+	// Started in the background (nsh &): wait to be brought to the
+	// foreground instead of stealing the terminal, as bash does.
+	for {
+		fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+		if err != nil {
+			return -1
+		}
+		if fg == unix.Getpgrp() {
+			break
+		}
+		unix.Kill(-unix.Getpgrp(), unix.SIGTTIN)
+	}
 	if unix.Getpgrp() != pid {
 		if err := unix.Setpgid(0, 0); err != nil {
 			return -1
