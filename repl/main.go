@@ -101,6 +101,12 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	sh.Trace, sh.KeepGoing = *trace, *keep
 	sh.Name, sh.Args = dollar0, posArgs
 
+	if interactive {
+		// Job control: nsh's own process group, owning the terminal.
+		sh.jobs = builtins.NewJobs(takeTerminal(stdin))
+		sh.jobs.Describe = func() string { return builtins.Where(ctx) }
+	}
+
 	// Ctrl-C goes to the foreground program; nsh must survive it. A script
 	// stops after the command during which it arrived; a waiting 'wait'
 	// stops waiting.
@@ -123,8 +129,6 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	sh.interrupted = func() bool { return pending.Swap(false) }
 
 	if interactive {
-		sh.jobs = builtins.NewJobs(takeTerminal(stdin))
-		sh.jobs.Describe = func() string { return builtins.Where(ctx) }
 		if f, ok := stdout.(*os.File); ok && isTerminal(f) {
 			sh.Color = true
 		}
