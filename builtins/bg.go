@@ -8,7 +8,7 @@ var bgCmd = &Builtin{
 	Usage:   "bg [%N]",
 	Help: `Continues a stopped job in the background; without %N, the current job.
 
-  ping-like-loop   # then Ctrl-Z
+  sleep 100   # then Ctrl-Z
   bg`,
 	Operands: Jobspecs,
 	Run: func(env *Env, args []string) error {
