@@ -37,7 +37,7 @@ func TestComplete(t *testing.T) {
 		line string
 		want []string
 	}{
-		{"unsha", []string{"re "}}, // the builtin and /usr/bin/unshare: one choice
+		{"unsha", []string{"re "}},  // the builtin and /usr/bin/unshare: one choice
 		{"prog-", []string{"one "}}, // from the context's PATH
 		{"plug", []string{"cmd "}},  // from CommandNames
 		{"jobs -", []string{"l "}},
