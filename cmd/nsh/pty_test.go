@@ -326,3 +326,14 @@ func TestPTYSpawnBashInContext(t *testing.T) {
 	tm.say("exit\r", "nsh[net]# ")
 	tm.say("echo nsh is back\r", "nsh is back")
 }
+
+// Bad input at the prompt: one error each, and nsh carries on.
+func TestPTYBadInputCarriesOn(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("| x\r", `nsh: syntax error: unexpected "|"`)
+	tm.say("echo a > /\r", "nsh: cannot redirect > /: is a directory")
+	tm.say("fg %7\r", "nsh: fg: %7: no such job")
+	tm.say("echo \xff\xfejunk | tr a-z A-Z\r", "JUNK")
+	tm.say("echo "+strings.Repeat("x", 1000)+" | wc -c\r", "1001")
+	tm.say("echo still alive | tr a-z A-Z\r", "STILL ALIVE")
+}
