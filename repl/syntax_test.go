@@ -131,3 +131,16 @@ func TestParseErrorLine(t *testing.T) {
 		t.Fatalf("got %v, want a syntax error on line 3", err)
 	}
 }
+
+func TestOneLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"ip -o link |\n  wc -l", "ip -o link |   wc -l"},
+		{"echo a\\\nb", "echo ab"},
+		{"false ||\necho x", "false || echo x"},
+		{"echo 'a\nb'", "echo 'a\nb'"}, // a newline in quotes stays
+	} {
+		if got := oneLine(tc.in); got != tc.want {
+			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -45,6 +45,7 @@ func newTerminalReader(sh *Shell, stdin *os.File, stdout, stderr io.Writer) (*te
 // Remember puts a whole command (continuation lines joined) in the
 // history, unless it repeats the previous one or starts with a blank.
 func (t *terminalReader) Remember(text string) {
+	text = oneLine(text)
 	if strings.TrimSpace(text) == "" || text == t.last || text[0] == ' ' {
 		return
 	}
@@ -78,4 +79,26 @@ func historyFile(sh *Shell) string {
 		return ""
 	}
 	return filepath.Join(dir, "history")
+}
+
+// oneLine joins a command typed over several lines into one history line
+// (the history file holds one entry a line): backslash-newlines go, the
+// newlines after | && || become blanks. It keeps the text as typed if
+// joining would change what it means (a newline inside quotes).
+func oneLine(text string) string {
+	if !strings.Contains(text, "\n") {
+		return text
+	}
+	joined := strings.ReplaceAll(strings.ReplaceAll(text, "\\\n", ""), "\n", " ")
+	a, err1 := Parse(text)
+	b, err2 := Parse(joined)
+	if err1 != nil || err2 != nil || len(a) != len(b) {
+		return text
+	}
+	for i := range a {
+		if andOrText(a[i]) != andOrText(b[i]) {
+			return text
+		}
+	}
+	return joined
 }
