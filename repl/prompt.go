@@ -29,10 +29,9 @@ func (sh *Shell) prompt() string {
 	if err != nil {
 		return "nsh? "
 	}
+	// Set at all, even empty: the issue says never with NO_COLOR, and
+	// erring towards no colour is the harmless side.
 	_, noColor := sh.Var("NO_COLOR")
-	if v, _ := sh.Var("NO_COLOR"); v == "" {
-		noColor = false // no-color.org: set and not empty
-	}
 	p := &promptData{st: &st, last: int(sh.last.Load()), root: os.Geteuid() == 0, color: sh.Color && !noColor}
 	p.host = func() string {
 		var u unix.Utsname

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,7 +49,14 @@ func startNsh(t *testing.T, home string, args []string, env ...string) *term {
 	}
 	cmd := exec.Command(nsh, args...)
 	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_STATE_HOME="+home, "TERM=xterm", "NO_COLOR=1", "NSH_PROMPT=")
-	cmd.Env = append(cmd.Env, env...)
+	for _, kv := range env {
+		if name, ok := strings.CutPrefix(kv, "!"); ok {
+			// !NAME takes NAME out of the environment.
+			cmd.Env = slices.DeleteFunc(cmd.Env, func(e string) bool { return strings.HasPrefix(e, name+"=") })
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
 	if err != nil {
 		t.Fatal(err)
@@ -242,8 +250,11 @@ func TestPTYPromptAndPinCompletion(t *testing.T) {
 }
 
 func TestPTYColourPrompt(t *testing.T) {
-	tm := startTerm(t, "NO_COLOR=", "NSH_PROMPT=%s> ")
+	tm := startTerm(t, "!NO_COLOR", "NSH_PROMPT=%s> ")
 	tm.say("false\r", "\x1b[31m1\x1b[0m> ")
+	// Setting NO_COLOR, even empty, turns colour off at once.
+	tm.say("set NO_COLOR=\r", "> ")
+	tm.say("false\r", " 1> ")
 }
 
 func TestPTYCtrlDAsksWhenJobsRun(t *testing.T) {
