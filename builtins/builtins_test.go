@@ -11,10 +11,29 @@ import (
 	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary
 )
 
-type fakeShell struct{ last int }
+// fakeShell is the least a builtin needs from a shell: the environment of
+// the test process, a status, and a job table without a terminal.
+type fakeShell struct {
+	last int
+	jobs *Jobs
+}
 
-func (f *fakeShell) Environ() []string { return os.Environ() }
-func (f *fakeShell) LastStatus() int   { return f.last }
+func (f *fakeShell) Environ() []string                      { return os.Environ() }
+func (f *fakeShell) LastStatus() int                        { return f.last }
+func (f *fakeShell) Var(name string) (string, bool)         { return os.LookupEnv(name) }
+func (f *fakeShell) SetVar(name, value string, export bool) {}
+func (f *fakeShell) Export(name string)                     {}
+func (f *fakeShell) Unset(name string)                      {}
+func (f *fakeShell) Vars() []Var                            { return nil }
+func (f *fakeShell) Option(letter byte) bool                { return false }
+func (f *fakeShell) SetOption(letter byte, on bool) error   { return nil }
+func (f *fakeShell) Source(*Env, string, []string) error    { return nil }
+func (f *fakeShell) Jobs() *Jobs {
+	if f.jobs == nil {
+		f.jobs = NewJobs(-1)
+	}
+	return f.jobs
+}
 
 // harness runs builtins against a real context, as the shell would.
 type harness struct {

@@ -1,51 +1,28 @@
 package repl
 
-import (
-	"io"
-	"os"
-	"os/exec"
-	"strings"
-	"testing"
+import "testing"
 
-	"github.com/nsh-dev/nsh/nsctx"
-)
-
-// BenchmarkHopScript runs `setns PIN; home` through the whole shell:
-// reading, parsing, dispatch and the namespace syscalls.
-func BenchmarkHopScript(b *testing.B) {
-	c, err := nsctx.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	holder := exec.Command("unshare", "--net", "sleep", "600")
-	if err := holder.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { holder.Process.Kill(); holder.Wait() }()
-	target := "/proc/" + itoa(holder.Process.Pid) + "/ns/net"
-	for i := 0; i < 1000; i++ {
-		if l, _ := os.Readlink(target); l != "" && l != c.Home(nsctx.Net).String() {
-			break
+// BenchmarkParse measures parsing a typical script line; the hop
+// benchmark of issue 2 (setns PIN; home, 10,000 times) pays it per line.
+func BenchmarkParse(b *testing.B) {
+	const line = `setns /run/netns/lab-"$N" net && ip -o link | grep -c UP > "$OUT" 2>&1 # count`
+	for b.Loop() {
+		if _, err := Parse(line); err != nil {
+			b.Fatal(err)
 		}
-	}
-	script := strings.Repeat("setns "+target+"\nhome\n", b.N)
-	sh := NewShell(c, nil, io.Discard, os.Stderr, os.Environ())
-	b.ResetTimer()
-	if st := sh.Run(newScriptReader(strings.NewReader(script)), "bench"); st != 0 {
-		b.Fatalf("status %d", st)
 	}
 }
 
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
-		}
+func BenchmarkExpand(b *testing.B) {
+	sh := &Shell{vars: map[string]*variable{}, Args: []string{"a", "b"}}
+	sh.SetVar("N", "7", false)
+	sh.SetVar("OUT", "/tmp/out", false)
+	l, err := Parse(`setns /run/netns/lab-"$N" net "$@" ~/x $OUT`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	words := l[0].Pipes[0].Cmds[0].Words
+	for b.Loop() {
+		sh.expand(words)
 	}
 }

@@ -1,73 +1,59 @@
 package repl
 
 import (
+	"io"
 	"os"
-	"sort"
-	"strings"
+	"path/filepath"
+	"reflect"
 	"testing"
 
-	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
-func complete(c *completer, line string) []string {
-	cands, _ := c.Do([]rune(line), len([]rune(line)))
-	out := make([]string, len(cands))
-	for i, r := range cands {
-		out[i] = string(r)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func TestCompletion(t *testing.T) {
-	nstest.RequireRoot(t)
+func TestComplete(t *testing.T) {
 	ctx, err := nsctx.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ctx.Close()
-	dir := nstest.PinDir(t)
-	os.WriteFile(dir+"/file-a", nil, 0o644)
-	sh := NewShell(ctx, nil, nil, nil, []string{"PATH=" + os.Getenv("PATH")})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "prog-one"), []byte("#!/bin/sh\n"), 0o755)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	sh := NewShell(ctx, nil, io.Discard, io.Discard, []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1"})
+	sh.CommandNames = func() []string { return []string{"plugcmd"} }
+	if err := ctx.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
 	c := &completer{sh: sh}
+	complete := func(line string) []string {
+		got, _ := c.Do([]rune(line), len([]rune(line)))
+		var out []string
+		for _, r := range got {
+			out = append(out, string(r))
+		}
+		return out
+	}
 	for _, tc := range []struct {
 		line string
-		want string // one of the candidates
+		want []string
 	}{
-		{"unsh", "are "},                  // a builtin
-		{"unshare ne", "t "},              // a kind
-		{"ns --j", "son "},                // an option
-		{"help pi", "n "},                 // a builtin name
-		{"ns; setns -", "t "},             // after ;
-		{"setns " + dir + "/fi", "le-a "}, // a file
-		{"mkdi", "r "},                    // a program from PATH
+		{"unsha", []string{"re "}},  // the builtin and /usr/bin/unshare: one choice
+		{"prog-", []string{"one "}}, // from the context's PATH
+		{"plug", []string{"cmd "}},  // from CommandNames
+		{"jobs -", []string{"l "}},
+		{"unset MYV", []string{"AR"}},
+		{"ns net | cat su", []string{"b/"}}, // files in the context's cwd
+		{"help unp", []string{"in "}},
+		{"unshare ne", []string{"t "}},
 	} {
-		got := complete(c, tc.line)
-		found := false
-		for _, g := range got {
-			found = found || g == tc.want
-		}
-		if !found {
-			t.Errorf("%q: candidates %q lack %q", tc.line, got, tc.want)
+		if got := complete(tc.line); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("complete(%q) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
-	// Files are those of the context's working directory.
-	ctx.Chdir(dir)
-	if got := complete(c, "cat fil"); strings.Join(got, ",") != "e-a " {
-		t.Errorf("relative file completion: %q", got)
+	if got := complete("set -"); !reflect.DeepEqual(got, []string{"k ", "x "}) {
+		t.Errorf("set options: %q", got)
 	}
-}
-
-func TestPrompt(t *testing.T) {
-	var st nsctx.Status
-	if p := formatPrompt(&st, 0, true); p != "nsh# " {
-		t.Errorf("home prompt %q", p)
-	}
-	st.Cur[nsctx.Net] = nsctx.ID{Dev: 1, Ino: 2}
-	st.Cur[nsctx.UTS] = nsctx.ID{Dev: 1, Ino: 3}
-	st.Depth = 2
-	if p := formatPrompt(&st, 1, false); p != "nsh[net,uts]^2 1$ " {
-		t.Errorf("prompt %q", p)
+	if got := complete("hel"); len(got) == 0 || got[0] != "p " {
+		t.Errorf("help not offered first: %q", got)
 	}
 }
