@@ -140,11 +140,16 @@ func (c *Context) closeHome() {
 func (c *Context) Do(fn func() error) error {
 	errc := make(chan error, 1)
 	select {
+	case <-c.done:
+		return ErrClosed
+	default:
+	}
+	select {
 	case c.work <- func() { errc <- fn() }:
 	case <-c.done:
 		return ErrClosed
 	}
-	return wait(errc)
+	return c.wait(errc)
 }
 
 // Close ends the context thread and releases every handle. Programs already

@@ -195,7 +195,7 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 	var bad atomic.Int64
 	var checks atomic.Int64
 	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
+	for i := 0; i < 4; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

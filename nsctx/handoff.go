@@ -25,12 +25,24 @@ func (c *Context) receive() (func(), bool) {
 	return fn, ok
 }
 
-// wait returns the result of a request handed to the thread.
-func wait(errc chan error) error {
+// wait returns the result of a request handed to the thread, or
+// ErrClosed if the context closed before it ran (the work channel is
+// buffered, so a send alone does not prove that anyone will take it).
+func (c *Context) wait(errc chan error) error {
 	if err, ok := poll(errc); ok {
 		return err
 	}
-	return <-errc
+	select {
+	case err := <-errc:
+		return err
+	case <-c.done:
+		select {
+		case err := <-errc:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
 }
 
 // poll tries ch without blocking for up to spinFor.
