@@ -9,6 +9,7 @@ import (
 
 	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsinfo"
 )
 
 // completer offers builtins, programs, options, kinds, pins and file names.
@@ -76,6 +77,8 @@ func (c *completer) candidates(words []string, cur string) []string {
 		if len(words) >= 2 {
 			return withSpace(nsctx.KindNames())
 		}
+		// ip netns names work as a bare NAME (setns red).
+		ps = append(ps, nsinfo.NetnsList()...)
 		return append(withSpace(ps), c.files(cur)...)
 	case builtins.Commands:
 		if len(words) == 1 {

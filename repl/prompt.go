@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -42,6 +43,9 @@ func (sh *Shell) prompt() string {
 	}
 	p.user = func() string { v, _ := sh.Var("USER"); return v }
 	p.home = func() string { v, _ := sh.Var("HOME"); return v }
+	// Read from this goroutine, not the context thread: names live in
+	// nsh's home mount namespace.
+	p.netns = nsinfo.NetnsName
 	return formatPrompt(tmpl, p)
 }
 
@@ -58,6 +62,7 @@ type promptData struct {
 	last             int
 	root, color      bool
 	host, user, home func() string
+	netns            func(nsctx.ID) string // the ip netns name of a netns, or ""
 }
 
 func formatPrompt(tmpl string, p *promptData) string {
@@ -78,9 +83,16 @@ func formatPrompt(tmpl string, p *promptData) string {
 		case 'k':
 			var away []string
 			for _, k := range nsctx.Kinds() {
-				if p.st.Differs(k) {
-					away = append(away, k.String())
+				if !p.st.Differs(k) {
+					continue
 				}
+				name := k.String()
+				if k == nsctx.Net && p.netns != nil {
+					if n := p.netns(p.st.Cur[k]); n != "" {
+						name += "=" + n // nsh[net=red]
+					}
+				}
+				away = append(away, name)
 			}
 			if len(away) > 0 {
 				b.WriteString(paint(yellow, "["+strings.Join(away, ",")+"]"))

@@ -35,4 +35,14 @@ func TestFormatPrompt(t *testing.T) {
 			t.Errorf("formatPrompt(%q) = %q, want %q", tc.tmpl, got, tc.want)
 		}
 	}
+	// A network namespace with an ip netns name shows it.
+	p := &promptData{st: &away, root: true, netns: func(id nsctx.ID) string {
+		if id == away.Cur[nsctx.Net] {
+			return "red"
+		}
+		return ""
+	}}
+	if got := formatPrompt(DefaultPrompt, p); got != "nsh[net=red,uts]^2# " {
+		t.Errorf("prompt with a netns name: %q", got)
+	}
 }
