@@ -91,6 +91,9 @@ func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
 	if flags == 0 {
 		return nil
 	}
+	if flags&unix.CLONE_NEWPID != 0 {
+		warmPidfd()
+	}
 	return c.Do(func() error {
 		if flags&unix.CLONE_NEWUSER != 0 || c.via.ns[User] != nil || offsets {
 			return c.unshareVia(kinds, flags, o)

@@ -49,7 +49,6 @@ func (f *frame) close() {
 // New starts the context thread. Home is taken from that thread as it is at
 // start (never from pid 1, which may not be readable).
 func New() (*Context, error) {
-	warmPidfd()
 	c := &Context{work: make(chan func(), 1), done: make(chan struct{})}
 	ready := make(chan error)
 	c.owner = new(byte)
@@ -64,7 +63,9 @@ func New() (*Context, error) {
 // process, on first use by os.StartProcess or os.FindProcess) forks a child
 // that exits at once; made from the context thread right after unshare pid,
 // that child would be the new namespace's init, and the namespace would die
-// with it before nsh's own init or program could be started.
+// with it before nsh's own init or program could be started. It is called
+// from the caller's goroutine (home namespaces) before the first unshare of
+// pid, not at start, where the extra fork would slow every nsh down.
 func warmPidfd() {
 	if p, err := os.FindProcess(os.Getpid()); err == nil {
 		p.Release()
