@@ -122,8 +122,9 @@ func (j *Job) Go(last bool, fn func() error) {
 
 // start forks cmd into the context as a process of the job. With job
 // control the first process founds the job's process group and, for a
-// foreground job, takes the terminal before it execs.
-func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd) (*proc, error) {
+// foreground job, takes the terminal before it execs. With reap, a
+// goroutine follows the process; otherwise the caller waits for it.
+func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd, reap bool) (*proc, error) {
 	js := j.js
 	j.startMu.Lock()
 	defer j.startMu.Unlock()
@@ -156,7 +157,9 @@ func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd) (*proc, error) {
 	j.procs = append(j.procs, p)
 	js.mu.Unlock()
 	j.launch()
-	go js.reap(p, cmd.Process)
+	if reap {
+		go js.reap(p, cmd.Process)
+	}
 	return p, nil
 }
 
