@@ -23,6 +23,7 @@ type Context struct {
 	cur     [NumKinds]ID
 	stack   []*frame
 	owner   *byte // identifies the thread that serves work (see respawn)
+	long    bool  // the last work was long: do not poll for the next
 
 	// The namespaces the thread cannot be in (see via.go): programs are
 	// started in them through the helper. nil: the thread's own.
@@ -94,7 +95,7 @@ func (c *Context) loop(ready chan<- error, setup func() error, start <-chan stru
 	}
 	me := c.owner
 	for {
-		fn, ok := c.receive()
+		fn, ok := c.receive(c.long)
 		if !ok {
 			return
 		}
@@ -138,7 +139,13 @@ func (c *Context) closeHome() {
 
 // Do runs fn on the context thread and returns its error. fn must not start
 // goroutines that expect to run in the context's namespaces: they do not.
-func (c *Context) Do(fn func() error) error {
+func (c *Context) Do(fn func() error) error { return c.do(fn, false) }
+
+// doLong is Do for work that takes long, such as starting a program: no
+// polling on either side (see handoff.go).
+func (c *Context) doLong(fn func() error) error { return c.do(fn, true) }
+
+func (c *Context) do(fn func() error, long bool) error {
 	errc := make(chan error, 1)
 	select {
 	case <-c.done:
@@ -146,11 +153,14 @@ func (c *Context) Do(fn func() error) error {
 	default:
 	}
 	select {
-	case c.work <- func() { errc <- fn() }:
+	case c.work <- func() {
+		c.long = long
+		errc <- fn()
+	}:
 	case <-c.done:
 		return ErrClosed
 	}
-	return c.wait(errc)
+	return c.wait(errc, long)
 }
 
 // Close ends the context thread and releases every handle. Programs already

@@ -12,14 +12,22 @@ import (
 // short while (spinFor) before they block. An idle shell pays one short
 // spin per command. With a single P, a spinning locked thread would only
 // keep the other side from running, so there is no spinning then.
+//
+// Work that takes long (starting a program) is followed by a long gap (the
+// program runs), and spinning then would only take a CPU from the program:
+// after such work the thread does not poll, nor does the caller wait for
+// it by polling (doLong).
 const spinFor = 50 * time.Microsecond
 
 var spin = runtime.GOMAXPROCS(0) > 1
 
-// receive takes the next piece of work for the context thread.
-func (c *Context) receive() (func(), bool) {
-	if fn, ok := poll(c.work); ok {
-		return fn, true
+// receive takes the next piece of work for the context thread; after long
+// work it blocks at once.
+func (c *Context) receive(long bool) (func(), bool) {
+	if !long {
+		if fn, ok := poll(c.work); ok {
+			return fn, true
+		}
 	}
 	fn, ok := <-c.work
 	return fn, ok
@@ -28,9 +36,11 @@ func (c *Context) receive() (func(), bool) {
 // wait returns the result of a request handed to the thread, or
 // ErrClosed if the context closed before it ran (the work channel is
 // buffered, so a send alone does not prove that anyone will take it).
-func (c *Context) wait(errc chan error) error {
-	if err, ok := poll(errc); ok {
-		return err
+func (c *Context) wait(errc chan error, long bool) error {
+	if !long {
+		if err, ok := poll(errc); ok {
+			return err
+		}
 	}
 	select {
 	case err := <-errc:

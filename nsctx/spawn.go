@@ -21,7 +21,7 @@ var (
 // is looked up in the PATH of cmd.Env, in the context's mount namespace.
 // Wait for the program from any goroutine.
 func (c *Context) Start(cmd *exec.Cmd) error {
-	return c.Do(func() error {
+	return c.doLong(func() error {
 		if err := c.checkInit(); err != nil {
 			return err
 		}

@@ -49,3 +49,24 @@ func benchItoa(n int) string {
 		}
 	}
 }
+
+// BenchmarkSpawnScript runs `spawn /bin/true` through the whole shell: the
+// cost of a program beyond its own fork and exec.
+func BenchmarkSpawnScript(b *testing.B) {
+	c, err := nsctx.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer devnull.Close()
+	script := strings.Repeat("spawn /bin/true\n", b.N)
+	sh := NewShell(c, devnull, devnull, os.Stderr, os.Environ())
+	b.ResetTimer()
+	if st := sh.Run(newScriptReader(strings.NewReader(script)), "bench"); st != 0 {
+		b.Fatalf("status %d", st)
+	}
+}

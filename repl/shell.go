@@ -90,6 +90,7 @@ type Shell struct {
 
 	mu   sync.Mutex
 	vars map[string]*variable
+	env  []string // Environ's answer until a variable changes
 }
 
 type variable struct {
@@ -123,12 +124,17 @@ func NewShell(ctx *nsctx.Context, stdin io.Reader, stdout, stderr io.Writer, env
 func (sh *Shell) Environ() []string {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	// Every program started asks; variables rarely change.
+	if sh.env != nil {
+		return sh.env
+	}
 	env := make([]string, 0, len(sh.vars))
 	for k, v := range sh.vars {
 		if v.exported && v.set {
 			env = append(env, k+"="+v.value)
 		}
 	}
+	sh.env = env
 	return env
 }
 
@@ -153,6 +159,7 @@ func (sh *Shell) SetVar(name, value string, export bool) {
 	v := sh.variable(name)
 	v.value, v.set = value, true
 	v.exported = v.exported || export
+	sh.env = nil
 }
 
 // variable finds or makes a variable; needs sh.mu.
@@ -170,6 +177,7 @@ func (sh *Shell) Export(name string) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	sh.variable(name).exported = true
+	sh.env = nil
 }
 
 // Unset implements builtins.Shell.
@@ -177,6 +185,7 @@ func (sh *Shell) Unset(name string) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	delete(sh.vars, name)
+	sh.env = nil
 }
 
 // Vars implements builtins.Shell.
