@@ -184,6 +184,8 @@ func writeNsTable(w io.Writer, entries []nsEntry) {
 
 // nsAll lists every namespace on the host (ns -a).
 func nsAll(env *Env, kinds []nsctx.Kind, tree string, asJSON bool) error {
+	// The output is made from the snapshot: a few MB, then gone.
+	defer nsinfo.PauseGC()()
 	scan := kinds
 	if tree == "owner" && len(kinds) > 0 {
 		// The tree is made of user namespaces.

@@ -90,10 +90,13 @@ var gc struct {
 	percent int
 }
 
-// pauseGC turns the GC off until the returned function is called: a scan
+// PauseGC turns the GC off until the returned function is called: a scan
 // allocates a few MB at most and is over in milliseconds, and GC cycles in
 // between only add thread wake-ups (and so waits for a CPU on a busy host).
-func pauseGC() func() {
+// Scan pauses it itself; a caller that formats the snapshot right after
+// may pause it around both (nested pauses are fine), or the collection
+// held back during the scan starts while it writes.
+func PauseGC() func() {
 	gc.Lock()
 	if gc.scans == 0 {
 		gc.percent = debug.SetGCPercent(-1)
@@ -132,7 +135,7 @@ func (s *Snapshot) ProcessParent(ns *Namespace) *Namespace {
 // Scan lists the namespaces on the host. It runs on the calling goroutine's
 // thread, which must be in nsh's home namespaces (any but the context's).
 func Scan(opts Options) (*Snapshot, error) {
-	defer pauseGC()()
+	defer PauseGC()()
 	var want [nsctx.NumKinds]bool
 	if len(opts.Kinds) == 0 {
 		for i := range want {
