@@ -237,7 +237,11 @@ func TestVanishing(t *testing.T) {
 	for i := range want {
 		want[i] = true
 	}
-	r := newReader(want, true, nil)
+	dev, err := homeNsfsDev()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newReader(want, true, dev, nil)
 
 	cmd := exec.Command("sleep", "600")
 	if err := cmd.Start(); err != nil {

@@ -2,6 +2,7 @@ package nsinfo
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/user"
 	"path"
@@ -152,6 +153,10 @@ func Scan(opts Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	nsfsDev, err := homeNsfsDev()
+	if err != nil {
+		return nil, err
+	}
 	homePins := readNsfsMounts("/proc/thread-self/mountinfo")
 	pinPaths := map[string]bool{}
 	for _, p := range homePins {
@@ -160,7 +165,7 @@ func Scan(opts Options) (*Snapshot, error) {
 	procs := make([]*proc, len(pids))
 	states := make([]procState, len(pids))
 	parallel(len(pids), func() func(int) {
-		r := newReader(read, !opts.NoFds, pinPaths)
+		r := newReader(read, !opts.NoFds, nsfsDev, pinPaths)
 		return func(i int) { procs[i], states[i] = r.read(pids[i]) }
 	})
 
@@ -176,7 +181,6 @@ func Scan(opts Options) (*Snapshot, error) {
 		}
 		return ns
 	}
-	nsfsDev := homeNsfsDev()
 	mntOf := map[nsctx.ID]int{} // mount namespace -> lowest pid in it
 	for i, p := range procs {
 		switch states[i] {
@@ -339,13 +343,13 @@ func parallel(n int, mk func() func(int)) {
 	wg.Wait()
 }
 
-// homeNsfsDev is the device of nsfs: fd links give only an inode.
-func homeNsfsDev() uint64 {
+// homeNsfsDev is the device of nsfs: namespace links give only an inode.
+func homeNsfsDev() (uint64, error) {
 	var st unix.Stat_t
-	if unix.Stat("/proc/thread-self/ns/net", &st) != nil {
-		return 0
+	if err := unix.Stat("/proc/thread-self/ns/net", &st); err != nil {
+		return 0, fmt.Errorf("finding nsfs: %w", err)
 	}
-	return st.Dev
+	return st.Dev, nil
 }
 
 // nsfsMount is a pin line of a mountinfo file.
