@@ -413,3 +413,25 @@ func TestPinInOtherMountNamespace(t *testing.T) {
 		t.Fatal("the pin leaked into the home mount namespace")
 	}
 }
+
+func TestParseStat(t *testing.T) {
+	for _, c := range []struct {
+		line          string
+		comm          string
+		ppid, threads int
+		kthread, ok   bool
+	}{
+		{"42 (sleep) S 7 42 42 0 -1 4194560 93 0 0 0 0 0 0 0 20 0 1 0 1234 8228864 224 18446744073709551615", "sleep", 7, 1, false, true},
+		{"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 3 0 0", "kthreadd", 0, 1, true, true},
+		{"9 (a b) (c)) R 1 9 9 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 12 0 5", "a b) (c)", 1, 12, false, true},
+		{"9 (z) Z 1 9 9 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 5", "", 0, 0, false, false},
+		{"9 (short) S 1 9", "", 0, 0, false, false},
+		{"garbage", "", 0, 0, false, false},
+	} {
+		comm, ppid, threads, kthread, ok := parseStat([]byte(c.line))
+		if comm != c.comm || ppid != c.ppid || threads != c.threads || kthread != c.kthread || ok != c.ok {
+			t.Errorf("parseStat(%q) = %q %d %d %v %v, want %q %d %d %v %v", c.line,
+				comm, ppid, threads, kthread, ok, c.comm, c.ppid, c.threads, c.kthread, c.ok)
+		}
+	}
+}

@@ -143,13 +143,8 @@ func parseNsLink(b []byte) (kind []byte, ino uint64, ok bool) {
 	if !ok || len(num) == 0 {
 		return nil, 0, false
 	}
-	for _, c := range num {
-		if c < '0' || c > '9' {
-			return nil, 0, false
-		}
-		ino = ino*10 + uint64(c-'0')
-	}
-	return kind, ino, true
+	ino = atou(num)
+	return kind, ino, ino != 0
 }
 
 // readStat takes comm, ppid and the thread count from /proc/PID/stat.
@@ -183,16 +178,39 @@ func parseStat(b []byte) (comm string, ppid, threads int, kthread, ok bool) {
 	}
 	// After "comm) ": state ppid pgrp session tty tpgid flags minflt
 	// cminflt majflt cmajflt utime stime cutime cstime priority nice
-	// num_threads ...
-	f := bytes.Fields(b[rp+1:])
-	if len(f) < 18 || f[0][0] == 'Z' || f[0][0] == 'X' {
+	// num_threads ... Fields are split by hand: bytes.Fields and the
+	// string conversions allocated ~50 values per process.
+	var f [18][]byte
+	n := 0
+	for rest := b[rp+1:]; n < len(f); n++ {
+		rest = bytes.TrimLeft(rest, " ")
+		end := bytes.IndexByte(rest, ' ')
+		if end < 0 {
+			end = len(rest)
+		}
+		if end == 0 {
+			break
+		}
+		f[n], rest = rest[:end], rest[end:]
+	}
+	if n < len(f) || f[0][0] == 'Z' || f[0][0] == 'X' {
 		return "", 0, 0, false, false
 	}
-	ppid, _ = strconv.Atoi(string(f[1]))
-	threads, _ = strconv.Atoi(string(f[17]))
-	flags, _ := strconv.ParseUint(string(f[6]), 10, 64)
 	const pfKthread = 0x00200000
-	return string(b[lp+1 : rp]), ppid, threads, flags&pfKthread != 0, true
+	return string(b[lp+1 : rp]), int(atou(f[1])), int(atou(f[17])), atou(f[6])&pfKthread != 0, true
+}
+
+// atou reads a decimal number (0 if it is not one; a stat field with a
+// sign, such as nice, is not read here).
+func atou(b []byte) uint64 {
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n
 }
 
 // readThreads finds namespaces that only some threads are in (such as nsh's
