@@ -45,15 +45,15 @@ type reader struct {
 	want    [nsctx.NumKinds]bool
 	fds     bool
 	nsfsDev uint64
-	// pins are the mount points of nsfs mounts at home: an fd opened
-	// through one has the pin's path as its link.
-	pins  map[string]bool
+	// pins are the nsfs mounts at home: an fd opened through one has the
+	// pin's path as its link.
+	pins  *pinSet
 	buf   []byte
 	dents []byte
 	pbuf  []byte // NUL-terminated paths
 }
 
-func newReader(want [nsctx.NumKinds]bool, fds bool, nsfsDev uint64, pins map[string]bool) *reader {
+func newReader(want [nsctx.NumKinds]bool, fds bool, nsfsDev uint64, pins *pinSet) *reader {
 	return &reader{want: want, fds: fds, nsfsDev: nsfsDev, pins: pins,
 		buf: make([]byte, 4096), dents: make([]byte, 8192), pbuf: make([]byte, 0, 64)}
 }
@@ -321,7 +321,7 @@ func (r *reader) checkFd(base int, name string, fd int, p *proc) bool {
 		// A namespace opened through a pin reads as the pin's path, or
 		// "/" once the pin is gone. Other paths are not looked at: a
 		// stat of every open file would double the cost.
-		if n == 1 || r.pins[string(r.buf[:n])] {
+		if n == 1 || r.pins.has(r.buf[:n]) {
 			if f, ok := r.pathFd(base, name, fd); ok {
 				p.fds = append(p.fds, f)
 			}

@@ -149,6 +149,7 @@ func Scan(opts Options) (*Snapshot, error) {
 	read := want
 	read[nsctx.Mnt] = true // where to read mountinfo for pins
 
+	pins := readHomePins()
 	pids, err := listPids()
 	if err != nil {
 		return nil, err
@@ -157,15 +158,10 @@ func Scan(opts Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	homePins := readNsfsMounts("/proc/thread-self/mountinfo")
-	pinPaths := map[string]bool{}
-	for _, p := range homePins {
-		pinPaths[p.Path] = true
-	}
 	procs := make([]*proc, len(pids))
 	states := make([]procState, len(pids))
 	parallel(len(pids), func() func(int) {
-		r := newReader(read, !opts.NoFds, nsfsDev, pinPaths)
+		r := newReader(read, !opts.NoFds, nsfsDev, pins)
 		return func(i int) { procs[i], states[i] = r.read(pids[i]) }
 	})
 
@@ -220,11 +216,13 @@ func Scan(opts Options) (*Snapshot, error) {
 			ns.Fds = append(ns.Fds, Fd{PID: p.pid, Fd: f.fd})
 		}
 	}
-	s.addPins(want, homePins, mntOf, get)
+	s.addPins(want, pins.wait(), mntOf, get)
 	hideOwnFds(s.byID)
+	// Command lines are read while the relations are asked for: two
+	// independent sets of syscalls, one wait instead of two.
+	commandsRead := s.addCommands()
 	s.addRelations(want, get)
-
-	s.addCommands()
+	commandsRead()
 	for _, ns := range s.byID {
 		s.Namespaces = append(s.Namespaces, ns)
 	}
@@ -238,9 +236,11 @@ func Scan(opts Options) (*Snapshot, error) {
 	return s, nil
 }
 
-// addCommands fills in command line and user of each namespace's first
-// process, reading each process once.
-func (s *Snapshot) addCommands() {
+// addCommands starts filling in command line and user of each namespace's
+// first process, reading each process once, and returns a function that
+// waits until that is done. Meanwhile s.byID may change: it is only read
+// before addCommands returns.
+func (s *Snapshot) addCommands() (wait func()) {
 	byPid := map[int][]*Namespace{}
 	var pids []int
 	for _, ns := range s.byID {
@@ -251,17 +251,22 @@ func (s *Snapshot) addCommands() {
 			byPid[ns.PID] = append(byPid[ns.PID], ns)
 		}
 	}
-	cmds := make([]string, len(pids))
-	parallel(len(pids), func() func(int) {
-		buf, pbuf := make([]byte, 4096), make([]byte, 0, 64)
-		return func(i int) { cmds[i] = cmdline(pids[i], byPid[pids[i]][0].Comm, buf, pbuf) }
-	})
-	users := map[int]string{}
-	for i, pid := range pids {
-		for _, ns := range byPid[pid] {
-			ns.Command, ns.User = cmds[i], userName(users, ns.UID)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cmds := make([]string, len(pids))
+		parallel(len(pids), func() func(int) {
+			buf, pbuf := make([]byte, 4096), make([]byte, 0, 64)
+			return func(i int) { cmds[i] = cmdline(pids[i], byPid[pids[i]][0].Comm, buf, pbuf) }
+		})
+		users := map[int]string{}
+		for i, pid := range pids {
+			for _, ns := range byPid[pid] {
+				ns.Command, ns.User = cmds[i], userName(users, ns.UID)
+			}
 		}
-	}
+	}()
+	return func() { <-done }
 }
 
 // hideOwnFds drops the caller's own fds (nsh's handles to its home and
@@ -350,6 +355,44 @@ func homeNsfsDev() (uint64, error) {
 		return 0, fmt.Errorf("finding nsfs: %w", err)
 	}
 	return st.Dev, nil
+}
+
+// pinSet is the nsfs mounts of nsh's home mount namespace, read on a
+// goroutine of its own: with a thousand pins the mountinfo takes a few ms
+// to make, which would otherwise hold back the reading of processes.
+// Readers only need the pin paths for an fd whose link is a path.
+type pinSet struct {
+	ready  chan struct{}
+	mounts []nsfsMount
+	paths  map[string]bool
+}
+
+func readHomePins() *pinSet {
+	ps := &pinSet{ready: make(chan struct{})}
+	go func() {
+		defer close(ps.ready)
+		// Any thread but the context's is in the home mount namespace.
+		ps.mounts = readNsfsMounts("/proc/thread-self/mountinfo")
+		ps.paths = make(map[string]bool, len(ps.mounts))
+		for _, m := range ps.mounts {
+			ps.paths[m.Path] = true
+		}
+	}()
+	return ps
+}
+
+// has reports whether path is a pin's mount point; nil is the empty set.
+func (ps *pinSet) has(path []byte) bool {
+	if ps == nil {
+		return false
+	}
+	<-ps.ready
+	return ps.paths[string(path)]
+}
+
+func (ps *pinSet) wait() []nsfsMount {
+	<-ps.ready
+	return ps.mounts
 }
 
 // nsfsMount is a pin line of a mountinfo file.
