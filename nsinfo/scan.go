@@ -479,16 +479,16 @@ func (s *Snapshot) addPins(want [nsctx.NumKinds]bool, home []nsfsMount, mntOf ma
 	}
 }
 
-// mountDev reads the MAJOR:MINOR field of a mountinfo line.
+// mountDev reads the MAJOR:MINOR field (the third) of a mountinfo line.
 func mountDev(line string) uint64 {
-	f := strings.SplitN(line, " ", 4)
-	if len(f) < 3 {
+	_, rest, _ := strings.Cut(line, " ")
+	_, rest, _ = strings.Cut(rest, " ")
+	dev, _, _ := strings.Cut(rest, " ")
+	maj, min, ok := strings.Cut(dev, ":")
+	if !ok {
 		return 0
 	}
-	maj, min, _ := strings.Cut(f[2], ":")
-	a, _ := strconv.ParseUint(maj, 10, 32)
-	b, _ := strconv.ParseUint(min, 10, 32)
-	return unix.Mkdev(uint32(a), uint32(b))
+	return unix.Mkdev(uint32(atou([]byte(maj))), uint32(atou([]byte(min))))
 }
 
 func userName(cache map[int]string, uid int) string {
