@@ -69,6 +69,10 @@ r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 for a, b in (("nsh ns -a --json", "lsns --json"), ("nsh ns -a -t net", "lsns -t net")):
     ma, mb = r[a]["median"] * 1e3, r[b]["median"] * 1e3
     print(f"{a:18} median {ma:8.2f} ms   {b:12} median {mb:8.2f} ms   lsns/nsh = {mb/ma:.2f}x")
+# CPU time (user + system, means) is less at the mercy of other load on
+# the host than wall time.
+for c, x in r.items():
+    print(f"{c:18} cpu {(x['user'] + x['system']) * 1e3:8.2f} ms (user {x['user'] * 1e3:.2f}, system {x['system'] * 1e3:.2f})")
 EOF
 	# The Go benchmarks of nsinfo.Scan on the same host state (in-process,
 	# no nsh start-up).
