@@ -435,3 +435,46 @@ func TestParseStat(t *testing.T) {
 		}
 	}
 }
+
+// A user namespace that only owns a pinned namespace (its processes gone)
+// is found through NS_GET_USERNS, listed when user namespaces are wanted,
+// and every fd the ioctls handed out is closed again.
+func TestOwnerOnlyThroughIoctl(t *testing.T) {
+	nstest.RequireRoot(t)
+	c := start(t, "unshare", "-r", "--net")
+	pid := c.Process.Pid
+	user, net := nsID(t, pid, nsctx.User), nsID(t, pid, nsctx.Net)
+	pin := filepath.Join(nstest.PinDir(t), "net")
+	if err := os.WriteFile(pin, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount(fmt.Sprintf("/proc/%d/ns/net", pid), pin, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	c.Process.Kill()
+	c.Wait()
+
+	fds := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	before := fds()
+	s := scan(t)
+	n, u := s.Lookup(net), s.Lookup(user)
+	if n == nil || n.Owner != user {
+		t.Fatalf("pinned net namespace %+v, want owner %d", n, user.Ino)
+	}
+	if u == nil || len(u.PIDs)+len(u.Pins)+len(u.Fds) != 0 || u.Owner != nsID(t, os.Getpid(), nsctx.User) {
+		t.Fatalf("its owner %+v, want one held by nothing but the net namespace, owned by the initial one", u)
+	}
+	s = scan(t, nsctx.Net)
+	if n := s.Lookup(net); n == nil || n.Owner != user || s.Lookup(user) != nil {
+		t.Fatalf("net only: %+v, owner listed: %v", n, s.Lookup(user) != nil)
+	}
+	if after := fds(); after != before {
+		t.Errorf("%d fds open after the scans, %d before", after, before)
+	}
+}
