@@ -19,6 +19,9 @@ type proc struct {
 	// namespaces only some of its threads are in, with the thread's id.
 	ns  [nsctx.NumKinds][]member
 	fds []heldFd
+	// own backs the one-entry ns slices of a single-threaded process:
+	// one allocation per process instead of one per kind.
+	own [nsctx.NumKinds]member
 }
 
 type member struct {
@@ -102,7 +105,8 @@ func (r *reader) read(pid int) (*proc, procState) {
 			}
 			return nil, procUnreadable
 		}
-		p.ns[k] = []member{{id: nsctx.ID{Dev: r.nsfsDev, Ino: ino}}}
+		p.own[k] = member{id: nsctx.ID{Dev: r.nsfsDev, Ino: ino}}
+		p.ns[k] = p.own[k : k+1 : k+1] // an append copies
 	}
 	// Kernel threads hold no fds and share their namespaces.
 	if p.threads > 1 && !p.kthread {
