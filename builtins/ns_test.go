@@ -1,10 +1,13 @@
 package builtins
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/nsh-dev/nsh/nsinfo"
 )
 
 func TestNs(t *testing.T) {
@@ -56,4 +59,51 @@ func TestNsProcess(t *testing.T) {
 		t.Errorf("ns -p self: %q, readlink %s", out, want)
 	}
 	h.fails("ns -p 999999999", 1, "no process 999999999")
+}
+
+// The hand-written JSON of ns -a is what encoding/json makes of the same
+// value: on this host's namespaces, as trees, and on values with nulls,
+// escapes and nesting.
+func TestNsAllJSONMatchesEncoding(t *testing.T) {
+	h := newHarness(t)
+	h.ok("unshare net") // a context mark somewhere
+	st, err := h.ctx.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := nsinfo.Scan(nsinfo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, out *allOut) {
+		t.Helper()
+		var want, got bytes.Buffer
+		if err := writeJSON(&want, out); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeAllJSON(&got, out); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%s: hand-written JSON differs from encoding/json:\n%s\nwant:\n%s", name, got.String(), want.String())
+		}
+	}
+	check("flat", allJSON(snap, snap.Namespaces, nil, &st))
+	for _, mode := range []string{"owner", "parent", "process"} {
+		rows, depth := treeOrder(snap, mode)
+		check(mode, allJSON(snap, rows, depth, &st))
+	}
+	one, id, ino := 1, 7, uint64(4026531837)
+	odd := "a\"b\\c\td\x01<e>&f\u2028g\xffh é"
+	check("odd", &allOut{
+		Namespaces: []*nsJSON{{
+			NS: 1, Kind: "net", PID: &one, PPID: &one, UID: &one, User: &odd, Command: &odd,
+			Paths: []string{odd, "/run/netns/x"}, Fds: []string{}, Netns: []string{"x"},
+			NetnsID: &id, Owner: &ino, PIDs: []int{1, 2},
+			Children: []*nsJSON{{NS: 2, Kind: "user", Paths: []string{}, Fds: []string{"/proc/1/fd/3"}, PIDs: []int{},
+				Children: []*nsJSON{{NS: 3, Paths: []string{}, Fds: []string{}, PIDs: []int{}, Parent: &ino}}}},
+		}},
+		Unreadable: []int{1},
+	})
+	check("empty", &allOut{Namespaces: []*nsJSON{}, Unreadable: []int{}})
 }

@@ -237,7 +237,11 @@ func TestVanishing(t *testing.T) {
 	for i := range want {
 		want[i] = true
 	}
-	r := newReader(want, true, nil)
+	dev, err := homeNsfsDev()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newReader(want, true, dev, nil)
 
 	cmd := exec.Command("sleep", "600")
 	if err := cmd.Start(); err != nil {
@@ -407,5 +411,70 @@ func TestPinInOtherMountNamespace(t *testing.T) {
 	var home unix.Statfs_t
 	if unix.Statfs(pin, &home) == nil && home.Type == unix.NSFS_MAGIC {
 		t.Fatal("the pin leaked into the home mount namespace")
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	for _, c := range []struct {
+		line          string
+		comm          string
+		ppid, threads int
+		kthread, ok   bool
+	}{
+		{"42 (sleep) S 7 42 42 0 -1 4194560 93 0 0 0 0 0 0 0 20 0 1 0 1234 8228864 224 18446744073709551615", "sleep", 7, 1, false, true},
+		{"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 3 0 0", "kthreadd", 0, 1, true, true},
+		{"9 (a b) (c)) R 1 9 9 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 12 0 5", "a b) (c)", 1, 12, false, true},
+		{"9 (z) Z 1 9 9 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 5", "", 0, 0, false, false},
+		{"9 (short) S 1 9", "", 0, 0, false, false},
+		{"garbage", "", 0, 0, false, false},
+	} {
+		comm, ppid, threads, kthread, ok := parseStat([]byte(c.line))
+		if comm != c.comm || ppid != c.ppid || threads != c.threads || kthread != c.kthread || ok != c.ok {
+			t.Errorf("parseStat(%q) = %q %d %d %v %v, want %q %d %d %v %v", c.line,
+				comm, ppid, threads, kthread, ok, c.comm, c.ppid, c.threads, c.kthread, c.ok)
+		}
+	}
+}
+
+// A user namespace that only owns a pinned namespace (its processes gone)
+// is found through NS_GET_USERNS, listed when user namespaces are wanted,
+// and every fd the ioctls handed out is closed again.
+func TestOwnerOnlyThroughIoctl(t *testing.T) {
+	nstest.RequireRoot(t)
+	c := start(t, "unshare", "-r", "--net")
+	pid := c.Process.Pid
+	user, net := nsID(t, pid, nsctx.User), nsID(t, pid, nsctx.Net)
+	pin := filepath.Join(nstest.PinDir(t), "net")
+	if err := os.WriteFile(pin, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount(fmt.Sprintf("/proc/%d/ns/net", pid), pin, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	c.Process.Kill()
+	c.Wait()
+
+	fds := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	before := fds()
+	s := scan(t)
+	n, u := s.Lookup(net), s.Lookup(user)
+	if n == nil || n.Owner != user {
+		t.Fatalf("pinned net namespace %+v, want owner %d", n, user.Ino)
+	}
+	if u == nil || len(u.PIDs)+len(u.Pins)+len(u.Fds) != 0 || u.Owner != nsID(t, os.Getpid(), nsctx.User) {
+		t.Fatalf("its owner %+v, want one held by nothing but the net namespace, owned by the initial one", u)
+	}
+	s = scan(t, nsctx.Net)
+	if n := s.Lookup(net); n == nil || n.Owner != user || s.Lookup(user) != nil {
+		t.Fatalf("net only: %+v, owner listed: %v", n, s.Lookup(user) != nil)
+	}
+	if after := fds(); after != before {
+		t.Errorf("%d fds open after the scans, %d before", after, before)
 	}
 }

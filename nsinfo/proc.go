@@ -19,6 +19,9 @@ type proc struct {
 	// namespaces only some of its threads are in, with the thread's id.
 	ns  [nsctx.NumKinds][]member
 	fds []heldFd
+	// own backs the one-entry ns slices of a single-threaded process:
+	// one allocation per process instead of one per kind.
+	own [nsctx.NumKinds]member
 }
 
 type member struct {
@@ -45,16 +48,16 @@ type reader struct {
 	want    [nsctx.NumKinds]bool
 	fds     bool
 	nsfsDev uint64
-	// pins are the mount points of nsfs mounts at home: an fd opened
-	// through one has the pin's path as its link.
-	pins  map[string]bool
+	// pins are the nsfs mounts at home: an fd opened through one has the
+	// pin's path as its link.
+	pins  *pinSet
 	buf   []byte
 	dents []byte
 	pbuf  []byte // NUL-terminated paths
 }
 
-func newReader(want [nsctx.NumKinds]bool, fds bool, pins map[string]bool) *reader {
-	return &reader{want: want, fds: fds, nsfsDev: homeNsfsDev(), pins: pins,
+func newReader(want [nsctx.NumKinds]bool, fds bool, nsfsDev uint64, pins *pinSet) *reader {
+	return &reader{want: want, fds: fds, nsfsDev: nsfsDev, pins: pins,
 		buf: make([]byte, 4096), dents: make([]byte, 8192), pbuf: make([]byte, 0, 64)}
 }
 
@@ -94,14 +97,16 @@ func (r *reader) read(pid int) (*proc, procState) {
 		if !r.want[k] {
 			continue
 		}
-		if err := rawFstatat(dir, nsFile[k], &st, r.pbuf); err != nil {
+		ino, err := r.nsIno(dir, nsFile[k])
+		if err != nil {
 			// ENOENT: it exited, or is a zombie (no namespaces left).
 			if gone(err) {
 				return nil, procGone
 			}
 			return nil, procUnreadable
 		}
-		p.ns[k] = []member{{id: nsctx.ID{Dev: st.Dev, Ino: st.Ino}}}
+		p.own[k] = member{id: nsctx.ID{Dev: r.nsfsDev, Ino: ino}}
+		p.ns[k] = p.own[k : k+1 : k+1] // an append copies
 	}
 	// Kernel threads hold no fds and share their namespaces.
 	if p.threads > 1 && !p.kthread {
@@ -111,6 +116,39 @@ func (r *reader) read(pid int) (*proc, procState) {
 		r.readFds(dir, p)
 	}
 	return p, procOK
+}
+
+var errBadLink = errors.New("not a namespace link")
+
+// nsIno reads the inode of a namespace link (name, below dir). It reads the
+// link rather than stat it: the link text "KIND:[INODE]" comes from the
+// namespace's number alone, while stat follows the link, which makes (and
+// on the last put frees) an nsfs dentry and inode for every namespace that
+// no pin or open fd holds: that was a fifth of the whole scan. All
+// namespaces are on the one nsfs, so the inode with its device is the id.
+func (r *reader) nsIno(dir int, name string) (uint64, error) {
+	n, err := rawReadlinkat(dir, name, r.buf, r.pbuf)
+	if err != nil {
+		return 0, err
+	}
+	_, ino, ok := parseNsLink(r.buf[:n])
+	if !ok {
+		return 0, errBadLink
+	}
+	return ino, nil
+}
+
+// parseNsLink splits a namespace link, "KIND:[INODE]".
+func parseNsLink(b []byte) (kind []byte, ino uint64, ok bool) {
+	if len(b) < 5 || b[len(b)-1] != ']' {
+		return nil, 0, false
+	}
+	kind, num, ok := bytes.Cut(b[:len(b)-1], []byte(":["))
+	if !ok || len(num) == 0 {
+		return nil, 0, false
+	}
+	ino = atou(num)
+	return kind, ino, ino != 0
 }
 
 // readStat takes comm, ppid and the thread count from /proc/PID/stat.
@@ -144,16 +182,39 @@ func parseStat(b []byte) (comm string, ppid, threads int, kthread, ok bool) {
 	}
 	// After "comm) ": state ppid pgrp session tty tpgid flags minflt
 	// cminflt majflt cmajflt utime stime cutime cstime priority nice
-	// num_threads ...
-	f := bytes.Fields(b[rp+1:])
-	if len(f) < 18 || f[0][0] == 'Z' || f[0][0] == 'X' {
+	// num_threads ... Fields are split by hand: bytes.Fields and the
+	// string conversions allocated ~50 values per process.
+	var f [18][]byte
+	n := 0
+	for rest := b[rp+1:]; n < len(f); n++ {
+		rest = bytes.TrimLeft(rest, " ")
+		end := bytes.IndexByte(rest, ' ')
+		if end < 0 {
+			end = len(rest)
+		}
+		if end == 0 {
+			break
+		}
+		f[n], rest = rest[:end], rest[end:]
+	}
+	if n < len(f) || f[0][0] == 'Z' || f[0][0] == 'X' {
 		return "", 0, 0, false, false
 	}
-	ppid, _ = strconv.Atoi(string(f[1]))
-	threads, _ = strconv.Atoi(string(f[17]))
-	flags, _ := strconv.ParseUint(string(f[6]), 10, 64)
 	const pfKthread = 0x00200000
-	return string(b[lp+1 : rp]), ppid, threads, flags&pfKthread != 0, true
+	return string(b[lp+1 : rp]), int(atou(f[1])), int(atou(f[17])), atou(f[6])&pfKthread != 0, true
+}
+
+// atou reads a decimal number (0 if it is not one; a stat field with a
+// sign, such as nice, is not read here).
+func atou(b []byte) uint64 {
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n
 }
 
 // readThreads finds namespaces that only some threads are in (such as nsh's
@@ -163,7 +224,6 @@ func (r *reader) readThreads(dir int, p *proc) {
 	if err != nil {
 		return
 	}
-	var st unix.Stat_t
 	for _, name := range tids {
 		tid, err := strconv.Atoi(name)
 		if err != nil || tid == p.pid {
@@ -173,10 +233,11 @@ func (r *reader) readThreads(dir int, p *proc) {
 			if !r.want[k] {
 				continue
 			}
-			if rawFstatat(dir, "task/"+name+"/"+nsFile[k], &st, r.pbuf) != nil {
+			ino, err := r.nsIno(dir, "task/"+name+"/"+nsFile[k])
+			if err != nil {
 				continue
 			}
-			id := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+			id := nsctx.ID{Dev: r.nsfsDev, Ino: ino}
 			if !hasID(p.ns[k], id) {
 				p.ns[k] = append(p.ns[k], member{id: id, tid: tid})
 			}
@@ -264,26 +325,19 @@ func (r *reader) checkFd(base int, name string, fd int, p *proc) bool {
 		// A namespace opened through a pin reads as the pin's path, or
 		// "/" once the pin is gone. Other paths are not looked at: a
 		// stat of every open file would double the cost.
-		if (n == 1 || r.pins[string(r.buf[:n])]) && r.nsfsDev != 0 {
+		if n == 1 || r.pins.has(r.buf[:n]) {
 			if f, ok := r.pathFd(base, name, fd); ok {
 				p.fds = append(p.fds, f)
 			}
 		}
 		return true
 	}
-	if n < 6 || r.buf[n-1] != ']' {
-		return true
-	}
-	kindName, ino, ok := bytes.Cut(r.buf[:n-1], []byte(":["))
+	kindName, ino, ok := parseNsLink(r.buf[:n])
 	if !ok {
 		return true
 	}
-	k, ok := kindByName(kindName)
-	if !ok || !r.want[k] {
-		return true
-	}
-	if i, err := strconv.ParseUint(string(ino), 10, 64); err == nil {
-		p.fds = append(p.fds, heldFd{kind: k, ino: i, fd: fd})
+	if k, ok := kindByName(kindName); ok && r.want[k] {
+		p.fds = append(p.fds, heldFd{kind: k, ino: ino, fd: fd})
 	}
 	return true
 }

@@ -38,6 +38,12 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 	probe := newNetlink()
 	askNsid := probe.assigned() != 0
 	probe.close()
+	// Only fds of namespaces not known yet are kept for the next round:
+	// the rest are closed at once. Holding one per namespace until the
+	// round ends grew the fd table to thousands of entries, and each
+	// growth of a table that threads share waits for an RCU grace period
+	// (milliseconds on a busy host). s.byID is only read during a round.
+	keep := func(k nsctx.Kind, id nsctx.ID) bool { return want[k] && s.byID[id] == nil }
 	for len(items) > 0 {
 		results := make([][]found, len(items))
 		var mu sync.Mutex
@@ -48,7 +54,7 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 			sockets = append(sockets, nl)
 			mu.Unlock()
 			pbuf := make([]byte, 0, 128)
-			return func(i int) { results[i] = relate(items[i], nl, askNsid, pbuf) }
+			return func(i int) { results[i] = relate(items[i], nl, askNsid, keep, pbuf) }
 		})
 		for _, nl := range sockets {
 			nl.close()
@@ -56,8 +62,8 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 		items = items[:0]
 		for _, fs := range results {
 			for _, f := range fs {
-				if ns := s.byID[f.id]; ns != nil || !want[f.kind] {
-					unix.Close(f.fd)
+				if !keep(f.kind, f.id) { // found twice this round
+					rawClose(f.fd)
 					continue
 				}
 				items = append(items, item{get(f.kind, f.id), f.fd})
@@ -68,7 +74,7 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 
 // relate fills in one namespace's relations and returns the namespaces the
 // ioctls led to that are not known yet (their fds open).
-func relate(it item, nl *netlink, askNsid bool, pbuf []byte) []found {
+func relate(it item, nl *netlink, askNsid bool, keep func(nsctx.Kind, nsctx.ID) bool, pbuf []byte) []found {
 	ns, fd := it.ns, it.fd
 	if fd < 0 {
 		fd = openNs(ns, pbuf)
@@ -78,14 +84,21 @@ func relate(it item, nl *netlink, askNsid bool, pbuf []byte) []found {
 	}
 	defer rawClose(fd)
 	var out []found
+	add := func(k nsctx.Kind, id nsctx.ID, fd int) {
+		if keep(k, id) {
+			out = append(out, found{k, id, fd})
+		} else {
+			rawClose(fd)
+		}
+	}
 	if id, ofd, ok := nsIoctl(fd, unix.NS_GET_USERNS); ok {
 		ns.Owner = id
-		out = append(out, found{nsctx.User, id, ofd})
+		add(nsctx.User, id, ofd)
 	}
 	if ns.Kind == nsctx.PID || ns.Kind == nsctx.User {
 		if id, pfd, ok := nsIoctl(fd, unix.NS_GET_PARENT); ok {
 			ns.Parent = id
-			out = append(out, found{ns.Kind, id, pfd})
+			add(ns.Kind, id, pfd)
 		}
 	}
 	if ns.Kind == nsctx.Net {

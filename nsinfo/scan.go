@@ -2,6 +2,7 @@ package nsinfo
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/user"
 	"path"
@@ -90,10 +91,13 @@ var gc struct {
 	percent int
 }
 
-// pauseGC turns the GC off until the returned function is called: a scan
+// PauseGC turns the GC off until the returned function is called: a scan
 // allocates a few MB at most and is over in milliseconds, and GC cycles in
 // between only add thread wake-ups (and so waits for a CPU on a busy host).
-func pauseGC() func() {
+// Scan pauses it itself; a caller that formats the snapshot right after
+// may pause it around both (nested pauses are fine), or the collection
+// held back during the scan starts while it writes.
+func PauseGC() func() {
 	gc.Lock()
 	if gc.scans == 0 {
 		gc.percent = debug.SetGCPercent(-1)
@@ -132,7 +136,7 @@ func (s *Snapshot) ProcessParent(ns *Namespace) *Namespace {
 // Scan lists the namespaces on the host. It runs on the calling goroutine's
 // thread, which must be in nsh's home namespaces (any but the context's).
 func Scan(opts Options) (*Snapshot, error) {
-	defer pauseGC()()
+	defer PauseGC()()
 	var want [nsctx.NumKinds]bool
 	if len(opts.Kinds) == 0 {
 		for i := range want {
@@ -145,19 +149,19 @@ func Scan(opts Options) (*Snapshot, error) {
 	read := want
 	read[nsctx.Mnt] = true // where to read mountinfo for pins
 
+	pins := readHomePins()
 	pids, err := listPids()
 	if err != nil {
 		return nil, err
 	}
-	homePins := readNsfsMounts("/proc/thread-self/mountinfo")
-	pinPaths := map[string]bool{}
-	for _, p := range homePins {
-		pinPaths[p.Path] = true
+	nsfsDev, err := homeNsfsDev()
+	if err != nil {
+		return nil, err
 	}
 	procs := make([]*proc, len(pids))
 	states := make([]procState, len(pids))
 	parallel(len(pids), func() func(int) {
-		r := newReader(read, !opts.NoFds, pinPaths)
+		r := newReader(read, !opts.NoFds, nsfsDev, pins)
 		return func(i int) { procs[i], states[i] = r.read(pids[i]) }
 	})
 
@@ -173,7 +177,6 @@ func Scan(opts Options) (*Snapshot, error) {
 		}
 		return ns
 	}
-	nsfsDev := homeNsfsDev()
 	mntOf := map[nsctx.ID]int{} // mount namespace -> lowest pid in it
 	for i, p := range procs {
 		switch states[i] {
@@ -213,11 +216,13 @@ func Scan(opts Options) (*Snapshot, error) {
 			ns.Fds = append(ns.Fds, Fd{PID: p.pid, Fd: f.fd})
 		}
 	}
-	s.addPins(want, homePins, mntOf, get)
+	s.addPins(want, pins.wait(), mntOf, get)
 	hideOwnFds(s.byID)
+	// Command lines are read while the relations are asked for: two
+	// independent sets of syscalls, one wait instead of two.
+	commandsRead := s.addCommands()
 	s.addRelations(want, get)
-
-	s.addCommands()
+	commandsRead()
 	for _, ns := range s.byID {
 		s.Namespaces = append(s.Namespaces, ns)
 	}
@@ -231,9 +236,11 @@ func Scan(opts Options) (*Snapshot, error) {
 	return s, nil
 }
 
-// addCommands fills in command line and user of each namespace's first
-// process, reading each process once.
-func (s *Snapshot) addCommands() {
+// addCommands starts filling in command line and user of each namespace's
+// first process, reading each process once, and returns a function that
+// waits until that is done. Meanwhile s.byID may change: it is only read
+// before addCommands returns.
+func (s *Snapshot) addCommands() (wait func()) {
 	byPid := map[int][]*Namespace{}
 	var pids []int
 	for _, ns := range s.byID {
@@ -244,17 +251,22 @@ func (s *Snapshot) addCommands() {
 			byPid[ns.PID] = append(byPid[ns.PID], ns)
 		}
 	}
-	cmds := make([]string, len(pids))
-	parallel(len(pids), func() func(int) {
-		buf, pbuf := make([]byte, 4096), make([]byte, 0, 64)
-		return func(i int) { cmds[i] = cmdline(pids[i], byPid[pids[i]][0].Comm, buf, pbuf) }
-	})
-	users := map[int]string{}
-	for i, pid := range pids {
-		for _, ns := range byPid[pid] {
-			ns.Command, ns.User = cmds[i], userName(users, ns.UID)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cmds := make([]string, len(pids))
+		parallel(len(pids), func() func(int) {
+			buf, pbuf := make([]byte, 4096), make([]byte, 0, 64)
+			return func(i int) { cmds[i] = cmdline(pids[i], byPid[pids[i]][0].Comm, buf, pbuf) }
+		})
+		users := map[int]string{}
+		for i, pid := range pids {
+			for _, ns := range byPid[pid] {
+				ns.Command, ns.User = cmds[i], userName(users, ns.UID)
+			}
 		}
-	}
+	}()
+	return func() { <-done }
 }
 
 // hideOwnFds drops the caller's own fds (nsh's handles to its home and
@@ -336,13 +348,51 @@ func parallel(n int, mk func() func(int)) {
 	wg.Wait()
 }
 
-// homeNsfsDev is the device of nsfs: fd links give only an inode.
-func homeNsfsDev() uint64 {
+// homeNsfsDev is the device of nsfs: namespace links give only an inode.
+func homeNsfsDev() (uint64, error) {
 	var st unix.Stat_t
-	if unix.Stat("/proc/thread-self/ns/net", &st) != nil {
-		return 0
+	if err := unix.Stat("/proc/thread-self/ns/net", &st); err != nil {
+		return 0, fmt.Errorf("finding nsfs: %w", err)
 	}
-	return st.Dev
+	return st.Dev, nil
+}
+
+// pinSet is the nsfs mounts of nsh's home mount namespace, read on a
+// goroutine of its own: with a thousand pins the mountinfo takes a few ms
+// to make, which would otherwise hold back the reading of processes.
+// Readers only need the pin paths for an fd whose link is a path.
+type pinSet struct {
+	ready  chan struct{}
+	mounts []nsfsMount
+	paths  map[string]bool
+}
+
+func readHomePins() *pinSet {
+	ps := &pinSet{ready: make(chan struct{})}
+	go func() {
+		defer close(ps.ready)
+		// Any thread but the context's is in the home mount namespace.
+		ps.mounts = readNsfsMounts("/proc/thread-self/mountinfo")
+		ps.paths = make(map[string]bool, len(ps.mounts))
+		for _, m := range ps.mounts {
+			ps.paths[m.Path] = true
+		}
+	}()
+	return ps
+}
+
+// has reports whether path is a pin's mount point; nil is the empty set.
+func (ps *pinSet) has(path []byte) bool {
+	if ps == nil {
+		return false
+	}
+	<-ps.ready
+	return ps.paths[string(path)]
+}
+
+func (ps *pinSet) wait() []nsfsMount {
+	<-ps.ready
+	return ps.mounts
 }
 
 // nsfsMount is a pin line of a mountinfo file.
@@ -429,16 +479,16 @@ func (s *Snapshot) addPins(want [nsctx.NumKinds]bool, home []nsfsMount, mntOf ma
 	}
 }
 
-// mountDev reads the MAJOR:MINOR field of a mountinfo line.
+// mountDev reads the MAJOR:MINOR field (the third) of a mountinfo line.
 func mountDev(line string) uint64 {
-	f := strings.SplitN(line, " ", 4)
-	if len(f) < 3 {
+	_, rest, _ := strings.Cut(line, " ")
+	_, rest, _ = strings.Cut(rest, " ")
+	dev, _, _ := strings.Cut(rest, " ")
+	maj, min, ok := strings.Cut(dev, ":")
+	if !ok {
 		return 0
 	}
-	maj, min, _ := strings.Cut(f[2], ":")
-	a, _ := strconv.ParseUint(maj, 10, 32)
-	b, _ := strconv.ParseUint(min, 10, 32)
-	return unix.Mkdev(uint32(a), uint32(b))
+	return unix.Mkdev(uint32(atou([]byte(maj))), uint32(atou([]byte(min))))
 }
 
 func userName(cache map[int]string, uid int) string {
