@@ -61,7 +61,7 @@ func init() {
 	table = map[string]*Builtin{}
 	for _, b := range []*Builtin{
 		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd,
-		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, helpCmd,
+		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, helpCmd, pluginCmd,
 	} {
 		table[b.Name] = b
 	}

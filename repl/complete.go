@@ -47,6 +47,9 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return withSpace(append(builtinNames(), c.programs(cur)...))
 	}
 	b, ok := builtins.Lookup(words[0])
+	if _, isPlugin := builtins.LookupPluginCommand(words[0]); !ok && isPlugin {
+		return append(withSpace(builtins.Plugins.Complete(words[0], append(words[1:], cur))), c.files(cur)...)
+	}
 	if !ok {
 		return c.files(cur)
 	}
@@ -84,6 +87,9 @@ func builtinNames() []string {
 	var ns []string
 	for _, b := range builtins.Table() {
 		ns = append(ns, b.Name)
+	}
+	for _, c := range builtins.PluginCommands() {
+		ns = append(ns, c.Name)
 	}
 	return ns
 }

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/plugins"
 	"golang.org/x/sys/unix"
 )
 
@@ -83,7 +85,12 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		progIn = devnull
 	}
 
-	sh := NewShell(ctx, progIn, stdout, stderr, os.Environ())
+	// Plugins (issue 4): commands from plugin processes, dispatched after
+	// the builtins; help and completion reach them through builtins.Plugins.
+	host := plugins.NewHost(ctx, os.Environ(), stderr)
+	defer host.Close()
+	builtins.Plugins = host
+	sh := NewShell(ctx, progIn, stdout, stderr, os.Environ(), func(next Handler) Handler { return host.Handler(next) })
 	sh.Interactive = interactive
 
 	// Ctrl-C goes to the foreground program; nsh must survive it. A script

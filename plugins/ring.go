@@ -1,0 +1,64 @@
+package plugins
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+)
+
+// ring keeps the last lines a plugin process wrote on its own stderr (panic
+// traces, go-plugin's errors), to explain a failure.
+type ring struct {
+	mu    sync.Mutex
+	lines []string
+	part  []byte
+}
+
+const ringLines = 8
+
+func (r *ring) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.part = append(r.part, p...)
+	for {
+		i := bytes.IndexByte(r.part, '\n')
+		if i < 0 {
+			break
+		}
+		r.add(string(r.part[:i]))
+		r.part = r.part[i+1:]
+	}
+	if len(r.part) > 4096 {
+		r.add(string(r.part))
+		r.part = nil
+	}
+	return len(p), nil
+}
+
+func (r *ring) add(line string) {
+	line = strings.TrimRight(line, "\r")
+	if strings.TrimSpace(line) == "" {
+		return
+	}
+	if len(line) > 300 {
+		line = line[:300] + "..."
+	}
+	r.lines = append(r.lines, line)
+	if len(r.lines) > ringLines {
+		r.lines = r.lines[len(r.lines)-ringLines:]
+	}
+}
+
+// String is the last lines, indented, or "" when there were none.
+func (r *ring) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lines := r.lines
+	if len(r.part) > 0 {
+		lines = append(lines[:len(lines):len(lines)], string(r.part))
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n  | " + strings.Join(lines, "\n  | ")
+}
