@@ -32,7 +32,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// built returns the directory holding nsh-plugin-{netinfo,whereami,test}.
+// built returns the directory holding nsh-plugin-{netinfo,whereami,test}
+// and nsh.
 func built(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -40,17 +41,26 @@ func built(t testing.TB) string {
 		if buildErr != nil {
 			return
 		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
 		for name, pkg := range map[string]string{
-			"netinfo":  "./examples/netinfo",
-			"whereami": "./examples/whereami",
-			"test":     "./internal/testplugin",
+			Prefix + "netinfo":  "./examples/netinfo",
+			Prefix + "whereami": "./examples/whereami",
+			Prefix + "test":     "./internal/testplugin",
+			"nsh":               "../cmd/nsh",
 		} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, Prefix+name), pkg).CombinedOutput()
-			if err != nil {
-				buildErr = &buildError{pkg, string(out)}
-				return
-			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, name), pkg).CombinedOutput()
+				if err != nil {
+					mu.Lock()
+					buildErr = &buildError{pkg, string(out)}
+					mu.Unlock()
+				}
+			}()
 		}
+		wg.Wait()
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)

@@ -176,6 +176,22 @@ func (h *testHost) callWriter(w *interruptAt, args ...string) error {
 	return h.Handler(nil)(env, args)
 }
 
+// killAt kills a process once it sees a word in the output.
+type killAt struct {
+	word string
+	pid  int
+	buf  strings.Builder
+}
+
+func (w *killAt) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	if w.pid != 0 && strings.Contains(w.buf.String(), w.word) {
+		syscall.Kill(w.pid, syscall.SIGKILL)
+		w.pid = 0
+	}
+	return len(p), nil
+}
+
 func TestInterruptCancelsTheCall(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
 	pid := h.pid()
@@ -223,6 +239,16 @@ func TestFaults(t *testing.T) {
 			t.Errorf("after %s the dead process %d was reused", c.cmd, pid)
 		}
 	}
+
+	// Killed from another shell in the middle of a call.
+	pid := h.pid()
+	kill := &killAt{word: "tick 1", pid: pid}
+	err := h.Handler(nil)(&builtins.Env{Stdout: kill, Stderr: kill, Ctx: h.ctx, Shell: &fakeShell{h.env}}, []string{"tslow"})
+	if err == nil || !strings.Contains(err.Error(), "plugin test (") || !strings.Contains(err.Error(), "killed by signal 9") {
+		t.Errorf("plugin killed mid-call: %v", err)
+	}
+	waitGone(t, pid)
+	h.mustCall("techo")
 
 	for name, want := range map[string]string{
 		"garbage": `bad handshake: it printed "hello, I am not a plugin"`,
@@ -337,4 +363,3 @@ func contains(ss []string, s string) bool {
 	}
 	return false
 }
-

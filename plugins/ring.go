@@ -9,9 +9,11 @@ import (
 // ring keeps the last lines a plugin process wrote on its own stderr (panic
 // traces, go-plugin's errors), to explain a failure.
 type ring struct {
-	mu    sync.Mutex
-	lines []string
-	part  []byte
+	mu      sync.Mutex
+	lines   []string
+	part    []byte
+	crash   []string // a Go panic's first lines: the message and where
+	inCrash bool
 }
 
 const ringLines = 8
@@ -43,6 +45,15 @@ func (r *ring) add(line string) {
 	if len(line) > 300 {
 		line = line[:300] + "..."
 	}
+	// A Go crash prints its message first and then every goroutine: the
+	// last lines would be noise, so keep the message and the top frame.
+	if r.crash == nil && (strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
+		r.inCrash = true
+	}
+	if r.inCrash {
+		r.crash = append(r.crash, line)
+		r.inCrash = len(r.crash) < 4
+	}
 	r.lines = append(r.lines, line)
 	if len(r.lines) > ringLines {
 		r.lines = r.lines[len(r.lines)-ringLines:]
@@ -54,7 +65,9 @@ func (r *ring) String() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	lines := r.lines
-	if len(r.part) > 0 {
+	if r.crash != nil {
+		lines = append(r.crash[:len(r.crash):len(r.crash)], "...")
+	} else if len(r.part) > 0 {
 		lines = append(lines[:len(lines):len(lines)], string(r.part))
 	}
 	if len(lines) == 0 {

@@ -20,10 +20,12 @@ func TestMain(m *testing.M) {
 // against the built binary. They need root: they make real namespaces.
 func TestScripts(t *testing.T) {
 	nstest.RequireRoot(t)
+	plugins := pluginsForScripts(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", os.Getenv("PATH"))
+			env.Setenv("NSH_TEST_PLUGINS", plugins) // plugin_*.txtar
 			// Whatever a script pinned under $WORK goes, even if it failed.
 			work := env.WorkDir
 			env.Defer(func() { nstest.UnmountAll(work) })

@@ -69,6 +69,7 @@ func main() {
 		cmd("tcrash", "crash the whole process", func(ctx context.Context, c *sdk.Call) int {
 			fmt.Fprintln(c.Stdout, "about to crash")
 			fmt.Fprintln(os.Stderr, "testplugin: crashing on purpose")
+			time.Sleep(100 * time.Millisecond) // let the output reach nsh
 			go func() { panic("deliberate crash") }()
 			time.Sleep(time.Second)
 			return 0
@@ -76,6 +77,7 @@ func main() {
 		cmd("texit", "exit the process mid-call", func(ctx context.Context, c *sdk.Call) int {
 			fmt.Fprintln(c.Stdout, "partial output")
 			fmt.Fprintln(os.Stderr, "testplugin: exiting mid-call")
+			time.Sleep(100 * time.Millisecond)
 			os.Exit(3)
 			return 0
 		}),
