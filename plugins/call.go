@@ -74,13 +74,11 @@ func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Durati
 	// Ctrl-C reaches nsh (plugins have their own process group): pass it
 	// on, and kill the plugin if it does not stop in time.
 	var killed atomic.Bool
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, unix.SIGINT)
-	defer signal.Stop(sigs)
 	interrupt := make(chan struct{}, 1)
+	stopWatch := watchInterrupts(interrupt)
+	defer stopWatch()
 	go func() {
 		select {
-		case <-sigs:
 		case <-interrupt:
 		case <-done:
 			return
@@ -130,6 +128,43 @@ func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Durati
 		case *pluginv1.Output_Exit:
 			return int(msg.Exit), nil
 		}
+	}
+}
+
+// SIGINT is watched for the whole life of the process (signal.Notify and
+// Stop cost tens of microseconds, too much for every call); a call
+// subscribes while it runs.
+var sigint struct {
+	once sync.Once
+	mu   sync.Mutex
+	subs map[chan struct{}]bool
+}
+
+func watchInterrupts(ch chan struct{}) (stop func()) {
+	sigint.once.Do(func() {
+		sigint.subs = map[chan struct{}]bool{}
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, unix.SIGINT)
+		go func() {
+			for range c {
+				sigint.mu.Lock()
+				for s := range sigint.subs {
+					select {
+					case s <- struct{}{}:
+					default:
+					}
+				}
+				sigint.mu.Unlock()
+			}
+		}()
+	})
+	sigint.mu.Lock()
+	sigint.subs[ch] = true
+	sigint.mu.Unlock()
+	return func() {
+		sigint.mu.Lock()
+		delete(sigint.subs, ch)
+		sigint.mu.Unlock()
 	}
 }
 
