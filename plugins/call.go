@@ -18,7 +18,7 @@ import (
 
 // run runs a plugin command in a process living in the current context.
 func (h *Host) run(env *builtins.Env, p *Plugin, args []string) error {
-	key, st, err := h.key(p)
+	key, cwd, err := h.key(p)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (h *Host) run(env *builtins.Env, p *Plugin, args []string) error {
 	if err != nil {
 		return err
 	}
-	start := &pluginv1.Start{Args: args, Env: env.Shell.Environ(), Dir: st.Cwd}
+	start := &pluginv1.Start{Args: args, Env: env.Shell.Environ(), Dir: cwd}
 	terminalInfo(env, start)
 	code, err := pr.call(env, start, h.Grace)
 	if err != nil {

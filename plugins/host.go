@@ -59,6 +59,7 @@ type Host struct {
 	cache     map[string]*cacheEntry
 	cachePath string
 	pool      pool
+	where     where
 }
 
 // NewHost discovers the plugins in Dirs(env). It starts none of them: a

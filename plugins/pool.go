@@ -40,15 +40,6 @@ type proc struct {
 	timer  *time.Timer
 }
 
-// key is where p's process for the current context is pooled.
-func (h *Host) key(p *Plugin) (poolKey, nsctx.Status, error) {
-	st, err := h.ctx.Status()
-	if err != nil {
-		return poolKey{}, st, err
-	}
-	return poolKey{p.Path, st.Cur}, st, nil
-}
-
 // get returns an idle process for key, or starts one.
 func (h *Host) get(p *Plugin, key poolKey, env []string) (*proc, error) {
 	h.mu.Lock()
@@ -66,6 +57,12 @@ func (h *Host) get(p *Plugin, key poolKey, env []string) (*proc, error) {
 		delete(h.pool.idle, key)
 	}
 	h.mu.Unlock()
+	if key.ns[nsctx.PID].IsZero() {
+		// The first process of a pid namespace is its init, and the
+		// namespace dies with it: an idle plugin stopped later would take
+		// the user's namespace down.
+		return nil, fmt.Errorf("plugin %s: the new pid namespace has no process yet, and a plugin must not become its init; spawn a program in it first", p.Name)
+	}
 	return h.start(p, env)
 }
 
