@@ -46,30 +46,47 @@ func (e errInterrupted) Error() string {
 	return fmt.Sprintf("interrupted, and the plugin did not stop within %v: killed", e.grace)
 }
 
-// call runs one command over a Run stream: output is written as it
+// call runs one command over the process's Run stream (opened at its
+// first call and kept: a stream carries one call after another, which
+// saves setting up an HTTP/2 stream per call). Output is written as it
 // arrives, stdin is read only when the plugin asks for it, and Ctrl-C is
-// passed on as an interrupt. A plugin that has not finished grace after
+// passed on as an interrupt; a plugin that has not finished grace after
 // the interrupt is killed. On any error but a plain exit status the
 // process is gone (killed and reaped) and must not be reused.
 func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Duration) (int, error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stream, err := pr.rpc.Run(ctx)
-	if err == nil {
-		err = stream.Send(&pluginv1.Input{Msg: &pluginv1.Input_Start{Start: start}})
+	if pr.stream == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		stream, err := pr.rpc.Run(ctx)
+		if err != nil {
+			cancel()
+			pr.fail()
+			return 0, pr.failure(err)
+		}
+		pr.stream, pr.cancel = stream, cancel
 	}
-	if err != nil {
+	stream := pr.stream
+	done := make(chan struct{})
+	// Nothing of this call may be sent once it is over: the next call's
+	// messages follow on the same stream.
+	send := func(m *pluginv1.Input) error {
+		pr.sendMu.Lock()
+		defer pr.sendMu.Unlock()
+		select {
+		case <-done:
+			return errCallDone
+		default:
+		}
+		return stream.Send(m)
+	}
+	defer func() {
+		pr.sendMu.Lock()
+		close(done)
+		pr.sendMu.Unlock()
+	}()
+	if err := send(&pluginv1.Input{Msg: &pluginv1.Input_Start{Start: start}}); err != nil {
 		pr.fail()
 		return 0, pr.failure(err)
 	}
-	var sendMu sync.Mutex
-	send := func(m *pluginv1.Input) {
-		sendMu.Lock()
-		defer sendMu.Unlock()
-		stream.Send(m) // an error shows up in Recv
-	}
-	done := make(chan struct{})
-	defer close(done)
 
 	// Ctrl-C reaches nsh (plugins have their own process group): pass it
 	// on, and kill the plugin if it does not stop in time.
@@ -88,7 +105,7 @@ func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Durati
 		case <-time.After(grace):
 			killed.Store(true)
 			pr.run.Kill(context.Background())
-			cancel()
+			pr.cancel()
 		case <-done:
 		}
 	}()
@@ -171,7 +188,7 @@ func watchInterrupts(ch chan struct{}) (stop func()) {
 // pumpStdin answers the plugin's reads from r. A terminal (or any file) is
 // polled, so that no read is left pending on it after the call: the shell
 // needs its input back.
-func pumpStdin(r io.Reader, reads <-chan int, done <-chan struct{}, send func(*pluginv1.Input)) {
+func pumpStdin(r io.Reader, reads <-chan int, done <-chan struct{}, send func(*pluginv1.Input) error) {
 	buf := make([]byte, 32*1024)
 	for {
 		var n int

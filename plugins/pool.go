@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-plugin/runner"
 	"github.com/nsh-dev/nsh/nsctx"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"google.golang.org/grpc"
 )
 
 // A process serves calls only in the context it was started in: the pool
@@ -38,6 +39,11 @@ type proc struct {
 	run    *procRunner
 	stderr *ring // its own stderr: shown when it fails
 	timer  *time.Timer
+
+	// The Run stream, kept from call to call; sendMu orders its sends.
+	stream pluginv1.Commands_RunClient
+	cancel context.CancelFunc
+	sendMu sync.Mutex
 }
 
 // get returns an idle process for key, or starts one.
@@ -138,12 +144,13 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 			pr.run = r
 			return r, err
 		},
-		SkipHostEnv:  true, // the shell's exported environment, not nsh's own
-		StartTimeout: h.StartTimeout,
-		Stderr:       pr.stderr,
-		SyncStderr:   pr.stderr,
-		SyncStdout:   pr.stderr,
-		Logger:       hclog.NewNullLogger(),
+		SkipHostEnv:     true, // the shell's exported environment, not nsh's own
+		StartTimeout:    h.StartTimeout,
+		Stderr:          pr.stderr,
+		SyncStderr:      pr.stderr,
+		SyncStdout:      pr.stderr,
+		Logger:          hclog.NewNullLogger(),
+		GRPCDialOptions: dialOptions,
 	})
 	cp, err := pr.client.Client()
 	if err == nil {
@@ -157,14 +164,27 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 	return nil, pr.startFailure(err, h.StartTimeout)
 }
 
+var dialOptions = []grpc.DialOption{
+	grpc.WithInitialWindowSize(1 << 20),
+	grpc.WithInitialConnWindowSize(1 << 20),
+}
+
 // stop asks the process to exit (go-plugin kills it after 2 s).
-func (pr *proc) stop() { pr.client.Kill() }
+func (pr *proc) stop() {
+	if pr.cancel != nil {
+		pr.cancel()
+	}
+	pr.client.Kill()
+}
 
 // fail kills the process group at once and waits until the process is
 // reaped and its stderr read.
 func (pr *proc) fail() {
 	if pr.run != nil {
 		pr.run.Kill(context.Background())
+	}
+	if pr.cancel != nil {
+		pr.cancel()
 	}
 	pr.client.Kill()
 }

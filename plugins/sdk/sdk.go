@@ -25,12 +25,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"google.golang.org/grpc"
 )
 
 // Command is one command a plugin provides.
@@ -74,6 +76,12 @@ func (c *Call) Getenv(key string) string {
 	return ""
 }
 
+// newGRPCServer fixes the HTTP/2 windows, which turns off gRPC's bandwidth
+// estimator: its pings cost a round trip on calls that move a few bytes.
+func newGRPCServer(opts []grpc.ServerOption) *grpc.Server {
+	return grpc.NewServer(append(opts, grpc.InitialWindowSize(1<<20), grpc.InitialConnWindowSize(1<<20))...)
+}
+
 // stderr is the process's real stderr. go-plugin redirects os.Stderr into
 // a gRPC stream that can lose the last lines when the process dies; the
 // first call puts it back, so what a plugin writes on os.Stderr reaches
@@ -97,11 +105,18 @@ func Serve(version string, cmds ...*Command) {
 		srv.order = append(srv.order, c)
 		srv.cmds[c.Name] = c
 	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		// One P: a call hops between gRPC's goroutines, and with several
+		// Ps each hop may wake another thread, which costs more than the
+		// work of a typical command (warm calls take about half as long).
+		// A plugin that wants parallelism sets runtime.GOMAXPROCS itself.
+		runtime.GOMAXPROCS(1)
+	}
 	stderr = os.Stderr
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  pluginv1.Handshake,
 		VersionedPlugins: pluginv1.Plugins(srv),
-		GRPCServer:       plugin.DefaultGRPCServer,
+		GRPCServer:       newGRPCServer,
 		// go-plugin's own log goes to stderr, which nsh shows when the
 		// plugin fails: keep it to errors, in plain text.
 		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: os.Stderr}),

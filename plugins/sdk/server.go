@@ -41,25 +41,64 @@ func (s *server) Complete(_ context.Context, req *pluginv1.CompleteRequest) (*pl
 	return &pluginv1.CompleteResponse{Candidates: c.Complete(req.Args)}, nil
 }
 
-// Run serves one command call: it reads Start, runs the command, and relays
-// its streams until it returns.
+// Run serves calls on one stream, one after another: each begins with
+// Start and ends with the exit status the plugin sends. What arrives for a
+// call that is over (input nsh had in flight) is dropped.
 func (s *server) Run(stream pluginv1.Commands_RunServer) error {
 	restoreStderr()
-	first, err := stream.Recv()
-	if err != nil {
-		return err
-	}
-	st := first.GetStart()
-	if st == nil || len(st.Args) == 0 {
-		return fmt.Errorf("nsh plugin: a call must begin with Start")
-	}
-	ctx, cancel := context.WithCancel(stream.Context())
-	defer cancel()
-
 	out := &sender{stream: stream}
-	in := &stdin{out: out, data: make(chan []byte), eof: make(chan struct{})}
-	go in.receive(stream, cancel)
+	var (
+		mu  sync.Mutex
+		cur *stdin // the running call's input, nil between calls
+	)
+	current := func() *stdin { mu.Lock(); defer mu.Unlock(); return cur }
+	defer func() {
+		if c := current(); c != nil {
+			c.cancel()
+		}
+	}()
+	for {
+		m, err := stream.Recv()
+		if err != nil {
+			return err
+		}
+		c := current()
+		switch msg := m.Msg.(type) {
+		case *pluginv1.Input_Start:
+			if c != nil {
+				return fmt.Errorf("nsh plugin: Start during a call")
+			}
+			c = s.begin(stream.Context(), msg.Start, out, func() { mu.Lock(); cur = nil; mu.Unlock() })
+			mu.Lock()
+			if c.running() {
+				cur = c
+			}
+			mu.Unlock()
+		case *pluginv1.Input_Interrupt:
+			if c != nil {
+				c.cancel()
+			}
+		case *pluginv1.Input_StdinEof:
+			if c != nil {
+				c.end()
+			}
+		case *pluginv1.Input_Stdin:
+			if c != nil {
+				c.deliver(msg.Stdin)
+			}
+		}
+	}
+}
 
+// begin starts a call's command in its own goroutine. When the command
+// returns, over() is called before the exit status is sent, so that
+// nothing arriving after it is taken for this call.
+func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, over func()) *stdin {
+	ctx, cancel := context.WithCancel(ctx)
+	in := &stdin{out: out, data: make(chan []byte), eof: make(chan struct{}), finished: make(chan struct{}), cancel: cancel, stop: ctx.Done()}
+	if len(st.Args) == 0 {
+		st.Args = []string{""}
+	}
 	call := &Call{
 		Args: st.Args, Env: st.Env, Dir: st.Dir,
 		Stdin:    in,
@@ -68,13 +107,19 @@ func (s *server) Run(stream pluginv1.Commands_RunServer) error {
 		StdinTTY: st.StdinTty, StdoutTTY: st.StdoutTty, StderrTTY: st.StderrTty,
 		Rows: int(st.Rows), Cols: int(st.Cols),
 	}
-	code := 127
-	if c := s.cmds[st.Args[0]]; c != nil {
-		code = run(ctx, c, call)
-	} else {
-		fmt.Fprintf(call.Stderr, "%s: this plugin has no such command\n", st.Args[0])
-	}
-	return out.send(&pluginv1.Output{Msg: &pluginv1.Output_Exit{Exit: int32(code)}})
+	go func() {
+		code := 127
+		if c := s.cmds[st.Args[0]]; c != nil {
+			code = run(ctx, c, call)
+		} else {
+			fmt.Fprintf(call.Stderr, "%s: this plugin has no such command\n", st.Args[0])
+		}
+		cancel()
+		close(in.finished)
+		over()
+		out.send(&pluginv1.Output{Msg: &pluginv1.Output_Exit{Exit: int32(code)}})
+	}()
+	return in
 }
 
 // run calls the command, turning a panic into a message and status 70
@@ -122,12 +167,35 @@ func (w *writer) Write(p []byte) (int, error) {
 
 // stdin pulls input from nsh: a Read with nothing buffered asks for more.
 type stdin struct {
-	out  *sender
-	data chan []byte
-	eof  chan struct{} // closed at end of input or of the call
-	once sync.Once
-	buf  []byte
-	done bool
+	out      *sender
+	data     chan []byte
+	eof      chan struct{} // closed at end of input
+	once     sync.Once
+	finished chan struct{} // closed when the command has returned
+	cancel   context.CancelFunc
+	stop     <-chan struct{} // the command's context is done
+	buf      []byte
+	done     bool
+}
+
+func (r *stdin) running() bool {
+	select {
+	case <-r.finished:
+		return false
+	default:
+		return true
+	}
+}
+
+func (r *stdin) end() { r.once.Do(func() { close(r.eof) }) }
+
+// deliver hands input to a Read waiting for it (nsh sends input only when
+// asked), unless the command has returned meanwhile.
+func (r *stdin) deliver(b []byte) {
+	select {
+	case r.data <- b:
+	case <-r.finished:
+	}
 }
 
 func (r *stdin) Read(p []byte) (int, error) {
@@ -143,6 +211,8 @@ func (r *stdin) Read(p []byte) (int, error) {
 			r.buf = b
 		case <-r.eof:
 			r.done = true
+		case <-r.stop: // interrupted, or nsh went away
+			r.done = true
 		}
 	}
 	if len(r.buf) == 0 {
@@ -151,32 +221,4 @@ func (r *stdin) Read(p []byte) (int, error) {
 	n := copy(p, r.buf)
 	r.buf = r.buf[n:]
 	return n, nil
-}
-
-// receive handles what nsh sends during the call: input, end of input and
-// interrupts. It ends with the stream.
-func (r *stdin) receive(stream pluginv1.Commands_RunServer, cancel context.CancelFunc) {
-	end := func() { r.once.Do(func() { close(r.eof) }) }
-	defer end()
-	for {
-		m, err := stream.Recv()
-		if err != nil {
-			cancel()
-			return
-		}
-		switch {
-		case m.GetInterrupt():
-			cancel()
-		case m.GetStdinEof():
-			end() // keep receiving: an interrupt may follow
-		default:
-			if b := m.GetStdin(); b != nil {
-				select {
-				case r.data <- b:
-				case <-stream.Context().Done():
-					return
-				}
-			}
-		}
-	}
 }
