@@ -84,6 +84,7 @@ type cacheEntry struct {
 	Mtime    int64     `json:"mtime"`
 	Version  string    `json:"version"`
 	Commands []Command `json:"commands"`
+	Broken   string    `json:"broken,omitempty"` // why describing it failed
 }
 
 type cacheFile struct {

@@ -60,13 +60,18 @@ type Host struct {
 	cachePath string
 	pool      pool
 	where     where
+
+	discovered sync.Once
 }
 
-// NewHost discovers the plugins in Dirs(env). It starts none of them: a
-// plugin already described (cached by path, size and mtime) registers its
-// commands from the cache; one that is new or changed is described the
-// first time a command word is not found, or help, completion or
-// `plugin list` needs it. Refused plugins are reported on warn.
+// NewHost returns a host for the plugins in Dirs(env). It does nothing
+// else: discovery (reading the directories, the trust check, the describe
+// cache) waits for the first command word that is not a builtin, or for
+// help, completion or the plugin builtin, so a shell that runs builtins
+// only pays nothing. Discovery starts no plugin either: one already
+// described (cached by path, size and mtime) registers its commands from
+// the cache; one that is new or changed is described the first time a
+// command word is not found. Refused plugins are reported on warn.
 func NewHost(ctx *nsctx.Context, env []string, warn io.Writer) *Host {
 	h := &Host{
 		ctx: ctx, env: env, warn: warn,
@@ -78,14 +83,27 @@ func NewHost(ctx *nsctx.Context, env []string, warn io.Writer) *Host {
 		cachePath:    cachePath(env),
 	}
 	h.pool.idle = map[poolKey][]*proc{}
-	h.cache = loadCache(h.cachePath)
-	for _, f := range scan(Dirs(env)) {
-		p := h.add(f)
-		if p.refused != nil && warn != nil {
-			fmt.Fprintf(warn, "nsh: plugin %s refused: %v\n", p.Name, p.refused)
-		}
-	}
 	return h
+}
+
+// discover finds the plugins, once.
+func (h *Host) discover() {
+	h.discovered.Do(func() {
+		h.mu.Lock()
+		h.cache = loadCache(h.cachePath)
+		var refused []*Plugin
+		for _, f := range scan(Dirs(h.env)) {
+			if p := h.add(f); p.refused != nil {
+				refused = append(refused, p)
+			}
+		}
+		h.mu.Unlock()
+		for _, p := range refused {
+			if h.warn != nil {
+				fmt.Fprintf(h.warn, "nsh: plugin %s refused: %v\n", p.Name, p.refused)
+			}
+		}
+	})
 }
 
 // add registers a plugin file; h.mu is held or the host is not shared yet.
@@ -97,6 +115,12 @@ func (h *Host) add(f found) *Plugin {
 		return p
 	}
 	if e := h.cache[p.Path]; e != nil && e.Size == f.size && e.Mtime == f.mtime {
+		if e.Broken != "" {
+			// Failed before, unchanged since: not started again at every
+			// start-up; plugin list shows why.
+			p.broken = errors.New(e.Broken)
+			return p
+		}
 		p.Version, p.Commands, p.described = e.Version, e.Commands, true
 		h.register(p)
 	}
@@ -115,6 +139,7 @@ func (h *Host) register(p *Plugin) {
 // lookup finds the plugin providing a command; a name not known yet makes
 // the host describe the plugins it has not described.
 func (h *Host) lookup(name string) (*Plugin, bool) {
+	h.discover()
 	h.mu.Lock()
 	p, ok := h.cmds[name]
 	h.mu.Unlock()
@@ -133,6 +158,7 @@ func (h *Host) lookup(name string) (*Plugin, bool) {
 // describeAll describes every plugin not described yet and returns how
 // many it described. A plugin that fails is reported and left undescribed.
 func (h *Host) describeAll() int {
+	h.discover()
 	h.mu.Lock()
 	var todo []*Plugin
 	for _, p := range h.plugins {
@@ -155,6 +181,10 @@ func (h *Host) describeAll() int {
 			if h.warn != nil {
 				fmt.Fprintf(h.warn, "nsh: %v\n", err)
 			}
+			h.mu.Lock()
+			h.cache[p.Path] = &cacheEntry{Size: p.size, Mtime: p.mtime, Broken: firstLine(err)}
+			saveCache(h.cachePath, h.cache)
+			h.mu.Unlock()
 			continue
 		}
 		p.broken = nil
@@ -188,7 +218,7 @@ func (h *Host) describe(p *Plugin) error {
 		p.Commands = append(p.Commands, Command{c.Name, c.Summary, c.Usage, c.Help, c.Completes})
 	}
 	h.register(p)
-	h.cache[p.Path] = &cacheEntry{p.size, p.mtime, p.Version, p.Commands}
+	h.cache[p.Path] = &cacheEntry{Size: p.size, Mtime: p.mtime, Version: p.Version, Commands: p.Commands}
 	saveCache(h.cachePath, h.cache)
 	return nil
 }
@@ -212,6 +242,7 @@ func (h *Host) Handler(next func(*builtins.Env, []string) error) func(*builtins.
 
 // Load loads the plugin file path now (describing it), as `plugin load`.
 func (h *Host) Load(path string) (builtins.PluginInfo, error) {
+	h.discover()
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return builtins.PluginInfo{}, err
@@ -248,6 +279,7 @@ func (h *Host) Load(path string) (builtins.PluginInfo, error) {
 
 // Unload forgets a plugin and stops its processes.
 func (h *Host) Unload(name string) error {
+	h.discover()
 	h.mu.Lock()
 	var gone *Plugin
 	kept := h.plugins[:0]

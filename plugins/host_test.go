@@ -29,6 +29,7 @@ func TestDiscoveryCachesAndStartsNothing(t *testing.T) {
 	// nothing until a command is used.
 	h2 := NewHost(h.ctx, h.env, nil)
 	defer h2.Close()
+	h2.discover()
 	h2.mu.Lock()
 	_, ok1 := h2.cmds["techo"]
 	_, ok2 := h2.cmds["nsinode"]
@@ -45,6 +46,7 @@ func TestDiscoveryCachesAndStartsNothing(t *testing.T) {
 	}
 	h3 := NewHost(h.ctx, h.env, nil)
 	defer h3.Close()
+	h3.discover()
 	h3.mu.Lock()
 	_, ok := h3.cmds["nsinode"]
 	h3.mu.Unlock()
@@ -192,6 +194,47 @@ func (w *killAt) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// openPty returns the two ends of a new pseudo-terminal of the given size.
+func openPty(t *testing.T, rows, cols uint16) (master, tty *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := unix.IoctlSetWinsize(int(s.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols}); err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+func TestTerminalInfo(t *testing.T) {
+	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
+	m, tty := openPty(t, 40, 100)
+	var errOut strings.Builder
+	env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: &errOut, Ctx: h.ctx, Shell: &fakeShell{h.env}}
+	if err := h.Handler(nil)(env, []string{"ttty"}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 200)
+	n, _ := m.Read(buf)
+	if got := strings.TrimSpace(string(buf[:n])); got != "stdin=false stdout=true stderr=false size=40x100" {
+		t.Errorf("ttty on a terminal: %q", got)
+	}
+}
+
 func TestInterruptCancelsTheCall(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
 	pid := h.pid()
@@ -269,6 +312,15 @@ func TestFaults(t *testing.T) {
 	}
 	if !strings.HasPrefix(garbage.Err, "broken: ") {
 		t.Errorf("plugin list for garbage: %+v", garbage)
+	}
+	// The failure is cached: the next shell does not start it again.
+	h2 := NewHost(h.ctx, h.env, nil)
+	defer h2.Close()
+	h2.discover()
+	for _, p := range h2.plugins {
+		if p.Name == "garbage" && (p.broken == nil || !strings.Contains(p.broken.Error(), "bad handshake")) {
+			t.Errorf("garbage in a new host: %v", p.broken)
+		}
 	}
 	h.mustCall("techo")
 }
