@@ -8,7 +8,8 @@
 #     `unshare net; bnet` and `unshare net; spawn true` (the spawn keeps the
 #     same shape: one fork for the new namespace's command);
 #  3. start-up: `nsh -c ns` with 20 plugins installed (described, cached)
-#     against none.
+#     against none; and `nsh -c true`, whose first word is no builtin, so
+#     that discovery (directories, trust check, describe cache) is paid.
 # Then the Go benchmarks (go test -bench) of the same things without the
 # shell around them. Needs root and hyperfine. Usage: bench/plugins.sh [RUNS]
 set -euo pipefail
@@ -36,7 +37,26 @@ hf() { hyperfine -N --warmup 3 --runs "$runs" --export-json "$tmp/$1.json" "${@:
 export NSH_PLUGIN_PATH=$tmp/one
 hf warm -n "plugin x1000" "$nsh $tmp/plugin.nsh" -n "spawn x1000" "$nsh $tmp/spawn.nsh"
 hf cold -n "unshare net; bnet" "$nsh -c 'unshare net; bnet'" -n "unshare net; spawn true" "$nsh -c 'unshare net; spawn true'"
-hf startup -n "20 plugins" "env NSH_PLUGIN_PATH=$tmp/twenty $nsh -c ns" -n "no plugins" "env NSH_PLUGIN_PATH=$tmp/none $nsh -c ns"
+# Start-up differences are small against this machine's noise: the two
+# sides run alternately (A B A B ...), 10x as many runs, medians compared.
+interleave() {
+	python3 - "$tmp/$1.json" "$((runs * 10))" "${@:2}" <<'PY'
+import json, subprocess, sys, time
+out, n, cmds = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+names, argvs = cmds[0::2], [c.split() for c in cmds[1::2]]
+times = [[] for _ in argvs]
+for i in range(n + 3):
+    for j, argv in enumerate(argvs):
+        t = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+        if i >= 3:
+            times[j].append(time.perf_counter() - t)
+med = lambda xs: sorted(xs)[len(xs) // 2]
+json.dump({"results": [{"command": nm, "median": med(ts)} for nm, ts in zip(names, times)]}, open(out, "w"))
+PY
+}
+interleave startup "20 plugins" "env NSH_PLUGIN_PATH=$tmp/twenty $nsh -c ns" "no plugins" "env NSH_PLUGIN_PATH=$tmp/none $nsh -c ns"
+interleave startup2 "20 plugins" "env NSH_PLUGIN_PATH=$tmp/twenty $nsh -c true" "no plugins" "env NSH_PLUGIN_PATH=$tmp/none $nsh -c true"
 
 python3 - "$tmp" <<'PY'
 import json, sys
@@ -50,7 +70,9 @@ c, t = med("cold")
 print(f"cold start  unshare net; bnet {c*1e3:.2f} ms   unshare net; spawn true {t*1e3:.2f} ms   first call costs {(c-t)*1e3:.2f} ms more")
 a, b = med("startup")
 print(f"start-up    nsh -c ns: 20 plugins {a*1e3:.2f} ms   none {b*1e3:.2f} ms   ratio {a/b:.3f}x")
+a, b = med("startup2")
+print(f"start-up    nsh -c true: 20 plugins {a*1e3:.2f} ms   none {b*1e3:.2f} ms   ratio {a/b:.3f}x")
 PY
-echo "(medians of $runs runs each, hyperfine -N --warmup 3)"
+echo "(medians: warm and cold of $runs runs each with hyperfine -N --warmup 3; start-up of $((runs * 10)) alternating runs each)"
 echo
 go test -run '^$' -bench . -count 5 ./bench/plugins/ | grep -E '^Benchmark'
