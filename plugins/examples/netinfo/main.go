@@ -57,7 +57,8 @@ func run(_ context.Context, c *sdk.Call) int {
 		for _, a := range as {
 			addrs = append(addrs, a.String())
 		}
-		fmt.Fprintf(c.Stdout, "%-16s %-4s %s\n", i.Name, state, strings.Join(addrs, " "))
+		line := fmt.Sprintf("%-16s %-4s %s", i.Name, state, strings.Join(addrs, " "))
+		fmt.Fprintln(c.Stdout, strings.TrimRight(line, " "))
 	}
 	return status
 }
