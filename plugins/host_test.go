@@ -382,6 +382,16 @@ func TestLoadUnloadList(t *testing.T) {
 	}
 }
 
+func TestClashBetweenPlugins(t *testing.T) {
+	h := newTestHost(t, pluginDir(t, map[string]string{"a": "test", "b": "test"}))
+	for _, i := range h.List() {
+		want := map[string]string{"a": "", "b": "plugin a"}[i.Name]
+		if i.Shadowed["techo"] != want || i.Shadowed["cd"] != "builtin" {
+			t.Errorf("plugin %s: shadowed %v", i.Name, i.Shadowed)
+		}
+	}
+}
+
 func TestIdleProcessesStop(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
 	h.IdleTimeout = 100 * time.Millisecond
