@@ -4,7 +4,7 @@ go 1.26.8
 
 require (
 	github.com/chzyer/readline v1.5.1
-	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510
+	github.com/creack/pty v1.1.24
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/go-plugin v1.8.0
 	github.com/rogpeppe/go-internal v1.16.0

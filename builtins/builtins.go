@@ -18,14 +18,45 @@ type Env struct {
 	Stderr io.Writer
 	Ctx    *nsctx.Context
 	Shell  Shell
+	// Job is the job this command is a stage of; programs started by it
+	// join the job's process group. Nil outside the shell's executor.
+	Job *Job
 }
 
 // Shell is what builtins need from the shell running them.
 type Shell interface {
-	// Environ is the environment given to spawned programs.
+	// Environ is the environment given to spawned programs: the
+	// exported variables.
 	Environ() []string
 	// LastStatus is the exit status of the last command.
 	LastStatus() int
+	// Var returns a shell variable.
+	Var(name string) (string, bool)
+	// SetVar sets a variable; export also marks it exported. A variable
+	// that is exported stays so.
+	SetVar(name, value string, export bool)
+	// Export marks a variable exported (it reaches programs once set).
+	Export(name string)
+	// Unset removes a variable.
+	Unset(name string)
+	// Vars lists the variables, sorted by name.
+	Vars() []Var
+	// Option and SetOption read and change a shell option by its letter
+	// (k keep going, x trace).
+	Option(letter byte) bool
+	SetOption(letter byte, on bool) error
+	// Source runs a script file in this shell: its namespace changes and
+	// variables stay. args, if any, become $1..$N while it runs.
+	Source(env *Env, file string, args []string) error
+	// Jobs is the job table.
+	Jobs() *Jobs
+}
+
+// Var is a shell variable.
+type Var struct {
+	Name     string
+	Value    string
+	Exported bool
 }
 
 // Func runs a builtin; args[0] is its name.
@@ -41,6 +72,8 @@ const (
 	Pins               // pinned namespaces, then file names
 	Commands           // a program, then its arguments
 	Names              // builtin names
+	Jobspecs           // %N job specs
+	Variables          // shell variable names
 )
 
 // Builtin is one entry of the table.
@@ -51,6 +84,7 @@ type Builtin struct {
 	Help     string   // description and examples for `help NAME`
 	Options  []string // for completion
 	Operands Operand
+	Quiet    bool // its errors already name what failed (spawn)
 	Run      Func
 }
 
@@ -60,8 +94,10 @@ var table map[string]*Builtin
 func init() {
 	table = map[string]*Builtin{}
 	for _, b := range []*Builtin{
-		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd,
-		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, helpCmd, pluginCmd,
+		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
+		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, helpCmd,
+		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
+		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
 	} {
 		table[b.Name] = b
 	}

@@ -33,7 +33,7 @@ func runHelp(env *Env, args []string) error {
 		if pc, isPlugin := LookupPluginCommand(args[1]); !ok && isPlugin {
 			b = &Builtin{Usage: pc.Usage, Help: pc.Help + "\n(a command of plugin " + pc.Plugin + ")"}
 		} else if !ok {
-			return fmt.Errorf("no builtin or plugin command named %q (help lists them)", args[1])
+			return fmt.Errorf("no builtin named %q, nor plugin command (help lists them)", args[1])
 		}
 		fmt.Fprintf(env.Stdout, "usage: %s\n\n%s\n", strings.ReplaceAll(b.Usage, "\n", "\n       "), b.Help)
 		return nil

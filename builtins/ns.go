@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsinfo"
 )
 
 var nsCmd = &Builtin{
 	Name:    "ns",
-	Summary: "show the context's namespaces (or a process's)",
-	Usage:   "ns [--json] [KIND...]\nns -p PID [--json] [KIND...]",
+	Summary: "show the context's namespaces, a process's, or every namespace on the host",
+	Usage: "ns [--json] [KIND...]\nns -p PID [--json] [KIND...]\n" +
+		"ns -a [-t KIND]... [--json] [--tree[=owner|parent|process]] [KIND...]",
 	Help: `One line per kind: the kind, the namespace inode, and '*' where it
 differs from nsh's home namespaces. pid and time are the namespaces that
 spawned programs get. A new pid namespace shows "new" until its first
@@ -21,8 +24,33 @@ program starts.
   ns              where the context is
   ns net uts      only these kinds
   ns --json       the same as JSON, for scripts
-  ns -p 1234      where process 1234 is, marked against home`,
-	Options:  []string{"--json", "-p"},
+  ns -p 1234      where process 1234 is, marked against home
+
+With -a (--all), every namespace on the host, like lsns but also those held
+only by pins (in any mount namespace), by open fds, or by single threads
+(such as nsh's own context). -t KIND (repeatable, or comma-separated, or
+KIND operands) keeps only those kinds and implies -a. Columns:
+
+  NS       inode, with a '*' after it for a namespace the context is in
+  KIND     namespace kind
+  NPROCS   processes in it (counted once however many threads)
+  PID PPID the lowest such process and its parent
+  USER     that process's owner     COMMAND  its command line
+  PATH     pins (ip netns names as /run/netns/NAME; pins of other mount
+           namespaces as /proc/PID/root/...); for a namespace that only
+           open fds hold, those as /proc/PID/fd/N (JSON: "fds", always)
+  NETNSID  the id the home network namespace gives it (- if none)
+  OWNER    its user namespace       PARENT   parent pid/user namespace
+
+--tree draws the user-namespace ownership tree (owner, the default), the
+pid/user hierarchy (parent), or namespaces under the namespace of their
+process's parent (process). --json gives objects (nested "children" with
+--tree); "unreadable" lists processes whose /proc entry could not be read.
+
+  ns -a -t net
+  ns -a --tree=owner
+  ns -a --json net`,
+	Options:  []string{"--json", "-p", "-a", "--all", "-t", "--tree", "--tree=owner", "--tree=parent", "--tree=process"},
 	Operands: Kinds,
 	Run:      runNs,
 }
@@ -35,17 +63,60 @@ type nsEntry struct {
 	New     bool   `json:"pending,omitempty"`
 }
 
+// kindList is a repeatable -t KIND[,KIND].
+type kindList []string
+
+func (l *kindList) String() string { return strings.Join(*l, ",") }
+func (l *kindList) Set(s string) error {
+	*l = append(*l, strings.Split(s, ",")...)
+	return nil
+}
+
+// treeFlag is --tree with an optional =MODE.
+type treeFlag string
+
+func (t *treeFlag) String() string   { return string(*t) }
+func (t *treeFlag) IsBoolFlag() bool { return true }
+func (t *treeFlag) Set(s string) error {
+	switch s {
+	case "true", "owner":
+		*t = "owner"
+	case "parent", "process":
+		*t = treeFlag(s)
+	case "false":
+		*t = ""
+	default:
+		return fmt.Errorf("bad --tree %q (want owner, parent or process)", s)
+	}
+	return nil
+}
+
 func runNs(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
 	pid := fs.Int("p", 0, "")
+	all := fs.Bool("a", false, "")
+	fs.BoolVar(all, "all", false, "")
+	var types kindList
+	fs.Var(&types, "t", "")
+	var tree treeFlag
+	fs.Var(&tree, "tree", "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	kinds, err := parseKinds(ops)
+	if len(types) > 0 || tree != "" {
+		*all = true
+	}
+	kinds, err := parseKinds(append(types, ops...))
 	if err != nil {
 		return err
+	}
+	if *all {
+		if *pid != 0 {
+			return usageError("-p and -a do not go together")
+		}
+		return nsAll(env, kinds, string(tree), *asJSON)
 	}
 	if len(kinds) == 0 {
 		kinds = nsctx.Kinds()
@@ -82,12 +153,16 @@ func runNs(env *Env, args []string) error {
 		if *pid == 0 {
 			out.Depth, out.Cwd = &st.Depth, st.Cwd
 		}
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(env.Stdout, out)
 	}
 	writeNsTable(env.Stdout, entries)
 	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func writeNsTable(w io.Writer, entries []nsEntry) {
@@ -104,4 +179,277 @@ func writeNsTable(w io.Writer, entries []nsEntry) {
 		}
 		fmt.Fprintf(w, "%-6s %s%s\n", e.Kind, ino, mark)
 	}
+}
+
+// nsAll lists every namespace on the host (ns -a).
+func nsAll(env *Env, kinds []nsctx.Kind, tree string, asJSON bool) error {
+	scan := kinds
+	if tree == "owner" && len(kinds) > 0 {
+		// The tree is made of user namespaces.
+		scan = append(append([]nsctx.Kind(nil), kinds...), nsctx.User)
+	}
+	snap, err := nsinfo.Scan(nsinfo.Options{Kinds: scan})
+	if err != nil {
+		return err
+	}
+	st, err := env.Ctx.Status()
+	if err != nil {
+		return err
+	}
+	rows := snap.Namespaces
+	var depth []int
+	if tree != "" {
+		rows, depth = treeOrder(snap, tree)
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, allJSON(snap, rows, depth, &st))
+	}
+	writeAllTable(env.Stdout, rows, depth, treeLast(depth), &st)
+	return nil
+}
+
+// treeOrder returns the namespaces in depth-first order of the tree and the
+// depth of each.
+func treeOrder(s *nsinfo.Snapshot, mode string) ([]*nsinfo.Namespace, []int) {
+	up := func(ns *nsinfo.Namespace) *nsinfo.Namespace {
+		switch mode {
+		case "owner":
+			return s.Lookup(ns.Owner)
+		case "parent":
+			return s.Lookup(ns.Parent)
+		}
+		return s.ProcessParent(ns)
+	}
+	children := map[*nsinfo.Namespace][]*nsinfo.Namespace{}
+	var roots []*nsinfo.Namespace
+	for _, ns := range s.Namespaces {
+		if p := up(ns); p != nil && p != ns {
+			children[p] = append(children[p], ns)
+		} else {
+			roots = append(roots, ns)
+		}
+	}
+	var rows []*nsinfo.Namespace
+	var depth []int
+	seen := map[*nsinfo.Namespace]bool{}
+	var walk func(ns *nsinfo.Namespace, d int)
+	walk = func(ns *nsinfo.Namespace, d int) {
+		if seen[ns] {
+			return
+		}
+		seen[ns] = true
+		rows, depth = append(rows, ns), append(depth, d)
+		for _, c := range children[ns] {
+			walk(c, d+1)
+		}
+	}
+	for _, r := range roots {
+		walk(r, 0)
+	}
+	// A cycle (not possible for the kernel's relations) would leave some
+	// out: show them at the top level rather than lose them.
+	for _, ns := range s.Namespaces {
+		walk(ns, 0)
+	}
+	return rows, depth
+}
+
+// treeLast reports for each row whether it is the last child of its parent.
+func treeLast(depth []int) []bool {
+	last := make([]bool, len(depth))
+	for i := range depth {
+		last[i] = true
+		for j := i + 1; j < len(depth) && depth[j] >= depth[i]; j++ {
+			if depth[j] == depth[i] {
+				last[i] = false
+				break
+			}
+		}
+	}
+	return last
+}
+
+// treePrefix draws the branches in front of row i.
+func treePrefix(depth []int, last []bool, i int) string {
+	if depth == nil || depth[i] == 0 {
+		return ""
+	}
+	var b strings.Builder
+	// For each level above, a bar if that ancestor has siblings below.
+	for lvl := 1; lvl < depth[i]; lvl++ {
+		anc := i
+		for anc >= 0 && depth[anc] != lvl {
+			anc--
+		}
+		if anc >= 0 && !last[anc] {
+			b.WriteString("│ ")
+		} else {
+			b.WriteString("  ")
+		}
+	}
+	if last[i] {
+		b.WriteString("└─")
+	} else {
+		b.WriteString("├─")
+	}
+	return b.String()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func inoOrDash(id nsctx.ID) string {
+	if id.IsZero() {
+		return "-"
+	}
+	return strconv.FormatUint(id.Ino, 10)
+}
+
+func pinPaths(ns *nsinfo.Namespace) []string {
+	ps := []string{}
+	for _, p := range ns.Pins {
+		ps = append(ps, p.HostPath())
+	}
+	return ps
+}
+
+func fdPaths(ns *nsinfo.Namespace) []string {
+	ps := []string{}
+	for _, f := range ns.Fds {
+		ps = append(ps, f.Path())
+	}
+	return ps
+}
+
+// pathText is the PATH column: the pins, or when there are none and no
+// process is in it either, the fds that hold it (every nsh on the host
+// holds its home namespaces open: listing those everywhere is noise).
+func pathText(ns *nsinfo.Namespace) string {
+	ps := pinPaths(ns)
+	if len(ps) == 0 && len(ns.PIDs) == 0 {
+		ps = fdPaths(ns)
+	}
+	return dash(strings.Join(ps, ","))
+}
+
+func netnsidText(ns *nsinfo.Namespace) string {
+	if ns.NetnsID >= 0 {
+		return strconv.Itoa(ns.NetnsID)
+	}
+	return "-"
+}
+
+func writeAllTable(w io.Writer, rows []*nsinfo.Namespace, depth []int, last []bool, st *nsctx.Status) {
+	head := []string{"NS", "KIND", "NPROCS", "PID", "PPID", "USER", "COMMAND", "PATH", "NETNSID", "OWNER", "PARENT"}
+	cells := make([][]string, 0, len(rows)+1)
+	cells = append(cells, head)
+	for i, ns := range rows {
+		mark := ""
+		if st.Cur[ns.Kind] == ns.ID {
+			mark = "*"
+		}
+		pid, ppid := "-", "-"
+		if ns.PID != 0 {
+			pid, ppid = strconv.Itoa(ns.PID), strconv.Itoa(ns.PPID)
+		}
+		cmd := ns.Command
+		if len(cmd) > 40 {
+			cmd = cmd[:39] + "…"
+		}
+		cells = append(cells, []string{
+			treePrefix(depth, last, i) + strconv.FormatUint(ns.ID.Ino, 10) + mark, ns.Kind.String(),
+			strconv.Itoa(len(ns.PIDs)), pid, ppid, dash(ns.User), dash(cmd),
+			pathText(ns), netnsidText(ns), inoOrDash(ns.Owner), inoOrDash(ns.Parent),
+		})
+	}
+	widths := make([]int, len(cells[0]))
+	for _, r := range cells {
+		for c, s := range r {
+			widths[c] = max(widths[c], len([]rune(s)))
+		}
+	}
+	var b strings.Builder
+	for _, r := range cells {
+		for c, s := range r {
+			b.WriteString(s)
+			if c == len(r)-1 {
+				break
+			}
+			b.WriteString(strings.Repeat(" ", widths[c]-len([]rune(s))+1))
+		}
+		b.WriteByte('\n')
+	}
+	io.WriteString(w, b.String())
+}
+
+// nsJSON is one namespace in ns -a --json.
+type nsJSON struct {
+	NS       uint64    `json:"ns"`
+	Kind     string    `json:"kind"`
+	NProcs   int       `json:"nprocs"`
+	PID      *int      `json:"pid"`
+	PPID     *int      `json:"ppid"`
+	UID      *int      `json:"uid"`
+	User     *string   `json:"user"`
+	Command  *string   `json:"command"`
+	Paths    []string  `json:"paths"`
+	Fds      []string  `json:"fds"`
+	Netns    []string  `json:"netns_names,omitempty"`
+	NetnsID  *int      `json:"netnsid,omitempty"`
+	Owner    *uint64   `json:"owner"`
+	Parent   *uint64   `json:"parent"`
+	Current  bool      `json:"current"`
+	PIDs     []int     `json:"pids"`
+	Children []*nsJSON `json:"children,omitempty"`
+}
+
+func toJSON(ns *nsinfo.Namespace, st *nsctx.Status) *nsJSON {
+	j := &nsJSON{
+		NS: ns.ID.Ino, Kind: ns.Kind.String(), NProcs: len(ns.PIDs),
+		Paths: pinPaths(ns), Fds: fdPaths(ns), Netns: ns.Names, Current: st.Cur[ns.Kind] == ns.ID, PIDs: ns.PIDs,
+	}
+	if j.PIDs == nil {
+		j.PIDs = []int{}
+	}
+	if ns.PID != 0 {
+		j.PID, j.PPID, j.UID = &ns.PID, &ns.PPID, &ns.UID
+		j.User, j.Command = &ns.User, &ns.Command
+	}
+	if ns.Kind == nsctx.Net && ns.NetnsID >= 0 {
+		j.NetnsID = &ns.NetnsID
+	}
+	if !ns.Owner.IsZero() {
+		j.Owner = &ns.Owner.Ino
+	}
+	if !ns.Parent.IsZero() {
+		j.Parent = &ns.Parent.Ino
+	}
+	return j
+}
+
+func allJSON(s *nsinfo.Snapshot, rows []*nsinfo.Namespace, depth []int, st *nsctx.Status) any {
+	out := struct {
+		Namespaces []*nsJSON `json:"namespaces"`
+		Unreadable []int     `json:"unreadable"`
+	}{Namespaces: []*nsJSON{}, Unreadable: s.Unreadable}
+	if out.Unreadable == nil {
+		out.Unreadable = []int{}
+	}
+	var stack []*nsJSON // the open ancestors, by depth
+	for i, ns := range rows {
+		j := toJSON(ns, st)
+		if depth == nil || depth[i] == 0 {
+			out.Namespaces = append(out.Namespaces, j)
+			stack = append(stack[:0], j)
+			continue
+		}
+		p := stack[depth[i]-1]
+		p.Children = append(p.Children, j)
+		stack = append(stack[:depth[i]], j)
+	}
+	return out
 }

@@ -5,7 +5,7 @@ import "github.com/nsh-dev/nsh/nsctx"
 var pinCmd = &Builtin{
 	Name:    "pin",
 	Summary: "bind-mount the context's namespaces so they outlive every process",
-	Usage:   "pin KIND PATH\npin DIR",
+	Usage:   "pin KIND PATH\npin DIR\npin --netns NAME",
 	Help: `pin KIND PATH bind-mounts the context's namespace of that kind onto PATH,
 making the file and its parent directories as needed. pin DIR pins every
 kind that differs from home as DIR/KIND.
@@ -19,15 +19,36 @@ iproute2 does for /run/netns.
 
   unshare net uts
   pin /tmp/lab              # /tmp/lab/net and /tmp/lab/uts
-  pin net /run/netns/lab    # usable by: ip netns exec lab ...`,
+  pin net /run/netns/lab    # usable by: ip netns exec lab ...
+
+pin --netns NAME pins the context's network namespace as /run/netns/NAME
+exactly as 'ip netns add' does: /run/netns is made a shared mount in a
+peer group of its own, under the same flock, so 'ip netns list', 'ip netns
+exec NAME' and 'ip netns del NAME' work on it, and nsh can join it again
+with 'setns NAME'.
+
+  unshare net
+  pin --netns blue          # then: ip netns exec blue ip link`,
+	Options:  []string{"--netns"},
 	Operands: Kinds,
 	Run:      runPin,
 }
 
 func runPin(env *Env, args []string) error {
 	fs := newFlags(args[0])
+	netns := fs.String("netns", "", "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
+		return err
+	}
+	if *netns != "" {
+		if len(ops) != 0 {
+			return usageError("--netns NAME takes no other operands")
+		}
+		if _, err := nsctx.NetnsPath(*netns); err != nil {
+			return usageError("%v", err)
+		}
+		_, err := env.Ctx.PinNetns(*netns)
 		return err
 	}
 	switch len(ops) {

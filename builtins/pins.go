@@ -3,6 +3,7 @@ package builtins
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 
 	"github.com/nsh-dev/nsh/nsctx"
 )
@@ -13,7 +14,9 @@ var pinsCmd = &Builtin{
 	Usage:   "pins [--json]",
 	Help: `Lists every namespace bind mount in nsh's home mount namespace, made by
 nsh, ip netns, unshare --net=FILE or anything else: kind, inode, path.
-A '*' marks a pin of the namespace the context is in.`,
+A '*' marks a pin of the namespace the context is in. A pin in /run/netns
+is an ip netns namespace: its name follows, as (ip netns NAME), and
+'setns NAME' joins it.`,
 	Options: []string{"--json"},
 	Run:     runPins,
 }
@@ -42,10 +45,11 @@ func runPins(env *Env, args []string) error {
 			Inode   uint64 `json:"inode"`
 			Path    string `json:"path"`
 			Current bool   `json:"current"`
+			Netns   string `json:"netns_name,omitempty"`
 		}
 		out := make([]pin, 0, len(pins))
 		for _, p := range pins {
-			out = append(out, pin{p.Kind.String(), p.Ino, p.Path, st.Cur[p.Kind].Ino == p.Ino})
+			out = append(out, pin{p.Kind.String(), p.Ino, p.Path, st.Cur[p.Kind].Ino == p.Ino, netnsName(p)})
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
@@ -56,7 +60,19 @@ func runPins(env *Env, args []string) error {
 		if st.Cur[p.Kind].Ino == p.Ino {
 			mark = "*"
 		}
-		fmt.Fprintf(env.Stdout, "%-6s %d %s %s\n", p.Kind, p.Ino, mark, p.Path)
+		name := ""
+		if n := netnsName(p); n != "" {
+			name = " (ip netns " + n + ")"
+		}
+		fmt.Fprintf(env.Stdout, "%-6s %d %s %s%s\n", p.Kind, p.Ino, mark, p.Path, name)
 	}
 	return nil
+}
+
+// netnsName is the ip netns name of a pin in /run/netns, or "".
+func netnsName(p nsctx.PinInfo) string {
+	if p.Kind != nsctx.Net || path.Dir(p.Path) != nsctx.NetnsDir {
+		return ""
+	}
+	return path.Base(p.Path)
 }

@@ -1,9 +1,12 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/nsh-dev/nsh/nsctx"
 )
@@ -11,20 +14,30 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns -t PID [KIND...]",
+	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
 or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
-context's working directory.
+context's working directory. netns:NAME is the ip netns namespace NAME
+(/run/netns/NAME, whoever made it); a bare NAME where no file of that name
+exists means the same.
 
-With -t PID, joins the listed kinds of that process, or every kind but
-user (like nsenter -t PID -a). All or nothing: if one kind fails, the
-context is left exactly as it was.
+With -t PID, joins the listed kinds of that process, or every kind (user
+only if it differs from the context's, like nsenter -t PID -a). All or
+nothing: if one kind fails, the context is left exactly as it was.
+
+Joining a user namespace (a rootless container's, one made by
+'unshare -r') works without root if it is yours: programs spawned
+afterwards run in it as uid and gid 0 with no supplementary groups, as
+nsenter gives them, and the other kinds of the process are entered from
+inside it.
 
   setns /tmp/lab/net
+  setns red                 # ip netns add red made it
   setns /proc/1234/ns/uts uts
   setns -t 1234
-  setns -t 1234 net mnt`,
+  setns -t 1234 net mnt
+  setns -t 1234 user    a rootless container's user namespace`,
 	Options:  []string{"-t"},
 	Operands: Pins,
 	Run:      runSetns,
@@ -43,22 +56,15 @@ func runSetns(env *Env, args []string) error {
 	if len(ops) < 1 || len(ops) > 2 {
 		return usageError("want TARGET [KIND]")
 	}
-	var want []nsctx.Kind
+	want := nsctx.Kind(-1)
 	if len(ops) == 2 {
-		var err error
-		if want, err = parseKinds(ops[1:]); err != nil {
-			return err
+		k, err := nsctx.ParseKind(ops[1])
+		if err != nil {
+			return usageError("%v", err)
 		}
+		want = k
 	}
-	h, err := env.Ctx.Open(ops[0])
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	if len(want) == 1 && want[0] != h.Kind() {
-		return &nsctx.Error{Path: ops[0], Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want[0])}
-	}
-	return env.Ctx.Join(h)
+	return joinTarget(env, ops[0], want)
 }
 
 func setnsProcess(env *Env, target string, names []string) error {
@@ -74,8 +80,15 @@ func setnsProcess(env *Env, target string, names []string) error {
 		return err
 	}
 	if len(kinds) == 0 {
+		// Every kind; user only when it differs from the context's, as
+		// nsenter -a does (re-entering one's own user namespace is EINVAL).
+		st, err := env.Ctx.Status()
+		if err != nil {
+			return err
+		}
+		ids, _ := nsctx.ProcessIDs(pid)
 		for _, k := range nsctx.Kinds() {
-			if k != nsctx.User {
+			if k != nsctx.User || (!ids[k].IsZero() && ids[k] != st.Cur[k]) {
 				kinds = append(kinds, k)
 			}
 		}
@@ -95,4 +108,51 @@ func setnsProcess(env *Env, target string, names []string) error {
 		hs = append(hs, h)
 	}
 	return env.Ctx.Join(hs...)
+}
+
+// joinTarget joins the namespace in a file (JoinFile opens it on the
+// context thread, in the context's mount namespace), netns:NAME, or a bare
+// NAME that is no file but an ip netns name. want < 0: any kind.
+func joinTarget(env *Env, target string, want nsctx.Kind) error {
+	if !strings.HasPrefix(target, "netns:") {
+		err := env.Ctx.JoinFile(target, want)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	h, err := openTarget(env, target)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if want >= 0 && h.Kind() != want {
+		return &nsctx.Error{Path: target, Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want)}
+	}
+	return env.Ctx.Join(h)
+}
+
+// openTarget opens a setns TARGET: netns:NAME, a file, or else the ip
+// netns namespace of that name. Names are looked up in nsh's home mount
+// namespace, where ip netns keeps them.
+func openTarget(env *Env, target string) (*nsctx.Handle, error) {
+	if name, ok := strings.CutPrefix(target, "netns:"); ok {
+		p, err := nsctx.NetnsPath(name)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		return nsctx.Open(p)
+	}
+	h, err := env.Ctx.Open(target)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return h, err
+	}
+	if p, perr := nsctx.NetnsPath(target); perr == nil {
+		if nh, nerr := nsctx.Open(p); nerr == nil {
+			return nh, nil
+		} else if !errors.Is(nerr, fs.ErrNotExist) {
+			return nil, nerr
+		}
+		return nil, &nsctx.Error{Path: target, Err: fmt.Errorf("no such file, and no ip netns namespace %q", target)}
+	}
+	return nil, err
 }

@@ -3,8 +3,11 @@ package builtins
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
-	"syscall"
+	"strings"
+	"sync"
 
 	"github.com/nsh-dev/nsh/nsctx"
 	"golang.org/x/sys/unix"
@@ -13,38 +16,156 @@ import (
 var spawnCmd = &Builtin{
 	Name:    "spawn",
 	Summary: "run a program inside the context and wait for it",
-	Usage:   "spawn CMD [ARG...]",
+	Usage:   "spawn [-b] CMD [ARG...]",
 	Help: `Runs CMD in the context's namespaces and working directory with the
 shell's standard streams, and waits for it. CMD is looked up in PATH
 inside the context's mount namespace. A command word that is not a
 builtin does the same, so 'spawn ip link' and 'ip link' are one thing;
 spawn is useful when a program shares a builtin's name (spawn pwd).
+With -b the program runs in the background as a job, as 'CMD &' does.
+
+Interactively a program in the foreground gets its own process group and
+the terminal: Ctrl-C and Ctrl-Z reach it, never nsh.
 
 Exit status: the program's; 127 if CMD was not found, 126 if it is not
-executable, 128+N if a signal N killed it.`,
+executable, 128+N if a signal N killed it.
+
+  spawn bash          # a shell inside the context; exit comes back
+  spawn -b sleep 100  # a background job; 'jobs' lists it`,
+	Options:  []string{"-b"},
 	Operands: Commands,
+	Quiet:    true,
 	Run: func(env *Env, args []string) error {
+		bg := len(args) > 1 && args[1] == "-b"
+		if bg {
+			args = args[1:]
+		}
+		if len(args) > 1 && args[1] == "--" {
+			args = args[1:]
+		}
 		if len(args) < 2 {
 			return usageError("no command given")
+		}
+		if bg {
+			js := env.Shell.Jobs()
+			j := js.NewJob(strings.Join(args[1:], " ")+" &", Where(env.Ctx), false)
+			argv := args[1:]
+			j.Go(true, func() error {
+				e := *env
+				e.Job = j
+				return Spawn(&e, argv)
+			})
+			js.Add(j)
+			j.Launched()
+			fmt.Fprintf(env.Stderr, "[%d] %d\n", j.ID, j.Pid())
+			return nil
 		}
 		return Spawn(env, args[1:])
 	},
 }
 
-// Spawn runs argv in the context and waits for it.
+// Spawn runs argv in the context as part of env.Job and waits for it to
+// exit. Without a job it makes a foreground job of its own, so a stop
+// (Ctrl-Z) hands the prompt back.
 func Spawn(env *Env, argv []string) error {
+	if env.Job == nil {
+		js := env.Shell.Jobs()
+		j := js.NewJob(strings.Join(argv, " "), "", true)
+		j.Go(true, func() error {
+			e := *env
+			e.Job = j
+			return Spawn(&e, argv)
+		})
+		return js.Foreground(j, env.Stderr)
+	}
+	files, finish, err := osFiles(env.Stdin, env.Stdout, env.Stderr)
+	if err != nil {
+		return err
+	}
 	cmd := &exec.Cmd{
 		Path:   argv[0],
 		Args:   argv,
 		Env:    env.Shell.Environ(),
-		Stdin:  env.Stdin,
-		Stdout: env.Stdout,
-		Stderr: env.Stderr,
+		Stdin:  files[0],
+		Stdout: files[1],
+		Stderr: files[2],
 	}
-	if err := env.Ctx.Start(cmd); err != nil {
+	p, err := env.Job.start(env.Ctx, cmd)
+	if err != nil {
+		finish()
 		return startStatus(err)
 	}
-	return waitStatus(cmd.Wait())
+	st := env.Job.waitExit(p)
+	finish()
+	return nameProgram(argv[0], st)
+}
+
+// nameProgram puts the program's name in front of an exit status or a
+// signal, keeping the status: "sh: exit status 3".
+func nameProgram(name string, err error) error {
+	var (
+		es ExitStatus
+		se *StatusError
+	)
+	switch {
+	case errors.As(err, &es):
+		return fmt.Errorf("%s: %w", name, es)
+	case errors.As(err, &se):
+		return &StatusError{se.Code, fmt.Errorf("%s: %w", name, se.Err)}
+	}
+	return err
+}
+
+// osFiles gives a program real files for its streams: os.File streams
+// pass as they are; anything else (a buffer in tests, a writer of a
+// plugin) gets a pipe and a copying goroutine. finish closes the pipes
+// and waits for the copies, after the program has exited. nsh reaps its
+// children itself (to see them stop), so exec.Cmd.Wait, which would do
+// this copying, is never called.
+func osFiles(in io.Reader, out, errw io.Writer) ([3]*os.File, func(), error) {
+	var (
+		fs      [3]*os.File
+		closers []*os.File
+		wg      sync.WaitGroup
+	)
+	finish := func() {
+		for _, f := range closers {
+			f.Close()
+		}
+		wg.Wait()
+	}
+	if f, ok := in.(*os.File); ok {
+		fs[0] = f
+	} else if in == nil {
+		fs[0] = nil
+	} else {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return fs, finish, err
+		}
+		fs[0] = r
+		closers = append(closers, r)
+		go func() { io.Copy(w, in); w.Close() }() // ends with the reader
+	}
+	for i, o := range []io.Writer{out, errw} {
+		if f, ok := o.(*os.File); ok {
+			fs[i+1] = f
+			continue
+		}
+		if o == nil {
+			continue
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			finish()
+			return fs, func() {}, err
+		}
+		fs[i+1] = w
+		closers = append(closers, w)
+		wg.Add(1)
+		go func() { defer wg.Done(); io.Copy(o, r); r.Close() }()
+	}
+	return fs, finish, nil
 }
 
 func startStatus(err error) error {
@@ -57,16 +178,48 @@ func startStatus(err error) error {
 	return &StatusError{1, err}
 }
 
-// waitStatus turns the result of Wait into the shell's status error.
-func waitStatus(err error) error {
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		return err
-	}
-	ws, ok := ee.Sys().(syscall.WaitStatus)
-	if ok && ws.Signaled() {
+// waitStatus turns a wait status into the shell's status error.
+func waitStatus(ws unix.WaitStatus) error {
+	switch {
+	case ws.Signaled():
 		sig := ws.Signal()
-		return &StatusError{128 + int(sig), fmt.Errorf("killed by signal %d (%s)", int(sig), unix.SignalName(sig))}
+		if sig == unix.SIGINT {
+			// As in bash: the user pressed Ctrl-C and knows.
+			return ExitStatus(128 + int(sig))
+		}
+		return &StatusError{128 + int(sig), &SignalError{sig}}
+	case ws.ExitStatus() != 0:
+		return ExitStatus(ws.ExitStatus())
 	}
-	return ExitStatus(ee.ExitCode())
+	return nil
+}
+
+// SignalError is a program killed by a signal.
+type SignalError struct{ Sig unix.Signal }
+
+func (e *SignalError) Error() string {
+	return fmt.Sprintf("killed by signal %d (%s)", int(e.Sig), unix.SignalName(e.Sig))
+}
+
+// Where describes the context for job listings and traces: the kinds
+// that differ from home with their inodes, or "home".
+func Where(ctx *nsctx.Context) string {
+	st, err := ctx.Status()
+	if err != nil {
+		return "?"
+	}
+	var ks []string
+	for _, k := range nsctx.Kinds() {
+		if st.Differs(k) {
+			if st.Pending(k) {
+				ks = append(ks, k.String()+":new")
+			} else {
+				ks = append(ks, fmt.Sprintf("%s:%d", k, st.Cur[k].Ino))
+			}
+		}
+	}
+	if len(ks) == 0 {
+		return "home"
+	}
+	return strings.Join(ks, " ")
 }

@@ -1,23 +1,56 @@
 package builtins
 
-import "github.com/nsh-dev/nsh/nsctx"
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nsh-dev/nsh/nsctx"
+)
 
 var unshareCmd = &Builtin{
 	Name:    "unshare",
 	Summary: "give the context new namespaces",
-	Usage:   "unshare [--propagation private|slave|shared|unchanged] KIND...",
+	Usage: "unshare [--propagation private|slave|shared|unchanged] KIND...\n" +
+		"unshare user [--map-root|--map-current|--map-user UID --map-group GID] [--map-auto] [--setgroups allow|deny] [KIND...]\n" +
+		"unshare pid [--mount-proc] [KIND...]\n" +
+		"unshare time [--monotonic SECS] [--boottime SECS] [KIND...]",
 	Help: `Creates new namespaces of every KIND in one step: either all of them are
 new afterwards or nothing changed. Programs spawned afterwards run in them.
-pid and time namespaces are for the programs nsh starts (the first program
-spawned after 'unshare pid' is its init). For mnt, the new mount tree is
-made private by default, as util-linux unshare does.
+For mnt, the new mount tree is made private by default, as util-linux
+unshare does.
+
+user: nsh cannot enter a user namespace itself (the kernel refuses it to a
+multithreaded process), so a helper makes it and every program is started
+in it. Namespaces made afterwards belong to it, so its root may do
+anything in them, also when nsh runs without root. The maps are written
+before anything runs inside:
+  --map-root          your uid and gid are root inside (implies user,
+                      setgroups deny)
+  --map-current       your uid and gid are the same inside
+  --map-user UID      your uid is UID inside; --map-group GID likewise
+  --map-auto          also map your first /etc/subuid and /etc/subgid
+                      ranges (needs newuidmap/newgidmap; setgroups allow)
+  --setgroups allow|deny
+Without a map option programs run as nobody inside, as util-linux does.
+
+pid: nsh starts the namespace's init at once (it reaps orphans and keeps
+the namespace alive while nsh runs), so every program spawned later joins
+the same pid namespace. --mount-proc (implies mnt) has it mount a fresh
+/proc, so ps shows only that namespace's processes.
+
+time: --monotonic and --boottime set the clocks' offsets, in seconds
+(cat /proc/uptime shows the boottime one), before anything runs inside.
 
   unshare net           a fresh network namespace with only lo
   unshare net uts ipc   several at once
   unshare mnt --propagation slave
-
-user namespaces are not supported on the context thread yet.`,
-	Options:  []string{"--propagation"},
+  unshare user --map-root
+  unshare net uts mnt pid --mount-proc
+  unshare time --boottime 86400`,
+	Options: []string{"--propagation", "--map-root", "--map-current", "--map-user", "--map-group",
+		"--map-auto", "--setgroups", "--mount-proc", "--monotonic", "--boottime"},
 	Operands: Kinds,
 	Run:      runUnshare,
 }
@@ -25,20 +58,127 @@ user namespaces are not supported on the context thread yet.`,
 func runUnshare(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	prop := fs.String("propagation", "private", "")
+	mapRoot := fs.Bool("map-root", false, "")
+	fs.BoolVar(mapRoot, "r", false, "")
+	mapCurrent := fs.Bool("map-current", false, "")
+	fs.BoolVar(mapCurrent, "c", false, "")
+	mapUser := fs.String("map-user", "", "")
+	mapGroup := fs.String("map-group", "", "")
+	mapAuto := fs.Bool("map-auto", false, "")
+	setgroups := fs.String("setgroups", "", "")
+	mountProc := fs.Bool("mount-proc", false, "")
+	mono := fs.String("monotonic", "", "")
+	boot := fs.String("boottime", "", "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	p, err := nsctx.ParsePropagation(*prop)
-	if err != nil {
+	o := nsctx.UnshareOptions{MountProc: *mountProc}
+	if o.Prop, err = nsctx.ParsePropagation(*prop); err != nil {
 		return usageError("%v", err)
-	}
-	if len(ops) == 0 {
-		return usageError("no namespace kind given")
 	}
 	kinds, err := parseKinds(ops)
 	if err != nil {
 		return err
 	}
-	return env.Ctx.Unshare(kinds, p)
+	if o.Monotonic, err = seconds("--monotonic", *mono); err != nil {
+		return err
+	}
+	if o.Boottime, err = seconds("--boottime", *boot); err != nil {
+		return err
+	}
+	if o.User, err = userMaps(*mapRoot, *mapCurrent, *mapUser, *mapGroup, *mapAuto, *setgroups); err != nil {
+		return err
+	}
+	// As util-linux: the map options imply user, --mount-proc implies mnt,
+	// the offsets imply time.
+	if o.User != nil || *setgroups != "" {
+		kinds = addKind(kinds, nsctx.User)
+	}
+	if *mono != "" || *boot != "" {
+		kinds = addKind(kinds, nsctx.Time)
+	}
+	if *mountProc {
+		kinds = addKind(kinds, nsctx.Mnt)
+	}
+	if len(kinds) == 0 {
+		return usageError("no namespace kind given")
+	}
+	return env.Ctx.UnshareWith(kinds, o)
+}
+
+func addKind(ks []nsctx.Kind, k nsctx.Kind) []nsctx.Kind {
+	for _, x := range ks {
+		if x == k {
+			return ks
+		}
+	}
+	return append(ks, k)
+}
+
+// seconds parses an offset: whole seconds, or a Go duration (2h, -90m).
+func seconds(opt, s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, usageError("%s wants seconds (or a duration like 2h), not %q", opt, s)
+	}
+	return int64(d / time.Second), nil
+}
+
+func userMaps(root, current bool, uid, gid string, auto bool, setgroups string) (*nsctx.UserMaps, error) {
+	n := 0
+	for _, b := range []bool{root, current, uid != "" || gid != ""} {
+		if b {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, usageError("--map-root, --map-current and --map-user/--map-group exclude each other")
+	}
+	var m *nsctx.UserMaps
+	switch {
+	case root:
+		m = nsctx.MapRoot()
+	case current:
+		m = nsctx.MapIDs(os.Geteuid(), os.Getegid())
+	case uid != "" || gid != "":
+		u, g := os.Geteuid(), os.Getegid()
+		var err error
+		if uid != "" {
+			if u, err = strconv.Atoi(uid); err != nil || u < 0 {
+				return nil, usageError("--map-user wants a uid, not %q", uid)
+			}
+		}
+		if gid != "" {
+			if g, err = strconv.Atoi(gid); err != nil || g < 0 {
+				return nil, usageError("--map-group wants a gid, not %q", gid)
+			}
+		}
+		m = nsctx.MapIDs(u, g)
+	}
+	if auto {
+		if m == nil {
+			m = &nsctx.UserMaps{}
+		}
+		if err := m.AddSubordinate(); err != nil {
+			return nil, err
+		}
+	}
+	switch strings.ToLower(setgroups) {
+	case "":
+	case "allow", "deny":
+		if m == nil {
+			m = &nsctx.UserMaps{RunUID: -1, RunGID: -1}
+		}
+		m.Setgroups = strings.ToLower(setgroups)
+	default:
+		return nil, usageError("--setgroups wants allow or deny, not %q", setgroups)
+	}
+	return m, nil
 }

@@ -46,54 +46,124 @@ func (p Propagation) flags() uintptr {
 	return unix.MS_REC | unix.MS_PRIVATE
 }
 
-func checkThreadable(k Kind) error {
-	if k == User {
-		return &Error{Kind: "user", Err: fmt.Errorf("%w: the kernel refuses user namespaces to multithreaded processes; nsh will handle them through a helper", ErrUnsupported)}
-	}
-	return nil
+// UnshareOptions are the details of an unshare beyond the kinds.
+type UnshareOptions struct {
+	Prop Propagation // for mnt
+	// User maps a new user namespace; nil leaves it unmapped (programs
+	// in it run as the overflow id, nobody), as util-linux does.
+	User *UserMaps
+	// MountProc mounts a fresh /proc in the new mount namespace (mnt is
+	// implied): with pid, the pid namespace's own, shown by ps.
+	MountProc bool
+	// Monotonic and Boottime are the offsets, in seconds, of a new time
+	// namespace's clocks.
+	Monotonic, Boottime int64
 }
 
-// Unshare gives the context new namespaces of the given kinds, all in one
-// unshare(2) call, so either every kind is new afterwards or none is. For
-// mnt the new tree's propagation is then set; if that fails the context is
-// put back as it was.
+// Unshare gives the context new namespaces of the given kinds (see
+// UnshareWith), with default options but the propagation.
 func (c *Context) Unshare(kinds []Kind, prop Propagation) error {
+	return c.UnshareWith(kinds, UnshareOptions{Prop: prop})
+}
+
+// UnshareWith gives the context new namespaces of the given kinds, all in
+// one step, so either every kind is new afterwards or none is. On the
+// thread that is one unshare(2); for mnt the new tree's propagation is then
+// set, and for pid nsh starts the namespace's init; if either fails the
+// context is put back as it was. A user namespace, anything made after one,
+// and a time namespace with offsets are made by the helper instead (via.go).
+func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
 	flags := 0
 	for _, k := range kinds {
-		if err := checkThreadable(k); err != nil {
-			return err
-		}
 		flags |= k.Flag()
+	}
+	if o.MountProc && flags&unix.CLONE_NEWNS == 0 {
+		kinds = append(kinds[:len(kinds):len(kinds)], Mnt)
+		flags |= unix.CLONE_NEWNS
+	}
+	offsets := o.Monotonic != 0 || o.Boottime != 0
+	if offsets && flags&unix.CLONE_NEWTIME == 0 {
+		return &Error{Kind: "time", Err: errors.New("--monotonic and --boottime go with a new time namespace (unshare time)")}
+	}
+	if o.User != nil && flags&unix.CLONE_NEWUSER == 0 {
+		return &Error{Kind: "user", Err: errors.New("id maps go with a new user namespace (unshare user)")}
 	}
 	if flags == 0 {
 		return nil
 	}
+	if flags&unix.CLONE_NEWPID != 0 {
+		warmPidfd()
+	}
 	return c.Do(func() error {
-		var prev *frame
-		if flags&unix.CLONE_NEWNS != 0 && prop != PropUnchanged {
-			var err error
-			if prev, err = c.save(); err != nil {
-				return err
-			}
-			defer prev.close()
+		if flags&unix.CLONE_NEWUSER != 0 || c.via.ns[User] != nil || offsets {
+			return c.unshareVia(kinds, flags, o)
 		}
-		if err := unix.Unshare(flags); err != nil {
-			return unshareError(kinds, err)
-		}
-		for _, k := range kinds {
-			c.refresh(k)
-		}
-		if prev != nil {
-			if err := unix.Mount("none", "/", "", prop.flags(), ""); err != nil {
-				err = fmt.Errorf("mnt: setting propagation of /: %w", plain(err))
-				if rerr := c.restore(prev, true); rerr != nil {
-					return fmt.Errorf("%v; rolling back failed too: %v", err, rerr)
-				}
-				return err
-			}
-		}
-		return nil
+		return c.unshareThread(kinds, flags, o)
 	})
+}
+
+func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error {
+	newPID := flags&unix.CLONE_NEWPID != 0
+	if o.MountProc && !newPID && c.effective(PID) != c.home[PID].id {
+		return &Error{Kind: "mnt", Err: errors.New("--mount-proc here needs the pid namespace with it (unshare pid --mount-proc)")}
+	}
+	var prev *frame
+	if newPID || (flags&unix.CLONE_NEWNS != 0 && o.Prop != PropUnchanged) {
+		var err error
+		if prev, err = c.save(); err != nil {
+			return err
+		}
+		defer prev.close()
+	}
+	if newPID && !helperLinked {
+		return &Error{Kind: "pid", Err: fmt.Errorf("cannot start the namespace's init: %w", errNoHelper)}
+	}
+	undo := func(err error) error {
+		if rerr := c.restore(prev, true); rerr != nil {
+			return fmt.Errorf("%v; rolling back failed too: %v", err, rerr)
+		}
+		return err
+	}
+	if newPID && c.cur[PID] != c.home[PID].id {
+		// The kernel makes a new pid namespace only from the thread's own
+		// (EINVAL otherwise): go back to it first, so the new one is a
+		// sibling of the context's, not nested in it.
+		if err := unix.Setns(c.home[PID].fd, unix.CLONE_NEWPID); err != nil {
+			return kindError(PID, err)
+		}
+		c.cur[PID] = c.home[PID].id
+	}
+	if err := unix.Unshare(flags); err != nil {
+		err = unshareError(kinds, err)
+		if prev != nil {
+			return undo(err)
+		}
+		return err
+	}
+	for _, k := range kinds {
+		c.refresh(k)
+	}
+	if flags&unix.CLONE_NEWNS != 0 && o.Prop != PropUnchanged {
+		if err := unix.Mount("none", "/", "", o.Prop.flags(), ""); err != nil {
+			return undo(fmt.Errorf("mnt: setting propagation of /: %w", plain(err)))
+		}
+	}
+	if newPID {
+		// The namespace's first process: nsh's own init, so that every
+		// later spawn joins the same namespace. It mounts /proc, being the
+		// one in the namespace (procfs takes the mounter's pid namespace).
+		if err := c.startInit(o.MountProc); err != nil {
+			if he, ok := err.(*helperError); ok {
+				err = fmt.Errorf("%s: %w", he.what, plain(he.errno))
+			}
+			return undo(&Error{Kind: "pid", Err: err})
+		}
+	} else if o.MountProc {
+		if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+			return undo(fmt.Errorf("mnt: mounting /proc: %w", plain(err)))
+		}
+	}
+	return nil
 }
 
 func unshareError(kinds []Kind, err error) error {
@@ -104,13 +174,13 @@ func unshareError(kinds []Kind, err error) error {
 		}
 		names += k.String()
 	}
-	return &Error{Kind: names, Err: plain(err)}
+	return &Error{Kind: names, Err: withHint(plain(err))}
 }
 
 // refresh reads the thread's current namespace of kind k. A new pid
 // namespace has no file until its first process exists: its ID stays zero.
 func (c *Context) refresh(k Kind) {
-	id, err := statID(procPath(0, k.ProcName()))
+	id, err := selfID(k.ProcName())
 	if err != nil {
 		id = ID{}
 	}
@@ -120,15 +190,60 @@ func (c *Context) refresh(k Kind) {
 // Join enters the namespaces of the given handles, all or nothing: on the
 // first failure the kinds already changed are put back. Handles stay owned
 // by the caller.
+//
+// A user namespace, and anything joined while the context has one, is
+// joined through the helper (the thread cannot be in it): a helper proves
+// that a program can enter them all, and programs started later do the same.
+// Programs run there as uid and gid 0, as nsenter gives them.
 func (c *Context) Join(hs ...*Handle) error {
 	var target [NumKinds]*Handle
 	for _, h := range hs {
-		if err := checkThreadable(h.kind); err != nil {
-			return err
-		}
 		target[h.kind] = h
 	}
-	return c.Do(func() error { return c.enter(target, -1) })
+	return c.Do(func() error { return c.join(target) })
+}
+
+// JoinFile opens the namespace file at path in the context (so a relative
+// path is taken from the context's working directory and mount namespace)
+// and joins it, in one trip to the thread. With want >= 0, a file of
+// another kind is refused.
+func (c *Context) JoinFile(path string, want Kind) error {
+	return c.Do(func() error {
+		h, err := c.open(path)
+		if err != nil {
+			return err
+		}
+		defer h.Close()
+		if want >= 0 && h.kind != want {
+			return &Error{Path: path, Err: fmt.Errorf("%w: it is a %s namespace, not %s", ErrWrongKind, h.kind, want)}
+		}
+		var target [NumKinds]*Handle
+		target[h.kind] = h
+		return c.join(target)
+	})
+}
+
+// join is Join on the thread.
+func (c *Context) join(target [NumKinds]*Handle) error {
+	via := false
+	for k, h := range target {
+		if h != nil && c.needsVia(Kind(k), h.id) {
+			via = true
+		}
+	}
+	if !via {
+		// Kinds the context had through the helper are left by the
+		// helper too: the thread takes over where it can.
+		for k, h := range target {
+			if h != nil && c.via.ns[k] != nil {
+				via = true
+			}
+		}
+	}
+	if via {
+		return c.joinVia(target)
+	}
+	return c.enter(target, -1)
 }
 
 // GoHome returns every kind to its home namespace. When the mount namespace
@@ -136,10 +251,14 @@ func (c *Context) Join(hs ...*Handle) error {
 func (c *Context) GoHome() error {
 	return c.Do(func() error {
 		cwd := -1
-		if c.cur[Mnt] != c.home[Mnt].id {
+		if c.cur[Mnt] != c.home[Mnt].id || c.via.ns[Mnt] != nil {
 			cwd = c.homeCwd
 		}
-		return c.enter(c.home, cwd)
+		if err := c.enter(c.home, cwd); err != nil {
+			return err
+		}
+		c.via.close()
+		return nil
 	})
 }
 
@@ -204,6 +323,10 @@ func (c *Context) save() (*frame, error) {
 		return nil, fmt.Errorf("saving working directory: %w", plain(err))
 	}
 	f.cwd = cwd
+	if f.via, err = c.via.dup(); err != nil {
+		f.close()
+		return nil, err
+	}
 	return f, nil
 }
 
@@ -220,7 +343,17 @@ func (c *Context) restore(f *frame, keepCwd bool) error {
 	if keepCwd && target[Mnt].id == c.cur[Mnt] {
 		cwd = -1
 	}
-	return c.enter(target, cwd)
+	via, err := f.via.dup()
+	if err != nil {
+		return err
+	}
+	if err := c.enter(target, cwd); err != nil {
+		via.close()
+		return err
+	}
+	c.via.close()
+	c.via = via
+	return nil
 }
 
 // enter moves the thread to target (nil entries are left alone), then

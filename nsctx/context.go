@@ -3,6 +3,8 @@ package nsctx
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -21,6 +23,11 @@ type Context struct {
 	cur     [NumKinds]ID
 	stack   []*frame
 	owner   *byte // identifies the thread that serves work (see respawn)
+
+	// The namespaces the thread cannot be in (see via.go): programs are
+	// started in them through the helper. nil: the thread's own.
+	via   viaState
+	inits map[ID]*initProc // the pid namespace inits nsh started
 }
 
 // frame is a saved context: a handle for every kind that differed from
@@ -28,6 +35,7 @@ type Context struct {
 type frame struct {
 	ns  [NumKinds]*Handle
 	cwd int
+	via viaState
 }
 
 func (f *frame) close() {
@@ -35,12 +43,13 @@ func (f *frame) close() {
 		h.Close()
 	}
 	unix.Close(f.cwd)
+	f.via.close()
 }
 
 // New starts the context thread. Home is taken from that thread as it is at
 // start (never from pid 1, which may not be readable).
 func New() (*Context, error) {
-	c := &Context{work: make(chan func()), done: make(chan struct{})}
+	c := &Context{work: make(chan func(), 1), done: make(chan struct{})}
 	ready := make(chan error)
 	c.owner = new(byte)
 	go c.loop(ready, c.openHome, nil)
@@ -48,6 +57,19 @@ func New() (*Context, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// warmPidfd makes Go check its pidfd support now. The check (run once per
+// process, on first use by os.StartProcess or os.FindProcess) forks a child
+// that exits at once; made from the context thread right after unshare pid,
+// that child would be the new namespace's init, and the namespace would die
+// with it before nsh's own init or program could be started. It is called
+// from the caller's goroutine (home namespaces) before the first unshare of
+// pid, not at start, where the extra fork would slow every nsh down.
+func warmPidfd() {
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		p.Release()
+	}
 }
 
 // loop is the body of a context thread. It locks the goroutine to its thread
@@ -71,7 +93,11 @@ func (c *Context) loop(ready chan<- error, setup func() error, start <-chan stru
 		<-start
 	}
 	me := c.owner
-	for fn := range c.work {
+	for {
+		fn, ok := c.receive()
+		if !ok {
+			return
+		}
 		fn()
 		if c.owner != me {
 			return // another thread holds the context now, or it closed
@@ -85,7 +111,7 @@ func (c *Context) openHome() error {
 		if err != nil && (k == PID || k == Time) {
 			// A thread whose *_for_children namespace has no process yet
 			// (nsh started right after unshare -p without -f).
-			h, err = Open(procPath(0, k.String()))
+			h, err = openSelf(k.String())
 		}
 		if err != nil {
 			c.closeHome()
@@ -115,28 +141,38 @@ func (c *Context) closeHome() {
 func (c *Context) Do(fn func() error) error {
 	errc := make(chan error, 1)
 	select {
+	case <-c.done:
+		return ErrClosed
+	default:
+	}
+	select {
 	case c.work <- func() { errc <- fn() }:
 	case <-c.done:
 		return ErrClosed
 	}
-	return <-errc
+	return c.wait(errc)
 }
 
 // Close ends the context thread and releases every handle. Programs already
-// started keep running.
+// started keep running, except in pid namespaces whose init nsh started:
+// those inits exit, which ends their namespaces.
 func (c *Context) Close() error {
+	var inits map[ID]*initProc
 	err := c.Do(func() error {
 		for _, f := range c.stack {
 			f.close()
 		}
 		c.stack = nil
+		c.via.close()
 		c.closeHome()
 		unix.Close(c.homeCwd)
+		inits, c.inits = c.inits, nil
 		c.owner = nil // makes the loop return
 		return nil
 	})
 	if err == nil {
 		close(c.done)
+		stopInits(inits)
 	}
 	return err
 }
@@ -164,9 +200,11 @@ func (c *Context) Status() (Status, error) {
 		for k, h := range c.home {
 			s.Home[k] = h.id
 		}
-		s.Cur = c.cur
+		for _, k := range Kinds() {
+			s.Cur[k] = c.effective(k)
+		}
 		s.Depth = len(c.stack)
-		s.Cwd, s.CwdErr = getwd()
+		s.Cwd, s.CwdErr = c.getwd()
 		return nil
 	})
 	return s, err
@@ -184,14 +222,26 @@ func getwd() (string, error) {
 // Getwd is the context thread's working directory.
 func (c *Context) Getwd() (string, error) {
 	var wd string
-	err := c.Do(func() (err error) { wd, err = getwd(); return })
+	err := c.Do(func() (err error) { wd, err = c.getwd(); return })
 	return wd, err
+}
+
+// getwd is the context's working directory: the thread's, or the one kept
+// for a mount namespace only programs enter (via.go).
+func (c *Context) getwd() (string, error) {
+	if c.via.ns[Mnt] != nil {
+		return c.via.cwd, nil
+	}
+	return getwd()
 }
 
 // Chdir changes the context thread's working directory, resolved in the
 // context's mount namespace.
 func (c *Context) Chdir(dir string) error {
 	return c.Do(func() error {
+		if c.via.ns[Mnt] != nil {
+			return c.viaChdir(dir)
+		}
 		if err := unix.Chdir(dir); err != nil {
 			return pathError(dir, err)
 		}
@@ -207,8 +257,30 @@ var errNoProcessYet = errors.New("the new pid namespace has no process yet; spaw
 
 // Open opens a namespace file on the context thread, so a relative path is
 // taken from the context's working directory and mount namespace.
+//
+// In a mount namespace the thread is not in (via.go) a helper opens it
+// there, in the context's pid namespace, so a pin made inside it or
+// /proc/1 of a --mount-proc /proc is found.
 func (c *Context) Open(path string) (*Handle, error) {
 	var h *Handle
-	err := c.Do(func() (err error) { h, err = Open(path); return })
+	err := c.Do(func() (err error) { h, err = c.open(path); return })
 	return h, err
+}
+
+// open is Open on the thread.
+func (c *Context) open(path string) (*Handle, error) {
+	if c.via.ns[Mnt] == nil {
+		return Open(path)
+	}
+	r := c.via.request("open")
+	r.fork = c.via.ns[PID] != nil
+	r.open = path
+	res, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+	if he, ok := err.(*helperError); ok {
+		return nil, pathError(path, he.errno)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res.ns[0], nil
 }

@@ -2,6 +2,7 @@ package nsctx
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 
 	"golang.org/x/sys/unix"
@@ -37,19 +38,29 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// withHint adds, for a caller without root, what would work instead.
+func withHint(err error) error {
+	if errors.Is(err, ErrPermission) && unix.Geteuid() != 0 {
+		return fmt.Errorf("%w; without root, run 'unshare user --map-root' first", err)
+	}
+	return err
+}
+
 // pathError gives the common errnos plain words.
 func pathError(path string, err error) error {
 	return &Error{Path: path, Err: plain(err)}
 }
 
 func kindError(k Kind, err error) error {
-	return &Error{Kind: k.String(), Err: plain(err)}
+	return &Error{Kind: k.String(), Err: withHint(plain(err))}
 }
 
 func plain(err error) error {
 	switch {
-	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+	case errors.Is(err, unix.EPERM):
 		return ErrPermission
+	case errors.Is(err, unix.EACCES):
+		return fs.ErrPermission
 	case errors.Is(err, unix.ENOENT):
 		return fs.ErrNotExist
 	}

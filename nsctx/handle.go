@@ -26,8 +26,12 @@ type Handle struct {
 // Open opens a namespace file (a pin, /proc/PID/ns/KIND, ...) and finds its
 // kind with the NS_GET_NSTYPE ioctl. A file that is not a namespace is an
 // error naming the file.
-func Open(path string) (*Handle, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+func Open(path string) (*Handle, error) { return openAt(unix.AT_FDCWD, path, path) }
+
+// openAt opens name relative to the directory fd dir; path names it in
+// errors.
+func openAt(dir int, name, path string) (*Handle, error) {
+	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, pathError(path, err)
 	}
@@ -107,7 +111,44 @@ func (h *Handle) dup() (*Handle, error) {
 // OpenProcess opens the namespace of one kind of a process (pid > 0) or of
 // the calling thread (pid 0).
 func OpenProcess(pid int, k Kind) (*Handle, error) {
+	if pid == 0 {
+		return openSelf(k.ProcName())
+	}
 	return Open(procPath(pid, k.ProcName()))
+}
+
+// hostProc is nsh's /proc as it was at start. The calling thread's own
+// files are reached through it: after 'unshare pid --mount-proc' the
+// context's /proc is that of a pid namespace nsh is not in, where
+// /proc/thread-self does not exist.
+var hostProc = func() int {
+	fd, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}()
+
+// openSelf opens the calling thread's namespace file NAME.
+func openSelf(name string) (*Handle, error) {
+	path := procPath(0, name)
+	if hostProc < 0 {
+		return Open(path)
+	}
+	return openAt(hostProc, path[len("/proc/"):], path)
+}
+
+// selfID is the ID of the calling thread's namespace file NAME.
+func selfID(name string) (ID, error) {
+	path := procPath(0, name)
+	if hostProc < 0 {
+		return statID(path)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(hostProc, path[len("/proc/"):], &st, 0); err != nil {
+		return ID{}, err
+	}
+	return ID{st.Dev, st.Ino}, nil
 }
 
 func procPath(pid int, name string) string {
@@ -117,24 +158,26 @@ func procPath(pid int, name string) string {
 	return fmt.Sprintf("/proc/%d/ns/%s", pid, name)
 }
 
-// ProcessIDs returns the namespace IDs of a process for every kind; a kind
-// whose file cannot be read has a zero ID and the first such error is
-// returned alongside.
+// ProcessIDs returns the namespace IDs of process pid for every kind (its
+// own pid and time namespaces, not those for its children). A kind whose
+// file cannot be read has a zero ID and the first such error is returned
+// alongside.
 func ProcessIDs(pid int) ([NumKinds]ID, error) {
 	var ids [NumKinds]ID
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+		return ids, fmt.Errorf("no process %d", pid)
+	}
 	var first error
 	for _, k := range Kinds() {
-		id, err := statID(procPath(pid, k.String()))
+		p := procPath(pid, k.String())
+		id, err := statID(p)
 		if err != nil {
 			if first == nil {
-				first = pathError(procPath(pid, k.String()), err)
+				first = pathError(p, err)
 			}
 			continue
 		}
 		ids[k] = id
-	}
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); pid != 0 && err != nil {
-		return ids, fmt.Errorf("no process %d", pid)
 	}
 	return ids, first
 }

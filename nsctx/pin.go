@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +18,10 @@ import (
 func (c *Context) OpenCurrent(k Kind) (*Handle, error) {
 	var h *Handle
 	err := c.Do(func() (err error) {
+		if v := c.via.ns[k]; v != nil {
+			h, err = v.dup()
+			return err
+		}
 		if c.cur[k].IsZero() {
 			return kindError(k, errNoProcessYet)
 		}
@@ -53,6 +58,14 @@ func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
 	defer h.Close()
 	if k == Mnt && h.id == c.home[Mnt].id {
 		return PinInfo{}, &Error{Path: path, Err: errors.New("the home mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
+	}
+	if unix.Geteuid() != 0 {
+		// Without root nsh's home mount namespace cannot take a mount;
+		// one that the context's user namespace owns can.
+		if err := c.pinInside(h, path); err != nil {
+			return PinInfo{}, err
+		}
+		return PinInfo{Path: path, Kind: k, Ino: h.id.Ino}, nil
 	}
 	if err := pinHandle(h, path); err != nil {
 		return PinInfo{}, err
@@ -244,4 +257,28 @@ func unescapeMount(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+var errPinNoRoot = errors.New("pins are bind mounts, and without root nsh's home mount namespace takes none; in a user namespace run 'unshare mnt' first, and pins are made inside it (seen by the programs there)")
+
+// pinInside pins h onto path inside the context's mount namespace, through
+// the helper, as the root of the context's user namespace. The pin lives as
+// long as that mount namespace; 'umount PATH' run in the context removes it.
+func (c *Context) pinInside(h *Handle, path string) error {
+	return c.Do(func() error {
+		if c.via.ns[Mnt] == nil || c.via.ns[User] == nil {
+			return &Error{Path: path, Err: errPinNoRoot}
+		}
+		if h.kind == Mnt && h.id == c.via.ns[Mnt].id {
+			return &Error{Path: path, Err: errors.New("a mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
+		}
+		r := c.via.request("pin")
+		r.fork = c.via.ns[PID] != nil
+		r.pin, r.pinPath = h, path
+		_, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+		if he, ok := err.(*helperError); ok {
+			return &Error{Path: path, Err: fmt.Errorf("%s: %w", he.what, plain(he.errno))}
+		}
+		return err
+	})
 }

@@ -22,6 +22,12 @@ var (
 // Wait for the program from any goroutine.
 func (c *Context) Start(cmd *exec.Cmd) error {
 	return c.Do(func() error {
+		if err := c.checkInit(); err != nil {
+			return err
+		}
+		if c.via.active() {
+			return c.startVia(cmd)
+		}
 		name := cmd.Path
 		if !strings.Contains(name, "/") {
 			p, err := lookPath(name, envPath(cmd.Env))
@@ -47,8 +53,13 @@ func (c *Context) startError(name string, err error) error {
 		err = ErrNotFound
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
 		err = ErrNotExecutable
-	case errors.Is(err, unix.ENOMEM) && c.cur[PID] != c.home[PID].id:
-		// fork into a pid namespace whose init has exited.
+	case errors.Is(err, unix.ENOMEM) && c.effective(PID) != c.home[PID].id:
+		// fork into a pid namespace whose init has exited. If it was
+		// nsh's, say how it ended (it is dead: wait for its status).
+		if ip := c.inits[c.effective(PID)]; ip != nil {
+			<-ip.done
+			return c.checkInit()
+		}
 		return ErrPIDNoInit
 	default:
 		var pe *fs.PathError

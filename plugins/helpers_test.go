@@ -90,7 +90,11 @@ func pluginDir(t *testing.T, names map[string]string) string {
 	return dir
 }
 
-type fakeShell struct{ env []string }
+// fakeShell is the shell as the host sees it: only Environ is used.
+type fakeShell struct {
+	builtins.Shell
+	env []string
+}
 
 func (s *fakeShell) Environ() []string { return s.env }
 func (s *fakeShell) LastStatus() int   { return 0 }
@@ -145,7 +149,7 @@ func (h *testHost) pids() []int {
 // plugin command fails the test.
 func (h *testHost) call(stdin string, args ...string) (stdout, stderr string, err error) {
 	var o, e bytes.Buffer
-	env := &builtins.Env{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e, Ctx: h.ctx, Shell: &fakeShell{h.env}}
+	env := &builtins.Env{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
 	err = h.Handler(func(*builtins.Env, []string) error {
 		h.t.Fatalf("%s: not a plugin command", args[0])
 		return nil

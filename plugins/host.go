@@ -59,7 +59,6 @@ type Host struct {
 	cache     map[string]*cacheEntry
 	cachePath string
 	pool      pool
-	where     where
 
 	discovered sync.Once
 }
@@ -348,6 +347,16 @@ func (h *Host) Commands() []builtins.PluginCommand {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// CommandNames lists the plugin commands in effect, for completion
+// (repl.Shell.CommandNames).
+func (h *Host) CommandNames() []string {
+	var names []string
+	for _, c := range h.Commands() {
+		names = append(names, c.Name)
+	}
+	return names
 }
 
 // Complete asks the plugin of command name for completions of args.

@@ -174,7 +174,7 @@ func (w *interruptAt) Write(p []byte) (int, error) {
 }
 
 func (h *testHost) callWriter(w *interruptAt, args ...string) error {
-	env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: w, Stderr: w, Ctx: h.ctx, Shell: &fakeShell{h.env}}
+	env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: w, Stderr: w, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
 	return h.Handler(nil)(env, args)
 }
 
@@ -224,7 +224,7 @@ func TestTerminalInfo(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
 	m, tty := openPty(t, 40, 100)
 	var errOut strings.Builder
-	env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: &errOut, Ctx: h.ctx, Shell: &fakeShell{h.env}}
+	env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: &errOut, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
 	if err := h.Handler(nil)(env, []string{"ttty"}); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestFaults(t *testing.T) {
 	} {
 		pid := h.pid()
 		out, _, err := h.call("", c.cmd)
-		if err == nil || !strings.Contains(err.Error(), "plugin test ("+dir) ||
+		if err == nil || !strings.Contains(err.Error(), "plugin test failed: ") ||
 			!strings.Contains(err.Error(), c.want) || !strings.Contains(out, "about to crash") && c.cmd == "tcrash" {
 			t.Errorf("%s: %v (stdout %q)", c.cmd, err, out)
 		}
@@ -286,8 +286,8 @@ func TestFaults(t *testing.T) {
 	// Killed from another shell in the middle of a call.
 	pid := h.pid()
 	kill := &killAt{word: "tick 1", pid: pid}
-	err := h.Handler(nil)(&builtins.Env{Stdout: kill, Stderr: kill, Ctx: h.ctx, Shell: &fakeShell{h.env}}, []string{"tslow"})
-	if err == nil || !strings.Contains(err.Error(), "plugin test (") || !strings.Contains(err.Error(), "killed by signal 9") {
+	err := h.Handler(nil)(&builtins.Env{Stdout: kill, Stderr: kill, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}, []string{"tslow"})
+	if err == nil || !strings.Contains(err.Error(), "plugin test failed: ") || !strings.Contains(err.Error(), "killed by signal 9") {
 		t.Errorf("plugin killed mid-call: %v", err)
 	}
 	waitGone(t, pid)
@@ -299,7 +299,7 @@ func TestFaults(t *testing.T) {
 	} {
 		p := &Plugin{Name: name, Path: filepath.Join(dir, Prefix+name)}
 		_, err := h.start(p, h.env)
-		if err == nil || !strings.Contains(err.Error(), "plugin "+name+" (") || !strings.Contains(err.Error(), want) {
+		if err == nil || !strings.Contains(err.Error(), "plugin "+name+" failed to start: ") || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

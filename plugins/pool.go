@@ -46,6 +46,18 @@ type proc struct {
 	sendMu sync.Mutex
 }
 
+// key is where p's process for the current context is pooled, and the
+// context's working directory. It asks the context thread (Status): the
+// namespaces of a context may be held by nsctx's helper rather than by its
+// thread, so nothing read from the thread's /proc entries would do.
+func (h *Host) key(p *Plugin) (poolKey, string, error) {
+	st, err := h.ctx.Status()
+	if err != nil {
+		return poolKey{}, "", err
+	}
+	return poolKey{p.Path, st.Cur}, st.Cwd, nil
+}
+
 // get returns an idle process for key, or starts one.
 func (h *Host) get(p *Plugin, key poolKey, env []string) (*proc, error) {
 	h.mu.Lock()
@@ -63,12 +75,6 @@ func (h *Host) get(p *Plugin, key poolKey, env []string) (*proc, error) {
 		delete(h.pool.idle, key)
 	}
 	h.mu.Unlock()
-	if key.ns[nsctx.PID].IsZero() {
-		// The first process of a pid namespace is its init, and the
-		// namespace dies with it: an idle plugin stopped later would take
-		// the user's namespace down.
-		return nil, fmt.Errorf("plugin %s: the new pid namespace has no process yet, and a plugin must not become its init; spawn a program in it first", p.Name)
-	}
 	return h.start(p, env)
 }
 
@@ -205,9 +211,9 @@ func (pr *proc) complete(name string, args []string) ([]string, error) {
 	return r.Candidates, nil
 }
 
-func (pr *proc) who() string {
-	return fmt.Sprintf("plugin %s (%s)", pr.plugin.Name, pr.plugin.Path)
-}
+// who names the plugin in errors (plugin list shows its path: the shell
+// keeps error messages short).
+func (pr *proc) who() string { return "plugin " + pr.plugin.Name }
 
 // startFailure explains why a process did not come up; call after fail.
 func (pr *proc) startFailure(err error, timeout time.Duration) error {
@@ -217,6 +223,9 @@ func (pr *proc) startFailure(err error, timeout time.Duration) error {
 		msg = fmt.Sprintf("no handshake within %v (is it an nsh plugin?)", timeout)
 	case strings.HasPrefix(msg, "Unrecognized remote plugin message"):
 		line := strings.TrimSpace(strings.TrimPrefix(msg, "Unrecognized remote plugin message:"))
+		if len(line) > lineMax {
+			line = line[:lineMax] + "..."
+		}
 		msg = fmt.Sprintf("bad handshake: it printed %q on stdout (a plugin must not write to stdout before serving)", line)
 	case strings.Contains(msg, "plugin exited before we could connect"):
 		msg = "exited before its handshake"
@@ -237,12 +246,12 @@ func (pr *proc) failure(err error) error {
 	if st != "" {
 		what = "the process ended during the call (" + st + ")"
 	}
-	return fmt.Errorf("%s failed: %s; it is started afresh on the next call%s", pr.who(), what, pr.stderrTail())
+	return fmt.Errorf("%s failed: %s; it starts afresh on the next call%s", pr.who(), what, pr.stderrTail())
 }
 
 func (pr *proc) stderrTail() string {
 	if s := pr.stderr.String(); s != "" {
-		return "\n  its last stderr lines:" + s
+		return "\n  its stderr:" + s
 	}
 	return ""
 }

@@ -16,7 +16,12 @@ type ring struct {
 	inCrash bool
 }
 
-const ringLines = 8
+// The shell keeps an error message to a few hundred bytes: a failure
+// shows the last few lines, shortened.
+const (
+	ringLines = 3
+	lineMax   = 72
+)
 
 func (r *ring) Write(p []byte) (int, error) {
 	r.mu.Lock()
@@ -42,17 +47,17 @@ func (r *ring) add(line string) {
 	if strings.TrimSpace(line) == "" {
 		return
 	}
-	if len(line) > 300 {
-		line = line[:300] + "..."
+	if len(line) > lineMax {
+		line = line[:lineMax] + "..."
 	}
 	// A Go crash prints its message first and then every goroutine: the
-	// last lines would be noise, so keep the message and the top frame.
+	// last lines would be noise, so keep the message.
 	if r.crash == nil && (strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
 		r.inCrash = true
 	}
 	if r.inCrash {
 		r.crash = append(r.crash, line)
-		r.inCrash = len(r.crash) < 4
+		r.inCrash = false // the message; the trace that follows is noise
 	}
 	r.lines = append(r.lines, line)
 	if len(r.lines) > ringLines {
@@ -66,7 +71,7 @@ func (r *ring) String() string {
 	defer r.mu.Unlock()
 	lines := r.lines
 	if r.crash != nil {
-		lines = append(r.crash[:len(r.crash):len(r.crash)], "...")
+		lines = r.crash
 	} else if len(r.part) > 0 {
 		lines = append(lines[:len(lines):len(lines)], string(r.part))
 	}

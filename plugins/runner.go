@@ -100,6 +100,14 @@ func (r *procRunner) Start(context.Context) error {
 		r.translate = true
 		setenv(&r.cmd.Env, plugin.EnvUnixSocketDir, "/tmp")
 	}
+	if st, err := r.ctx.Status(); err == nil && st.Cur[nsctx.PID] != st.Home[nsctx.PID] {
+		// Forked into another pid namespace the child's getppid() is 0, and
+		// Go's fork code then takes the parent for dead and kills the child
+		// at once. There the plugin dies with nsh otherwise: nsh's init for
+		// a pid namespace it made ends the namespace when nsh goes, and the
+		// SDK sets the parent-death signal itself.
+		r.cmd.SysProcAttr.Pdeathsig = 0
+	}
 	if err := r.ctx.Start(r.cmd); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsinfo"
 )
 
 // completer offers builtins, programs, options, kinds, pins and file names.
@@ -19,8 +21,11 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	words, cur := wordsBefore(string(line[:pos]))
 	cands := c.candidates(words, cur)
 	out := make([][]rune, 0, len(cands))
+	seen := map[string]bool{}
 	for _, s := range cands {
-		if strings.HasPrefix(s, cur) {
+		// A builtin and a program of one name (unshare) are one choice.
+		if strings.HasPrefix(s, cur) && !seen[s] {
+			seen[s] = true
 			out = append(out, []rune(s[len(cur):]))
 		}
 	}
@@ -44,7 +49,11 @@ func wordsBefore(text string) ([]string, string) {
 
 func (c *completer) candidates(words []string, cur string) []string {
 	if len(words) == 0 {
-		return withSpace(append(builtinNames(), c.programs(cur)...))
+		names := builtinNames()
+		if c.sh.CommandNames != nil {
+			names = append(names, c.sh.CommandNames()...)
+		}
+		return withSpace(append(names, c.programs(cur)...))
 	}
 	b, ok := builtins.Lookup(words[0])
 	if _, isPlugin := builtins.LookupPluginCommand(words[0]); !ok && isPlugin {
@@ -71,6 +80,8 @@ func (c *completer) candidates(words []string, cur string) []string {
 		if len(words) >= 2 {
 			return withSpace(nsctx.KindNames())
 		}
+		// ip netns names work as a bare NAME (setns red).
+		ps = append(ps, nsinfo.NetnsList()...)
 		return append(withSpace(ps), c.files(cur)...)
 	case builtins.Commands:
 		if len(words) == 1 {
@@ -79,6 +90,18 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return c.files(cur)
 	case builtins.Files:
 		return c.files(cur)
+	case builtins.Jobspecs:
+		var out []string
+		for _, id := range c.sh.jobs.IDs() {
+			out = append(out, fmt.Sprintf("%%%d ", id))
+		}
+		return out
+	case builtins.Variables:
+		var out []string
+		for _, v := range c.sh.Vars() {
+			out = append(out, v.Name)
+		}
+		return out
 	}
 	return nil
 }
@@ -87,9 +110,6 @@ func builtinNames() []string {
 	var ns []string
 	for _, b := range builtins.Table() {
 		ns = append(ns, b.Name)
-	}
-	for _, c := range builtins.PluginCommands() {
-		ns = append(ns, c.Name)
 	}
 	return ns
 }
@@ -140,7 +160,7 @@ func (c *completer) programs(prefix string) []string {
 	}
 	seen := map[string]bool{}
 	var out []string
-	path := getenv(c.sh.Env, "PATH")
+	path, _ := c.sh.Var("PATH")
 	c.sh.Ctx.Do(func() error {
 		for _, dir := range filepath.SplitList(path) {
 			ents, err := os.ReadDir(dir)

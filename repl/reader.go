@@ -45,41 +45,42 @@ func (s *scriptReader) ReadLine(string) (string, error) {
 
 func (s *scriptReader) Close() error { return nil }
 
-// logicalLine reads one command line: physical lines joined while a quote
-// is open (the newline is kept) or a line ends with a backslash (both are
-// dropped, as in sh). It returns the line number where it started.
+// lineSource reads chunks of input that parse: physical lines are joined
+// (with their newlines) while the text ends inside a quote, after a
+// backslash, or after | && ||. It counts lines, for script messages.
 type lineSource struct {
 	r    LineReader
 	line int // physical lines read so far
 }
 
-func (ls *lineSource) next(prompt, more string) (text string, start int, err error) {
+// remembering is a reader that keeps a history of whole commands.
+type remembering interface{ Remember(text string) }
+
+// next returns the next parsed chunk and the number of its first line.
+func (ls *lineSource) next(prompt func() string, more string) (List, int, error) {
 	var b strings.Builder
-	p := prompt
+	p := prompt()
+	start := ls.line + 1
 	for {
 		line, err := ls.r.ReadLine(p)
 		if err != nil {
 			if errors.Is(err, io.EOF) && b.Len() > 0 {
-				return "", ls.line + 1, fmt.Errorf("unexpected end of input: %w", ErrIncomplete)
+				_, perr := Parse(b.String())
+				return nil, start, fmt.Errorf("unexpected end of input: %v", perr)
 			}
-			return "", ls.line + 1, err
+			return nil, ls.line + 1, err
 		}
 		ls.line++
-		if b.Len() == 0 {
-			start = ls.line
-		}
 		b.WriteString(line)
-		cur := b.String()
-		if !needsMore(cur) {
-			return cur, start, nil
-		}
-		if strings.HasSuffix(cur, `\`) && !needsMore(cur[:len(cur)-1]) {
-			// Line continuation: drop the backslash and the newline.
-			b.Reset()
-			b.WriteString(cur[:len(cur)-1])
-		} else {
+		list, err := Parse(b.String())
+		if errors.Is(err, ErrIncomplete) {
 			b.WriteByte('\n')
+			p = more
+			continue
 		}
-		p = more
+		if rm, ok := ls.r.(remembering); ok {
+			rm.Remember(b.String())
+		}
+		return list, start, err
 	}
 }

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/nsctx"
@@ -22,6 +26,9 @@ type Middleware func(next Handler) Handler
 func Builtins(next Handler) Handler {
 	return func(env *builtins.Env, args []string) error {
 		if b, ok := builtins.Lookup(args[0]); ok {
+			if b.Quiet {
+				return b.Call(env, args)
+			}
 			return named(args[0], b.Call(env, args))
 		}
 		return next(env, args)
@@ -30,12 +37,11 @@ func Builtins(next Handler) Handler {
 
 // Spawn runs anything else as a program in the context.
 func Spawn(env *builtins.Env, args []string) error {
-	err := builtins.Spawn(env, args)
-	var es builtins.ExitStatus
-	if errors.As(err, &es) {
-		return named(args[0], err)
+	if name, _, ok := strings.Cut(args[0], "="); ok && validParam(name) && !strings.Contains(args[0], "/") {
+		// sh's VAR=value CMD: say what nsh has instead of "not found".
+		return &builtins.StatusError{Code: 127, Err: fmt.Errorf("%s: nsh has no VAR=value prefix; use set %s (or export, or env %s CMD)", clip(args[0], 60), clip(args[0], 60), clip(args[0], 60))}
 	}
-	return err
+	return builtins.Spawn(env, args)
 }
 
 // namedError prefixes an error with the command that failed.
@@ -64,94 +70,310 @@ type Shell struct {
 	Stdin  io.Reader // what programs read
 	Stdout io.Writer
 	Stderr io.Writer
-	Env    []string
 
 	Interactive bool
+	KeepGoing   bool     // set -k: scripts carry on past failures
+	Trace       bool     // set -x: print each command and its context
+	Color       bool     // the prompt may use colour (a terminal)
+	Name        string   // $0
+	Args        []string // $1..$N
+	// CommandNames, if set, adds command names to completion (the
+	// plugin layer's commands, say).
+	CommandNames func() []string
+
 	handler     Handler
-	last        int
-	interrupted func() bool // reports and clears a pending SIGINT (scripts)
+	last        atomic.Int32 // $?, also read by background jobs
+	lastBg      atomic.Int32 // $!: the last background job's pid
+	interrupted func() bool  // reports and clears a pending SIGINT (scripts)
+	jobs        *builtins.Jobs
+	exitWarned  bool
+
+	mu   sync.Mutex
+	vars map[string]*variable
 }
 
-// NewShell builds a shell with the default handler chain.
+type variable struct {
+	value    string
+	set      bool
+	exported bool
+}
+
+// NewShell builds a shell with the default handler chain: builtins first
+// (they win name clashes), then the middleware in order, then programs.
+// env becomes the exported variables.
 func NewShell(ctx *nsctx.Context, stdin io.Reader, stdout, stderr io.Writer, env []string, mw ...Middleware) *Shell {
-	sh := &Shell{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, Env: env}
+	sh := &Shell{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, Name: "nsh", vars: map[string]*variable{}}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			sh.vars[k] = &variable{value: v, set: true, exported: true}
+		}
+	}
 	h := Handler(Spawn)
 	mw = append([]Middleware{Builtins}, mw...)
 	for i := len(mw) - 1; i >= 0; i-- {
 		h = mw[i](h)
 	}
 	sh.handler = h
+	sh.jobs = builtins.NewJobs(-1)
+	sh.jobs.Describe = func() string { return builtins.Where(ctx) }
 	return sh
 }
 
-// Environ implements builtins.Shell.
-func (sh *Shell) Environ() []string { return sh.Env }
-
-// LastStatus implements builtins.Shell.
-func (sh *Shell) LastStatus() int { return sh.last }
-
-func (sh *Shell) env() *builtins.Env {
-	return &builtins.Env{Stdin: sh.Stdin, Stdout: sh.Stdout, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh}
+// Environ implements builtins.Shell: the exported variables.
+func (sh *Shell) Environ() []string {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	env := make([]string, 0, len(sh.vars))
+	for k, v := range sh.vars {
+		if v.exported && v.set {
+			env = append(env, k+"="+v.value)
+		}
+	}
+	return env
 }
 
-// Exec runs one command and records its status.
+// LastStatus implements builtins.Shell.
+func (sh *Shell) LastStatus() int { return int(sh.last.Load()) }
+
+// Var implements builtins.Shell.
+func (sh *Shell) Var(name string) (string, bool) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	v, ok := sh.vars[name]
+	if !ok || !v.set {
+		return "", false
+	}
+	return v.value, true
+}
+
+// SetVar implements builtins.Shell.
+func (sh *Shell) SetVar(name, value string, export bool) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	v := sh.variable(name)
+	v.value, v.set = value, true
+	v.exported = v.exported || export
+}
+
+// variable finds or makes a variable; needs sh.mu.
+func (sh *Shell) variable(name string) *variable {
+	v, ok := sh.vars[name]
+	if !ok {
+		v = &variable{}
+		sh.vars[name] = v
+	}
+	return v
+}
+
+// Export implements builtins.Shell.
+func (sh *Shell) Export(name string) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.variable(name).exported = true
+}
+
+// Unset implements builtins.Shell.
+func (sh *Shell) Unset(name string) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	delete(sh.vars, name)
+}
+
+// Vars implements builtins.Shell.
+func (sh *Shell) Vars() []builtins.Var {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	var vs []builtins.Var
+	for k, v := range sh.vars {
+		if v.set {
+			vs = append(vs, builtins.Var{Name: k, Value: v.value, Exported: v.exported})
+		}
+	}
+	sort.Slice(vs, func(i, j int) bool { return vs[i].Name < vs[j].Name })
+	return vs
+}
+
+// Option implements builtins.Shell.
+func (sh *Shell) Option(letter byte) bool {
+	switch letter {
+	case 'k':
+		return sh.KeepGoing
+	case 'x':
+		return sh.Trace
+	}
+	return false
+}
+
+// SetOption implements builtins.Shell.
+func (sh *Shell) SetOption(letter byte, on bool) error {
+	switch letter {
+	case 'k':
+		sh.KeepGoing = on
+	case 'x':
+		sh.Trace = on
+	default:
+		return fmt.Errorf("unknown option -%c (options: -k keep going, -x trace)", letter)
+	}
+	return nil
+}
+
+// Jobs implements builtins.Shell.
+func (sh *Shell) Jobs() *builtins.Jobs { return sh.jobs }
+
+// Source implements builtins.Shell: it runs a file in this shell.
+func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
+	var f *os.File
+	err := sh.Ctx.Do(func() (err error) { f, err = os.Open(file); return })
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &builtins.StatusError{Code: 1, Err: fmt.Errorf("%s: %v", file, err)}
+	}
+	defer f.Close()
+	saved := sh.Args
+	if len(args) > 0 {
+		sh.Args = args
+	}
+	defer func() { sh.Args = saved }()
+	status, err := sh.run(newScriptReader(f), file, false)
+	if err != nil {
+		return err
+	}
+	if status != 0 {
+		// Its own message (FILE:LINE: ...) is out already.
+		return builtins.ExitStatus(status)
+	}
+	return nil
+}
+
+// Exec runs one command (already split into words) and records its
+// status.
 func (sh *Shell) Exec(args []string) error {
-	err := sh.handler(sh.env(), args)
-	sh.last = builtins.Status(err)
+	env := &builtins.Env{Stdin: sh.Stdin, Stdout: sh.Stdout, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh}
+	err := sh.handler(env, args)
+	sh.last.Store(int32(builtins.Status(err)))
 	return err
 }
 
 // Run reads and runs commands until the input ends or `exit`. A script
 // (not interactive) stops at the first failing command and reports
-// NAME:LINE: message; the result is the exit status.
+// NAME:LINE: message, unless KeepGoing; the result is the exit status.
 func (sh *Shell) Run(r LineReader, name string) int {
+	status, err := sh.run(r, name, sh.Interactive)
+	var er *builtins.ExitRequest
+	if errors.As(err, &er) {
+		return er.Code
+	}
+	return status
+}
+
+// run is Run, also for source. A non-nil error is an exit request, which
+// ends every level.
+func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
 	src := &lineSource{r: r}
+	failed := 0 // with KeepGoing, the status of the last failure
+	prompt := func() string { return "" }
+	if interactive {
+		prompt = sh.prompt
+	}
 	for {
-		text, line, err := src.next(sh.prompt(), "> ")
+		if interactive {
+			sh.jobs.Report(sh.Stderr)
+		}
+		list, line, err := src.next(prompt, sh.contPrompt())
 		if errors.Is(err, io.EOF) {
-			return sh.last
+			if interactive {
+				fmt.Fprintln(sh.Stderr)
+				if sh.warnJobs() {
+					continue
+				}
+			}
+			if int(sh.last.Load()) == 0 && !interactive {
+				return failed, nil
+			}
+			return int(sh.last.Load()), nil
 		}
 		if errors.Is(err, ErrInterrupted) {
-			sh.last = 130
+			sh.last.Store(int32(130))
 			continue
-		}
-		var cmds [][]string
-		if err == nil {
-			cmds, err = splitCommands(text)
 		}
 		if err != nil {
 			// Bad input: one error; a script stops at that line.
-			sh.last = 2
-			if !sh.Interactive {
-				fmt.Fprintf(sh.Stderr, "%s:%d: %v\n", name, line, err)
-				return 2
+			sh.last.Store(int32(2))
+			var se *SyntaxError
+			if errors.As(err, &se) {
+				line += se.Line - 1
 			}
-			fmt.Fprintf(sh.Stderr, "nsh: %v\n", err)
+			if !interactive {
+				fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", name, line, clip(err.Error(), 300))
+				if sh.KeepGoing && !errors.Is(err, ErrIncomplete) {
+					failed = 2
+					continue
+				}
+				return 2, nil
+			}
+			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), 300))
 			continue
 		}
-		for _, args := range cmds {
-			err := sh.Exec(args)
+		for _, ao := range list {
+			err, fatal := sh.runAndOr(ao)
 			var er *builtins.ExitRequest
 			if errors.As(err, &er) {
-				return er.Code
+				if interactive && sh.warnJobs() {
+					break
+				}
+				return er.Code, err
 			}
-			if sh.interrupted != nil && sh.interrupted() && !sh.Interactive {
-				fmt.Fprintf(sh.Stderr, "%s:%d: interrupted\n", name, line)
-				return 130
+			if err == nil || !interactive {
+				sh.exitWarned = false
+			}
+			if sh.interrupted != nil && sh.interrupted() && !interactive {
+				fmt.Fprintf(sh.Stderr, "%s:%d: interrupted\n", name, line+ao.Line-1)
+				return 130, nil
 			}
 			if err == nil {
 				continue
 			}
-			if sh.Interactive {
+			if interactive {
 				if msg := interactiveMessage(err); msg != "" {
-					fmt.Fprintf(sh.Stderr, "nsh: %s\n", msg)
+					fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(msg, 300))
 				}
-				break // the rest of this line's commands are not run
+				if fatal {
+					break // the rest of this line's commands are not run
+				}
+				continue
 			}
-			fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", name, line, err)
-			return sh.last
+			if !fatal {
+				continue
+			}
+			fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", name, line+ao.Line-1, clip(err.Error(), 300))
+			if !sh.KeepGoing {
+				return int(sh.last.Load()), nil
+			}
+			failed = int(sh.last.Load())
 		}
 	}
+}
+
+// warnJobs tells the user about running or stopped jobs the first time
+// they try to leave; it reports whether nsh should stay.
+func (sh *Shell) warnJobs() bool {
+	running, stopped := sh.jobs.Active()
+	if running+stopped == 0 || sh.exitWarned {
+		return false
+	}
+	sh.exitWarned = true
+	var what []string
+	if stopped > 0 {
+		what = append(what, fmt.Sprintf("%d stopped", stopped))
+	}
+	if running > 0 {
+		what = append(what, fmt.Sprintf("%d running", running))
+	}
+	fmt.Fprintf(sh.Stderr, "nsh: there are jobs (%s; 'jobs' lists them). Exit again to leave anyway: stopped jobs get SIGHUP, running ones keep running.\n", strings.Join(what, ", "))
+	return true
 }
 
 // interactiveMessage is what the user sees for a failed command: nothing
@@ -164,39 +386,31 @@ func interactiveMessage(err error) string {
 	return strings.TrimSpace(err.Error())
 }
 
-func (sh *Shell) prompt() string {
-	if !sh.Interactive {
-		return ""
-	}
-	st, err := sh.Ctx.Status()
-	if err != nil {
-		return "nsh? "
-	}
-	return formatPrompt(&st, sh.last, os.Geteuid() == 0)
-}
-
-func formatPrompt(st *nsctx.Status, last int, root bool) string {
+// clip keeps a message readable whatever the input was: control
+// characters and invalid UTF-8 are escaped, and a very long message is
+// cut in the middle.
+func clip(s string, max int) string {
 	var b strings.Builder
-	b.WriteString("nsh")
-	var away []string
-	for _, k := range nsctx.Kinds() {
-		if st.Differs(k) {
-			away = append(away, k.String())
+	for i, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r == 0xFFFD && len(s) > i && s[i] != 0xEF, r < 0x20, r == 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		default:
+			b.WriteRune(r)
 		}
 	}
-	if len(away) > 0 {
-		b.WriteString("[" + strings.Join(away, ",") + "]")
+	s = b.String()
+	if len(s) <= max {
+		return s
 	}
-	if st.Depth > 0 {
-		fmt.Fprintf(&b, "^%d", st.Depth)
+	head, tail := s[:max*2/3], s[len(s)-max/4:]
+	for !utf8.ValidString(head) {
+		head = head[:len(head)-1]
 	}
-	if last != 0 {
-		fmt.Fprintf(&b, " %d", last)
+	for !utf8.ValidString(tail) {
+		tail = tail[1:]
 	}
-	if root {
-		b.WriteString("# ")
-	} else {
-		b.WriteString("$ ")
-	}
-	return b.String()
+	return fmt.Sprintf("%s…[%d bytes]…%s", head, len(s)-len(head)-len(tail), tail)
 }

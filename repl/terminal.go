@@ -5,19 +5,24 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/chzyer/readline"
 )
 
-// terminalReader reads lines with readline: editing, history, completion.
-type terminalReader struct{ rl *readline.Instance }
+// terminalReader reads lines with readline: editing, history (Ctrl-R
+// searches it), completion.
+type terminalReader struct {
+	rl   *readline.Instance
+	last string // last command put in the history
+}
 
 func newTerminalReader(sh *Shell, stdin *os.File, stdout, stderr io.Writer) (*terminalReader, error) {
 	cfg := &readline.Config{
 		Prompt:                 "nsh# ",
-		HistoryFile:            historyFile(sh.Env),
+		HistoryFile:            historyFile(sh),
 		HistoryLimit:           10000,
-		DisableAutoSaveHistory: false,
+		DisableAutoSaveHistory: true, // Remember saves, without duplicates
 		AutoComplete:           &completer{sh: sh},
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "exit",
@@ -25,12 +30,27 @@ func newTerminalReader(sh *Shell, stdin *os.File, stdout, stderr io.Writer) (*te
 		Stdout:                 stdout,
 		Stderr:                 stderr,
 		HistorySearchFold:      true,
+		FuncFilterInputRune: func(r rune) (rune, bool) {
+			// Ctrl-Z at the prompt would stop nsh itself: nothing to stop.
+			return r, r != readline.CharCtrlZ
+		},
 	}
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &terminalReader{rl}, nil
+	return &terminalReader{rl: rl}, nil
+}
+
+// Remember puts a whole command (continuation lines joined) in the
+// history, unless it repeats the previous one or starts with a blank.
+func (t *terminalReader) Remember(text string) {
+	text = oneLine(text)
+	if strings.TrimSpace(text) == "" || text == t.last || text[0] == ' ' {
+		return
+	}
+	t.last = text
+	t.rl.SaveHistory(text)
 }
 
 func (t *terminalReader) ReadLine(prompt string) (string, error) {
@@ -45,10 +65,10 @@ func (t *terminalReader) ReadLine(prompt string) (string, error) {
 func (t *terminalReader) Close() error { return t.rl.Close() }
 
 // historyFile is $XDG_STATE_HOME/nsh/history, or ~/.local/state/nsh/history.
-func historyFile(env []string) string {
-	dir := getenv(env, "XDG_STATE_HOME")
+func historyFile(sh *Shell) string {
+	dir, _ := sh.Var("XDG_STATE_HOME")
 	if dir == "" {
-		home := getenv(env, "HOME")
+		home, _ := sh.Var("HOME")
 		if home == "" {
 			return ""
 		}
@@ -61,20 +81,24 @@ func historyFile(env []string) string {
 	return filepath.Join(dir, "history")
 }
 
-func getenv(env []string, name string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := cutEnv(env[i]); ok && k == name {
-			return v
+// oneLine joins a command typed over several lines into one history line
+// (the history file holds one entry a line): backslash-newlines go, the
+// newlines after | && || become blanks. It keeps the text as typed if
+// joining would change what it means (a newline inside quotes).
+func oneLine(text string) string {
+	if !strings.Contains(text, "\n") {
+		return text
+	}
+	joined := strings.ReplaceAll(strings.ReplaceAll(text, "\\\n", ""), "\n", " ")
+	a, err1 := Parse(text)
+	b, err2 := Parse(joined)
+	if err1 != nil || err2 != nil || len(a) != len(b) {
+		return text
+	}
+	for i := range a {
+		if andOrText(a[i]) != andOrText(b[i]) {
+			return text
 		}
 	}
-	return ""
-}
-
-func cutEnv(kv string) (string, string, bool) {
-	for i := 0; i < len(kv); i++ {
-		if kv[i] == '=' {
-			return kv[:i], kv[i+1:], true
-		}
-	}
-	return "", "", false
+	return joined
 }

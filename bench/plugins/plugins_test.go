@@ -16,7 +16,11 @@ import (
 	"github.com/nsh-dev/nsh/plugins"
 )
 
-type shell struct{ env []string }
+// shell is the shell as the host sees it: only Environ is used.
+type shell struct {
+	builtins.Shell
+	env []string
+}
 
 func (s shell) Environ() []string { return s.env }
 func (s shell) LastStatus() int   { return 0 }
@@ -39,7 +43,7 @@ func setup(b *testing.B) (*plugins.Host, *builtins.Env, string) {
 	env := []string{"PATH=" + os.Getenv("PATH"), "NSH_PLUGIN_PATH=" + dir, "XDG_CACHE_HOME=" + b.TempDir()}
 	h := plugins.NewHost(ctx, env, os.Stderr)
 	b.Cleanup(func() { h.Close(); ctx.Close() })
-	e := &builtins.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: os.Stderr, Ctx: ctx, Shell: shell{env}}
+	e := &builtins.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: os.Stderr, Ctx: ctx, Shell: shell{env: env}}
 	return h, e, filepath.Join(dir, "benchspawn")
 }
 

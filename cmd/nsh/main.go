@@ -4,6 +4,7 @@ package main
 import (
 	"os"
 
+	_ "github.com/nsh-dev/nsh/nsexec" // runs before Go: user, time and pid namespace work
 	"github.com/nsh-dev/nsh/repl"
 )
 

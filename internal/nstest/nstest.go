@@ -113,3 +113,16 @@ func Readlink(t testing.TB, path string) string {
 	}
 	return s
 }
+
+// DeleteNetns removes every ip netns namespace whose name ends in suffix,
+// as ip netns del does (unmount, then unlink).
+func DeleteNetns(suffix string) {
+	ents, _ := os.ReadDir("/run/netns")
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), suffix) {
+			p := filepath.Join("/run/netns", e.Name())
+			unix.Unmount(p, unix.MNT_DETACH)
+			os.Remove(p)
+		}
+	}
+}

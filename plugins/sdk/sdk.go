@@ -32,6 +32,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 )
 
@@ -112,6 +113,9 @@ func Serve(version string, cmds ...*Command) {
 		// A plugin that wants parallelism sets runtime.GOMAXPROCS itself.
 		runtime.GOMAXPROCS(1)
 	}
+	// Die with nsh. nsh asks for this when it forks the plugin, but cannot
+	// when the plugin starts in another pid namespace (see plugins/runner.go).
+	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	stderr = os.Stderr
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  pluginv1.Handshake,

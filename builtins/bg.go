@@ -1,0 +1,25 @@
+package builtins
+
+import "fmt"
+
+var bgCmd = &Builtin{
+	Name:    "bg",
+	Summary: "continue a stopped job in the background",
+	Usage:   "bg [%N]",
+	Help: `Continues a stopped job in the background; without %N, the current job.
+
+  sleep 100   # then Ctrl-Z
+  bg`,
+	Operands: Jobspecs,
+	Run: func(env *Env, args []string) error {
+		j, err := jobArg(env, args)
+		if err != nil {
+			return err
+		}
+		if err := env.Shell.Jobs().Continue(j, false, env.Stderr); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "[%d]+ %s &\n", j.ID, j.Text)
+		return nil
+	},
+}

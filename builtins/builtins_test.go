@@ -1,0 +1,144 @@
+package builtins
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsctx"
+	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary
+)
+
+// fakeShell is the least a builtin needs from a shell: the environment of
+// the test process, a status, and a job table without a terminal.
+type fakeShell struct {
+	last int
+	jobs *Jobs
+}
+
+func (f *fakeShell) Environ() []string                      { return os.Environ() }
+func (f *fakeShell) LastStatus() int                        { return f.last }
+func (f *fakeShell) Var(name string) (string, bool)         { return os.LookupEnv(name) }
+func (f *fakeShell) SetVar(name, value string, export bool) {}
+func (f *fakeShell) Export(name string)                     {}
+func (f *fakeShell) Unset(name string)                      {}
+func (f *fakeShell) Vars() []Var                            { return nil }
+func (f *fakeShell) Option(letter byte) bool                { return false }
+func (f *fakeShell) SetOption(letter byte, on bool) error   { return nil }
+func (f *fakeShell) Source(*Env, string, []string) error    { return nil }
+func (f *fakeShell) Jobs() *Jobs {
+	if f.jobs == nil {
+		f.jobs = NewJobs(-1)
+	}
+	return f.jobs
+}
+
+// harness runs builtins against a real context, as the shell would.
+type harness struct {
+	t   *testing.T
+	ctx *nsctx.Context
+	sh  fakeShell
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	nstest.RequireRoot(t)
+	c, err := nsctx.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &harness{t: t, ctx: c}
+}
+
+// run runs one command line (words split on spaces) and returns its
+// output, error output and status.
+func (h *harness) run(line string) (string, string, int) {
+	h.t.Helper()
+	args := strings.Fields(line)
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Ctx: h.ctx, Shell: &h.sh}
+	var err error
+	if b, ok := Lookup(args[0]); ok {
+		err = b.Call(env, args)
+	} else {
+		err = Spawn(env, args)
+	}
+	if err != nil {
+		errb.WriteString(err.Error())
+	}
+	st := Status(err)
+	h.sh.last = st
+	return out.String(), errb.String(), st
+}
+
+// ok runs a line that must succeed and returns its output.
+func (h *harness) ok(line string) string {
+	h.t.Helper()
+	out, errs, st := h.run(line)
+	if st != 0 {
+		h.t.Fatalf("%s: status %d: %s", line, st, errs)
+	}
+	return out
+}
+
+// fails runs a line that must fail with status want and an error
+// containing every one of msgs.
+func (h *harness) fails(line string, want int, msgs ...string) {
+	h.t.Helper()
+	_, errs, st := h.run(line)
+	if st != want {
+		h.t.Errorf("%s: status %d, want %d (%s)", line, st, want, errs)
+	}
+	for _, m := range msgs {
+		if !strings.Contains(errs, m) {
+			h.t.Errorf("%s: error %q does not say %q", line, errs, m)
+		}
+	}
+	if strings.Count(strings.TrimSpace(errs), "\n") > 0 && want != 2 {
+		h.t.Errorf("%s: error is more than one line: %q", line, errs)
+	}
+}
+
+func TestTableIsComplete(t *testing.T) {
+	for _, b := range Table() {
+		if b.Name == "" || b.Summary == "" || b.Usage == "" || b.Help == "" || b.Run == nil {
+			t.Errorf("%q: name, summary, usage, help and run are all needed", b.Name)
+		}
+		if !strings.HasPrefix(b.Usage, b.Name) {
+			t.Errorf("%s: usage %q does not start with the name", b.Name, b.Usage)
+		}
+	}
+}
+
+func TestStatus(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{ExitStatus(3), 3},
+		{&StatusError{127, os.ErrNotExist}, 127},
+		{usageError("x"), 2},
+		{&ExitRequest{Code: 7}, 7},
+		{os.ErrPermission, 1},
+	} {
+		if got := Status(c.err); got != c.want {
+			t.Errorf("Status(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}
+
+func TestParseFlagsAnywhere(t *testing.T) {
+	fs := newFlags("x")
+	j := fs.Bool("json", false, "")
+	ops, err := parseFlags(fs, []string{"x", "net", "--json", "uts", "--", "--json"})
+	if err != nil || !*j || strings.Join(ops, " ") != "net uts --json" {
+		t.Errorf("ops %q json %v err %v", ops, *j, err)
+	}
+	if _, err := parseFlags(newFlags("x"), []string{"x", "--nope"}); Status(err) != 2 {
+		t.Errorf("unknown option: %v", err)
+	}
+}

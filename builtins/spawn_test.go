@@ -1,0 +1,39 @@
+package builtins
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestSpawnStatus(t *testing.T) {
+	h := newHarness(t)
+	if got := h.ok("spawn echo hi"); got != "hi\n" {
+		t.Errorf("echo: %q", got)
+	}
+	h.fails("spawn false", 1)
+	h.fails("no-such-command-nsh", 127, "command not found")
+	h.fails("/etc/hostname", 126, "not executable")
+	h.fails("sh -c kill$IFS-9$IFS$$", 137, "killed by signal 9")
+	h.fails("spawn", 2)
+}
+
+func TestExitHelp(t *testing.T) {
+	h := newHarness(t)
+	if _, _, st := h.run("exit 3"); st != 3 {
+		t.Errorf("exit 3: %d", st)
+	}
+	h.fails("exit abc", 2)
+	out := h.ok("help")
+	for _, b := range Table() {
+		if !strings.Contains(out, b.Name) || !strings.Contains(out, b.Summary) {
+			t.Errorf("help lacks %s", b.Name)
+		}
+	}
+	if out := h.ok("help setns"); !strings.Contains(out, "usage: setns TARGET [KIND]") {
+		t.Errorf("help setns:\n%s", out)
+	}
+	h.fails("help nosuch", 1, "no builtin named")
+}

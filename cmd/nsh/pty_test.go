@@ -1,0 +1,350 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/nsh-dev/nsh/internal/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// term is nsh running on a pseudo-terminal, typed at as a user would.
+type term struct {
+	t    *testing.T
+	ptmx *os.File
+	cmd  *exec.Cmd
+
+	mu   sync.Mutex
+	out  bytes.Buffer
+	seen int // output before this offset was matched already
+	more chan struct{}
+}
+
+// patience bounds every wait for output, so that a broken nsh fails the
+// test instead of hanging it; it is not a timing assertion.
+const patience = 30 * time.Second
+
+func startTerm(t *testing.T, env ...string) *term {
+	t.Helper()
+	return startNsh(t, t.TempDir(), []string{"--norc"}, env...)
+}
+
+// startNsh starts nsh on a new pseudo-terminal with HOME (and the history)
+// in home.
+func startNsh(t *testing.T, home string, args []string, env ...string) *term {
+	t.Helper()
+	nsh, err := exec.LookPath("nsh") // testscript.Main put it in PATH
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(nsh, args...)
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_STATE_HOME="+home, "TERM=xterm", "NO_COLOR=1", "NSH_PROMPT=")
+	for _, kv := range env {
+		if name, ok := strings.CutPrefix(kv, "!"); ok {
+			// !NAME takes NAME out of the environment.
+			cmd.Env = slices.DeleteFunc(cmd.Env, func(e string) bool { return strings.HasPrefix(e, name+"=") })
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &term{t: t, ptmx: ptmx, cmd: cmd, more: make(chan struct{}, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			tm.mu.Lock()
+			tm.out.Write(buf[:n])
+			tm.mu.Unlock()
+			select {
+			case tm.more <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		// nsh is a session leader (pty.Start makes a new session): end
+		// every process of its session, jobs included.
+		killSession(cmd.Process.Pid)
+		cmd.Wait()
+		ptmx.Close()
+		if t.Failed() {
+			tm.mu.Lock()
+			t.Logf("terminal output:\n%q", tm.out.String())
+			tm.mu.Unlock()
+		}
+	})
+	return tm
+}
+
+func killSession(sid int) {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if s, err := unix.Getsid(pid); err == nil && s == sid {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+	}
+}
+
+func (tm *term) typ(s string) {
+	tm.t.Helper()
+	if _, err := tm.ptmx.WriteString(s); err != nil {
+		tm.t.Fatal(err)
+	}
+}
+
+// say types typed and waits for want.
+func (tm *term) say(typed, want string) {
+	tm.t.Helper()
+	tm.typ(typed)
+	tm.expect(want)
+}
+
+// expect waits for want to appear in the output after what was matched
+// before.
+func (tm *term) expect(want string) {
+	tm.t.Helper()
+	deadline := time.After(patience)
+	for {
+		tm.mu.Lock()
+		s := tm.out.String()
+		i := strings.Index(s[tm.seen:], want)
+		if i >= 0 {
+			tm.seen += i + len(want)
+		}
+		tm.mu.Unlock()
+		if i >= 0 {
+			return
+		}
+		select {
+		case <-tm.more:
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			tm.t.Fatalf("no %q on the terminal; it shows:\n%q", want, s[tm.seen:])
+		}
+	}
+}
+
+// atPrompt waits until nsh reads the terminal at its prompt: it owns
+// the terminal and readline has it in raw mode. A control key typed
+// ahead while the terminal is still in cooked mode would be taken by the
+// line discipline (^D as end-of-file) instead of reaching readline.
+func (tm *term) atPrompt() {
+	tm.t.Helper()
+	deadline := time.Now().Add(patience)
+	for time.Now().Before(deadline) {
+		fd := int(tm.ptmx.Fd())
+		pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+		t, err2 := unix.IoctlGetTermios(fd, unix.TCGETS) // the slave's
+		if err == nil && err2 == nil && pgrp == tm.cmd.Process.Pid && t.Lflag&unix.ICANON == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.t.Fatal("nsh never came back to its prompt")
+}
+
+// waitForeground waits until a process named comm owns the terminal.
+func (tm *term) waitForeground(comm string) int {
+	tm.t.Helper()
+	deadline := time.Now().Add(patience)
+	for time.Now().Before(deadline) {
+		pgrp, err := unix.IoctlGetInt(int(tm.ptmx.Fd()), unix.TIOCGPGRP)
+		if err == nil && pgrp != tm.cmd.Process.Pid {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pgrp))
+			if strings.TrimSpace(string(b)) == comm {
+				return pgrp
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.t.Fatalf("%s never got the terminal", comm)
+	return 0
+}
+
+func TestPTYCompleteBuiltin(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("hel\t\r", "nsh builtins")
+}
+
+// sleep starts a long sleep in the foreground and waits until it owns the
+// terminal; it returns its process group.
+func (tm *term) sleep() int {
+	tm.t.Helper()
+	tm.typ("sleep 1000\r")
+	return tm.waitForeground("sleep")
+}
+
+func TestPTYCtrlCReachesForeground(t *testing.T) {
+	tm := startTerm(t)
+	pgrp := tm.sleep()
+	tm.typ("\x03")
+	tm.say("echo alive $?\r", "alive 130")
+	if err := unix.Kill(pgrp, 0); err == nil {
+		t.Errorf("sleep (%d) survived Ctrl-C", pgrp)
+	}
+	// Ctrl-C at the prompt clears the line; nsh stays.
+	tm.atPrompt()
+	tm.typ("echo never\x03")
+	tm.say("echo still here\r", "still here")
+}
+
+func TestPTYStopAndFg(t *testing.T) {
+	tm := startTerm(t)
+	tm.sleep()
+	tm.say("\x1a", "Stopped")
+	tm.say("jobs\r", "[1]+  Stopped   sleep 1000")
+	tm.typ("fg\r")
+	tm.waitForeground("sleep")
+	tm.typ("\x03")
+	tm.say("echo back $?\r", "back 130")
+}
+
+func TestPTYExitWarnsAboutJobs(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("sleep 1000 &\r", "[1] ")
+	tm.say("exit\r", "there are jobs (1 running")
+	tm.say("echo stayed\r", "stayed")
+}
+
+func TestPTYPromptAndPinCompletion(t *testing.T) {
+	nstest.RequireRoot(t)
+	dir := nstest.PinDir(t)
+	pin := filepath.Join(dir, "labnet")
+	if out, err := exec.Command("nsh", "-c", "unshare net; pin net "+pin).CombinedOutput(); err != nil {
+		t.Fatalf("making a pin: %v\n%s", err, out)
+	}
+	tm := startTerm(t, "NSH_PROMPT=nsh%k%$ ")
+	tm.expect("nsh# ")
+	tm.say("unshare net\r", "nsh[net]# ")
+	tm.say("home\r", "nsh# ")
+	// Complete the pin from its first letters, then use it.
+	tm.typ("setns " + pin[:len(pin)-3] + "\t\r")
+	tm.expect("nsh[net]# ")
+	tm.typ("readlink /proc/self/ns/net\r")
+	var st unix.Stat_t
+	if err := unix.Stat(pin, &st); err != nil {
+		t.Fatal(err)
+	}
+	tm.expect(fmt.Sprintf("net:[%d]", st.Ino))
+}
+
+func TestPTYColourPrompt(t *testing.T) {
+	tm := startTerm(t, "!NO_COLOR", "NSH_PROMPT=%s> ")
+	tm.say("false\r", "\x1b[31m1\x1b[0m> ")
+	// Setting NO_COLOR, even empty, turns colour off at once.
+	tm.say("set NO_COLOR=\r", "> ")
+	tm.say("false\r", " 1> ")
+}
+
+func TestPTYCtrlDAsksWhenJobsRun(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("sleep 1000 &\r", "[1] ")
+	tm.atPrompt()
+	tm.say("\x04", "there are jobs")
+	tm.say("kill %1; wait; echo waited\r", "waited")
+	tm.atPrompt()
+	tm.typ("\x04")
+	if err := tm.cmd.Wait(); err != nil {
+		t.Errorf("nsh after Ctrl-D: %v", err)
+	}
+}
+
+func TestPTYTerminalModesRestored(t *testing.T) {
+	tm := startTerm(t)
+	// A program that leaves the terminal without echo, as a crashed
+	// full-screen program would; the next program must find it sane.
+	tm.typ("stty -echo\r")
+	tm.say("stty -a | tr ' ' '\\n' | grep -x -e echo -e -echo | sed s/^/mode:/\r", "mode:echo")
+}
+
+func TestPTYRCAndHistory(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, ".nshrc"), []byte("set FROMRC=loaded\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm := startNsh(t, home, nil)
+	tm.say("echo rc:$FROMRC\r", "rc:loaded")
+	tm.typ("echo one\r")
+	tm.typ("echo one\r")
+	tm.typ(" echo secret\r")
+	tm.say("echo two\r", "two")
+	tm.typ("exit\r")
+	tm.cmd.Wait()
+	hist, err := os.ReadFile(filepath.Join(home, "nsh", "history"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(hist), "echo rc:$FROMRC\necho one\necho two\nexit\n"; got != want {
+		t.Errorf("history %q, want %q", got, want)
+	}
+
+	// --norc skips it.
+	tm = startNsh(t, home, []string{"--norc"})
+	tm.say("echo rc:[$FROMRC]\r", "rc:[]")
+}
+
+func TestPTYContinuationPrompt(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("echo 'a\r", "> ")
+	tm.say("b' | tr a-z A-Z\r", "A\r\nB")
+}
+
+// A background job that reads the terminal stops (SIGTTIN), and nsh
+// says so at the next prompt.
+func TestPTYBackgroundReadStops(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("cat &\r", "[1] ")
+	tm.say("wait %1 || echo waited $?\r", "waited 149")
+	tm.say("jobs\r", "Stopped   cat &")
+	tm.typ("kill -9 %1\r")
+}
+
+// spawn bash inside a context works as from bash: bash runs its own job
+// control on the terminal and gives it back when it exits.
+func TestPTYSpawnBashInContext(t *testing.T) {
+	nstest.RequireRoot(t)
+	nstest.RequireTool(t, "bash")
+	tm := startTerm(t, "NSH_PROMPT=nsh%k%$ ")
+	tm.say("unshare net\r", "nsh[net]# ")
+	tm.typ("spawn bash --norc --noprofile\r")
+	tm.waitForeground("bash")
+	tm.say("PS1='inbash$ '; echo links: $(ip -o link | wc -l)\r", "links: 1")
+	tm.typ("sleep 1000\r")
+	tm.waitForeground("sleep")
+	tm.typ("\x03")
+	tm.say("echo bash got $?\r", "bash got 130")
+	tm.say("exit\r", "nsh[net]# ")
+	tm.say("echo nsh is back\r", "nsh is back")
+}
+
+// Bad input at the prompt: one error each, and nsh carries on.
+func TestPTYBadInputCarriesOn(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("| x\r", `nsh: syntax error: unexpected "|"`)
+	tm.say("echo a > /\r", "nsh: cannot redirect > /: is a directory")
+	tm.say("fg %7\r", "nsh: fg: %7: no such job")
+	tm.say("echo \xff\xfejunk | tr a-z A-Z\r", "JUNK")
+	tm.say("echo "+strings.Repeat("x", 1000)+" | wc -c\r", "1001")
+	tm.say("echo still alive | tr a-z A-Z\r", "STILL ALIVE")
+}

@@ -1,0 +1,353 @@
+package nsctx
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/nsh-dev/nsh/internal/nstest"
+)
+
+func newCtx(t *testing.T) *Context {
+	t.Helper()
+	nstest.RequireRoot(t)
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// run starts argv in the context and returns its standard output.
+func run(t *testing.T, c *Context, argv ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := &exec.Cmd{Path: argv[0], Args: argv, Stdout: &out, Stderr: &errb, Env: os.Environ()}
+	if err := c.Start(cmd); err != nil {
+		t.Fatalf("%v: %v", argv, err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v: %v: %s", argv, err, errb.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
+func readlinkNS(t *testing.T, c *Context, k Kind) string {
+	t.Helper()
+	return run(t, c, "readlink", "/proc/self/ns/"+k.String())
+}
+
+func TestHomeIsOwnThread(t *testing.T) {
+	c := newCtx(t)
+	st, err := c.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Kinds() {
+		if st.Differs(k) {
+			t.Errorf("%s differs from home at start", k)
+		}
+		id, err := statID("/proc/self/ns/" + k.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id != st.Home[k] {
+			t.Errorf("%s: home %v, process %v", k, st.Home[k], id)
+		}
+	}
+}
+
+func TestUnshareAndHome(t *testing.T) {
+	c := newCtx(t)
+	homeNet := readlinkNS(t, c, Net)
+	if err := c.Unshare([]Kind{Net, UTS, IPC}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := c.Status()
+	for _, k := range []Kind{Net, UTS, IPC} {
+		if !st.Differs(k) {
+			t.Errorf("%s still home after unshare", k)
+		}
+	}
+	if st.Differs(Mnt) || st.Differs(Cgroup) {
+		t.Error("unshare changed kinds it was not asked for")
+	}
+	got := readlinkNS(t, c, Net)
+	if got == homeNet || got != (&Handle{kind: Net, id: st.Cur[Net]}).String() {
+		t.Errorf("child in %s; context says %v, home %s", got, st.Cur[Net], homeNet)
+	}
+	// Only lo in a new network namespace: cross-check with ip.
+	nstest.RequireTool(t, "ip")
+	if links := run(t, c, "ip", "-o", "link"); strings.Count(links, "\n") != 0 || !strings.Contains(links, "lo:") {
+		t.Errorf("ip -o link in new netns:\n%s", links)
+	}
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readlinkNS(t, c, Net); got != homeNet {
+		t.Errorf("after home: %s, want %s", got, homeNet)
+	}
+}
+
+// A change of several kinds that fails half way leaves the context as it
+// was: here uts is entered first, then entering mnt fails.
+func TestJoinRollsBack(t *testing.T) {
+	c := newCtx(t)
+	other := holder(t, "--uts")
+	uts, err := OpenProcess(other, UTS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uts.Close()
+	bad := &Handle{fd: -1, kind: Mnt, id: ID{1, 1}}
+	before, _ := c.Status()
+	err = c.Join(uts, bad)
+	if err == nil {
+		t.Fatal("join with a broken handle succeeded")
+	}
+	after, _ := c.Status()
+	if after.Cur != before.Cur {
+		t.Errorf("status changed: %v -> %v", before.Cur, after.Cur)
+	}
+	if got, home := readlinkNS(t, c, UTS), c.Home(UTS).String(); got != home {
+		t.Errorf("child uts %s, want home %s", got, home)
+	}
+	// And the good handle alone works.
+	if err := c.Join(uts); err != nil {
+		t.Fatal(err)
+	}
+	if got := readlinkNS(t, c, UTS); got != uts.String() {
+		t.Errorf("child uts %s, want %s", got, uts)
+	}
+}
+
+// holder starts `unshare FLAGS sleep` and returns its pid; it is killed when
+// the test ends.
+func holder(t *testing.T, flags ...string) int {
+	t.Helper()
+	nstest.RequireTool(t, "unshare")
+	args := append(flags, "sleep", "600")
+	cmd := exec.Command("unshare", args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// unshare execs sleep once the namespace exists.
+	for i := 0; i < 2000; i++ {
+		if b, _ := os.ReadFile("/proc/" + itoa(cmd.Process.Pid) + "/comm"); strings.TrimSpace(string(b)) == "sleep" {
+			return cmd.Process.Pid
+		}
+		sleepBriefly()
+	}
+	t.Fatal("holder did not start")
+	return 0
+}
+
+func TestNoFdLeaks(t *testing.T) {
+	c := newCtx(t)
+	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Push(); err != nil { // the stack holds fds too
+		t.Fatal(err)
+	}
+	// Compare with what a program started without nsh gets: fds the
+	// test process itself inherited pass through both ways.
+	base, err := exec.Command("ls", "/proc/self/fd").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, c, "ls", "/proc/self/fd"); got != strings.TrimSpace(string(base)) {
+		t.Errorf("fds in spawned program: %q, without nsh: %q", got, base)
+	}
+	links := run(t, c, "ls", "-l", "/proc/self/fd")
+	for _, k := range KindNames() {
+		if strings.Contains(links, k+":[") {
+			t.Errorf("a %s namespace fd reached the program:\n%s", k, links)
+		}
+	}
+}
+
+// No goroutine but the context's ever runs in a changed namespace, while
+// the context hops back and forth 10,000 times.
+func TestOtherGoroutinesStayHome(t *testing.T) {
+	c := newCtx(t)
+	other := holder(t, "--net", "--uts")
+	net, err := OpenProcess(other, Net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	uts, err := OpenProcess(other, UTS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uts.Close()
+	home := [2]ID{c.Home(Net).id, c.Home(UTS).id}
+
+	var stop atomic.Bool
+	var bad atomic.Int64
+	var checks atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				n, err1 := statID("/proc/thread-self/ns/net")
+				u, err2 := statID("/proc/thread-self/ns/uts")
+				if err1 != nil || err2 != nil || n != home[0] || u != home[1] {
+					bad.Add(1)
+				}
+				checks.Add(1)
+			}
+		}()
+	}
+	for i := 0; i < 10000; i++ {
+		if err := c.Join(net, uts); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.GoHome(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	if bad.Load() != 0 {
+		t.Errorf("%d of %d checks saw a changed namespace outside the context", bad.Load(), checks.Load())
+	}
+	if checks.Load() == 0 {
+		t.Error("no checks ran")
+	}
+}
+
+func TestPushPop(t *testing.T) {
+	c := newCtx(t)
+	if err := c.Pop(); !errors.Is(err, ErrEmptyStack) {
+		t.Errorf("pop on empty stack: %v", err)
+	}
+	if err := c.Unshare([]Kind{Net, Mnt}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Chdir("/tmp"); err != nil {
+		t.Fatal(err)
+	}
+	saved := readlinkNS(t, c, Net)
+	if err := c.Push(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Status(); st.Depth != 1 || st.Differs(Net) {
+		t.Errorf("after push+home: depth %d, net differs %v", st.Depth, st.Differs(Net))
+	}
+	if err := c.Pop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readlinkNS(t, c, Net); got != saved {
+		t.Errorf("after pop in %s, want %s", got, saved)
+	}
+	if wd, _ := c.Getwd(); wd != "/tmp" {
+		t.Errorf("pop restored cwd %q, want /tmp", wd)
+	}
+	if st, _ := c.Status(); st.Depth != 0 {
+		t.Errorf("depth %d after pop", st.Depth)
+	}
+}
+
+// The context's working directory is its own, not the process's.
+func TestChdirIsPrivate(t *testing.T) {
+	c := newCtx(t)
+	wd, _ := os.Getwd()
+	dir := t.TempDir()
+	if err := c.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, c, "pwd"); got != dir {
+		t.Errorf("program started in %s, want %s", got, dir)
+	}
+	if now, _ := os.Getwd(); now != wd {
+		t.Errorf("process cwd changed to %s", now)
+	}
+}
+
+// setns(time) is refused to multithreaded processes; home must still work,
+// through a fresh thread.
+func TestTimeHome(t *testing.T) {
+	c := newCtx(t)
+	home := readlinkNS(t, c, Time)
+	if err := c.Unshare([]Kind{Time, Net}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	inTime := readlinkNS(t, c, Time)
+	if inTime == home {
+		t.Fatal("child not in a new time namespace")
+	}
+	if err := c.Push(); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("push with a new time namespace: %v", err)
+	}
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readlinkNS(t, c, Time); got != home {
+		t.Errorf("after home, time %s, want %s", got, home)
+	}
+	if st, _ := c.Status(); st.Differs(Net) || st.Differs(Time) {
+		t.Error("not home after home")
+	}
+	// The new thread serves everything that follows.
+	if err := c.Unshare([]Kind{UTS}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := Open("/etc/hostname"); !errors.Is(err, ErrNotNamespace) || !strings.Contains(err.Error(), "/etc/hostname") {
+		t.Errorf("regular file: %v", err)
+	}
+	if _, err := Open("/nonexistent/net"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	h, err := Open("/proc/self/ns/uts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if h.Kind() != UTS || !strings.HasPrefix(h.String(), "uts:[") {
+		t.Errorf("kind %s, string %s", h.Kind(), h)
+	}
+}
+
+func TestParseKind(t *testing.T) {
+	for _, n := range KindNames() {
+		if k, err := ParseKind(n); err != nil || k.String() != n {
+			t.Errorf("%s: %v %v", n, k, err)
+		}
+	}
+	_, err := ParseKind("nett")
+	if err == nil || !strings.Contains(err.Error(), "cgroup ipc mnt net pid time user uts") {
+		t.Errorf("unknown kind error should list the valid ones: %v", err)
+	}
+}
+
+func TestStartErrors(t *testing.T) {
+	c := newCtx(t)
+	cmd := &exec.Cmd{Path: "no-such-program-nsh", Args: []string{"x"}}
+	if err := c.Start(cmd); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing program: %v", err)
+	}
+	cmd = &exec.Cmd{Path: "/etc/hostname", Args: []string{"x"}}
+	if err := c.Start(cmd); !errors.Is(err, ErrNotExecutable) {
+		t.Errorf("not executable: %v", err)
+	}
+}

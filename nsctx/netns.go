@@ -1,0 +1,100 @@
+package nsctx
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// NetnsDir is where iproute2 keeps named network namespaces.
+const NetnsDir = "/run/netns"
+
+// NetnsPath returns the file of the ip netns namespace NAME, or an error
+// for a name ip netns would refuse.
+func NetnsPath(name string) (string, error) {
+	if name == "" || len(name) > 255 || strings.Contains(name, "/") || name == "." || name == ".." {
+		return "", fmt.Errorf("invalid netns name %q", name)
+	}
+	return filepath.Join(NetnsDir, name), nil
+}
+
+// ParseNsfsMount parses one line of /proc/PID/mountinfo and reports the
+// nsfs mount (a pin) it describes, for the host-wide listing in nsinfo.
+func ParseNsfsMount(line string) (PinInfo, bool) { return parseMountinfo(line) }
+
+// PinNetns pins the context's network namespace as /run/netns/NAME the way
+// `ip netns add` does, so ip netns list/exec/del work on it. As iproute2
+// does, the run directory is made a shared mount in a peer group of its own
+// (under an exclusive flock, so parallel ip/nsh runs do not stack mounts):
+// `ip netns del` in one mount namespace then unmounts the pin everywhere and
+// the namespace can be freed.
+func (c *Context) PinNetns(name string) (PinInfo, error) {
+	path, err := NetnsPath(name)
+	if err != nil {
+		return PinInfo{}, err
+	}
+	h, err := c.OpenCurrent(Net)
+	if err != nil {
+		return PinInfo{}, err
+	}
+	defer h.Close()
+	// Off the context thread: these mounts happen in nsh's home mount
+	// namespace, where ip netns looks.
+	if err := prepareNetnsDir(); err != nil {
+		return PinInfo{}, err
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			return PinInfo{}, &Error{Path: path, Err: fmt.Errorf("netns %q exists already (ip netns del %s, or unpin it)", name, name)}
+		}
+		return PinInfo{}, pathError(path, err)
+	}
+	unix.Close(fd)
+	if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(h.fd), path, "none", unix.MS_BIND, ""); err != nil {
+		os.Remove(path)
+		return PinInfo{}, pathError(path, err)
+	}
+	return PinInfo{Path: path, Kind: Net, Ino: h.id.Ino}, nil
+}
+
+// prepareNetnsDir makes /run/netns a shared mount in its own peer group, as
+// iproute2's netns_add does.
+func prepareNetnsDir() error {
+	if err := os.Mkdir(NetnsDir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return pathError(NetnsDir, unwrapPath(err))
+	}
+	lock, err := unix.Open(NetnsDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return pathError(NetnsDir, err)
+	}
+	defer unix.Close(lock)
+	// Like ip, go on without the lock if flock fails.
+	if unix.Flock(lock, unix.LOCK_EX) == nil {
+		defer unix.Flock(lock, unix.LOCK_UN)
+	}
+	madeMount := false
+	for {
+		err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+		if err == nil {
+			return nil
+		}
+		// EINVAL: not a mount point yet. Make it one, private first so
+		// that making it shared puts it in a new peer group.
+		if !errors.Is(err, unix.EINVAL) || madeMount {
+			return &Error{Path: NetnsDir, Err: fmt.Errorf("making it a shared mount: %v", plain(err))}
+		}
+		if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return &Error{Path: NetnsDir, Err: fmt.Errorf("bind-mounting it onto itself: %v", plain(err))}
+		}
+		if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
+			return &Error{Path: NetnsDir, Err: fmt.Errorf("making it private: %v", plain(err))}
+		}
+		madeMount = true
+	}
+}

@@ -1,0 +1,137 @@
+package nsctx
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nsh-dev/nsh/internal/nstest"
+)
+
+func TestPinAllAndUnpin(t *testing.T) {
+	c := newCtx(t)
+	dir := nstest.PinDir(t)
+	if _, err := c.PinAll(dir); err == nil {
+		t.Error("pinning a context that is all home should fail")
+	}
+	if err := c.Unshare([]Kind{Net, UTS}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	pins, err := c.PinAll(filepath.Join(dir, "lab"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pins) != 2 || pins[0].Kind != Net || pins[1].Kind != UTS {
+		t.Fatalf("pins: %+v", pins)
+	}
+	// A host tool sees the same namespace through the pin.
+	nstest.RequireTool(t, "nsenter")
+	out, err := exec.Command("nsenter", "--net="+pins[0].Path, "readlink", "/proc/self/ns/net").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := readlinkNS(t, c, Net); strings.TrimSpace(string(out)) != want {
+		t.Errorf("nsenter through pin: %s, context: %s", out, want)
+	}
+	// Pins lists them.
+	all, err := Pins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, p := range all {
+		for _, q := range pins {
+			if p == q {
+				found++
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("Pins() found %d of our 2 pins in %+v", found, all)
+	}
+	// A pinned namespace can be joined after going home.
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	h, err := c.Open(pins[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := c.Join(h); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pin(Net, pins[0].Path); err == nil {
+		t.Error("pinning over an existing pin should fail")
+	}
+	for _, p := range pins {
+		if err := Unpin(p.Path); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(p.Path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still there after unpin", p.Path)
+		}
+	}
+	if err := Unpin(filepath.Join(dir, "lab")); !errors.Is(err, ErrNotPin) {
+		t.Errorf("unpin of a directory: %v", err)
+	}
+}
+
+// Mount namespaces can only be pinned on a mount that is not shared: Pin
+// prepares the directory the way iproute2 prepares /run/netns.
+func TestPinMountNamespace(t *testing.T) {
+	c := newCtx(t)
+	dir := nstest.PinDir(t)
+	if _, err := c.Pin(Mnt, filepath.Join(dir, "home-mnt")); err == nil {
+		t.Error("pinning the home mount namespace in itself should fail")
+	}
+	if err := c.Unshare([]Kind{Mnt}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pin(Mnt, filepath.Join(dir, "m", "mnt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("nsenter", "--mount="+p.Path, "readlink", "/proc/self/ns/mnt").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := readlinkNS(t, c, Mnt); strings.TrimSpace(string(out)) != want {
+		t.Errorf("nsenter through pin: %s, context: %s", out, want)
+	}
+	if err := Unpin(p.Path); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRelativePinUsesContextCwd(t *testing.T) {
+	c := newCtx(t)
+	dir := nstest.PinDir(t)
+	if err := c.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Unshare([]Kind{IPC}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pin(IPC, "x/ipc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Path != filepath.Join(dir, "x/ipc") {
+		t.Errorf("pinned at %s", p.Path)
+	}
+}
+
+func TestParseMountinfo(t *testing.T) {
+	line := `412 29 0:4 net:[4026532290] /run/netns/a\040b rw shared:5 - nsfs nsfs rw`
+	p, ok := parseMountinfo(line)
+	if !ok || p.Kind != Net || p.Ino != 4026532290 || p.Path != "/run/netns/a b" {
+		t.Errorf("%+v %v", p, ok)
+	}
+	if _, ok := parseMountinfo(`22 1 8:1 / / rw - ext4 /dev/vda rw`); ok {
+		t.Error("ext4 mount taken for a pin")
+	}
+}

@@ -1,0 +1,272 @@
+package nsctx
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// viaState holds the namespaces of the context that its thread cannot be
+// in: a user namespace (the kernel refuses it to a multithreaded process),
+// whatever was made or joined after it (owned by it: without root the
+// thread may not enter them, and keeping one rule for root and non-root
+// keeps one code path), and a time namespace with offsets (made by the
+// helper so the offsets can be written before anyone is in it, and never
+// enterable by the thread). Programs are started in them through the
+// helper, which joins them before executing the program; new namespaces
+// are made by the helper, which sends their fds back.
+type viaState struct {
+	ns       [NumKinds]*Handle
+	uid, gid int    // ids of spawned programs in ns[User]; -1 leaves them
+	cwd      string // working directory inside ns[Mnt]
+}
+
+func (v *viaState) close() {
+	for i, h := range v.ns {
+		h.Close()
+		v.ns[i] = nil
+	}
+}
+
+func (v *viaState) active() bool {
+	for _, h := range v.ns {
+		if h != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// dup returns a copy with handles of its own.
+func (v *viaState) dup() (viaState, error) {
+	d := *v
+	for k, h := range v.ns {
+		if h == nil {
+			continue
+		}
+		n, err := h.dup()
+		if err != nil {
+			d.ns[k] = nil
+			d.close()
+			return viaState{}, err
+		}
+		d.ns[k] = n
+	}
+	return d, nil
+}
+
+// effective is the namespace of kind k that programs are started in.
+func (c *Context) effective(k Kind) ID {
+	if h := c.via.ns[k]; h != nil {
+		return h.id
+	}
+	return c.cur[k]
+}
+
+// needsVia reports whether a change to kinds must go through the helper.
+func (c *Context) needsVia(k Kind, id ID) bool {
+	switch {
+	case c.via.ns[User] != nil:
+		return true
+	case k == User:
+		return id != c.home[User].id
+	case k == Time:
+		return id != c.home[Time].id && id != c.cur[Time]
+	}
+	return false
+}
+
+// request is a helper request that joins the context's via namespaces.
+func (v *viaState) request(mode string) *helperReq {
+	r := &helperReq{mode: mode, uid: -1, gid: -1}
+	for _, h := range v.ns {
+		if h != nil {
+			r.join = append(r.join, h)
+		}
+	}
+	if v.ns[User] != nil {
+		r.uid, r.gid = v.uid, v.gid
+	}
+	if v.ns[Mnt] != nil {
+		r.cwd = v.cwd
+	}
+	return r
+}
+
+// unshareVia makes new namespaces in the helper, inside the context's
+// via namespaces, and takes them over. Runs on the thread.
+func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
+	has := func(k Kind) bool { return flags&k.Flag() != 0 }
+	if has(User) && c.via.ns[User] != nil {
+		return &Error{Kind: "user", Err: fmt.Errorf("%w: a user namespace inside the context's user namespace", ErrUnsupported)}
+	}
+	if o.MountProc && !has(PID) {
+		return &Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc in a user namespace needs a new pid namespace with it (unshare pid --mount-proc)")}
+	}
+	r := c.via.request("make")
+	r.unshare = flags
+	r.send = kinds
+	r.proc = o.MountProc
+	if has(Mnt) && o.Prop != PropUnchanged {
+		r.prop = o.Prop.flags()
+	}
+	if has(Time) {
+		r.mono, r.boot = o.Monotonic, o.Boottime
+	}
+	if has(User) && o.User != nil {
+		r.maps = o.User.write
+	}
+	var keepW *os.File
+	if has(PID) {
+		var err error
+		var keepR *os.File
+		if keepR, keepW, err = os.Pipe(); err != nil {
+			return err
+		}
+		defer keepR.Close()
+		r.keep = keepR
+	}
+	cmd := &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}}
+	res, err := runHelper(r, cmd)
+	if err != nil {
+		if keepW != nil {
+			keepW.Close()
+		}
+		return c.viaError(kinds, err)
+	}
+	next, err := c.via.dup()
+	if err != nil {
+		for _, h := range res.ns {
+			h.Close()
+		}
+		return err
+	}
+	for i, k := range kinds {
+		next.ns[k].Close()
+		next.ns[k] = res.ns[i]
+	}
+	if has(User) {
+		next.uid, next.gid = -1, -1
+		if o.User != nil {
+			next.uid, next.gid = o.User.RunUID, o.User.RunGID
+		}
+	}
+	if has(Mnt) && c.via.ns[Mnt] == nil {
+		next.cwd, _ = getwd() // the helper's copy starts where the thread is
+	}
+	c.via.close()
+	c.via = next
+	if has(PID) {
+		c.trackInit(next.ns[PID].id, res.pid, keepW)
+	}
+	return nil
+}
+
+// viaError words a helper's failure like the thread's own.
+func (c *Context) viaError(kinds []Kind, err error) error {
+	if he, ok := err.(*helperError); ok {
+		return unshareError(kinds, fmt.Errorf("%s: %w", he.what, plain(he.errno)))
+	}
+	return unshareError(kinds, err)
+}
+
+// joinVia makes target (nil entries: unchanged) the context's via
+// namespaces, after a helper proved that a program can enter them all.
+// Runs on the thread.
+func (c *Context) joinVia(target [NumKinds]*Handle) error {
+	next, err := c.via.dup()
+	if err != nil {
+		return err
+	}
+	for k, h := range target {
+		if h == nil {
+			continue
+		}
+		next.ns[k].Close()
+		next.ns[k] = nil
+		if h.id == c.cur[k] {
+			continue // the thread is there: nothing to enter
+		}
+		if next.ns[k], err = h.dup(); err != nil {
+			next.close()
+			return err
+		}
+		switch Kind(k) {
+		case User:
+			next.uid, next.gid = 0, 0 // as nsenter gives
+		case Mnt:
+			next.cwd = "/" // setns(mnt) starts at its root
+		}
+	}
+	if next.active() {
+		if _, err := runHelper(next.request("check"), &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}}); err != nil {
+			next.close()
+			if he, ok := err.(*helperError); ok {
+				what, _ := strings.CutPrefix(he.what, "setns ")
+				return &Error{Kind: what, Err: withHint(plain(he.errno))}
+			}
+			return err
+		}
+	}
+	c.via.close()
+	c.via = next
+	return nil
+}
+
+// viaChdir changes the directory programs start in, inside a mount
+// namespace the thread is not in; a helper checks that it exists there.
+func (c *Context) viaChdir(dir string) error {
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(c.via.cwd, dir)
+	}
+	dir = filepath.Clean(dir)
+	r := c.via.request("check")
+	r.cwd = dir
+	if _, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}}); err != nil {
+		if he, ok := err.(*helperError); ok {
+			return pathError(dir, he.errno)
+		}
+		return err
+	}
+	c.via.cwd = dir
+	return nil
+}
+
+// startVia starts cmd through the helper, which enters the via namespaces
+// and executes the program; cmd keeps its streams, environment and
+// SysProcAttr. With a pid namespace to enter, the program is the helper's
+// child (setns(pid) applies to children only) and the helper waits for it
+// and ends as it does. Runs on the thread.
+func (c *Context) startVia(cmd *exec.Cmd) error {
+	name := cmd.Path
+	file := name
+	if c.via.ns[Mnt] == nil && !strings.Contains(name, "/") {
+		p, err := lookPath(name, envPath(cmd.Env))
+		if err != nil {
+			return &Error{Path: name, Err: err}
+		}
+		file = p
+	}
+	r := c.via.request("exec")
+	r.fork = c.via.ns[PID] != nil
+	args := cmd.Args
+	argv := args
+	if len(argv) == 0 {
+		argv = []string{name}
+	}
+	cmd.Args = append([]string{file}, argv...)
+	_, err := runHelper(r, cmd)
+	cmd.Args = args
+	if err == nil {
+		return nil
+	}
+	if he, ok := err.(*helperError); ok {
+		if he.what == "exec" || he.what == "fork" {
+			return c.startError(name, he.errno)
+		}
+		return &Error{Path: name, Err: fmt.Errorf("%s: %w", he.what, withHint(plain(he.errno)))}
+	}
+	return &Error{Path: name, Err: err}
+}

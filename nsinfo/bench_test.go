@@ -1,0 +1,34 @@
+package nsinfo
+
+import (
+	"testing"
+
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+// Benchmarks of Scan over whatever the host has; bench/lsns.sh sets up
+// 100 or 1,000 pinned network namespaces and runs them (BENCH_GO=1).
+
+func BenchmarkScanAll(b *testing.B) {
+	for b.Loop() {
+		if _, err := Scan(Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkScanNet(b *testing.B) {
+	for b.Loop() {
+		if _, err := Scan(Options{Kinds: []nsctx.Kind{nsctx.Net}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The prompt asks for the name of the context's netns every time.
+func BenchmarkNetnsName(b *testing.B) {
+	id := nsctx.ID{}
+	for b.Loop() {
+		NetnsName(id)
+	}
+}

@@ -1,0 +1,411 @@
+package nsinfo
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsctx"
+	"golang.org/x/sys/unix"
+)
+
+// start runs a long sleep (via the given wrapper, e.g. unshare --net) and
+// kills it when the test ends.
+func start(t *testing.T, argv ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(argv[0], append(argv[1:], "sleep", "600")...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// unshare and nsenter exec sleep in place: wait until they have.
+	for i := 0; ; i++ {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+		if strings.TrimSpace(string(b)) == "sleep" {
+			return cmd
+		}
+		if i > 5000 {
+			t.Fatalf("%v did not start sleep", argv)
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil)
+	}
+}
+
+func nsID(t *testing.T, pid int, k nsctx.Kind) nsctx.ID {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/%s", pid, k), &st); err != nil {
+		t.Fatal(err)
+	}
+	return nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+}
+
+func scan(t *testing.T, kinds ...nsctx.Kind) *Snapshot {
+	t.Helper()
+	s, err := Scan(Options{Kinds: kinds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// netnsAdd makes an ip netns namespace and deletes it when the test ends.
+func netnsAdd(t *testing.T, name string) string {
+	t.Helper()
+	nstest.RequireTool(t, "ip")
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	return filepath.Join(nsctx.NetnsDir, name)
+}
+
+func uniq(prefix string) string { return fmt.Sprintf("%s-%d", prefix, os.Getpid()) }
+
+// Against util-linux lsns -J: the namespaces this test made have the same
+// kinds and process counts. Only ours are compared: other tests make and
+// drop namespaces on this machine meanwhile.
+func TestMatchesLsns(t *testing.T) {
+	nstest.RequireRoot(t)
+	nstest.RequireTool(t, "lsns")
+	a := start(t, "unshare", "--net", "--uts", "--ipc")
+	pa := a.Process.Pid
+	ns := func(k string) string { return fmt.Sprintf("--%s=/proc/%d/ns/%s", k, pa, k) }
+	start(t, "nsenter", ns("net"), ns("uts"))
+	start(t, "nsenter", ns("net"))
+	b := start(t, "unshare", "--net")
+
+	out, err := exec.Command("lsns", "-J", "-o", "NS,TYPE,NPROCS,PID").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ls struct {
+		Namespaces []struct {
+			NS     uint64 `json:"ns"`
+			Type   string `json:"type"`
+			NProcs int    `json:"nprocs"`
+			PID    int    `json:"pid"`
+		} `json:"namespaces"`
+	}
+	if err := json.Unmarshal(out, &ls); err != nil {
+		t.Fatal(err)
+	}
+	s := scan(t)
+	want := map[nsctx.ID]int{
+		nsID(t, pa, nsctx.Net): 3, nsID(t, pa, nsctx.UTS): 2, nsID(t, pa, nsctx.IPC): 1,
+		nsID(t, b.Process.Pid, nsctx.Net): 1,
+	}
+	for id, n := range want {
+		got := s.Lookup(id)
+		if got == nil {
+			t.Fatalf("namespace %d not found", id.Ino)
+		}
+		found := false
+		for _, l := range ls.Namespaces {
+			if l.NS != id.Ino {
+				continue
+			}
+			found = true
+			if l.Type != got.Kind.String() || l.NProcs != len(got.PIDs) || l.PID != got.PID {
+				t.Errorf("lsns says %s %d nprocs %d pid %d; nsinfo says %s nprocs %d pid %d",
+					l.Type, l.NS, l.NProcs, l.PID, got.Kind, len(got.PIDs), got.PID)
+			}
+		}
+		if !found {
+			t.Errorf("lsns does not show %d", id.Ino)
+		}
+		if len(got.PIDs) != n {
+			t.Errorf("%s %d: %d processes, want %d", got.Kind, id.Ino, len(got.PIDs), n)
+		}
+	}
+	// The host's namespaces both show agree in kind.
+	for _, l := range ls.Namespaces {
+		for _, ns := range s.Namespaces {
+			if ns.ID.Ino == l.NS && ns.Kind.String() != l.Type {
+				t.Errorf("%d: lsns kind %s, nsinfo %s", l.NS, l.Type, ns.Kind)
+			}
+		}
+	}
+}
+
+// Namespaces held only by a pin (ip netns add) or only by an open fd are
+// found, with their ip netns name, and nothing counts as a process in them.
+func TestPinsNamesAndFds(t *testing.T) {
+	nstest.RequireRoot(t)
+	name := uniq("nshtest-pin")
+	path := netnsAdd(t, name)
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	pinned := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+
+	// A namespace only an open fd of a sleeping process holds.
+	other := netnsAdd(t, uniq("nshtest-fd"))
+	f, err := os.Open(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sleep", "600")
+	cmd.ExtraFiles = []*os.File{f} // fd 3
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	held := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+	f.Close()
+	if out, err := exec.Command("ip", "netns", "del", filepath.Base(other)).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+
+	s := scan(t, nsctx.Net)
+	p := s.Lookup(pinned)
+	if p == nil || len(p.PIDs) != 0 || len(p.Names) != 1 || p.Names[0] != name || p.Pins[0].HostPath() != path {
+		t.Fatalf("pinned namespace: %+v", p)
+	}
+	if NetnsName(pinned) != name {
+		t.Errorf("NetnsName = %q, want %q", NetnsName(pinned), name)
+	}
+	listed := false
+	for _, n := range NetnsList() {
+		listed = listed || n == name
+	}
+	if !listed {
+		t.Errorf("NetnsList %v lacks %s", NetnsList(), name)
+	}
+	h := s.Lookup(held)
+	if h == nil || len(h.PIDs) != 0 || len(h.Pins) != 0 {
+		t.Fatalf("fd-held namespace: %+v", h)
+	}
+	wantFd := Fd{PID: cmd.Process.Pid, Fd: 3}
+	if len(h.Fds) != 1 || h.Fds[0] != wantFd {
+		t.Errorf("fds %v, want %v", h.Fds, wantFd)
+	}
+	if h.Owner.IsZero() {
+		t.Error("no owner found through the fd")
+	}
+}
+
+// A namespace only one thread is in (the nsh context thread) is found and
+// counts the process once.
+func TestThreadOnly(t *testing.T) {
+	nstest.RequireRoot(t)
+	ctx, err := nsctx.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	if err := ctx.Unshare([]nsctx.Kind{nsctx.Net}, 0); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ctx.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := scan(t, nsctx.Net)
+	ns := s.Lookup(st.Cur[nsctx.Net])
+	if ns == nil || len(ns.PIDs) != 1 || ns.PIDs[0] != os.Getpid() {
+		t.Fatalf("context's netns: %+v", ns)
+	}
+	home := s.Lookup(st.Home[nsctx.Net])
+	n := 0
+	for _, p := range home.PIDs {
+		if p == os.Getpid() {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("this process counted %d times in the home netns", n)
+	}
+}
+
+// A process that exits, or is a zombie, while it is read is left out as a
+// whole; an unreadable one is reported.
+func TestVanishing(t *testing.T) {
+	nstest.RequireRoot(t)
+	var want [nsctx.NumKinds]bool
+	for i := range want {
+		want[i] = true
+	}
+	r := newReader(want, true, nil)
+
+	cmd := exec.Command("sleep", "600")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	if _, st := r.read(pid); st != procOK {
+		t.Fatalf("live process: state %d", st)
+	}
+	cmd.Process.Kill()
+	// Not reaped yet: a zombie, in no namespace.
+	for i := 0; ; i++ {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if i > 5000 {
+			t.Fatal("no zombie")
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil)
+	}
+	if _, st := r.read(pid); st != procGone {
+		t.Errorf("zombie: state %d, want gone", st)
+	}
+	cmd.Wait()
+	if _, st := r.read(pid); st != procGone {
+		t.Errorf("exited: state %d, want gone", st)
+	}
+
+	// /proc/1 is unreadable in some sandboxes: reported, not an error.
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/1/ns/net", &st); err != nil {
+		s := scan(t)
+		found := false
+		for _, p := range s.Unreadable {
+			found = found || p == 1
+		}
+		if !found {
+			t.Errorf("pid 1 unreadable (%v) but not reported: %v", err, s.Unreadable)
+		}
+	}
+}
+
+// Processes that come and go during listings never make a scan fail or
+// miscount a namespace whose members stay.
+func TestChurn(t *testing.T) {
+	nstest.RequireRoot(t)
+	a := start(t, "unshare", "--net")
+	start(t, "nsenter", fmt.Sprintf("--net=/proc/%d/ns/net", a.Process.Pid))
+	id := nsID(t, a.Process.Pid, nsctx.Net)
+	// Short-lived processes in their own new namespaces, all the time.
+	churn := exec.Command("sh", "-c", "while :; do unshare --net --uts true; done")
+	churn.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := churn.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Kill(-churn.Process.Pid, unix.SIGKILL); churn.Wait() })
+	for i := 0; i < 30; i++ {
+		s := scan(t)
+		ns := s.Lookup(id)
+		if ns == nil || len(ns.PIDs) != 2 {
+			t.Fatalf("scan %d: stable namespace %+v", i, ns)
+		}
+		for _, n := range s.Namespaces {
+			if len(n.PIDs) == 0 && len(n.Pins) == 0 && len(n.Fds) == 0 && n.Kind != nsctx.User && n.Kind != nsctx.PID {
+				t.Errorf("scan %d: %s %d held by nothing", i, n.Kind, n.ID.Ino)
+			}
+		}
+	}
+}
+
+// A user namespace made by unshare -r is owned by (and the child of) the
+// initial one; what it owns is found under it.
+func TestOwnerAndParent(t *testing.T) {
+	nstest.RequireRoot(t)
+	c := start(t, "unshare", "-r", "--net")
+	s := scan(t)
+	me := nsID(t, os.Getpid(), nsctx.User)
+	u := s.Lookup(nsID(t, c.Process.Pid, nsctx.User))
+	if u == nil || u.Owner != me || u.Parent != me {
+		t.Fatalf("user namespace %+v, want owner and parent %d", u, me.Ino)
+	}
+	n := s.Lookup(nsID(t, c.Process.Pid, nsctx.Net))
+	if n == nil || n.Owner != u.ID {
+		t.Fatalf("its net namespace %+v, want owner %d", n, u.ID.Ino)
+	}
+	if home := s.Lookup(me); home == nil || !home.Owner.IsZero() {
+		t.Errorf("initial user namespace %+v has an owner", home)
+	}
+}
+
+// NETNSID agrees with ip netns set.
+func TestNetnsID(t *testing.T) {
+	nstest.RequireRoot(t)
+	name := uniq("nshtest-id")
+	path := netnsAdd(t, name)
+	if out, err := exec.Command("ip", "netns", "set", name, "auto").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	out, err := exec.Command("ip", "-j", "netns", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []struct {
+		Name string `json:"name"`
+		ID   *int   `json:"id"`
+	}
+	if err := json.Unmarshal(out, &list); err != nil {
+		t.Fatal(err)
+	}
+	want := -1
+	for _, l := range list {
+		if l.Name == name && l.ID != nil {
+			want = *l.ID
+		}
+	}
+	if want < 0 {
+		t.Fatalf("ip netns list gives %s no id: %s", name, out)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	ns := scan(t, nsctx.Net).Lookup(nsctx.ID{Dev: st.Dev, Ino: st.Ino})
+	if ns == nil || ns.NetnsID != want {
+		t.Fatalf("netnsid %+v, want %d", ns, want)
+	}
+}
+
+// A pin that exists only in another mount namespace is found through a
+// process in it, with a path that works from home.
+func TestPinInOtherMountNamespace(t *testing.T) {
+	nstest.RequireRoot(t)
+	dir := t.TempDir()
+	pin := filepath.Join(dir, "pin")
+	ready := filepath.Join(dir, "ready")
+	// unshare -m makes its mounts private: the pin stays in there.
+	cmd := exec.Command("unshare", "-m", "--net", "sh", "-c",
+		`touch "$1" && mount --bind /proc/self/ns/net "$1" && touch "$2" && exec sleep 600`, "sh", pin, ready)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if i > 5000 {
+			t.Fatal("the pinning process did not get ready")
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil)
+	}
+	pid := cmd.Process.Pid
+	ns := scan(t, nsctx.Net).Lookup(nsID(t, pid, nsctx.Net))
+	if ns == nil {
+		t.Fatal("its network namespace was not found")
+	}
+	want := fmt.Sprintf("/proc/%d/root%s", pid, pin)
+	found := false
+	for _, p := range ns.Pins {
+		found = found || p.HostPath() == want && p.Via == pid && p.MntNS == nsID(t, pid, nsctx.Mnt).Ino
+	}
+	if !found {
+		t.Fatalf("pins %+v, want one at %s", ns.Pins, want)
+	}
+	var home unix.Statfs_t
+	if unix.Statfs(pin, &home) == nil && home.Type == unix.NSFS_MAGIC {
+		t.Fatal("the pin leaked into the home mount namespace")
+	}
+}

@@ -1,0 +1,59 @@
+package repl
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+func TestComplete(t *testing.T) {
+	ctx, err := nsctx.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "prog-one"), []byte("#!/bin/sh\n"), 0o755)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	sh := NewShell(ctx, nil, io.Discard, io.Discard, []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1"})
+	sh.CommandNames = func() []string { return []string{"extcmd"} }
+	if err := ctx.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	c := &completer{sh: sh}
+	complete := func(line string) []string {
+		got, _ := c.Do([]rune(line), len([]rune(line)))
+		var out []string
+		for _, r := range got {
+			out = append(out, string(r))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"unsha", []string{"re "}},  // the builtin and /usr/bin/unshare: one choice
+		{"prog-", []string{"one "}}, // from the context's PATH
+		{"extc", []string{"md "}},   // from CommandNames
+		{"jobs -", []string{"l "}},
+		{"unset MYV", []string{"AR"}},
+		{"ns net | cat su", []string{"b/"}}, // files in the context's cwd
+		{"help unp", []string{"in "}},
+		{"unshare ne", []string{"t "}},
+	} {
+		if got := complete(tc.line); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("complete(%q) = %q, want %q", tc.line, got, tc.want)
+		}
+	}
+	if got := complete("set -"); !reflect.DeepEqual(got, []string{"k ", "x "}) {
+		t.Errorf("set options: %q", got)
+	}
+	if got := complete("hel"); len(got) == 0 || got[0] != "p " {
+		t.Errorf("help not offered first: %q", got)
+	}
+}

@@ -1,0 +1,323 @@
+package repl
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/nsh-dev/nsh/builtins"
+	"golang.org/x/sys/unix"
+)
+
+// runAndOr runs one and-or list. fatal reports whether its failure should
+// stop a script: as with sh's set -e, a failure on the left of && or ||,
+// or under !, is a test, not a failure.
+func (sh *Shell) runAndOr(ao *AndOr) (err error, fatal bool) {
+	if ao.Background {
+		return sh.background(ao), false
+	}
+	return sh.andOr(ao, nil)
+}
+
+func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
+	last := -1
+	for i, p := range ao.Pipes {
+		if i > 0 {
+			ok := err == nil
+			if ao.Ops[i-1] == "&&" && !ok || ao.Ops[i-1] == "||" && ok {
+				continue
+			}
+		}
+		err = sh.pipeline(p, job)
+		if job == nil { // a background list has its own $?: its job's status
+			sh.last.Store(int32(builtins.Status(err)))
+		}
+		last = i
+		var er *builtins.ExitRequest
+		if errors.As(err, &er) {
+			return err, true
+		}
+	}
+	fatal = err != nil && last == len(ao.Pipes)-1 && !ao.Pipes[last].Not
+	return err, fatal
+}
+
+// background starts an and-or list as a job and returns at once.
+func (sh *Shell) background(ao *AndOr) error {
+	text := andOrText(ao) + " &"
+	js := sh.jobs
+	j := js.NewJob(text, builtins.Where(sh.Ctx), false)
+	j.Go(true, func() error {
+		err, _ := sh.andOr(ao, j)
+		return err
+	})
+	js.Add(j)
+	j.Launched()
+	sh.lastBg.Store(int32(j.Pid()))
+	if sh.Interactive {
+		fmt.Fprintf(sh.Stderr, "[%d] %d\n", j.ID, j.Pid())
+	}
+	return nil
+}
+
+func andOrText(ao *AndOr) string {
+	var b strings.Builder
+	for i, p := range ao.Pipes {
+		if i > 0 {
+			b.WriteString(" " + ao.Ops[i-1] + " ")
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// pipeline runs one pipeline. A lone command in the foreground runs on
+// the shell's own goroutine (a builtin changes the shell directly; a
+// program makes a job of its own in Spawn). Otherwise every stage runs
+// at once on its own goroutine with pipes between them, programs in one
+// process group; every stage runs in the current context. Within a
+// background job (job != nil) the stages join that job.
+func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
+	argvs := make([][]string, len(p.Cmds))
+	for i, c := range p.Cmds {
+		argvs[i] = sh.expand(c.Words)
+		if len(argvs[i]) == 0 {
+			return fmt.Errorf("empty command: %s expands to nothing", c.Words[0])
+		}
+	}
+	if sh.Trace {
+		fmt.Fprintf(sh.Stderr, "+ [%s] %s\n", builtins.Where(sh.Ctx), traceText(p, argvs))
+	}
+	var err error
+	if len(p.Cmds) == 1 && job == nil {
+		sh.jobs.SaveModes()
+		err = sh.stage(p.Cmds[0], argvs[0], sh.Stdin, sh.Stdout, nil)
+	} else {
+		err = sh.stages(p, argvs, job)
+	}
+	if p.Not {
+		if err == nil {
+			return builtins.ExitStatus(1)
+		}
+		var er *builtins.ExitRequest
+		if !errors.As(err, &er) {
+			return nil
+		}
+	}
+	return err
+}
+
+func traceText(p *Pipeline, argvs [][]string) string {
+	var cmds []string
+	for _, a := range argvs {
+		var ws []string
+		for _, w := range a {
+			ws = append(ws, quoteWord(w))
+		}
+		cmds = append(cmds, strings.Join(ws, " "))
+	}
+	return strings.Join(cmds, " | ")
+}
+
+func quoteWord(w string) string {
+	if w != "" && !strings.ContainsAny(w, " \t\n'\"\\$;&|<>#~*?") {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+func (sh *Shell) stages(p *Pipeline, argvs [][]string, job *builtins.Job) error {
+	n := len(p.Cmds)
+	// pipes[i] joins stage i and i+1.
+	type pipe struct{ r, w *os.File }
+	pipes := make([]pipe, n-1)
+	for i := range pipes {
+		r, w, err := os.Pipe()
+		if err != nil {
+			for _, q := range pipes[:i] {
+				q.r.Close()
+				q.w.Close()
+			}
+			return err
+		}
+		pipes[i] = pipe{r, w}
+	}
+	j := job
+	var (
+		wg      sync.WaitGroup
+		lastErr error
+	)
+	run := func(last bool, fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); last {
+				lastErr = err
+			}
+		}()
+	}
+	if j == nil {
+		j = sh.jobs.NewJob(traceText(p, argvs), "", true)
+		sh.jobs.SaveModes()
+		run = j.Go
+	}
+	for i, c := range p.Cmds {
+		var in io.Reader = sh.Stdin
+		var out io.Writer = sh.Stdout
+		var closers []*os.File
+		if i > 0 {
+			in = pipes[i-1].r
+			closers = append(closers, pipes[i-1].r)
+		}
+		if i < n-1 {
+			out = pipes[i].w
+			closers = append(closers, pipes[i].w)
+		}
+		c, argv := c, argvs[i]
+		run(i == n-1, func() error {
+			defer func() {
+				for _, f := range closers {
+					f.Close()
+				}
+			}()
+			err := sh.stage(c, argv, in, out, j)
+			var er *builtins.ExitRequest
+			if errors.As(err, &er) {
+				// exit in a pipeline ends its stage, not nsh (as in sh,
+				// where the stage is a subshell).
+				return builtins.ExitStatus(er.Code)
+			}
+			return err
+		})
+	}
+	if job != nil {
+		wg.Wait()
+		return lastErr
+	}
+	return sh.jobs.Foreground(j, sh.Stderr)
+}
+
+// stage applies a command's redirections and runs it.
+func (sh *Shell) stage(c *Cmd, argv []string, in io.Reader, out io.Writer, j *builtins.Job) error {
+	env := &builtins.Env{Stdin: in, Stdout: out, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh, Job: j}
+	files, err := sh.redirect(c.Redirs, env)
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	if err == nil {
+		err = sh.handler(env, argv)
+	}
+	if w := env.Stderr; w != sh.Stderr && err != nil {
+		// Its stderr is redirected: the message goes there, as in sh.
+		var es builtins.ExitStatus
+		var er *builtins.ExitRequest
+		if !errors.As(err, &es) && !errors.As(err, &er) {
+			fmt.Fprintf(w, "%s: %s\n", argv[0], strings.TrimPrefix(err.Error(), argv[0]+": "))
+			return builtins.ExitStatus(builtins.Status(err))
+		}
+	}
+	return err
+}
+
+// RedirError is a redirection that could not be made.
+type RedirError struct {
+	Op, Path string
+	Err      error
+}
+
+func (e *RedirError) Error() string {
+	return fmt.Sprintf("cannot redirect %s %s: %v", e.Op, e.Path, e.Err)
+}
+
+func (e *RedirError) Unwrap() error { return e.Err }
+
+// redirect opens the redirections' files on the context thread (so they
+// are found in the context's mount namespace and working directory) and
+// sets env's streams, left to right as sh does: >f 2>&1 sends both to f.
+func (sh *Shell) redirect(rs []*Redir, env *builtins.Env) ([]*os.File, error) {
+	var opened []*os.File
+	for _, r := range rs {
+		if r.Fd > 2 || r.Op == ">&" && r.Dup > 2 {
+			return opened, fmt.Errorf("only descriptors 0, 1 and 2 can be redirected")
+		}
+		if r.Op == ">&" {
+			var s any
+			switch r.Dup {
+			case 0:
+				s = env.Stdin
+			case 1:
+				s = env.Stdout
+			case 2:
+				s = env.Stderr
+			}
+			if err := setStream(env, r.Fd, s); err != nil {
+				return opened, err
+			}
+			continue
+		}
+		path, err := sh.expandOne(r.Target)
+		if err != nil {
+			return opened, err
+		}
+		flags := os.O_RDONLY
+		switch r.Op {
+		case ">":
+			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		case ">>":
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		var f *os.File
+		err = sh.Ctx.Do(func() (err error) {
+			f, err = os.OpenFile(path, flags|unix.O_CLOEXEC, 0o666)
+			if err == nil && r.Op == "<" {
+				if st, serr := f.Stat(); serr == nil && st.IsDir() {
+					f.Close()
+					return unix.EISDIR
+				}
+			}
+			return err
+		})
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			if errors.Is(err, unix.EISDIR) {
+				err = errors.New("is a directory")
+			}
+			return opened, &RedirError{Op: r.Op, Path: path, Err: err}
+		}
+		opened = append(opened, f)
+		if err := setStream(env, r.Fd, f); err != nil {
+			return opened, err
+		}
+	}
+	return opened, nil
+}
+
+func setStream(env *builtins.Env, fd int, s any) error {
+	switch fd {
+	case 0:
+		r, ok := s.(io.Reader)
+		if !ok {
+			return fmt.Errorf("cannot read from that descriptor")
+		}
+		env.Stdin = r
+	case 1, 2:
+		w, ok := s.(io.Writer)
+		if !ok || s == nil {
+			return fmt.Errorf("cannot write to that descriptor")
+		}
+		if fd == 1 {
+			env.Stdout = w
+		} else {
+			env.Stderr = w
+		}
+	}
+	return nil
+}

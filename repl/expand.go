@@ -1,0 +1,113 @@
+package repl
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+)
+
+// expand turns words into fields: parameters and ~ expand, quotes are
+// gone. An unquoted expansion is not split at blanks (a variable holding
+// "a b" stays one argument, unlike sh; there is no globbing either), but
+// a word that was only an empty unquoted expansion disappears, and $@
+// gives one field per positional argument, quoted or not.
+func (sh *Shell) expand(words []*Word) []string {
+	var out []string
+	for _, w := range words {
+		out = append(out, sh.expandWord(w)...)
+	}
+	return out
+}
+
+func (sh *Shell) expandWord(w *Word) []string {
+	var (
+		fields []string
+		cur    strings.Builder
+		have   bool // cur is a field, even if empty
+	)
+	for _, p := range w.Parts {
+		switch p.Kind {
+		case Lit:
+			cur.WriteString(p.Text)
+			have = have || p.Quoted || p.Text != ""
+		case Tilde:
+			cur.WriteString(sh.tilde(p.Text))
+			have = true
+		case Param:
+			if p.Text == "@" || p.Text == "*" && !p.Quoted {
+				for i, a := range sh.Args {
+					if i > 0 {
+						fields = append(fields, cur.String())
+						cur.Reset()
+					}
+					cur.WriteString(a)
+					have = true
+				}
+				continue
+			}
+			v := sh.param(p.Text)
+			cur.WriteString(v)
+			have = have || p.Quoted || v != ""
+		}
+	}
+	if have {
+		fields = append(fields, cur.String())
+	}
+	return fields
+}
+
+// expandOne expands a redirection's target, which must be one field.
+func (sh *Shell) expandOne(w *Word) (string, error) {
+	fs := sh.expandWord(w)
+	if len(fs) != 1 {
+		return "", fmt.Errorf("%s: ambiguous redirect (it expands to %d words)", w, len(fs))
+	}
+	return fs[0], nil
+}
+
+func (sh *Shell) param(name string) string {
+	switch name {
+	case "?":
+		return strconv.Itoa(int(sh.last.Load()))
+	case "#":
+		return strconv.Itoa(len(sh.Args))
+	case "*":
+		return strings.Join(sh.Args, " ")
+	case "$":
+		return strconv.Itoa(os.Getpid())
+	case "!":
+		if pid := sh.lastBg.Load(); pid != 0 {
+			return strconv.Itoa(int(pid))
+		}
+		return ""
+	case "0":
+		return sh.Name
+	}
+	if n, err := strconv.Atoi(name); err == nil {
+		if n >= 1 && n <= len(sh.Args) {
+			return sh.Args[n-1]
+		}
+		return ""
+	}
+	v, _ := sh.Var(name)
+	return v
+}
+
+func (sh *Shell) tilde(name string) string {
+	if name == "" {
+		if h, ok := sh.Var("HOME"); ok {
+			return h
+		}
+		if h, err := os.UserHomeDir(); err == nil {
+			return h
+		}
+		return "~"
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return "~" + name
+	}
+	return u.HomeDir
+}

@@ -1,0 +1,634 @@
+package repl
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The language is a small subset of sh: words with quotes, escapes and
+// $VAR ${VAR} $? $# $@ $! $1.. ~ expansion; pipelines joined by |; and-or
+// lists joined by && and ||; lists separated by ; & and newlines;
+// redirections < > >> N> N>> N>&M; # comments; backslash-newline
+// continuation. google/shlex only splits words and knows neither
+// operators nor expansion, so nsh has its own lexer: a word has to
+// remember which parts were quoted to expand them right.
+
+// List is a parsed chunk of input: and-or lists in order.
+type List []*AndOr
+
+// AndOr is pipelines joined by && and ||, run in the foreground or, with a
+// trailing &, in the background.
+type AndOr struct {
+	Pipes      []*Pipeline
+	Ops        []string // Ops[i] joins Pipes[i] and Pipes[i+1]: "&&" or "||"
+	Background bool
+	Line       int // line of its first word, counted from 1 in the chunk
+}
+
+// Pipeline is commands joined by |; Not negates its status (! CMD).
+type Pipeline struct {
+	Cmds []*Cmd
+	Not  bool
+}
+
+// Cmd is one simple command.
+type Cmd struct {
+	Words  []*Word
+	Redirs []*Redir
+}
+
+// Redir is N<WORD, N>WORD, N>>WORD or N>&M.
+type Redir struct {
+	Fd     int
+	Op     string // "<", ">", ">>", ">&"
+	Target *Word  // nil for >&
+	Dup    int    // for >&
+}
+
+// Word is a sequence of parts that expand and join into one or more
+// fields.
+type Word struct{ Parts []Part }
+
+// PartKind says what a part of a word is.
+type PartKind int
+
+const (
+	Lit   PartKind = iota // literal text
+	Param                 // $NAME, ${NAME}, $?, $#, $@, $1
+	Tilde                 // ~ or ~USER at the start of an unquoted word
+)
+
+// Part is a piece of a word. Quoted parts are not dropped when empty and
+// a quoted $@ keeps its fields apart even so.
+type Part struct {
+	Kind   PartKind
+	Text   string // the literal, the parameter name, or the user of ~USER
+	Quoted bool
+}
+
+// String gives the word back in a form that reads like the input, for
+// traces and job listings.
+func (w *Word) String() string {
+	var b strings.Builder
+	for _, p := range w.Parts {
+		switch p.Kind {
+		case Lit:
+			if p.Quoted || strings.ContainsAny(p.Text, " \t\n;&|<>'\"\\$#~") {
+				b.WriteString(strconv.Quote(p.Text))
+			} else {
+				b.WriteString(p.Text)
+			}
+		case Param:
+			b.WriteString("${" + p.Text + "}")
+		case Tilde:
+			b.WriteString("~" + p.Text)
+		}
+	}
+	return b.String()
+}
+
+// String is the pipeline as text.
+func (p *Pipeline) String() string {
+	var cmds []string
+	for _, c := range p.Cmds {
+		var ws []string
+		for _, w := range c.Words {
+			ws = append(ws, w.String())
+		}
+		for _, r := range c.Redirs {
+			s := ""
+			if !(r.Fd == 0 && r.Op == "<" || r.Fd == 1 && r.Op != "<") {
+				s = strconv.Itoa(r.Fd)
+			}
+			if r.Op == ">&" {
+				s += ">&" + strconv.Itoa(r.Dup)
+			} else {
+				s += r.Op + r.Target.String()
+			}
+			ws = append(ws, s)
+		}
+		cmds = append(cmds, strings.Join(ws, " "))
+	}
+	s := strings.Join(cmds, " | ")
+	if p.Not {
+		s = "! " + s
+	}
+	return s
+}
+
+// IncompleteError means the input stopped in the middle of a command: more
+// lines finish it (interactively, a continuation prompt asks for them).
+type IncompleteError struct{ What string }
+
+func (e *IncompleteError) Error() string { return e.What }
+
+// ErrIncomplete matches any IncompleteError with errors.Is.
+var ErrIncomplete = errors.New("incomplete input")
+
+func (e *IncompleteError) Is(target error) bool { return target == ErrIncomplete }
+
+// SyntaxError is input that more lines cannot fix.
+type SyntaxError struct {
+	Line int
+	Msg  string
+}
+
+func (e *SyntaxError) Error() string { return "syntax error: " + e.Msg }
+
+// token kinds
+const (
+	tWord = iota
+	tOp   // ; & && || | newline
+	tRedir
+	tEOF
+)
+
+type token struct {
+	kind int
+	op   string // operator or redirection op
+	fd   int    // redirection fd
+	dup  int    // >&M
+	word *Word
+	line int
+}
+
+type lexer struct {
+	src  string
+	pos  int
+	line int
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
+
+func isMeta(c byte) bool {
+	return c == ';' || c == '&' || c == '|' || c == '<' || c == '>' || c == '\n' || isSpace(c)
+}
+
+func isNameStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isNameChar(c byte) bool { return isNameStart(c) || c >= '0' && c <= '9' }
+
+// next returns the next token.
+func (l *lexer) next() (token, error) {
+	for {
+		// blanks, backslash-newline, comments
+		for l.pos < len(l.src) && isSpace(l.src[l.pos]) {
+			l.pos++
+		}
+		if strings.HasPrefix(l.src[l.pos:], "\\\n") {
+			l.pos += 2
+			l.line++
+			continue
+		}
+		if l.pos < len(l.src) && l.src[l.pos] == '#' {
+			for l.pos < len(l.src) && l.src[l.pos] != '\n' {
+				l.pos++
+			}
+			continue
+		}
+		break
+	}
+	if l.pos >= len(l.src) {
+		return token{kind: tEOF, line: l.line}, nil
+	}
+	line := l.line
+	c := l.src[l.pos]
+	rest := l.src[l.pos:]
+	switch {
+	case c == '\n':
+		l.pos++
+		l.line++
+		return token{kind: tOp, op: "\n", line: line}, nil
+	case strings.HasPrefix(rest, "&&"), strings.HasPrefix(rest, "||"):
+		l.pos += 2
+		return token{kind: tOp, op: rest[:2], line: line}, nil
+	case c == ';' || c == '&' || c == '|':
+		l.pos++
+		return token{kind: tOp, op: rest[:1], line: line}, nil
+	case c == '<' || c == '>':
+		fd := 0
+		if c == '>' {
+			fd = 1
+		}
+		return l.redir(fd, line)
+	}
+	// An all-digit word right before < or > is the fd of a redirection.
+	i := l.pos
+	for i < len(l.src) && l.src[i] >= '0' && l.src[i] <= '9' {
+		i++
+	}
+	if i > l.pos && i < len(l.src) && (l.src[i] == '<' || l.src[i] == '>') {
+		fd, err := strconv.Atoi(l.src[l.pos:i])
+		if err != nil || fd > 9 {
+			return token{}, &SyntaxError{line, fmt.Sprintf("bad file descriptor %q", l.src[l.pos:i])}
+		}
+		l.pos = i
+		return l.redir(fd, line)
+	}
+	w, err := l.word()
+	if err != nil {
+		return token{}, err
+	}
+	return token{kind: tWord, word: w, line: line}, nil
+}
+
+func (l *lexer) redir(fd, line int) (token, error) {
+	op := l.src[l.pos : l.pos+1]
+	l.pos++
+	if op == ">" && l.pos < len(l.src) && l.src[l.pos] == '>' {
+		op = ">>"
+		l.pos++
+	}
+	if l.pos < len(l.src) && l.src[l.pos] == '&' {
+		// N>&M or N<&M: duplicate a descriptor.
+		l.pos++
+		j := l.pos
+		for j < len(l.src) && l.src[j] >= '0' && l.src[j] <= '9' {
+			j++
+		}
+		if j == l.pos || j-l.pos > 1 {
+			return token{}, &SyntaxError{line, fmt.Sprintf("%d%s& needs a file descriptor (as in 2>&1)", fd, op)}
+		}
+		dup := int(l.src[l.pos] - '0')
+		l.pos = j
+		return token{kind: tRedir, op: ">&", fd: fd, dup: dup, line: line}, nil
+	}
+	return token{kind: tRedir, op: op, fd: fd, line: line}, nil
+}
+
+// word reads one word up to an unquoted blank or operator.
+func (l *lexer) word() (*Word, error) {
+	w := &Word{}
+	var lit strings.Builder
+	flush := func(quoted bool) {
+		if lit.Len() > 0 || quoted {
+			w.Parts = append(w.Parts, Part{Kind: Lit, Text: lit.String(), Quoted: quoted})
+			lit.Reset()
+		}
+	}
+	// ~ or ~USER at the start of the word, ended by / or the word's end.
+	if l.src[l.pos] == '~' {
+		j := l.pos + 1
+		for j < len(l.src) && (isNameChar(l.src[j]) || l.src[j] == '-' || l.src[j] == '.') {
+			j++
+		}
+		if j == len(l.src) || l.src[j] == '/' || isMeta(l.src[j]) {
+			w.Parts = append(w.Parts, Part{Kind: Tilde, Text: l.src[l.pos+1 : j]})
+			l.pos = j
+		}
+	}
+	for l.pos < len(l.src) {
+		c := l.src[l.pos]
+		switch {
+		case isMeta(c):
+			flush(false)
+			return w, nil
+		case c == '\\':
+			if l.pos+1 >= len(l.src) {
+				return nil, &IncompleteError{"trailing backslash"}
+			}
+			if l.src[l.pos+1] == '\n' {
+				l.pos += 2
+				l.line++
+				continue
+			}
+			flush(false)
+			lit.WriteByte(l.src[l.pos+1])
+			l.pos += 2
+			flush(true)
+		case c == '\'':
+			end := strings.IndexByte(l.src[l.pos+1:], '\'')
+			if end < 0 {
+				return nil, &IncompleteError{"unterminated single quote"}
+			}
+			flush(false)
+			s := l.src[l.pos+1 : l.pos+1+end]
+			l.line += strings.Count(s, "\n")
+			lit.WriteString(s)
+			flush(true)
+			l.pos += end + 2
+		case c == '`':
+			return nil, &SyntaxError{l.line, "command substitution `...` is not supported"}
+		case c == '"':
+			flush(false)
+			if err := l.double(w); err != nil {
+				return nil, err
+			}
+		case c == '$':
+			p, ok, err := l.param()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				lit.WriteByte('$')
+				l.pos++
+				continue
+			}
+			flush(false)
+			w.Parts = append(w.Parts, p)
+		default:
+			lit.WriteByte(c)
+			l.pos++
+		}
+	}
+	flush(false)
+	return w, nil
+}
+
+// double reads a double-quoted string: $ expands, \ escapes $ ` " \ and
+// newline only.
+func (l *lexer) double(w *Word) error {
+	l.pos++ // opening quote
+	var lit strings.Builder
+	any := false
+	flush := func() {
+		w.Parts = append(w.Parts, Part{Kind: Lit, Text: lit.String(), Quoted: true})
+		lit.Reset()
+		any = true
+	}
+	for l.pos < len(l.src) {
+		c := l.src[l.pos]
+		switch c {
+		case '"':
+			l.pos++
+			if lit.Len() > 0 || !any {
+				flush()
+			}
+			return nil
+		case '\\':
+			if l.pos+1 < len(l.src) {
+				switch n := l.src[l.pos+1]; n {
+				case '\n':
+					l.pos += 2
+					l.line++
+					continue
+				case '$', '`', '"', '\\':
+					lit.WriteByte(n)
+					l.pos += 2
+					continue
+				}
+			}
+			lit.WriteByte(c)
+			l.pos++
+		case '$':
+			p, ok, err := l.param()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				lit.WriteByte('$')
+				l.pos++
+				continue
+			}
+			if lit.Len() > 0 {
+				flush()
+			}
+			p.Quoted = true
+			w.Parts = append(w.Parts, p)
+			any = true
+		default:
+			if c == '\n' {
+				l.line++
+			}
+			lit.WriteByte(c)
+			l.pos++
+		}
+	}
+	return &IncompleteError{"unterminated double quote"}
+}
+
+// param reads $NAME, ${NAME}, $?, $#, $@, $*, $$, $0-$9 at l.pos. ok is
+// false for a $ that starts nothing (it stays literal).
+func (l *lexer) param() (Part, bool, error) {
+	s := l.src[l.pos+1:]
+	if s == "" {
+		return Part{}, false, nil
+	}
+	switch c := s[0]; {
+	case c == '(':
+		return Part{}, false, &SyntaxError{l.line, "command substitution $(...) is not supported"}
+	case c == '{':
+		end := strings.IndexByte(s, '}')
+		if end < 0 {
+			if strings.ContainsAny(s, "\n") {
+				return Part{}, false, &SyntaxError{l.line, "missing } after ${"}
+			}
+			return Part{}, false, &IncompleteError{"missing } after ${"}
+		}
+		name := s[1:end]
+		if !validParam(name) {
+			return Part{}, false, &SyntaxError{l.line, fmt.Sprintf("bad substitution ${%s}", clip(name, 40))}
+		}
+		l.pos += end + 2
+		return Part{Kind: Param, Text: name}, true, nil
+	case c == '?' || c == '#' || c == '@' || c == '*' || c == '$' || c == '!' || c >= '0' && c <= '9':
+		l.pos += 2
+		return Part{Kind: Param, Text: s[:1]}, true, nil
+	case isNameStart(c):
+		j := 1
+		for j < len(s) && isNameChar(s[j]) {
+			j++
+		}
+		l.pos += j + 1
+		return Part{Kind: Param, Text: s[:j]}, true, nil
+	}
+	return Part{}, false, nil
+}
+
+func validParam(name string) bool {
+	if name == "" {
+		return false
+	}
+	if len(name) == 1 && strings.ContainsAny(name, "?#@*$!") {
+		return true
+	}
+	if _, err := strconv.Atoi(name); err == nil {
+		return name[0] != '-' && name[0] != '+'
+	}
+	if !isNameStart(name[0]) {
+		return false
+	}
+	for i := 1; i < len(name); i++ {
+		if !isNameChar(name[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Parse parses a chunk of input. It returns an *IncompleteError when the
+// chunk ends in the middle of a command (open quote, trailing backslash,
+// trailing | && ||), and a *SyntaxError for input that cannot be fixed by
+// more lines. Line numbers count from 1.
+func Parse(src string) (List, error) {
+	p := &parser{lx: lexer{src: src, line: 1}}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	return p.list()
+}
+
+type parser struct {
+	lx  lexer
+	tok token
+}
+
+func (p *parser) advance() (err error) {
+	p.tok, err = p.lx.next()
+	return err
+}
+
+func (p *parser) isOp(ops ...string) bool {
+	if p.tok.kind != tOp {
+		return false
+	}
+	for _, o := range ops {
+		if p.tok.op == o {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) unexpected() error {
+	what := p.tok.op
+	switch {
+	case p.tok.kind == tRedir:
+		what = "redirection"
+	case what == "\n":
+		what = "newline"
+	}
+	return &SyntaxError{p.tok.line, fmt.Sprintf("unexpected %q", what)}
+}
+
+func (p *parser) list() (List, error) {
+	var l List
+	for {
+		for p.isOp("\n") {
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		if p.tok.kind == tEOF {
+			return l, nil
+		}
+		ao, err := p.andOr()
+		if err != nil {
+			return nil, err
+		}
+		l = append(l, ao)
+		switch {
+		case p.tok.kind == tEOF:
+			return l, nil
+		case p.isOp(";", "&", "\n"):
+			ao.Background = p.tok.op == "&"
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, p.unexpected()
+		}
+	}
+}
+
+func (p *parser) andOr() (*AndOr, error) {
+	ao := &AndOr{Line: p.tok.line}
+	for {
+		pl, err := p.pipeline()
+		if err != nil {
+			return nil, err
+		}
+		ao.Pipes = append(ao.Pipes, pl)
+		if !p.isOp("&&", "||") {
+			return ao, nil
+		}
+		ao.Ops = append(ao.Ops, p.tok.op)
+		if err := p.skipNewlinesAfter(p.tok.op); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// skipNewlinesAfter moves past an operator that needs something after it
+// (| && ||) and any newlines; the end of input there is incomplete.
+func (p *parser) skipNewlinesAfter(op string) error {
+	for {
+		if err := p.advance(); err != nil {
+			return err
+		}
+		if !p.isOp("\n") {
+			break
+		}
+	}
+	if p.tok.kind == tEOF {
+		return &IncompleteError{fmt.Sprintf("%q at the end of the input needs a command after it", op)}
+	}
+	return nil
+}
+
+func (p *parser) pipeline() (*Pipeline, error) {
+	pl := &Pipeline{}
+	if p.tok.kind == tWord && len(p.tok.word.Parts) == 1 && p.tok.word.Parts[0] == (Part{Kind: Lit, Text: "!"}) {
+		pl.Not = true
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		c, err := p.cmd()
+		if err != nil {
+			return nil, err
+		}
+		pl.Cmds = append(pl.Cmds, c)
+		if !p.isOp("|") {
+			return pl, nil
+		}
+		if err := p.skipNewlinesAfter("|"); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (p *parser) cmd() (*Cmd, error) {
+	c := &Cmd{}
+	for {
+		switch p.tok.kind {
+		case tWord:
+			c.Words = append(c.Words, p.tok.word)
+		case tRedir:
+			r := &Redir{Fd: p.tok.fd, Op: p.tok.op, Dup: p.tok.dup}
+			if r.Op != ">&" {
+				line := p.tok.line
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+				if p.tok.kind != tWord {
+					if p.tok.kind == tEOF || p.isOp("\n") {
+						return nil, &SyntaxError{line, fmt.Sprintf("%s needs a file name", r.Op)}
+					}
+					return nil, p.unexpected()
+				}
+				r.Target = p.tok.word
+			}
+			c.Redirs = append(c.Redirs, r)
+		default:
+			if len(c.Words) == 0 && len(c.Redirs) == 0 {
+				if p.tok.kind == tEOF {
+					return nil, &SyntaxError{p.tok.line, "missing command"}
+				}
+				return nil, p.unexpected()
+			}
+			if len(c.Words) == 0 {
+				return nil, &SyntaxError{p.tok.line, "redirection without a command"}
+			}
+			return c, nil
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+	}
+}

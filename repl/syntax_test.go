@@ -1,0 +1,146 @@
+package repl
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// show renders a parsed list compactly: and-or lists separated by " ;; ",
+// with & marked, so the tests can compare structure as text.
+func show(l List) string {
+	var out []string
+	for _, ao := range l {
+		s := andOrText(ao)
+		if ao.Background {
+			s += " &"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ;; ")
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"ns", "ns"},
+		{"  ns  net ", "ns net"},
+		{"a; b", "a ;; b"},
+		{"a\nb\n\n", "a ;; b"},
+		{"a && b || c", "a && b || c"},
+		{"a | b | c", "a | b | c"},
+		{"a &", "a &"},
+		{"a & b", "a & ;; b"},
+		{"a |\n b", "a | b"},
+		{"a &&\n\n b", "a && b"},
+		{"! grep x", "! grep x"},
+		{"echo 'a b' \"c d\"", `echo "a b" "c d"`},
+		{`echo a\ b`, `echo a" "b`},
+		{"echo a#b # comment", `echo "a#b"`},
+		{"# only a comment", ""},
+		{"echo x \\\n y", "echo x y"},
+		{"echo $A ${B}c $? $# $@ $1", "echo ${A} ${B}c ${?} ${#} ${@} ${1}"},
+		{`echo "$A and $B"`, `echo ${A}" and "${B}`},
+		{"echo '$A'", `echo "$A"`},
+		{"echo a$", `echo "a$"`},
+		{"echo ~ ~/x ~root a~", `echo ~ ~/x ~root "a~"`},
+		{"ns --json > where.json", `ns --json >where.json`},
+		{"a 2>&1 >>log <in 2>err", "a 2>&1 >>log <in 2>err"},
+		{"a>f", "a >f"},
+		{"a 2>f", "a 2>f"},
+		{"a x2>f", "a x2 >f"},
+		{"a '2'>f", `a "2" >f`},
+		{"echo \"\"", `echo ""`},
+	} {
+		l, err := Parse(tc.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.in, err)
+			continue
+		}
+		if got := show(l); got != tc.want {
+			t.Errorf("Parse(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParseLines(t *testing.T) {
+	l, err := Parse("a\n\nb 'x\ny'\nc \\\nd\ne")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, ao := range l {
+		lines = append(lines, ao.Line)
+	}
+	if want := []int{1, 3, 5, 7}; !equalInts(lines, want) {
+		t.Errorf("lines %v, want %v", lines, want)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestParseIncomplete(t *testing.T) {
+	for _, in := range []string{
+		"echo 'abc", `echo "abc`, `echo abc\`, "a |", "a &&", "a ||\n", "echo ${A",
+		"a |\n\n",
+	} {
+		_, err := Parse(in)
+		if !errors.Is(err, ErrIncomplete) {
+			t.Errorf("Parse(%q) = %v, want incomplete", in, err)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"|", `unexpected "|"`},
+		{"| a", `unexpected "|"`},
+		{"a | | b", `unexpected "|"`},
+		{"a ;; b", `unexpected ";"`},
+		{"; a", `unexpected ";"`},
+		{"&& a", `unexpected "&&"`},
+		{"a >", "> needs a file name"},
+		{"a > | b", `unexpected "|"`},
+		{"> f", "redirection without a command"},
+		{"a 2>&x", "needs a file descriptor"},
+		{"echo ${A-b}", "bad substitution"},
+		{"echo $(date)", "not supported"},
+		{"echo `date`", "not supported"},
+	} {
+		_, err := Parse(tc.in)
+		var se *SyntaxError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) = %v, want a syntax error with %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestParseErrorLine(t *testing.T) {
+	_, err := Parse("a\nb\nc | | d\n")
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Line != 3 {
+		t.Fatalf("got %v, want a syntax error on line 3", err)
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"ip -o link |\n  wc -l", "ip -o link |   wc -l"},
+		{"echo a\\\nb", "echo ab"},
+		{"false ||\necho x", "false || echo x"},
+		{"echo 'a\nb'", "echo 'a\nb'"}, // a newline in quotes stays
+	} {
+		if got := oneLine(tc.in); got != tc.want {
+			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
