@@ -22,8 +22,11 @@ type shell struct {
 	env []string
 }
 
-func (s shell) Environ() []string { return s.env }
-func (s shell) LastStatus() int   { return 0 }
+func (s shell) Environ() []string    { return s.env }
+func (s shell) LastStatus() int      { return 0 }
+func (s shell) Jobs() *builtins.Jobs { return jobs }
+
+var jobs = builtins.NewJobs(-1) // no terminal: spawn runs programs as jobs
 
 // setup builds the benchmark plugin and program and returns a host over a
 // fresh context, plus the program's path.
