@@ -97,7 +97,7 @@ func init() {
 		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
 		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
-		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd,
+		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
 	} {
 		table[b.Name] = b
 	}

@@ -21,11 +21,19 @@ func runHelp(env *Env, args []string) error {
 		for _, b := range Table() {
 			fmt.Fprintf(env.Stdout, "  %-8s %s\n", b.Name, b.Summary)
 		}
+		if pcs := PluginCommands(); len(pcs) > 0 {
+			fmt.Fprintln(env.Stdout, "plugin commands:")
+			for _, c := range pcs {
+				fmt.Fprintf(env.Stdout, "  %-8s %s (plugin %s)\n", c.Name, c.Summary, c.Plugin)
+			}
+		}
 		return nil
 	case 2:
 		b, ok := Lookup(args[1])
-		if !ok {
-			return fmt.Errorf("no builtin named %q (help lists them)", args[1])
+		if pc, isPlugin := LookupPluginCommand(args[1]); !ok && isPlugin {
+			b = &Builtin{Usage: pc.Usage, Help: pc.Help + "\n(a command of plugin " + pc.Plugin + ")"}
+		} else if !ok {
+			return fmt.Errorf("no builtin named %q, nor plugin command (help lists them)", args[1])
 		}
 		fmt.Fprintf(env.Stdout, "usage: %s\n\n%s\n", strings.ReplaceAll(b.Usage, "\n", "\n       "), b.Help)
 		return nil

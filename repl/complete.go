@@ -56,6 +56,9 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return withSpace(append(names, c.programs(cur)...))
 	}
 	b, ok := builtins.Lookup(words[0])
+	if _, isPlugin := builtins.LookupPluginCommand(words[0]); !ok && isPlugin {
+		return append(withSpace(builtins.Plugins.Complete(words[0], append(words[1:], cur))), c.files(cur)...)
+	}
 	if !ok {
 		return c.files(cur)
 	}

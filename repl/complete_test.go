@@ -20,7 +20,7 @@ func TestComplete(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "prog-one"), []byte("#!/bin/sh\n"), 0o755)
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	sh := NewShell(ctx, nil, io.Discard, io.Discard, []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1"})
-	sh.CommandNames = func() []string { return []string{"plugcmd"} }
+	sh.CommandNames = func() []string { return []string{"extcmd"} }
 	if err := ctx.Chdir(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestComplete(t *testing.T) {
 	}{
 		{"unsha", []string{"re "}},  // the builtin and /usr/bin/unshare: one choice
 		{"prog-", []string{"one "}}, // from the context's PATH
-		{"plug", []string{"cmd "}},  // from CommandNames
+		{"extc", []string{"md "}},   // from CommandNames
 		{"jobs -", []string{"l "}},
 		{"unset MYV", []string{"AR"}},
 		{"ns net | cat su", []string{"b/"}}, // files in the context's cwd

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/plugins"
 	"golang.org/x/sys/unix"
 )
 
@@ -105,7 +106,13 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		progIn = devnull
 	}
 
-	sh := NewShell(ctx, progIn, stdout, stderr, os.Environ())
+	// Plugins (issue 4): commands from plugin processes, dispatched after
+	// the builtins; help and completion reach them through builtins.Plugins.
+	host := plugins.NewHost(ctx, os.Environ(), stderr)
+	defer host.Close()
+	builtins.Plugins = host
+	sh := NewShell(ctx, progIn, stdout, stderr, os.Environ(), func(next Handler) Handler { return host.Handler(next) })
+	sh.CommandNames = host.CommandNames
 	sh.Interactive = interactive
 	sh.Trace, sh.KeepGoing = *trace, *keep
 	sh.Name, sh.Args = dollar0, posArgs

@@ -25,10 +25,12 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	nstest.RequireRoot(t)
 	nobody := nobodyBinary(t)
+	plugins := pluginsForScripts(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", os.Getenv("PATH"))
+			env.Setenv("NSH_TEST_PLUGINS", plugins) // plugin_*.txtar
 			// For the scripts that run nsh as an ordinary user:
 			//   exec setpriv --reuid=65534 --regid=65534 --clear-groups $NOBODY_NSH
 			env.Setenv("NOBODY_NSH", nobody)

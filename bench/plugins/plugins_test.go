@@ -1,0 +1,101 @@
+// Package plugins holds the plugin benchmarks (bench/plugins.sh runs them
+// with the end-to-end comparisons; docs/benchmarks-plugins.md has figures).
+package plugins
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/plugins"
+)
+
+// shell is the shell as the host sees it: only Environ is used.
+type shell struct {
+	builtins.Shell
+	env []string
+}
+
+func (s shell) Environ() []string    { return s.env }
+func (s shell) LastStatus() int      { return 0 }
+func (s shell) Jobs() *builtins.Jobs { return jobs }
+
+var jobs = builtins.NewJobs(-1) // no terminal: spawn runs programs as jobs
+
+// setup builds the benchmark plugin and program and returns a host over a
+// fresh context, plus the program's path.
+func setup(b *testing.B) (*plugins.Host, *builtins.Env, string) {
+	b.Helper()
+	nstest.RequireRoot(b)
+	dir := b.TempDir()
+	for out, pkg := range map[string]string{"nsh-plugin-bench": "./benchplugin", "benchspawn": "./benchspawn"} {
+		if o, err := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg).CombinedOutput(); err != nil {
+			b.Fatalf("go build %s: %v\n%s", pkg, err, o)
+		}
+	}
+	ctx, err := nsctx.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "NSH_PLUGIN_PATH=" + dir, "XDG_CACHE_HOME=" + b.TempDir()}
+	h := plugins.NewHost(ctx, env, os.Stderr)
+	b.Cleanup(func() { h.Close(); ctx.Close() })
+	e := &builtins.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: os.Stderr, Ctx: ctx, Shell: shell{env: env}}
+	return h, e, filepath.Join(dir, "benchspawn")
+}
+
+func notPlugin(*builtins.Env, []string) error { panic("not a plugin command") }
+
+// BenchmarkWarmCall: one call of a trivial plugin command whose process is
+// already running in the context.
+func BenchmarkWarmCall(b *testing.B) {
+	h, env, _ := setup(b)
+	run := h.Handler(notPlugin)
+	if err := run(env, []string{"bnet"}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := run(env, []string{"bnet"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSpawnGoProgram: the same work as a program spawned in the context.
+func BenchmarkSpawnGoProgram(b *testing.B) {
+	_, env, prog := setup(b)
+	for b.Loop() {
+		if err := builtins.Spawn(env, []string{prog}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkColdStartNewContext: the first call after a hop into a new net
+// namespace, which starts a plugin process there (handshake included).
+func BenchmarkColdStartNewContext(b *testing.B) {
+	h, env, _ := setup(b)
+	h.MaxIdle = 0 // every process stops after its call: each call is cold
+	run := h.Handler(notPlugin)
+	if err := run(env, []string{"bnet"}); err != nil { // describe
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		if err := env.Ctx.Unshare([]nsctx.Kind{nsctx.Net}, nsctx.PropPrivate); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := run(env, []string{"bnet"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

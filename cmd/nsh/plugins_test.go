@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// testPlugins builds the example plugins and the test plugin once per run,
+// for the plugin_*.txtar scripts ($NSH_TEST_PLUGINS).
+var testPlugins = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "nsh-script-plugins-")
+	if err != nil {
+		return "", err
+	}
+	for name, pkg := range map[string]string{
+		"netinfo":  "../../plugins/examples/netinfo",
+		"whereami": "../../plugins/examples/whereami",
+		"test":     "../../plugins/internal/testplugin",
+	} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "nsh-plugin-"+name), pkg).CombinedOutput()
+		if err != nil {
+			return "", &buildError{pkg, err, out}
+		}
+	}
+	return dir, nil
+})
+
+type buildError struct {
+	pkg string
+	err error
+	out []byte
+}
+
+func (e *buildError) Error() string {
+	return "go build " + e.pkg + ": " + e.err.Error() + "\n" + string(e.out)
+}
+
+func pluginsForScripts(t *testing.T) string {
+	dir, err := testPlugins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}

@@ -1,0 +1,265 @@
+package plugins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nsh-dev/nsh/builtins"
+	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"golang.org/x/sys/unix"
+)
+
+// run runs a plugin command in a process living in the current context.
+func (h *Host) run(env *builtins.Env, p *Plugin, args []string) error {
+	key, cwd, err := h.key(p)
+	if err != nil {
+		return err
+	}
+	pr, err := h.get(p, key, env.Shell.Environ())
+	if err != nil {
+		return err
+	}
+	start := &pluginv1.Start{Args: args, Env: env.Shell.Environ(), Dir: cwd}
+	terminalInfo(env, start)
+	code, err := pr.call(env, start, h.Grace)
+	if err != nil {
+		return err
+	}
+	h.put(key, pr)
+	if code != 0 {
+		return builtins.ExitStatus(code)
+	}
+	return nil
+}
+
+// errInterrupted is a call that Ctrl-C ended by killing the plugin.
+type errInterrupted struct{ grace time.Duration }
+
+func (e errInterrupted) Error() string {
+	return fmt.Sprintf("interrupted, and the plugin did not stop within %v: killed", e.grace)
+}
+
+// call runs one command over the process's Run stream (opened at its
+// first call and kept: a stream carries one call after another, which
+// saves setting up an HTTP/2 stream per call). Output is written as it
+// arrives, stdin is read only when the plugin asks for it, and Ctrl-C is
+// passed on as an interrupt; a plugin that has not finished grace after
+// the interrupt is killed. On any error but a plain exit status the
+// process is gone (killed and reaped) and must not be reused.
+func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Duration) (int, error) {
+	if pr.stream == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		stream, err := pr.rpc.Run(ctx)
+		if err != nil {
+			cancel()
+			pr.fail()
+			return 0, pr.failure(err)
+		}
+		pr.stream, pr.cancel = stream, cancel
+	}
+	stream := pr.stream
+	done := make(chan struct{})
+	// Nothing of this call may be sent once it is over: the next call's
+	// messages follow on the same stream.
+	send := func(m *pluginv1.Input) error {
+		pr.sendMu.Lock()
+		defer pr.sendMu.Unlock()
+		select {
+		case <-done:
+			return errCallDone
+		default:
+		}
+		return stream.Send(m)
+	}
+	defer func() {
+		pr.sendMu.Lock()
+		close(done)
+		pr.sendMu.Unlock()
+	}()
+	if err := send(&pluginv1.Input{Msg: &pluginv1.Input_Start{Start: start}}); err != nil {
+		pr.fail()
+		return 0, pr.failure(err)
+	}
+
+	// Ctrl-C reaches nsh (plugins have their own process group): pass it
+	// on, and kill the plugin if it does not stop in time.
+	var killed atomic.Bool
+	interrupt := make(chan struct{}, 1)
+	stopWatch := watchInterrupts(interrupt)
+	defer stopWatch()
+	go func() {
+		select {
+		case <-interrupt:
+		case <-done:
+			return
+		}
+		send(&pluginv1.Input{Msg: &pluginv1.Input_Interrupt{Interrupt: true}})
+		select {
+		case <-time.After(grace):
+			killed.Store(true)
+			pr.run.Kill(context.Background())
+			pr.cancel()
+		case <-done:
+		}
+	}()
+
+	var reads chan int
+	for {
+		m, err := stream.Recv()
+		if err != nil {
+			pr.fail()
+			if killed.Load() {
+				return 130, &builtins.StatusError{Code: 130, Err: errInterrupted{grace}}
+			}
+			if errors.Is(err, io.EOF) {
+				err = errors.New("the stream ended without an exit status")
+			}
+			return 0, pr.failure(err)
+		}
+		switch msg := m.Msg.(type) {
+		case *pluginv1.Output_Stdout:
+			if _, err := env.Stdout.Write(msg.Stdout); err != nil {
+				select { // a closed pipe: stop the command as Ctrl-C would
+				case interrupt <- struct{}{}:
+				default:
+				}
+			}
+		case *pluginv1.Output_Stderr:
+			env.Stderr.Write(msg.Stderr)
+		case *pluginv1.Output_Read:
+			if reads == nil {
+				reads = make(chan int, 1)
+				go pumpStdin(env.Stdin, reads, done, send)
+			}
+			select {
+			case reads <- int(msg.Read):
+			default: // a read is already pending
+			}
+		case *pluginv1.Output_Exit:
+			return int(msg.Exit), nil
+		}
+	}
+}
+
+// SIGINT is watched for the whole life of the process (signal.Notify and
+// Stop cost tens of microseconds, too much for every call); a call
+// subscribes while it runs.
+var sigint struct {
+	once sync.Once
+	mu   sync.Mutex
+	subs map[chan struct{}]bool
+}
+
+func watchInterrupts(ch chan struct{}) (stop func()) {
+	sigint.once.Do(func() {
+		sigint.subs = map[chan struct{}]bool{}
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, unix.SIGINT)
+		go func() {
+			for range c {
+				sigint.mu.Lock()
+				for s := range sigint.subs {
+					select {
+					case s <- struct{}{}:
+					default:
+					}
+				}
+				sigint.mu.Unlock()
+			}
+		}()
+	})
+	sigint.mu.Lock()
+	sigint.subs[ch] = true
+	sigint.mu.Unlock()
+	return func() {
+		sigint.mu.Lock()
+		delete(sigint.subs, ch)
+		sigint.mu.Unlock()
+	}
+}
+
+// pumpStdin answers the plugin's reads from r. A terminal (or any file) is
+// polled, so that no read is left pending on it after the call: the shell
+// needs its input back.
+func pumpStdin(r io.Reader, reads <-chan int, done <-chan struct{}, send func(*pluginv1.Input) error) {
+	buf := make([]byte, 32*1024)
+	for {
+		var n int
+		select {
+		case n = <-reads:
+		case <-done:
+			return
+		}
+		n = min(max(n, 1), len(buf))
+		got, err := readSome(r, buf[:n], done)
+		if got > 0 {
+			send(&pluginv1.Input{Msg: &pluginv1.Input_Stdin{Stdin: append([]byte(nil), buf[:got]...)}})
+		}
+		if err != nil {
+			if err != errCallDone {
+				send(&pluginv1.Input{Msg: &pluginv1.Input_StdinEof{StdinEof: true}})
+			}
+			return
+		}
+	}
+}
+
+var errCallDone = errors.New("call done")
+
+func readSome(r io.Reader, p []byte, done <-chan struct{}) (int, error) {
+	if r == nil {
+		return 0, io.EOF
+	}
+	if f, ok := r.(*os.File); ok {
+		fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
+		for {
+			select {
+			case <-done:
+				return 0, errCallDone
+			default:
+			}
+			n, err := unix.Poll(fds, 100)
+			if err == unix.EINTR || err == nil && n == 0 {
+				continue
+			}
+			break
+		}
+	}
+	n, err := r.Read(p)
+	if n > 0 {
+		return n, nil
+	}
+	if err == nil {
+		err = io.EOF
+	}
+	return 0, err
+}
+
+// terminalInfo tells the plugin which streams are terminals and the size.
+func terminalInfo(env *builtins.Env, s *pluginv1.Start) {
+	tty := func(x any) (*unix.Winsize, bool) {
+		f, ok := x.(*os.File)
+		if !ok {
+			return nil, false
+		}
+		ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+		return ws, err == nil
+	}
+	var in, out, errw *unix.Winsize
+	in, s.StdinTty = tty(env.Stdin)
+	out, s.StdoutTty = tty(env.Stdout)
+	errw, s.StderrTty = tty(env.Stderr)
+	for _, ws := range []*unix.Winsize{out, in, errw} {
+		if ws != nil {
+			s.Rows, s.Cols = uint32(ws.Row), uint32(ws.Col)
+			break
+		}
+	}
+}

@@ -1,0 +1,14 @@
+// Package plugins is nsh's plugin host: it finds nsh-plugin-NAME
+// executables, caches what commands they provide, and runs those commands
+// in plugin processes started from the namespace context's thread, so that
+// a plugin command lives in the user's current namespaces.
+//
+// The pieces: discover.go (search path and the describe cache), trust.go
+// (refusing files others could change), runner.go (go-plugin RunnerFunc:
+// forking on the context thread, reaching a socket in another mount
+// namespace), pool.go (processes per plugin and context), call.go (one
+// command over a gRPC stream, Ctrl-C, faults), host.go (the shell
+// middleware and the plugin builtin's operations). Plugin authors use
+// plugins/sdk; the protocol is plugins/proto/v1. docs/plugins.md is the
+// guide.
+package plugins

@@ -1,0 +1,403 @@
+package plugins
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+// Command is what a plugin says about one of its commands.
+type Command struct {
+	Name      string `json:"name"`
+	Summary   string `json:"summary"`
+	Usage     string `json:"usage"`
+	Help      string `json:"help"`
+	Completes bool   `json:"completes,omitempty"`
+}
+
+// Plugin is one plugin file known to the host.
+type Plugin struct {
+	Name      string
+	Path      string
+	Version   string
+	Commands  []Command
+	described bool
+	refused   error // failed the trust check
+	broken    error // failed to describe itself (retried once the file changes)
+	size      int64
+	mtime     int64
+}
+
+// Host finds plugins, starts their processes in the namespace context and
+// runs their commands. All methods are safe for concurrent use.
+type Host struct {
+	ctx  *nsctx.Context
+	env  []string  // environment for processes started outside a call
+	warn io.Writer // where discovery reports refused plugins
+
+	// StartTimeout bounds the handshake; Grace is how long a command may
+	// take to stop after Ctrl-C before its process is killed; IdleTimeout
+	// stops processes nobody used for that long; MaxIdle is how many idle
+	// processes are kept per (plugin, context).
+	StartTimeout time.Duration
+	Grace        time.Duration
+	IdleTimeout  time.Duration
+	MaxIdle      int
+
+	mu        sync.Mutex
+	plugins   []*Plugin // in discovery order
+	cmds      map[string]*Plugin
+	cache     map[string]*cacheEntry
+	cachePath string
+	pool      pool
+
+	discovered sync.Once
+}
+
+// NewHost returns a host for the plugins in Dirs(env). It does nothing
+// else: discovery (reading the directories, the trust check, the describe
+// cache) waits for the first command word that is not a builtin, or for
+// help, completion or the plugin builtin, so a shell that runs builtins
+// only pays nothing. Discovery starts no plugin either: one already
+// described (cached by path, size and mtime) registers its commands from
+// the cache; one that is new or changed is described the first time a
+// command word is not found. Refused plugins are reported on warn.
+func NewHost(ctx *nsctx.Context, env []string, warn io.Writer) *Host {
+	h := &Host{
+		ctx: ctx, env: env, warn: warn,
+		StartTimeout: 5 * time.Second,
+		Grace:        2 * time.Second,
+		IdleTimeout:  60 * time.Second,
+		MaxIdle:      2,
+		cmds:         map[string]*Plugin{},
+		cachePath:    cachePath(env),
+	}
+	h.pool.idle = map[poolKey][]*proc{}
+	return h
+}
+
+// discover finds the plugins, once.
+func (h *Host) discover() {
+	h.discovered.Do(func() {
+		h.mu.Lock()
+		h.cache = loadCache(h.cachePath)
+		var refused []*Plugin
+		for _, f := range scan(Dirs(h.env)) {
+			if p := h.add(f); p.refused != nil {
+				refused = append(refused, p)
+			}
+		}
+		h.mu.Unlock()
+		for _, p := range refused {
+			if h.warn != nil {
+				fmt.Fprintf(h.warn, "nsh: plugin %s refused: %v\n", p.Name, p.refused)
+			}
+		}
+	})
+}
+
+// add registers a plugin file; h.mu is held or the host is not shared yet.
+func (h *Host) add(f found) *Plugin {
+	p := &Plugin{Name: f.name, Path: f.path, size: f.size, mtime: f.mtime}
+	h.plugins = append(h.plugins, p)
+	if err := checkTrust(p.Path); err != nil {
+		p.refused = err
+		return p
+	}
+	if e := h.cache[p.Path]; e != nil && e.Size == f.size && e.Mtime == f.mtime {
+		if e.Broken != "" {
+			// Failed before, unchanged since: not started again at every
+			// start-up; plugin list shows why.
+			p.broken = errors.New(e.Broken)
+			return p
+		}
+		p.Version, p.Commands, p.described = e.Version, e.Commands, true
+		h.register(p)
+	}
+	return p
+}
+
+// register maps p's command names to p; the first plugin of a name wins.
+func (h *Host) register(p *Plugin) {
+	for _, c := range p.Commands {
+		if _, taken := h.cmds[c.Name]; !taken {
+			h.cmds[c.Name] = p
+		}
+	}
+}
+
+// lookup finds the plugin providing a command; a name not known yet makes
+// the host describe the plugins it has not described.
+func (h *Host) lookup(name string) (*Plugin, bool) {
+	h.discover()
+	h.mu.Lock()
+	p, ok := h.cmds[name]
+	h.mu.Unlock()
+	if ok {
+		return p, true
+	}
+	if h.describeAll() == 0 {
+		return nil, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, ok = h.cmds[name]
+	return p, ok
+}
+
+// describeAll describes every plugin not described yet and returns how
+// many it described. A plugin that fails is reported and left undescribed.
+func (h *Host) describeAll() int {
+	h.discover()
+	h.mu.Lock()
+	var todo []*Plugin
+	for _, p := range h.plugins {
+		if !p.described && p.refused == nil {
+			todo = append(todo, p)
+		}
+	}
+	h.mu.Unlock()
+	n := 0
+	for _, p := range todo {
+		if p.broken != nil {
+			f, err := statFound(p.Name, p.Path)
+			if err != nil || f.size == p.size && f.mtime == p.mtime {
+				continue // reported once already
+			}
+			p.size, p.mtime = f.size, f.mtime
+		}
+		if err := h.describe(p); err != nil {
+			p.broken = err
+			if h.warn != nil {
+				fmt.Fprintf(h.warn, "nsh: %v\n", err)
+			}
+			h.mu.Lock()
+			h.cache[p.Path] = &cacheEntry{Size: p.size, Mtime: p.mtime, Broken: firstLine(err)}
+			saveCache(h.cachePath, h.cache)
+			h.mu.Unlock()
+			continue
+		}
+		p.broken = nil
+		n++
+	}
+	return n
+}
+
+// describe asks a plugin for its commands, from a process in the current
+// context that then joins the pool, and caches the answer.
+func (h *Host) describe(p *Plugin) error {
+	key, _, err := h.key(p)
+	if err != nil {
+		return err
+	}
+	pr, err := h.get(p, key, h.env)
+	if err != nil {
+		return err
+	}
+	r, err := pr.describe()
+	if err != nil {
+		pr.fail()
+		return pr.failure(err)
+	}
+	h.put(key, pr)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p.Version, p.described = r.Version, true
+	p.Commands = p.Commands[:0]
+	for _, c := range r.Commands {
+		p.Commands = append(p.Commands, Command{c.Name, c.Summary, c.Usage, c.Help, c.Completes})
+	}
+	h.register(p)
+	h.cache[p.Path] = &cacheEntry{Size: p.size, Mtime: p.mtime, Version: p.Version, Commands: p.Commands}
+	saveCache(h.cachePath, h.cache)
+	return nil
+}
+
+// Handler is the shell middleware that runs plugin commands. It goes after
+// the builtins, so a builtin wins a name clash; what is no plugin command
+// goes on to next (a program). Its type is repl.Middleware's, spelled out
+// because repl imports this package.
+func (h *Host) Handler(next func(*builtins.Env, []string) error) func(*builtins.Env, []string) error {
+	return func(env *builtins.Env, args []string) error {
+		p, ok := h.lookup(args[0])
+		if !ok {
+			return next(env, args)
+		}
+		if err := h.run(env, p, args); err != nil {
+			return fmt.Errorf("%s: %w", args[0], err) // as the shell names builtins
+		}
+		return nil
+	}
+}
+
+// Load loads the plugin file path now (describing it), as `plugin load`.
+func (h *Host) Load(path string) (builtins.PluginInfo, error) {
+	h.discover()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return builtins.PluginInfo{}, err
+	}
+	name := strings.TrimPrefix(filepath.Base(abs), Prefix)
+	f, err := statFound(name, abs)
+	if err != nil {
+		return builtins.PluginInfo{}, err
+	}
+	if err := checkTrust(abs); err != nil {
+		return builtins.PluginInfo{}, fmt.Errorf("refusing %s: %v", abs, err)
+	}
+	h.mu.Lock()
+	for _, p := range h.plugins {
+		if p.Name == name {
+			h.mu.Unlock()
+			return builtins.PluginInfo{}, fmt.Errorf("a plugin named %s is already loaded from %s (plugin unload %s first)", name, p.Path, name)
+		}
+	}
+	p := &Plugin{Name: name, Path: abs, size: f.size, mtime: f.mtime}
+	h.plugins = append(h.plugins, p)
+	h.mu.Unlock()
+	if err := h.describe(p); err != nil {
+		h.Unload(name)
+		return builtins.PluginInfo{}, err
+	}
+	for _, i := range h.List() {
+		if i.Name == name {
+			return i, nil
+		}
+	}
+	return builtins.PluginInfo{}, errors.New("plugin vanished while loading")
+}
+
+// Unload forgets a plugin and stops its processes.
+func (h *Host) Unload(name string) error {
+	h.discover()
+	h.mu.Lock()
+	var gone *Plugin
+	kept := h.plugins[:0]
+	for _, p := range h.plugins {
+		if p.Name == name && gone == nil {
+			gone = p
+			continue
+		}
+		kept = append(kept, p)
+	}
+	h.plugins = kept
+	if gone == nil {
+		h.mu.Unlock()
+		return fmt.Errorf("no plugin named %s (plugin list shows them)", name)
+	}
+	h.cmds = map[string]*Plugin{}
+	for _, p := range h.plugins {
+		h.register(p)
+	}
+	h.mu.Unlock()
+	h.stopAll(func(k poolKey) bool { return k.path == gone.Path })
+	return nil
+}
+
+// List describes what is not described yet and lists every plugin.
+func (h *Host) List() []builtins.PluginInfo {
+	h.describeAll()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []builtins.PluginInfo
+	for _, p := range h.plugins {
+		i := builtins.PluginInfo{Name: p.Name, Version: p.Version, Path: p.Path, Shadowed: map[string]string{}}
+		if p.refused != nil {
+			i.Err = "refused: " + p.refused.Error()
+		} else if p.broken != nil {
+			i.Err = "broken: " + firstLine(p.broken)
+		}
+		for _, c := range p.Commands {
+			i.Commands = append(i.Commands, c.Name)
+			if _, ok := builtins.Lookup(c.Name); ok {
+				i.Shadowed[c.Name] = "builtin"
+			} else if q := h.cmds[c.Name]; q != p {
+				i.Shadowed[c.Name] = "plugin " + q.Name
+			}
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// Commands lists the plugin commands in effect, for help and completion.
+func (h *Host) Commands() []builtins.PluginCommand {
+	h.describeAll()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []builtins.PluginCommand
+	for name, p := range h.cmds {
+		if _, ok := builtins.Lookup(name); ok {
+			continue
+		}
+		for _, c := range p.Commands {
+			if c.Name == name {
+				out = append(out, builtins.PluginCommand{Name: c.Name, Summary: c.Summary, Usage: c.Usage, Help: c.Help, Plugin: p.Name})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// CommandNames lists the plugin commands in effect, for completion
+// (repl.Shell.CommandNames).
+func (h *Host) CommandNames() []string {
+	var names []string
+	for _, c := range h.Commands() {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+// Complete asks the plugin of command name for completions of args.
+func (h *Host) Complete(name string, args []string) []string {
+	p, ok := h.lookup(name)
+	if !ok {
+		return nil
+	}
+	h.mu.Lock()
+	completes := false
+	for _, c := range p.Commands {
+		completes = completes || c.Name == name && c.Completes
+	}
+	h.mu.Unlock()
+	if !completes {
+		return nil
+	}
+	key, _, err := h.key(p)
+	if err != nil {
+		return nil
+	}
+	pr, err := h.get(p, key, h.env)
+	if err != nil {
+		return nil
+	}
+	cands, err := pr.complete(name, args)
+	if err != nil {
+		pr.fail()
+		return nil
+	}
+	h.put(key, pr)
+	return cands
+}
+
+// Close stops every plugin process.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	h.pool.closed = true
+	h.mu.Unlock()
+	h.stopAll(func(poolKey) bool { return true })
+	return nil
+}
+
+var _ builtins.PluginHost = (*Host)(nil)

@@ -1,0 +1,96 @@
+// Command testplugin is a plugin for nsh's tests: well-behaved commands
+// that exercise the protocol, and faulty ones. Built under a name that
+// contains "garbage" it prints junk before the handshake; under one that
+// contains "mute" it never completes the handshake.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nsh-dev/nsh/plugins/sdk"
+)
+
+func main() {
+	name := filepath.Base(os.Args[0])
+	switch {
+	case strings.Contains(name, "garbage"):
+		fmt.Println("hello, I am not a plugin")
+		fmt.Fprintln(os.Stderr, "garbage plugin: about to misbehave")
+	case strings.Contains(name, "mute"):
+		fmt.Fprintln(os.Stderr, "mute plugin: sleeping instead of serving")
+		time.Sleep(time.Hour)
+	}
+	sdk.Serve("0.1.0",
+		cmd("techo", "print arguments, env var and pid", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintf(c.Stdout, "args=%s\n", strings.Join(c.Args[1:], ","))
+			fmt.Fprintf(c.Stdout, "var=%s dir=%s\n", c.Getenv("TESTVAR"), c.Dir)
+			fmt.Fprintf(c.Stderr, "to stderr\n")
+			return 0
+		}),
+		cmd("tpid", "print the plugin's pid", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintln(c.Stdout, os.Getpid())
+			return 0
+		}),
+		cmd("tcat", "copy stdin to stdout", func(ctx context.Context, c *sdk.Call) int {
+			n, err := io.Copy(c.Stdout, c.Stdin)
+			fmt.Fprintf(c.Stderr, "copied %d bytes (%v)\n", n, err)
+			return 0
+		}),
+		cmd("ttty", "print terminal info", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintf(c.Stdout, "stdin=%v stdout=%v stderr=%v size=%dx%d\n", c.StdinTTY, c.StdoutTTY, c.StderrTTY, c.Rows, c.Cols)
+			return 0
+		}),
+		cmd("tstatus", "exit with the status given", func(ctx context.Context, c *sdk.Call) int {
+			n, _ := strconv.Atoi(c.Args[1])
+			return n
+		}),
+		cmd("tslow", "print ticks; stop on interrupt", func(ctx context.Context, c *sdk.Call) int {
+			for i := 0; ; i++ {
+				fmt.Fprintf(c.Stdout, "tick %d\n", i)
+				select {
+				case <-ctx.Done():
+					fmt.Fprintln(c.Stdout, "cancelled")
+					return 130
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}),
+		cmd("thang", "ignore interrupts forever", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintln(c.Stdout, "hanging")
+			select {}
+		}),
+		cmd("tcrash", "crash the whole process", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintln(c.Stdout, "about to crash")
+			fmt.Fprintln(os.Stderr, "testplugin: crashing on purpose")
+			time.Sleep(100 * time.Millisecond) // let the output reach nsh
+			go func() { panic("deliberate crash") }()
+			time.Sleep(time.Second)
+			return 0
+		}),
+		cmd("texit", "exit the process mid-call", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintln(c.Stdout, "partial output")
+			fmt.Fprintln(os.Stderr, "testplugin: exiting mid-call")
+			time.Sleep(100 * time.Millisecond)
+			os.Exit(3)
+			return 0
+		}),
+		cmd("tpanic", "panic inside the command (recovered)", func(ctx context.Context, c *sdk.Call) int {
+			panic("oops")
+		}),
+		cmd("cd", "clashes with the builtin", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintln(c.Stdout, "plugin cd ran")
+			return 0
+		}),
+	)
+}
+
+func cmd(name, summary string, run func(context.Context, *sdk.Call) int) *sdk.Command {
+	return &sdk.Command{Name: name, Summary: summary, Run: run}
+}

@@ -1,0 +1,66 @@
+package plugins
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nsh-dev/nsh/internal/nstest"
+)
+
+// Plugins die with nsh, also when nsh is killed with SIGKILL and has no
+// chance to stop them: the parent-death signal does it.
+func TestPluginsDieWithKilledNsh(t *testing.T) {
+	nstest.RequireRoot(t)
+	dir := pluginDir(t, map[string]string{"test": "test"})
+	nsh := filepath.Join(built(t), "nsh")
+	cmd := exec.Command(nsh, "-c", "tpid; spawn sleep 60")
+	cmd.Env = append(os.Environ(), "NSH_PLUGIN_PATH="+dir, "XDG_CACHE_HOME="+t.TempDir())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// nsh and its sleep share a process group; the plugin has its own.
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || !alive(pid) {
+		t.Fatalf("plugin pid %q: %v", line, err)
+	}
+	if pgid, _ := syscall.Getpgid(pid); pgid != pid {
+		t.Errorf("the plugin is in process group %d, not its own", pgid)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	waitDead(t, pid)
+}
+
+// waitDead waits until pid has died. Orphaned, it may linger as a zombie
+// until init gets round to reaping it; that is init's business.
+func waitDead(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		_, rest, _ := strings.Cut(string(st), ") ")
+		if err != nil || strings.HasPrefix(rest, "Z") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("plugin process %d outlived nsh: %s", pid, st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,28 @@
+package plugins
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nsh-dev/nsh/nsctx"
+	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary (pid namespaces)
+)
+
+// After unshare pid (nsh starts the namespace's init), a plugin process is
+// started in the new pid namespace, not as its init.
+func TestPluginInNewPidNamespace(t *testing.T) {
+	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test", "whereami": "whereami"}))
+	homePid := h.pid()
+	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := h.ctx.Status()
+	want := strconv.FormatUint(st.Cur[nsctx.PID].Ino, 10)
+	if got := strings.TrimSpace(h.mustCall("nsinode", "pid")); got != want {
+		t.Errorf("the plugin's pid namespace is %s, want %s", got, want)
+	}
+	if pid := h.pid(); pid == homePid || pid == 1 {
+		t.Errorf("in the new pid namespace the plugin has pid %d", pid)
+	}
+}

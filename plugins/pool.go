@@ -1,0 +1,262 @@
+package plugins
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	plugin "github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
+	"github.com/nsh-dev/nsh/nsctx"
+	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"google.golang.org/grpc"
+)
+
+// A process serves calls only in the context it was started in: the pool
+// is keyed by the plugin file and the context's namespaces, so after a hop
+// the next call gets (or starts) a process in the new context, and hopping
+// back finds the old one still warm.
+type poolKey struct {
+	path string
+	ns   [nsctx.NumKinds]nsctx.ID
+}
+
+// pool holds the idle processes; guarded by Host.mu.
+type pool struct {
+	idle   map[poolKey][]*proc
+	closed bool
+}
+
+// proc is one running plugin process.
+type proc struct {
+	plugin *Plugin
+	client *plugin.Client
+	rpc    pluginv1.CommandsClient
+	run    *procRunner
+	stderr *ring // its own stderr: shown when it fails
+	timer  *time.Timer
+
+	// The Run stream, kept from call to call; sendMu orders its sends.
+	stream pluginv1.Commands_RunClient
+	cancel context.CancelFunc
+	sendMu sync.Mutex
+}
+
+// key is where p's process for the current context is pooled, and the
+// context's working directory. It asks the context thread (Status): the
+// namespaces of a context may be held by nsctx's helper rather than by its
+// thread, so nothing read from the thread's /proc entries would do.
+func (h *Host) key(p *Plugin) (poolKey, string, error) {
+	st, err := h.ctx.Status()
+	if err != nil {
+		return poolKey{}, "", err
+	}
+	return poolKey{p.Path, st.Cur}, st.Cwd, nil
+}
+
+// get returns an idle process for key, or starts one.
+func (h *Host) get(p *Plugin, key poolKey, env []string) (*proc, error) {
+	h.mu.Lock()
+	for list := h.pool.idle[key]; len(list) > 0; list = h.pool.idle[key] {
+		pr := list[len(list)-1]
+		h.pool.idle[key] = list[:len(list)-1]
+		pr.timer.Stop()
+		if !pr.client.Exited() {
+			h.mu.Unlock()
+			return pr, nil
+		}
+		go pr.fail() // killed while idle: reap it, start afresh
+	}
+	if len(h.pool.idle[key]) == 0 {
+		delete(h.pool.idle, key)
+	}
+	h.mu.Unlock()
+	return h.start(p, env)
+}
+
+// put returns a process to the pool after a successful call, or stops it
+// when the pool for its key is full, the host closed or the plugin unloaded.
+func (h *Host) put(key poolKey, pr *proc) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	loaded := false
+	for _, p := range h.plugins {
+		loaded = loaded || p == pr.plugin
+	}
+	if h.pool.closed || !loaded || len(h.pool.idle[key]) >= h.MaxIdle {
+		go pr.stop()
+		return
+	}
+	h.pool.idle[key] = append(h.pool.idle[key], pr)
+	pr.timer = time.AfterFunc(h.IdleTimeout, func() { h.expire(key, pr) })
+}
+
+// expire stops pr if it is still idle.
+func (h *Host) expire(key poolKey, pr *proc) {
+	h.mu.Lock()
+	list := h.pool.idle[key]
+	for i, q := range list {
+		if q == pr {
+			h.pool.idle[key] = append(list[:i:i], list[i+1:]...)
+			if len(h.pool.idle[key]) == 0 {
+				delete(h.pool.idle, key)
+			}
+			h.mu.Unlock()
+			pr.stop()
+			return
+		}
+	}
+	h.mu.Unlock()
+}
+
+// stopAll stops the idle processes whose key matches, and waits for them.
+func (h *Host) stopAll(match func(poolKey) bool) {
+	var stop []*proc
+	h.mu.Lock()
+	for k, list := range h.pool.idle {
+		if match(k) {
+			for _, pr := range list {
+				pr.timer.Stop()
+			}
+			stop = append(stop, list...)
+			delete(h.pool.idle, k)
+		}
+	}
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, pr := range stop {
+		wg.Add(1)
+		go func() { defer wg.Done(); pr.stop() }()
+	}
+	wg.Wait()
+}
+
+// start starts a process of p from the context thread and connects to it.
+func (h *Host) start(p *Plugin, env []string) (*proc, error) {
+	if err := checkTrust(p.Path); err != nil {
+		return nil, fmt.Errorf("plugin %s refused: %v", p.Name, err)
+	}
+	pr := &proc{plugin: p, stderr: &ring{}}
+	pr.client = plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  pluginv1.Handshake,
+		VersionedPlugins: pluginv1.Plugins(nil),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, sockDir string) (runner.Runner, error) {
+			r, err := newRunner(h.ctx, p.Path, env, spec, sockDir)
+			pr.run = r
+			return r, err
+		},
+		SkipHostEnv:     true, // the shell's exported environment, not nsh's own
+		StartTimeout:    h.StartTimeout,
+		Stderr:          pr.stderr,
+		SyncStderr:      pr.stderr,
+		SyncStdout:      pr.stderr,
+		Logger:          hclog.NewNullLogger(),
+		GRPCDialOptions: dialOptions,
+	})
+	cp, err := pr.client.Client()
+	if err == nil {
+		var raw any
+		if raw, err = cp.Dispense(pluginv1.PluginName); err == nil {
+			pr.rpc = raw.(pluginv1.CommandsClient)
+			return pr, nil
+		}
+	}
+	pr.fail()
+	return nil, pr.startFailure(err, h.StartTimeout)
+}
+
+var dialOptions = []grpc.DialOption{
+	grpc.WithInitialWindowSize(1 << 20),
+	grpc.WithInitialConnWindowSize(1 << 20),
+}
+
+// stop asks the process to exit (go-plugin kills it after 2 s).
+func (pr *proc) stop() {
+	if pr.cancel != nil {
+		pr.cancel()
+	}
+	pr.client.Kill()
+}
+
+// fail kills the process group at once and waits until the process is
+// reaped and its stderr read.
+func (pr *proc) fail() {
+	if pr.run != nil {
+		pr.run.Kill(context.Background())
+	}
+	if pr.cancel != nil {
+		pr.cancel()
+	}
+	pr.client.Kill()
+}
+
+func (pr *proc) describe() (*pluginv1.DescribeResponse, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return pr.rpc.Describe(ctx, &pluginv1.DescribeRequest{})
+}
+
+func (pr *proc) complete(name string, args []string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	r, err := pr.rpc.Complete(ctx, &pluginv1.CompleteRequest{Command: name, Args: args})
+	if err != nil {
+		return nil, err
+	}
+	return r.Candidates, nil
+}
+
+// who names the plugin in errors (plugin list shows its path: the shell
+// keeps error messages short).
+func (pr *proc) who() string { return "plugin " + pr.plugin.Name }
+
+// startFailure explains why a process did not come up; call after fail.
+func (pr *proc) startFailure(err error, timeout time.Duration) error {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	switch {
+	case strings.Contains(msg, "timeout while waiting for plugin to start"):
+		msg = fmt.Sprintf("no handshake within %v (is it an nsh plugin?)", timeout)
+	case strings.HasPrefix(msg, "Unrecognized remote plugin message"):
+		line := strings.TrimSpace(strings.TrimPrefix(msg, "Unrecognized remote plugin message:"))
+		if len(line) > lineMax {
+			line = line[:lineMax] + "..."
+		}
+		msg = fmt.Sprintf("bad handshake: it printed %q on stdout (a plugin must not write to stdout before serving)", line)
+	case strings.Contains(msg, "plugin exited before we could connect"):
+		msg = "exited before its handshake"
+	}
+	if pr.run != nil {
+		if st := pr.run.exitStatus(); st != "" && st != "killed by signal 9 (SIGKILL)" {
+			msg += " (" + st + ")"
+		}
+	}
+	return fmt.Errorf("%s failed to start: %s%s", pr.who(), msg, pr.stderrTail())
+}
+
+// failure explains a call that broke because the process failed; call
+// after fail.
+func (pr *proc) failure(err error) error {
+	st := pr.run.exitStatus()
+	what := "the connection broke: " + firstLine(err)
+	if st != "" {
+		what = "the process ended during the call (" + st + ")"
+	}
+	return fmt.Errorf("%s failed: %s; it starts afresh on the next call%s", pr.who(), what, pr.stderrTail())
+}
+
+func (pr *proc) stderrTail() string {
+	if s := pr.stderr.String(); s != "" {
+		return "\n  its stderr:" + s
+	}
+	return ""
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}

@@ -1,0 +1,82 @@
+package plugins
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+)
+
+// ring keeps the last lines a plugin process wrote on its own stderr (panic
+// traces, go-plugin's errors), to explain a failure.
+type ring struct {
+	mu      sync.Mutex
+	lines   []string
+	part    []byte
+	crash   []string // a Go panic's first lines: the message and where
+	inCrash bool
+}
+
+// The shell keeps an error message to a few hundred bytes: a failure
+// shows the last few lines, shortened.
+const (
+	ringLines = 3
+	lineMax   = 72
+)
+
+func (r *ring) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.part = append(r.part, p...)
+	for {
+		i := bytes.IndexByte(r.part, '\n')
+		if i < 0 {
+			break
+		}
+		r.add(string(r.part[:i]))
+		r.part = r.part[i+1:]
+	}
+	if len(r.part) > 4096 {
+		r.add(string(r.part))
+		r.part = nil
+	}
+	return len(p), nil
+}
+
+func (r *ring) add(line string) {
+	line = strings.TrimRight(line, "\r")
+	if strings.TrimSpace(line) == "" {
+		return
+	}
+	if len(line) > lineMax {
+		line = line[:lineMax] + "..."
+	}
+	// A Go crash prints its message first and then every goroutine: the
+	// last lines would be noise, so keep the message.
+	if r.crash == nil && (strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
+		r.inCrash = true
+	}
+	if r.inCrash {
+		r.crash = append(r.crash, line)
+		r.inCrash = false // the message; the trace that follows is noise
+	}
+	r.lines = append(r.lines, line)
+	if len(r.lines) > ringLines {
+		r.lines = r.lines[len(r.lines)-ringLines:]
+	}
+}
+
+// String is the last lines, indented, or "" when there were none.
+func (r *ring) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lines := r.lines
+	if r.crash != nil {
+		lines = r.crash
+	} else if len(r.part) > 0 {
+		lines = append(lines[:len(lines):len(lines)], string(r.part))
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n  | " + strings.Join(lines, "\n  | ")
+}

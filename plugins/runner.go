@@ -1,0 +1,193 @@
+package plugins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	plugin "github.com/hashicorp/go-plugin"
+	"github.com/nsh-dev/nsh/nsctx"
+	"golang.org/x/sys/unix"
+)
+
+// procRunner starts a plugin process from the context thread, so that it lives
+// in the context's namespaces. It is go-plugin's RunnerFunc: go-plugin still
+// does the handshake, the gRPC connection and the shutdown, we only decide
+// where and how the process is forked and where its socket is reached.
+//
+// A RunnerFunc (rather than starting the process ourselves and attaching
+// with Reattach) keeps go-plugin's handshake parsing, StartTimeout and
+// stderr handling, which a reattached client does not have.
+type procRunner struct {
+	ctx     *nsctx.Context
+	path    string // the plugin file, as the host sees it
+	sockDir string // go-plugin's socket directory, as the host sees it
+	cmd     *exec.Cmd
+	stdout  io.ReadCloser
+	stderr  io.ReadCloser
+
+	pid       int
+	translate bool // the plugin cannot see sockDir: reach it via /proc/PID/root
+
+	mu      sync.Mutex
+	waited  bool
+	waitErr error
+}
+
+func newRunner(ctx *nsctx.Context, path string, env []string, spec *exec.Cmd, sockDir string) (*procRunner, error) {
+	// spec carries go-plugin's variables (cookie, versions, socket dir);
+	// they come last so that they win over the shell's.
+	cmd := &exec.Cmd{
+		Path: path,
+		Args: []string{path},
+		Env:  append(append([]string(nil), env...), spec.Env...),
+		// Its own process group: the terminal's Ctrl-C goes to nsh alone,
+		// which cancels the call. Pdeathsig: the plugin dies with nsh, even
+		// when nsh is killed with SIGKILL. (The "parent" is the context
+		// thread; should that thread ever end, its plugins end too and the
+		// next call starts them afresh.)
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+	}
+	r := &procRunner{ctx: ctx, path: path, sockDir: sockDir, cmd: cmd}
+	var err error
+	if r.stdout, err = cmd.StdoutPipe(); err != nil {
+		return nil, err
+	}
+	if r.stderr, err = cmd.StderrPipe(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Start forks the plugin on the context thread. In another mount namespace
+// the plugin file or go-plugin's socket directory may not be visible at the
+// host's paths: then the file is executed through an fd opened here, and the
+// plugin puts its socket in its own /tmp, which the host reaches through
+// /proc/PID/root.
+func (r *procRunner) Start(context.Context) error {
+	f, err := os.Open(r.path) // O_CLOEXEC: only execve sees it, through /proc/self/fd
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var bin, dir unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &bin); err != nil {
+		return err
+	}
+	if err := unix.Stat(r.sockDir, &dir); err != nil {
+		return err
+	}
+	var binVisible, dirVisible bool
+	err = r.ctx.Do(func() error {
+		binVisible = sameFile(r.path, &bin)
+		dirVisible = sameFile(r.sockDir, &dir)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !binVisible {
+		r.cmd.Path = fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	}
+	if !dirVisible {
+		r.translate = true
+		setenv(&r.cmd.Env, plugin.EnvUnixSocketDir, "/tmp")
+	}
+	if st, err := r.ctx.Status(); err == nil && st.Cur[nsctx.PID] != st.Home[nsctx.PID] {
+		// Forked into another pid namespace the child's getppid() is 0, and
+		// Go's fork code then takes the parent for dead and kills the child
+		// at once. There the plugin dies with nsh otherwise: nsh's init for
+		// a pid namespace it made ends the namespace when nsh goes, and the
+		// SDK sets the parent-death signal itself.
+		r.cmd.SysProcAttr.Pdeathsig = 0
+	}
+	if err := r.ctx.Start(r.cmd); err != nil {
+		return err
+	}
+	r.pid = r.cmd.Process.Pid
+	return nil
+}
+
+// sameFile reports whether path names the file st describes (run on the
+// context thread, it tells whether the context sees the host's file).
+func sameFile(path string, st *unix.Stat_t) bool {
+	var s unix.Stat_t
+	return unix.Stat(path, &s) == nil && s.Dev == st.Dev && s.Ino == st.Ino
+}
+
+func setenv(env *[]string, key, val string) {
+	kept := (*env)[:0]
+	for _, kv := range *env {
+		if !strings.HasPrefix(kv, key+"=") {
+			kept = append(kept, kv)
+		}
+	}
+	*env = append(kept, key+"="+val)
+}
+
+func (r *procRunner) Wait(context.Context) error {
+	err := r.cmd.Wait()
+	r.mu.Lock()
+	r.waited, r.waitErr = true, err
+	r.mu.Unlock()
+	return err
+}
+
+// exitStatus describes how the process ended, once it has been waited for.
+func (r *procRunner) exitStatus() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.waited {
+		return ""
+	}
+	var ee *exec.ExitError
+	if errors.As(r.waitErr, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return fmt.Sprintf("killed by signal %d (%s)", int(ws.Signal()), unix.SignalName(ws.Signal()))
+		}
+		return fmt.Sprintf("exit status %d", ee.ExitCode())
+	}
+	if r.waitErr != nil {
+		return r.waitErr.Error()
+	}
+	return "exit status 0"
+}
+
+// Kill kills the plugin's whole process group, so that what it started
+// goes too.
+func (r *procRunner) Kill(context.Context) error {
+	r.mu.Lock()
+	waited := r.waited
+	r.mu.Unlock()
+	if r.pid <= 0 || waited {
+		return nil
+	}
+	if err := unix.Kill(-r.pid, unix.SIGKILL); err != nil && err != unix.ESRCH {
+		return err
+	}
+	return nil
+}
+
+func (r *procRunner) PluginToHost(network, addr string) (string, string, error) {
+	if network == "unix" && r.translate {
+		return network, "/proc/" + strconv.Itoa(r.pid) + "/root" + addr, nil
+	}
+	return network, addr, nil
+}
+
+func (r *procRunner) HostToPlugin(network, addr string) (string, string, error) {
+	return network, addr, nil
+}
+
+func (r *procRunner) Stdout() io.ReadCloser           { return r.stdout }
+func (r *procRunner) Stderr() io.ReadCloser           { return r.stderr }
+func (r *procRunner) Name() string                    { return r.path }
+func (r *procRunner) ID() string                      { return strconv.Itoa(r.pid) }
+func (r *procRunner) Diagnose(context.Context) string { return "" }

@@ -1,0 +1,224 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sync"
+
+	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+)
+
+type server struct {
+	pluginv1.UnimplementedCommandsServer
+	version string
+	order   []*Command
+	cmds    map[string]*Command
+}
+
+func (s *server) Describe(context.Context, *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
+	restoreStderr()
+	r := &pluginv1.DescribeResponse{Version: s.version}
+	for _, c := range s.order {
+		usage := c.Usage
+		if usage == "" {
+			usage = c.Name
+		}
+		r.Commands = append(r.Commands, &pluginv1.Command{
+			Name: c.Name, Summary: c.Summary, Usage: usage, Help: c.Help, Completes: c.Complete != nil,
+		})
+	}
+	return r, nil
+}
+
+func (s *server) Complete(_ context.Context, req *pluginv1.CompleteRequest) (*pluginv1.CompleteResponse, error) {
+	c := s.cmds[req.Command]
+	if c == nil || c.Complete == nil {
+		return &pluginv1.CompleteResponse{}, nil
+	}
+	return &pluginv1.CompleteResponse{Candidates: c.Complete(req.Args)}, nil
+}
+
+// Run serves calls on one stream, one after another: each begins with
+// Start and ends with the exit status the plugin sends. What arrives for a
+// call that is over (input nsh had in flight) is dropped.
+func (s *server) Run(stream pluginv1.Commands_RunServer) error {
+	restoreStderr()
+	out := &sender{stream: stream}
+	var (
+		mu  sync.Mutex
+		cur *stdin // the running call's input, nil between calls
+	)
+	current := func() *stdin { mu.Lock(); defer mu.Unlock(); return cur }
+	defer func() {
+		if c := current(); c != nil {
+			c.cancel()
+		}
+	}()
+	for {
+		m, err := stream.Recv()
+		if err != nil {
+			return err
+		}
+		c := current()
+		switch msg := m.Msg.(type) {
+		case *pluginv1.Input_Start:
+			if c != nil {
+				return fmt.Errorf("nsh plugin: Start during a call")
+			}
+			c = s.begin(stream.Context(), msg.Start, out, func() { mu.Lock(); cur = nil; mu.Unlock() })
+			mu.Lock()
+			if c.running() {
+				cur = c
+			}
+			mu.Unlock()
+		case *pluginv1.Input_Interrupt:
+			if c != nil {
+				c.cancel()
+			}
+		case *pluginv1.Input_StdinEof:
+			if c != nil {
+				c.end()
+			}
+		case *pluginv1.Input_Stdin:
+			if c != nil {
+				c.deliver(msg.Stdin)
+			}
+		}
+	}
+}
+
+// begin starts a call's command in its own goroutine. When the command
+// returns, over() is called before the exit status is sent, so that
+// nothing arriving after it is taken for this call.
+func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, over func()) *stdin {
+	ctx, cancel := context.WithCancel(ctx)
+	in := &stdin{out: out, data: make(chan []byte), eof: make(chan struct{}), finished: make(chan struct{}), cancel: cancel, stop: ctx.Done()}
+	if len(st.Args) == 0 {
+		st.Args = []string{""}
+	}
+	call := &Call{
+		Args: st.Args, Env: st.Env, Dir: st.Dir,
+		Stdin:    in,
+		Stdout:   &writer{out, false},
+		Stderr:   &writer{out, true},
+		StdinTTY: st.StdinTty, StdoutTTY: st.StdoutTty, StderrTTY: st.StderrTty,
+		Rows: int(st.Rows), Cols: int(st.Cols),
+	}
+	go func() {
+		code := 127
+		if c := s.cmds[st.Args[0]]; c != nil {
+			code = run(ctx, c, call)
+		} else {
+			fmt.Fprintf(call.Stderr, "%s: this plugin has no such command\n", st.Args[0])
+		}
+		cancel()
+		close(in.finished)
+		over()
+		out.send(&pluginv1.Output{Msg: &pluginv1.Output_Exit{Exit: int32(code)}})
+	}()
+	return in
+}
+
+// run calls the command, turning a panic into a message and status 70
+// (EX_SOFTWARE) so that one bad call does not take the plugin down.
+func run(ctx context.Context, c *Command, call *Call) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(call.Stderr, "%s: panic: %v (status 70; the stack is on the plugin's stderr)\n", c.Name, r)
+			fmt.Fprintf(os.Stderr, "%s: panic: %v\n%s", c.Name, r, debug.Stack())
+			code = 70
+		}
+	}()
+	return c.Run(ctx, call)
+}
+
+// sender serializes sends on the stream (gRPC allows one sender at a time).
+type sender struct {
+	mu     sync.Mutex
+	stream pluginv1.Commands_RunServer
+}
+
+func (s *sender) send(m *pluginv1.Output) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stream.Send(m)
+}
+
+// writer sends each Write at once, so output reaches the user as written.
+type writer struct {
+	out    *sender
+	stderr bool
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	b := append([]byte(nil), p...)
+	m := &pluginv1.Output{Msg: &pluginv1.Output_Stdout{Stdout: b}}
+	if w.stderr {
+		m.Msg = &pluginv1.Output_Stderr{Stderr: b}
+	}
+	if err := w.out.send(m); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// stdin pulls input from nsh: a Read with nothing buffered asks for more.
+type stdin struct {
+	out      *sender
+	data     chan []byte
+	eof      chan struct{} // closed at end of input
+	once     sync.Once
+	finished chan struct{} // closed when the command has returned
+	cancel   context.CancelFunc
+	stop     <-chan struct{} // the command's context is done
+	buf      []byte
+	done     bool
+}
+
+func (r *stdin) running() bool {
+	select {
+	case <-r.finished:
+		return false
+	default:
+		return true
+	}
+}
+
+func (r *stdin) end() { r.once.Do(func() { close(r.eof) }) }
+
+// deliver hands input to a Read waiting for it (nsh sends input only when
+// asked), unless the command has returned meanwhile.
+func (r *stdin) deliver(b []byte) {
+	select {
+	case r.data <- b:
+	case <-r.finished:
+	}
+}
+
+func (r *stdin) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 && !r.done {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		if err := r.out.send(&pluginv1.Output{Msg: &pluginv1.Output_Read{Read: uint32(len(p))}}); err != nil {
+			return 0, err
+		}
+		select {
+		case b := <-r.data:
+			r.buf = b
+		case <-r.eof:
+			r.done = true
+		case <-r.stop: // interrupted, or nsh went away
+			r.done = true
+		}
+	}
+	if len(r.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
