@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,6 +26,15 @@ type Context struct {
 	stack   []*frame
 	owner   *byte // identifies the thread that serves work (see respawn)
 	long    bool  // the last work was long: do not poll for the next
+
+	// gen counts the work done on the thread that may have changed the
+	// context; Status answers from its cache while gen has not moved, so
+	// a prompt or a plugin call asks the thread nothing when nothing
+	// happened.
+	gen      atomic.Uint64
+	statusMu sync.Mutex
+	status   Status
+	statusAt uint64 // gen of status, plus one (0: none)
 
 	// The namespaces the thread cannot be in (see via.go): programs are
 	// started in them through the helper. nil: the thread's own.
@@ -139,13 +150,18 @@ func (c *Context) closeHome() {
 
 // Do runs fn on the context thread and returns its error. fn must not start
 // goroutines that expect to run in the context's namespaces: they do not.
-func (c *Context) Do(fn func() error) error { return c.do(fn, false) }
+func (c *Context) Do(fn func() error) error { return c.do(fn, false, false) }
 
 // doLong is Do for work that takes long, such as starting a program: no
 // polling on either side (see handoff.go).
-func (c *Context) doLong(fn func() error) error { return c.do(fn, true) }
+func (c *Context) doLong(fn func() error) error { return c.do(fn, true, false) }
 
-func (c *Context) do(fn func() error, long bool) error {
+// view is Do for work that only looks: it leaves the generation alone.
+func (c *Context) view(fn func() error) error { return c.do(fn, false, true) }
+
+// do hands fn to the thread. Unless readOnly, the context's generation
+// goes up once fn is done: any work may have changed where it is.
+func (c *Context) do(fn func() error, long, readOnly bool) error {
 	errc := make(chan error, 1)
 	select {
 	case <-c.done:
@@ -155,7 +171,11 @@ func (c *Context) do(fn func() error, long bool) error {
 	select {
 	case c.work <- func() {
 		c.long = long
-		errc <- fn()
+		err := fn()
+		if !readOnly {
+			c.gen.Add(1)
+		}
+		errc <- err
 	}:
 	case <-c.done:
 		return ErrClosed
@@ -205,8 +225,15 @@ func (s *Status) Pending(k Kind) bool { return s.Cur[k].IsZero() }
 
 // Status returns where the context is.
 func (c *Context) Status() (Status, error) {
+	c.statusMu.Lock()
+	defer c.statusMu.Unlock()
+	if c.statusAt != 0 && c.statusAt-1 == c.gen.Load() {
+		return c.status, nil
+	}
 	var s Status
-	err := c.Do(func() error {
+	var at uint64
+	err := c.view(func() error {
+		at = c.gen.Load()
 		for k, h := range c.home {
 			s.Home[k] = h.id
 		}
@@ -217,6 +244,9 @@ func (c *Context) Status() (Status, error) {
 		s.Cwd, s.CwdErr = c.getwd()
 		return nil
 	})
+	if err == nil {
+		c.status, c.statusAt = s, at+1
+	}
 	return s, err
 }
 
@@ -232,7 +262,7 @@ func getwd() (string, error) {
 // Getwd is the context thread's working directory.
 func (c *Context) Getwd() (string, error) {
 	var wd string
-	err := c.Do(func() (err error) { wd, err = c.getwd(); return })
+	err := c.view(func() (err error) { wd, err = c.getwd(); return })
 	return wd, err
 }
 

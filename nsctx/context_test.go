@@ -351,3 +351,33 @@ func TestStartErrors(t *testing.T) {
 		t.Errorf("not executable: %v", err)
 	}
 }
+
+// Status is answered from a cache while nothing was done on the thread,
+// and is fresh after any change.
+func TestStatusCache(t *testing.T) {
+	c := newCtx(t)
+	a, _ := c.Status()
+	b, _ := c.Status()
+	if a != b {
+		t.Fatal("two looks without a change differ")
+	}
+	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Status(); !st.Differs(Net) {
+		t.Error("status not fresh after unshare")
+	}
+	dir := t.TempDir()
+	if err := c.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Status(); st.Cwd != dir {
+		t.Errorf("status cwd %q after cd %q", st.Cwd, dir)
+	}
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Status(); st.Differs(Net) {
+		t.Error("status not fresh after home")
+	}
+}
