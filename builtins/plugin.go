@@ -39,6 +39,10 @@ type PluginHost interface {
 	// and completion; Complete asks a plugin to complete its command.
 	Commands() []PluginCommand
 	Complete(name string, args []string) []string
+	// Settled reports whether name is a plugin command, answered from
+	// memory only: settled is false while plugins are still to be found
+	// or described (which reads files in nsh's home mount namespace).
+	Settled(name string) (plugin, settled bool)
 }
 
 // PluginInfo describes one plugin for `plugin list`.

@@ -457,9 +457,11 @@ func (c *Context) respawn(target [NumKinds]*Handle, cwd int) error {
 		}
 	}
 	var cur [NumKinds]ID
+	var tid int
 	ready := make(chan error)
 	start := make(chan struct{})
 	go c.loop(ready, func() error {
+		tid = unix.Gettid()
 		for k, h := range c.home {
 			cur[k] = h.id
 		}
@@ -480,6 +482,10 @@ func (c *Context) respawn(target [NumKinds]*Handle, cwd int) error {
 	}
 	c.cur = cur
 	c.owner = new(byte)
+	// From now on Do runs inline only on the fresh thread: a shell running
+	// on this one (Run) hands its work over, since these namespaces are
+	// stale.
+	c.tid.Store(int64(tid))
 	close(start)
 	return nil
 }

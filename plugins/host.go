@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nsh-dev/nsh/builtins"
@@ -60,7 +61,8 @@ type Host struct {
 	cachePath string
 	pool      pool
 
-	discovered sync.Once
+	discovered     sync.Once
+	discoveredDone atomic.Bool // discovered has run (Settled)
 }
 
 // NewHost returns a host for the plugins in Dirs(env). It does nothing
@@ -88,6 +90,7 @@ func NewHost(ctx *nsctx.Context, env []string, warn io.Writer) *Host {
 // discover finds the plugins, once.
 func (h *Host) discover() {
 	h.discovered.Do(func() {
+		defer h.discoveredDone.Store(true)
 		h.mu.Lock()
 		h.cache = loadCache(h.cachePath)
 		var refused []*Plugin
@@ -237,6 +240,24 @@ func (h *Host) Handler(next func(*builtins.Env, []string) error) func(*builtins.
 		}
 		return nil
 	}
+}
+
+// Settled implements builtins.PluginHost.
+func (h *Host) Settled(name string) (plugin, settled bool) {
+	if !h.discoveredDone.Load() {
+		return false, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.cmds[name]; ok {
+		return true, true
+	}
+	for _, p := range h.plugins {
+		if !p.described && p.refused == nil {
+			return false, false
+		}
+	}
+	return false, true
 }
 
 // Load loads the plugin file path now (describing it), as `plugin load`.

@@ -32,7 +32,7 @@ func BenchmarkHopScript(b *testing.B) {
 	script := strings.Repeat("setns "+target+"\nhome\n", b.N)
 	sh := NewShell(c, nil, io.Discard, os.Stderr, os.Environ())
 	b.ResetTimer()
-	if st := sh.Run(newScriptReader(strings.NewReader(script)), "bench"); st != 0 {
+	if st := runScript(c, sh, script); st != 0 {
 		b.Fatalf("status %d", st)
 	}
 }
@@ -66,7 +66,15 @@ func BenchmarkSpawnScript(b *testing.B) {
 	script := strings.Repeat("spawn /bin/true\n", b.N)
 	sh := NewShell(c, devnull, devnull, os.Stderr, os.Environ())
 	b.ResetTimer()
-	if st := sh.Run(newScriptReader(strings.NewReader(script)), "bench"); st != 0 {
+	if st := runScript(c, sh, script); st != 0 {
 		b.Fatalf("status %d", st)
 	}
+}
+
+// runScript runs a script as Main does: the shell on the context thread.
+func runScript(c *nsctx.Context, sh *Shell, script string) int {
+	var st int
+	sh.onThread = true
+	c.Run(func() { st = sh.Run(newScriptReader(strings.NewReader(script)), "bench") })
+	return st
 }

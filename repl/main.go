@@ -159,7 +159,19 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		}
 	}
 	defer reader.Close()
-	status := sh.Run(reader, name)
+	var status int
+	if interactive {
+		status = sh.Run(reader, name)
+	} else {
+		// A script runs on the context thread itself: its namespace
+		// builtins and programs then cost no hand-off between threads
+		// (see Shell.onThread).
+		sh.onThread = true
+		if err := ctx.Run(func() { status = sh.Run(reader, name) }); err != nil {
+			fmt.Fprintf(stderr, "nsh: %v\n", err)
+			return 1
+		}
+	}
 	if interactive {
 		sh.jobs.HangUp()
 	}

@@ -85,6 +85,7 @@ type Shell struct {
 	last        atomic.Int32 // $?, also read by background jobs
 	lastBg      atomic.Int32 // $!: the last background job's pid
 	interrupted func() bool  // reports and clears a pending SIGINT (scripts)
+	onThread    bool         // the shell runs on the context thread (Main, scripts)
 	jobs        *builtins.Jobs
 	exitWarned  bool
 
@@ -327,7 +328,7 @@ func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
 			continue
 		}
 		for _, ao := range list {
-			err, fatal := sh.runAndOr(ao)
+			err, fatal := sh.place(ao)
 			var er *builtins.ExitRequest
 			if errors.As(err, &er) {
 				if interactive && sh.warnJobs() {

@@ -1,0 +1,103 @@
+package repl
+
+import (
+	"os"
+
+	"github.com/nsh-dev/nsh/builtins"
+)
+
+// place runs an and-or list where it is cheapest and safe. A script runs
+// on the context thread (Context.Run), so a namespace builtin or a lone
+// program costs no hand-off between threads. Anything that waits on other
+// goroutines which may need the thread themselves (pipelines, jobs,
+// redirections copied by goroutines, plugins, source, wait) runs through
+// Context.Off, which keeps serving them; so does anything that reads files
+// as nsh's home mount namespace sees them (pins, ns -a, plugin discovery).
+func (sh *Shell) place(ao *AndOr) (err error, fatal bool) {
+	if !sh.onThread || sh.inline(ao) {
+		return sh.runAndOr(ao)
+	}
+	sh.Ctx.Off(func() { err, fatal = sh.runAndOr(ao) })
+	return err, fatal
+}
+
+// inlineBuiltins change or show the context and wait on nothing else.
+var inlineBuiltins = map[string]bool{
+	"setns": true, "home": true, "push": true, "pop": true, "unshare": true,
+	"cd": true, "pwd": true, "exit": true, "spawn": true,
+}
+
+// inline reports whether ao can run on the context thread: lone commands
+// of literal words, without redirections or &, that are inlineBuiltins
+// (setns and push without -t, whose /proc/PID is read as nsh's home sees
+// it) or programs that are not plugin commands, while no job runs and the
+// shell's streams are files (no copying goroutines).
+func (sh *Shell) inline(ao *AndOr) bool {
+	if ao.Background {
+		return false
+	}
+	for _, p := range ao.Pipes {
+		if len(p.Cmds) != 1 || len(p.Cmds[0].Redirs) != 0 {
+			return false
+		}
+		words, ok := literalWords(p.Cmds[0].Words)
+		if !ok || len(words) == 0 {
+			return false
+		}
+		name := words[0]
+		if name == "spawn" {
+			// spawn runs programs only, never plugin commands.
+			if len(words) < 2 || words[1] == "-b" || !sh.inlineProgram("") {
+				return false
+			}
+			continue
+		}
+		if _, ok := builtins.Lookup(name); ok {
+			if !inlineBuiltins[name] {
+				return false
+			}
+			for _, w := range words[1:] {
+				if w == "-t" {
+					return false
+				}
+			}
+			continue
+		}
+		if !sh.inlineProgram(words[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// inlineProgram: name "" is spawn's program, which is never a plugin.
+func (sh *Shell) inlineProgram(name string) bool {
+	if builtins.Plugins != nil && name != "" {
+		if plugin, settled := builtins.Plugins.Settled(name); plugin || !settled {
+			return false
+		}
+	}
+	if running, stopped := sh.jobs.Active(); running+stopped != 0 {
+		return false
+	}
+	for _, f := range []any{sh.Stdin, sh.Stdout, sh.Stderr} {
+		if _, ok := f.(*os.File); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// literalWords returns the words' text if none needs expanding.
+func literalWords(ws []*Word) ([]string, bool) {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		for _, p := range w.Parts {
+			if p.Kind != Lit {
+				return nil, false
+			}
+			out[i] += p.Text
+		}
+	}
+	return out, true
+}
