@@ -30,10 +30,15 @@ var inlineBuiltins = map[string]bool{
 // inline reports whether ao can run on the context thread: lone commands
 // of literal words, without redirections or &, that are inlineBuiltins
 // (setns and push without -t, whose /proc/PID is read as nsh's home sees
-// it) or programs that are not plugin commands, while no job runs and the
-// shell's streams are files (no copying goroutines).
+// it) or programs that are not plugin commands, while the shell's streams
+// are files (no copying goroutines) and no job runs.
 func (sh *Shell) inline(ao *AndOr) bool {
 	if ao.Background {
+		return false
+	}
+	// A background job's later stages may still ask for the thread (to
+	// start their programs): while any job runs, leave it free.
+	if running, stopped := sh.jobs.Active(); running+stopped != 0 {
 		return false
 	}
 	for _, p := range ao.Pipes {
@@ -76,9 +81,6 @@ func (sh *Shell) inlineProgram(name string) bool {
 		if plugin, settled := builtins.Plugins.Settled(name); plugin || !settled {
 			return false
 		}
-	}
-	if running, stopped := sh.jobs.Active(); running+stopped != 0 {
-		return false
 	}
 	for _, f := range []any{sh.Stdin, sh.Stdout, sh.Stderr} {
 		if _, ok := f.(*os.File); !ok {
