@@ -15,9 +15,18 @@ import (
 
 // TestMain lets testscript run this test binary as the nsh command.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupAfter{m}, map[string]func(){
 		"nsh": func() { os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
+}
+
+// cleanupAfter removes what the tests shared (the built plugins) once they
+// have all run.
+type cleanupAfter struct{ m *testing.M }
+
+func (c cleanupAfter) Run() int {
+	defer removeTestPlugins()
+	return c.m.Run()
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script/*.txtar

@@ -15,6 +15,7 @@ var testPlugins = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	builtPlugins = dir
 	for name, pkg := range map[string]string{
 		"netinfo":  "../../plugins/examples/netinfo",
 		"whereami": "../../plugins/examples/whereami",
@@ -38,11 +39,23 @@ func (e *buildError) Error() string {
 	return "go build " + e.pkg + ": " + e.err.Error() + "\n" + string(e.out)
 }
 
+// pluginsForScripts returns the built plugins. They stay for the whole
+// test binary (go test -count=N runs the scripts N times) and are removed
+// by TestMain when it ends.
 func pluginsForScripts(t *testing.T) string {
 	dir, err := testPlugins()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// builtPlugins is the directory testPlugins made, if it ran.
+var builtPlugins string
+
+// removeTestPlugins is called by TestMain after the tests.
+func removeTestPlugins() {
+	if builtPlugins != "" {
+		os.RemoveAll(builtPlugins)
+	}
 }
