@@ -1,7 +1,6 @@
 package nsctx
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -27,15 +26,7 @@ func newCtx(t *testing.T) *Context {
 // run starts argv in the context and returns its standard output.
 func run(t *testing.T, c *Context, argv ...string) string {
 	t.Helper()
-	var out, errb bytes.Buffer
-	cmd := &exec.Cmd{Path: argv[0], Args: argv, Stdout: &out, Stderr: &errb, Env: os.Environ()}
-	if err := c.Start(cmd); err != nil {
-		t.Fatalf("%v: %v", argv, err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("%v: %v: %s", argv, err, errb.String())
-	}
-	return strings.TrimSpace(out.String())
+	return strings.TrimSpace(nstest.Output(t, c.Start, argv...))
 }
 
 func readlinkNS(t *testing.T, c *Context, k Kind) string {

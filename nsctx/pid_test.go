@@ -1,7 +1,6 @@
 package nsctx_test
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -31,15 +30,7 @@ func newContext(t *testing.T) *nsctx.Context {
 // run spawns argv in the context and returns its stdout.
 func run(t *testing.T, c *nsctx.Context, argv ...string) string {
 	t.Helper()
-	var out, errb bytes.Buffer
-	cmd := &exec.Cmd{Path: argv[0], Args: argv, Stdout: &out, Stderr: &errb, Env: os.Environ()}
-	if err := c.Start(cmd); err != nil {
-		t.Fatalf("%v: %v", argv, err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("%v: %v: %s", argv, err, errb.String())
-	}
-	return out.String()
+	return nstest.Output(t, c.Start, argv...)
 }
 
 // initPID finds the init nsh started: a child of this process named nsh-init.

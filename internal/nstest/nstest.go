@@ -126,3 +126,18 @@ func DeleteNetns(suffix string) {
 		}
 	}
 }
+
+// Output starts argv with start (a namespace context's Start, say), waits
+// for it and returns its standard output; any failure fails the test.
+func Output(t testing.TB, start func(*exec.Cmd) error, argv ...string) string {
+	t.Helper()
+	var out, errb strings.Builder
+	cmd := &exec.Cmd{Path: argv[0], Args: argv, Stdout: &out, Stderr: &errb, Env: os.Environ()}
+	if err := start(cmd); err != nil {
+		t.Fatalf("%v: %v", argv, err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v: %v: %s", argv, err, errb.String())
+	}
+	return out.String()
+}
