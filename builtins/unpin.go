@@ -1,7 +1,5 @@
 package builtins
 
-import "github.com/nsh-dev/nsh/nsctx"
-
 var unpinCmd = &Builtin{
 	Name:    "unpin",
 	Summary: "remove pins (unmount and delete the files)",
@@ -26,10 +24,7 @@ func runUnpin(env *Env, args []string) error {
 	}
 	var first error
 	for _, p := range ops {
-		abs, err := absPath(env, p)
-		if err == nil {
-			err = nsctx.Unpin(abs)
-		}
+		err := env.Ctx.Unpin(p)
 		if err != nil && first == nil {
 			first = err
 		} else if err != nil {
@@ -37,16 +32,4 @@ func runUnpin(env *Env, args []string) error {
 		}
 	}
 	return first
-}
-
-// absPath joins a relative path to the context's working directory.
-func absPath(env *Env, p string) (string, error) {
-	if len(p) > 0 && p[0] == '/' {
-		return p, nil
-	}
-	wd, err := env.Ctx.Getwd()
-	if err != nil {
-		return "", err
-	}
-	return wd + "/" + p, nil
 }

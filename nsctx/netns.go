@@ -43,22 +43,28 @@ func (c *Context) PinNetns(name string) (PinInfo, error) {
 		return PinInfo{}, err
 	}
 	defer h.Close()
-	// Off the context thread: these mounts happen in nsh's home mount
-	// namespace, where ip netns looks.
-	if err := prepareNetnsDir(); err != nil {
-		return PinInfo{}, err
-	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0)
-	if err != nil {
-		if errors.Is(err, unix.EEXIST) {
-			return PinInfo{}, &Error{Path: path, Err: fmt.Errorf("netns %q exists already (ip netns del %s, or unpin it)", name, name)}
+	// These mounts happen in nsh's home mount namespace, where ip netns
+	// looks.
+	err = c.atHome(func() error {
+		if err := prepareNetnsDir(); err != nil {
+			return err
 		}
-		return PinInfo{}, pathError(path, err)
-	}
-	unix.Close(fd)
-	if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(h.fd), path, "none", unix.MS_BIND, ""); err != nil {
-		os.Remove(path)
-		return PinInfo{}, pathError(path, err)
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0)
+		if err != nil {
+			if errors.Is(err, unix.EEXIST) {
+				return &Error{Path: path, Err: fmt.Errorf("netns %q exists already (ip netns del %s, or unpin it)", name, name)}
+			}
+			return pathError(path, err)
+		}
+		unix.Close(fd)
+		if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(h.fd), path, "none", unix.MS_BIND, ""); err != nil {
+			os.Remove(path)
+			return pathError(path, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return PinInfo{}, err
 	}
 	return PinInfo{Path: path, Kind: Net, Ino: h.id.Ino}, nil
 }

@@ -67,7 +67,7 @@ func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
 		}
 		return PinInfo{Path: path, Kind: k, Ino: h.id.Ino}, nil
 	}
-	if err := pinHandle(h, path); err != nil {
+	if err := c.atHome(func() error { return pinHandle(h, path) }); err != nil {
 		return PinInfo{}, err
 	}
 	return PinInfo{Path: path, Kind: k, Ino: h.id.Ino}, nil
@@ -87,7 +87,7 @@ func (c *Context) PinAll(dir string) ([]PinInfo, error) {
 		p, err := c.Pin(k, filepath.Join(dir, k.String()))
 		if err != nil {
 			for _, d := range done {
-				Unpin(d.Path)
+				c.Unpin(d.Path)
 			}
 			return nil, err
 		}
@@ -177,8 +177,32 @@ func unwrapPath(err error) error {
 	return err
 }
 
+// Unpin is the package's Unpin for a path taken from the context's working
+// directory when relative, done in nsh's home mount namespace.
+func (c *Context) Unpin(path string) error {
+	path, err := c.abs(path)
+	if err != nil {
+		return err
+	}
+	return c.atHome(func() error { return Unpin(path) })
+}
+
+// atHome runs fn on a thread in nsh's home namespaces: on the caller's, or,
+// when the caller is the context thread itself (a script runs there, see
+// Run), on a goroutine of its own. Pins must be made and removed where the
+// host sees them.
+func (c *Context) atHome(fn func() error) error {
+	if !c.onThread() {
+		return fn()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- fn() }()
+	return <-errc
+}
+
 // Unpin unmounts a pin and removes its file. The namespace lives on while
-// a process or another pin still holds it.
+// a process or another pin still holds it. Call it off the context thread
+// (or use Context.Unpin).
 func Unpin(path string) error {
 	if !isPin(path) {
 		if _, err := os.Lstat(path); err != nil {

@@ -135,3 +135,32 @@ func TestParseMountinfo(t *testing.T) {
 		t.Error("ext4 mount taken for a pin")
 	}
 }
+
+// Pinning from the context thread itself (a script runs there) still
+// mounts in the home mount namespace, where the host sees the pin.
+func TestPinFromContextThread(t *testing.T) {
+	c := newCtx(t)
+	dir := nstest.PinDir(t)
+	var pinErr, unpinErr error
+	var p PinInfo
+	c.Run(func() {
+		if err := c.Unshare([]Kind{Mnt, UTS}, PropPrivate); err != nil {
+			pinErr = err
+			return
+		}
+		p, pinErr = c.Pin(UTS, filepath.Join(dir, "uts"))
+	})
+	if pinErr != nil {
+		t.Fatal(pinErr)
+	}
+	if !isPin(p.Path) {
+		t.Fatalf("%s is no pin in the home mount namespace", p.Path)
+	}
+	c.Run(func() { unpinErr = c.Unpin(p.Path) })
+	if unpinErr != nil {
+		t.Fatal(unpinErr)
+	}
+	if isPin(p.Path) {
+		t.Errorf("%s still pinned after Unpin from the context thread", p.Path)
+	}
+}
