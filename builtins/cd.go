@@ -13,7 +13,7 @@ namespace's root, as nsenter does.`,
 	Run: func(env *Env, args []string) error {
 		switch len(args) {
 		case 1:
-			home := lookupEnv(env.Shell.Environ(), "HOME")
+			home, _ := env.Shell.Var("HOME")
 			if home == "" {
 				return usageError("HOME is not set")
 			}
@@ -23,13 +23,4 @@ namespace's root, as nsenter does.`,
 		}
 		return usageError("too many operands")
 	},
-}
-
-func lookupEnv(env []string, name string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if len(env[i]) > len(name) && env[i][:len(name)] == name && env[i][len(name)] == '=' {
-			return env[i][len(name)+1:]
-		}
-	}
-	return ""
 }
