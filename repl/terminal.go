@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/chzyer/readline"
 )
@@ -14,10 +15,12 @@ import (
 // searches it), completion.
 type terminalReader struct {
 	rl   *readline.Instance
+	in   *ttyInput
 	last string // last command put in the history
 }
 
 func newTerminalReader(sh *Shell, stdin *os.File, stdout, stderr io.Writer) (*terminalReader, error) {
+	in := newTTYInput(stdin)
 	cfg := &readline.Config{
 		Prompt:                 "nsh# ",
 		HistoryFile:            historyFile(sh),
@@ -26,7 +29,7 @@ func newTerminalReader(sh *Shell, stdin *os.File, stdout, stderr io.Writer) (*te
 		AutoComplete:           &completer{sh: sh},
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "exit",
-		Stdin:                  stdin,
+		Stdin:                  in,
 		Stdout:                 stdout,
 		Stderr:                 stderr,
 		HistorySearchFold:      true,
@@ -37,9 +40,10 @@ func newTerminalReader(sh *Shell, stdin *os.File, stdout, stderr io.Writer) (*te
 	}
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
+		in.Close()
 		return nil, err
 	}
-	return &terminalReader{rl: rl}, nil
+	return &terminalReader{rl: rl, in: in}, nil
 }
 
 // Remember puts a whole command (continuation lines joined) in the
@@ -62,7 +66,92 @@ func (t *terminalReader) ReadLine(prompt string) (string, error) {
 	return line, err
 }
 
-func (t *terminalReader) Close() error { return t.rl.Close() }
+// Close ends a read of the terminal that may be pending (readline's
+// Close waits for it) and then readline.
+func (t *terminalReader) Close() error {
+	t.in.Close()
+	return t.rl.Close()
+}
+
+// ttyInput is the terminal as readline reads it, with two fixes.
+//
+// readline takes a NUL byte for the end of input and then keeps reading.
+// But NUL is what Ctrl-Space sends, and what the kernel leaves in place of
+// a Ctrl-D typed ahead while a command ran (the terminal was in cooked
+// mode then; in raw mode the marker becomes a byte). So NULs are dropped,
+// as bash's readline ignores C-@ at an empty line.
+//
+// readline's Close waits for its reading goroutine, which may be blocked
+// in read(2) on the terminal, where closing the file does not reach it.
+// ttyInput reads in a goroutine of its own, only when asked, so that
+// Close can end a pending Read at once.
+type ttyInput struct {
+	f    *os.File
+	ask  chan int
+	got  chan ttyChunk
+	done chan struct{}
+	once sync.Once
+}
+
+type ttyChunk struct {
+	b   []byte
+	err error
+}
+
+func newTTYInput(f *os.File) *ttyInput {
+	t := &ttyInput{f: f, ask: make(chan int), got: make(chan ttyChunk), done: make(chan struct{})}
+	go t.loop()
+	return t
+}
+
+func (t *ttyInput) loop() {
+	for {
+		var n int
+		select {
+		case n = <-t.ask:
+		case <-t.done:
+			return
+		}
+		b := make([]byte, n)
+		n, err := t.f.Read(b)
+		select {
+		case t.got <- ttyChunk{b[:n], err}:
+		case <-t.done:
+			return
+		}
+	}
+}
+
+func (t *ttyInput) Read(p []byte) (int, error) {
+	for {
+		select {
+		case t.ask <- len(p):
+		case <-t.done:
+			return 0, io.EOF
+		}
+		var c ttyChunk
+		select {
+		case c = <-t.got:
+		case <-t.done:
+			return 0, io.EOF
+		}
+		n := 0
+		for _, b := range c.b {
+			if b != 0 {
+				p[n] = b
+				n++
+			}
+		}
+		if n > 0 || c.err != nil || len(c.b) == 0 {
+			return n, c.err
+		}
+	}
+}
+
+func (t *ttyInput) Close() error {
+	t.once.Do(func() { close(t.done) })
+	return nil
+}
 
 // historyFile is $XDG_STATE_HOME/nsh/history, or ~/.local/state/nsh/history.
 func historyFile(sh *Shell) string {

@@ -113,9 +113,14 @@ func (tm *term) typ(s string) {
 	}
 }
 
-// say types typed and waits for want.
+// say types typed and waits for want. The terminal echoes what is
+// typed, so want must not be part of it: the test would go on before
+// the command ran (and a key typed then reaches nsh in the wrong mode).
 func (tm *term) say(typed, want string) {
 	tm.t.Helper()
+	if strings.Contains(typed, want) {
+		tm.t.Fatalf("say(%q, %q) would match the echo of what it types", typed, want)
+	}
 	tm.typ(typed)
 	tm.expect(want)
 }
@@ -164,6 +169,24 @@ func (tm *term) atPrompt() {
 	tm.t.Fatal("nsh never came back to its prompt")
 }
 
+// wait waits for nsh to exit, for a while: a shell that does not exit
+// fails the test instead of hanging it.
+func (tm *term) wait() error {
+	tm.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- tm.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(patience):
+		tm.mu.Lock()
+		s := tm.out.String()[tm.seen:]
+		tm.mu.Unlock()
+		tm.t.Fatalf("nsh did not exit; the terminal shows:\n%q", s)
+		return nil
+	}
+}
+
 // waitForeground waits until a process named comm owns the terminal.
 func (tm *term) waitForeground(comm string) int {
 	tm.t.Helper()
@@ -206,7 +229,7 @@ func TestPTYCtrlCReachesForeground(t *testing.T) {
 	// Ctrl-C at the prompt clears the line; nsh stays.
 	tm.atPrompt()
 	tm.typ("echo never\x03")
-	tm.say("echo still here\r", "still here")
+	tm.say("echo still' 'here\r", "still here")
 }
 
 func TestPTYStopAndFg(t *testing.T) {
@@ -224,7 +247,7 @@ func TestPTYExitWarnsAboutJobs(t *testing.T) {
 	tm := startTerm(t)
 	tm.say("sleep 1000 &\r", "[1] ")
 	tm.say("exit\r", "there are jobs (1 running")
-	tm.say("echo stayed\r", "stayed")
+	tm.say("echo stay''ed\r", "stayed")
 }
 
 func TestPTYPromptAndPinCompletion(t *testing.T) {
@@ -262,10 +285,10 @@ func TestPTYCtrlDAsksWhenJobsRun(t *testing.T) {
 	tm.say("sleep 1000 &\r", "[1] ")
 	tm.atPrompt()
 	tm.say("\x04", "there are jobs")
-	tm.say("kill %1; wait; echo waited\r", "waited")
+	tm.say("kill %1; wait; echo wait''ed\r", "waited")
 	tm.atPrompt()
 	tm.typ("\x04")
-	if err := tm.cmd.Wait(); err != nil {
+	if err := tm.wait(); err != nil {
 		t.Errorf("nsh after Ctrl-D: %v", err)
 	}
 }
@@ -288,14 +311,16 @@ func TestPTYRCAndHistory(t *testing.T) {
 	tm.typ("echo one\r")
 	tm.typ("echo one\r")
 	tm.typ(" echo secret\r")
-	tm.say("echo two\r", "two")
+	tm.say("echo two | tr a-z A-Z\r", "TWO")
 	tm.typ("exit\r")
-	tm.cmd.Wait()
+	if err := tm.wait(); err != nil {
+		t.Errorf("nsh after exit: %v", err)
+	}
 	hist, err := os.ReadFile(filepath.Join(home, "nsh", "history"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(hist), "echo rc:$FROMRC\necho one\necho two\nexit\n"; got != want {
+	if got, want := string(hist), "echo rc:$FROMRC\necho one\necho two | tr a-z A-Z\nexit\n"; got != want {
 		t.Errorf("history %q, want %q", got, want)
 	}
 
@@ -335,7 +360,7 @@ func TestPTYSpawnBashInContext(t *testing.T) {
 	tm.typ("\x03")
 	tm.say("echo bash got $?\r", "bash got 130")
 	tm.say("exit\r", "nsh[net]# ")
-	tm.say("echo nsh is back\r", "nsh is back")
+	tm.say("echo nsh is' 'back\r", "nsh is back")
 }
 
 // Bad input at the prompt: one error each, and nsh carries on.
@@ -347,4 +372,23 @@ func TestPTYBadInputCarriesOn(t *testing.T) {
 	tm.say("echo \xff\xfejunk | tr a-z A-Z\r", "JUNK")
 	tm.say("echo "+strings.Repeat("x", 1000)+" | wc -c\r", "1001")
 	tm.say("echo still alive | tr a-z A-Z\r", "STILL ALIVE")
+}
+
+// A Ctrl-D typed ahead while a command runs reaches readline as a NUL
+// byte (the kernel's end-of-file marker, left over from cooked mode), and
+// so does Ctrl-Space at the prompt. Neither ends nsh; a Ctrl-D at the
+// prompt does, at once.
+func TestPTYNulIsNotEndOfInput(t *testing.T) {
+	tm := startTerm(t)
+	tm.typ("sleep 1\r")
+	tm.waitForeground("sleep")
+	tm.typ("\x04")
+	tm.atPrompt()
+	tm.typ("\x00")
+	tm.say("echo a''live\r", "alive")
+	tm.atPrompt()
+	tm.typ("\x04")
+	if err := tm.wait(); err != nil {
+		t.Errorf("nsh after Ctrl-D: %v", err)
+	}
 }
