@@ -19,33 +19,16 @@ variables added, as env(1) does, without changing the shell's own.
   env LANG=C ip -s link`,
 	Operands: Commands,
 	Run: func(env *Env, args []string) error {
-		extra := map[string]string{}
-		var order []string
 		i := 1
-		for ; i < len(args); i++ {
-			name, value, ok := strings.Cut(args[i], "=")
-			if !ok {
-				break
-			}
+		for ; i < len(args) && strings.Contains(args[i], "="); i++ {
+			name, _, _ := strings.Cut(args[i], "=")
 			if err := checkName(name); err != nil {
 				return err
 			}
-			if _, seen := extra[name]; !seen {
-				order = append(order, name)
-			}
-			extra[name] = value
 		}
-		var vars []string
-		for _, kv := range env.Shell.Environ() {
-			name, _, _ := strings.Cut(kv, "=")
-			if _, over := extra[name]; !over {
-				vars = append(vars, kv)
-			}
-		}
-		for _, name := range order {
-			vars = append(vars, name+"="+extra[name])
-		}
+		sh := Overlay(env.Shell, args[1:i])
 		if i == len(args) {
+			vars := sh.Environ()
 			sort.Strings(vars)
 			for _, kv := range vars {
 				fmt.Fprintln(env.Stdout, kv)
@@ -53,9 +36,39 @@ variables added, as env(1) does, without changing the shell's own.
 			return nil
 		}
 		e := *env
-		e.Shell = withEnviron{env.Shell, vars}
+		e.Shell = sh
 		return Spawn(&e, args[i:])
 	},
+}
+
+// Overlay is sh with assigns (NAME=VALUE, the last of a name winning)
+// over the environment its programs get: for one command, as in
+// 'env NAME=VALUE CMD' and 'NAME=VALUE CMD'. The shell's variables stay
+// as they are.
+func Overlay(sh Shell, assigns []string) Shell {
+	if len(assigns) == 0 {
+		return sh
+	}
+	extra := map[string]string{}
+	var order []string
+	for _, kv := range assigns {
+		name, value, _ := strings.Cut(kv, "=")
+		if _, seen := extra[name]; !seen {
+			order = append(order, name)
+		}
+		extra[name] = value
+	}
+	var vars []string
+	for _, kv := range sh.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, over := extra[name]; !over {
+			vars = append(vars, kv)
+		}
+	}
+	for _, name := range order {
+		vars = append(vars, name+"="+extra[name])
+	}
+	return withEnviron{sh, vars}
 }
 
 // withEnviron is the shell with a different environment for programs.

@@ -44,6 +44,9 @@ func wordsBefore(text string) ([]string, string) {
 		cur = words[len(words)-1]
 		words = words[:len(words)-1]
 	}
+	for len(words) > 0 && assignment(&Word{Parts: []Part{{Kind: Lit, Text: words[0]}}}) != nil {
+		words = words[1:] // NAME=VALUE before the command
+	}
 	return words, cur
 }
 

@@ -45,6 +45,8 @@ func TestComplete(t *testing.T) {
 		{"ns net | cat su", []string{"b/"}}, // files in the context's cwd
 		{"help unp", []string{"in "}},
 		{"unshare ne", []string{"t "}},
+		{"LANG=C unshare ne", []string{"t "}}, // assignments before the command
+		{"LANG=C prog-", []string{"one "}},
 	} {
 		if got := complete(tc.line); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("complete(%q) = %q, want %q", tc.line, got, tc.want)

@@ -84,15 +84,23 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 	argvs := make([][]string, len(p.Cmds))
 	for i, c := range p.Cmds {
 		argvs[i] = sh.expand(c.Words)
-		if len(argvs[i]) == 0 {
+		if len(argvs[i]) == 0 && len(c.Words) > 0 {
 			return fmt.Errorf("empty command: %s expands to nothing", c.Words[0])
 		}
 	}
 	if sh.Trace {
-		fmt.Fprintf(sh.Stderr, "+ [%s] %s\n", builtins.Where(sh.Ctx), traceText(p, argvs))
+		fmt.Fprintf(sh.Stderr, "+ [%s] %s\n", builtins.Where(sh.Ctx), sh.traceText(p, argvs))
 	}
 	var err error
-	if len(p.Cmds) == 1 && job == nil {
+	if c := p.Cmds[0]; len(p.Cmds) == 1 && len(c.Words) == 0 {
+		// NAME=VALUE alone sets shell variables (exported ones stay so);
+		// in a pipeline or a job it would change a copy, as in sh: nothing.
+		if job == nil {
+			for _, a := range c.Assigns {
+				sh.SetVar(a.Name, sh.assignValue(a), false)
+			}
+		}
+	} else if len(p.Cmds) == 1 && job == nil {
 		sh.jobs.SaveModes()
 		err = sh.stage(p.Cmds[0], argvs[0], sh.Stdin, sh.Stdout, nil)
 	} else {
@@ -110,10 +118,18 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 	return err
 }
 
-func traceText(p *Pipeline, argvs [][]string) string {
+// assignValue expands NAME=VALUE's value: one string, never split.
+func (sh *Shell) assignValue(a *Assign) string {
+	return strings.Join(sh.expandWord(a.Value), " ")
+}
+
+func (sh *Shell) traceText(p *Pipeline, argvs [][]string) string {
 	var cmds []string
-	for _, a := range argvs {
+	for i, a := range argvs {
 		var ws []string
+		for _, as := range p.Cmds[i].Assigns {
+			ws = append(ws, as.Name+"="+quoteWord(strings.Join(sh.expandWord(as.Value), " ")))
+		}
 		for _, w := range a {
 			ws = append(ws, quoteWord(w))
 		}
@@ -160,7 +176,7 @@ func (sh *Shell) stages(p *Pipeline, argvs [][]string, job *builtins.Job) error 
 		}()
 	}
 	if j == nil {
-		j = sh.jobs.NewJob(traceText(p, argvs), "", true)
+		j = sh.jobs.NewJob(sh.traceText(p, argvs), "", true)
 		sh.jobs.SaveModes()
 		run = j.Go
 	}
@@ -202,7 +218,17 @@ func (sh *Shell) stages(p *Pipeline, argvs [][]string, job *builtins.Job) error 
 
 // stage applies a command's redirections and runs it.
 func (sh *Shell) stage(c *Cmd, argv []string, in io.Reader, out io.Writer, j *builtins.Job) error {
+	if len(argv) == 0 {
+		return nil // assignments alone, in a pipeline: see pipeline
+	}
 	env := &builtins.Env{Stdin: in, Stdout: out, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh, Job: j}
+	if len(c.Assigns) > 0 {
+		assigns := make([]string, len(c.Assigns))
+		for i, a := range c.Assigns {
+			assigns[i] = a.Name + "=" + sh.assignValue(a)
+		}
+		env.Shell = builtins.Overlay(sh, assigns)
+	}
 	files, err := sh.redirect(c.Redirs, env)
 	defer func() {
 		for _, f := range files {

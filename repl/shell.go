@@ -36,13 +36,7 @@ func Builtins(next Handler) Handler {
 }
 
 // Spawn runs anything else as a program in the context.
-func Spawn(env *builtins.Env, args []string) error {
-	if name, _, ok := strings.Cut(args[0], "="); ok && validParam(name) && !strings.Contains(args[0], "/") {
-		// sh's VAR=value CMD: say what nsh has instead of "not found".
-		return &builtins.StatusError{Code: 127, Err: fmt.Errorf("%s: nsh has no VAR=value prefix; use set %s (or export, or env %s CMD)", clip(args[0], 60), clip(args[0], 60), clip(args[0], 60))}
-	}
-	return builtins.Spawn(env, args)
-}
+func Spawn(env *builtins.Env, args []string) error { return builtins.Spawn(env, args) }
 
 // namedError prefixes an error with the command that failed.
 type namedError struct {

@@ -10,8 +10,8 @@ import (
 // The language is a small subset of sh: words with quotes, escapes and
 // $VAR ${VAR} $? $# $@ $! $1.. ~ expansion; pipelines joined by |; and-or
 // lists joined by && and ||; lists separated by ; & and newlines;
-// redirections < > >> N> N>> N>&M; # comments; backslash-newline
-// continuation. google/shlex only splits words and knows neither
+// redirections < > >> N> N>> N>&M; NAME=VALUE before a command; #
+// comments; backslash-newline continuation. google/shlex only splits words and knows neither
 // operators nor expansion, so nsh has its own lexer: a word has to
 // remember which parts were quoted to expand them right.
 
@@ -33,10 +33,18 @@ type Pipeline struct {
 	Not  bool
 }
 
-// Cmd is one simple command.
+// Cmd is one simple command: NAME=VALUE assignments before its first
+// word give its program that environment; alone, they set variables.
 type Cmd struct {
-	Words  []*Word
-	Redirs []*Redir
+	Assigns []*Assign
+	Words   []*Word
+	Redirs  []*Redir
+}
+
+// Assign is NAME=VALUE before a command's words (NAME unquoted).
+type Assign struct {
+	Name  string
+	Value *Word
 }
 
 // Redir is N<WORD, N>WORD, N>>WORD or N>&M.
@@ -94,6 +102,9 @@ func (p *Pipeline) String() string {
 	var cmds []string
 	for _, c := range p.Cmds {
 		var ws []string
+		for _, a := range c.Assigns {
+			ws = append(ws, a.Name+"="+a.Value.String())
+		}
 		for _, w := range c.Words {
 			ws = append(ws, w.String())
 		}
@@ -449,15 +460,7 @@ func validParam(name string) bool {
 	if _, err := strconv.Atoi(name); err == nil {
 		return name[0] != '-' && name[0] != '+'
 	}
-	if !isNameStart(name[0]) {
-		return false
-	}
-	for i := 1; i < len(name); i++ {
-		if !isNameChar(name[i]) {
-			return false
-		}
-	}
-	return true
+	return isName(name)
 }
 
 // Parse parses a chunk of input. It returns an *IncompleteError when the
@@ -598,6 +601,10 @@ func (p *parser) cmd() (*Cmd, error) {
 	for {
 		switch p.tok.kind {
 		case tWord:
+			if a := assignment(p.tok.word); a != nil && len(c.Words) == 0 {
+				c.Assigns = append(c.Assigns, a)
+				break
+			}
 			c.Words = append(c.Words, p.tok.word)
 		case tRedir:
 			r := &Redir{Fd: p.tok.fd, Op: p.tok.op, Dup: p.tok.dup}
@@ -616,13 +623,13 @@ func (p *parser) cmd() (*Cmd, error) {
 			}
 			c.Redirs = append(c.Redirs, r)
 		default:
-			if len(c.Words) == 0 && len(c.Redirs) == 0 {
+			if len(c.Words) == 0 && len(c.Redirs) == 0 && len(c.Assigns) == 0 {
 				if p.tok.kind == tEOF {
 					return nil, &SyntaxError{p.tok.line, "missing command"}
 				}
 				return nil, p.unexpected()
 			}
-			if len(c.Words) == 0 {
+			if len(c.Words) == 0 && len(c.Redirs) > 0 {
 				return nil, &SyntaxError{p.tok.line, "redirection without a command"}
 			}
 			return c, nil
@@ -631,4 +638,30 @@ func (p *parser) cmd() (*Cmd, error) {
 			return nil, err
 		}
 	}
+}
+
+// assignment returns w as NAME=VALUE if it starts with an unquoted name
+// and =, as sh reads it before a command's first word.
+func assignment(w *Word) *Assign {
+	if len(w.Parts) == 0 || w.Parts[0].Kind != Lit || w.Parts[0].Quoted {
+		return nil
+	}
+	name, rest, ok := strings.Cut(w.Parts[0].Text, "=")
+	if !ok || !isName(name) {
+		return nil
+	}
+	value := &Word{Parts: append([]Part{{Kind: Lit, Text: rest}}, w.Parts[1:]...)}
+	return &Assign{Name: name, Value: value}
+}
+
+func isName(s string) bool {
+	if s == "" || !isNameStart(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isNameChar(s[i]) {
+			return false
+		}
+	}
+	return true
 }

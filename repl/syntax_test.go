@@ -50,6 +50,12 @@ func TestParse(t *testing.T) {
 		{"a x2>f", "a x2 >f"},
 		{"a '2'>f", `a "2" >f`},
 		{"echo \"\"", `echo ""`},
+		{"A=1 B=$X ip link", "A=1 B=${X} ip link"},
+		{"A=1", "A=1"},
+		{"A= env", "A= env"},
+		{"env A=1", "env A=1"}, // an argument, after the command word
+		{`"A=1" x`, `"A=1" x`}, // quoted: a command word
+		{"1A=x y", "1A=x y"},   // not a name
 	} {
 		l, err := Parse(tc.in)
 		if err != nil {
@@ -111,6 +117,7 @@ func TestParseErrors(t *testing.T) {
 		{"a >", "> needs a file name"},
 		{"a > | b", `unexpected "|"`},
 		{"> f", "redirection without a command"},
+		{"A=1 > f", "redirection without a command"},
 		{"a 2>&x", "needs a file descriptor"},
 		{"echo ${A-b}", "bad substitution"},
 		{"echo $(date)", "not supported"},
