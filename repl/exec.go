@@ -120,7 +120,7 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 
 // assignValue expands NAME=VALUE's value: one string, never split.
 func (sh *Shell) assignValue(a *Assign) string {
-	return strings.Join(sh.expandWord(a.Value), " ")
+	return strings.Join(sh.fields(a.Value, false), " ")
 }
 
 func (sh *Shell) traceText(p *Pipeline, argvs [][]string) string {
@@ -128,7 +128,7 @@ func (sh *Shell) traceText(p *Pipeline, argvs [][]string) string {
 	for i, a := range argvs {
 		var ws []string
 		for _, as := range p.Cmds[i].Assigns {
-			ws = append(ws, as.Name+"="+quoteWord(strings.Join(sh.expandWord(as.Value), " ")))
+			ws = append(ws, as.Name+"="+quoteWord(sh.assignValue(as)))
 		}
 		for _, w := range a {
 			ws = append(ws, quoteWord(w))

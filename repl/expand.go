@@ -8,11 +8,11 @@ import (
 	"strings"
 )
 
-// expand turns words into fields: parameters and ~ expand, quotes are
-// gone. An unquoted expansion is not split at blanks (a variable holding
-// "a b" stays one argument, unlike sh; there is no globbing either), but
-// a word that was only an empty unquoted expansion disappears, and $@
-// gives one field per positional argument, quoted or not.
+// expand turns words into fields: parameters and ~ expand, patterns
+// glob (glob.go), quotes are gone. An unquoted expansion is not split at
+// blanks (a variable holding "a b" stays one argument, unlike sh), but a
+// word that was only an empty unquoted expansion disappears, and $@ gives
+// one field per positional argument, quoted or not.
 func (sh *Shell) expand(words []*Word) []string {
 	var out []string
 	for _, w := range words {
@@ -21,22 +21,38 @@ func (sh *Shell) expand(words []*Word) []string {
 	return out
 }
 
-func (sh *Shell) expandWord(w *Word) []string {
+func (sh *Shell) expandWord(w *Word) []string { return sh.fields(w, true) }
+
+// fields expands w; with glob, a word with an unquoted * ? or [ (and no
+// $@) expands to the paths it matches, if any.
+func (sh *Shell) fields(w *Word, glob bool) []string {
 	var (
 		fields []string
 		cur    strings.Builder
+		pat    strings.Builder // cur as a pattern: only unquoted text is live
+		meta   bool
 		have   bool // cur is a field, even if empty
 	)
+	add := func(s string, live bool) {
+		cur.WriteString(s)
+		if live {
+			pat.WriteString(s)
+			meta = meta || strings.ContainsAny(s, "*?[")
+		} else {
+			pat.WriteString(escapeMeta(s))
+		}
+	}
 	for _, p := range w.Parts {
 		switch p.Kind {
 		case Lit:
-			cur.WriteString(p.Text)
+			add(p.Text, !p.Quoted)
 			have = have || p.Quoted || p.Text != ""
 		case Tilde:
-			cur.WriteString(sh.tilde(p.Text))
+			add(sh.tilde(p.Text), false)
 			have = true
 		case Param:
 			if p.Text == "@" || p.Text == "*" && !p.Quoted {
+				glob = false
 				for i, a := range sh.Args {
 					if i > 0 {
 						fields = append(fields, cur.String())
@@ -48,8 +64,13 @@ func (sh *Shell) expandWord(w *Word) []string {
 				continue
 			}
 			v := sh.param(p.Text)
-			cur.WriteString(v)
+			add(v, false)
 			have = have || p.Quoted || v != ""
+		}
+	}
+	if glob && meta {
+		if paths := sh.glob(pat.String()); len(paths) > 0 {
+			return paths
 		}
 	}
 	if have {

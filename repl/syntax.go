@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// The language is a small subset of sh: words with quotes, escapes and
-// $VAR ${VAR} $? $# $@ $! $1.. ~ expansion; pipelines joined by |; and-or
+// The language is a small subset of sh: words with quotes, escapes,
+// $VAR ${VAR} $? $# $@ $! $1.. ~ expansion and * ? [...] patterns; pipelines joined by |; and-or
 // lists joined by && and ||; lists separated by ; & and newlines;
 // redirections < > >> N> N>> N>&M; NAME=VALUE before a command; #
 // comments; backslash-newline continuation. google/shlex only splits words and knows neither
