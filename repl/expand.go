@@ -30,15 +30,14 @@ func (sh *Shell) fields(w *Word, glob bool) []string {
 		fields []string
 		cur    strings.Builder
 		pat    strings.Builder // cur as a pattern: only unquoted text is live
-		meta   bool
-		have   bool // cur is a field, even if empty
+		have   bool            // cur is a field, even if empty
 	)
+	glob = glob && livePattern(w)
 	add := func(s string, live bool) {
 		cur.WriteString(s)
-		if live {
+		if glob && live {
 			pat.WriteString(s)
-			meta = meta || strings.ContainsAny(s, "*?[")
-		} else {
+		} else if glob {
 			pat.WriteString(escapeMeta(s))
 		}
 	}
@@ -68,7 +67,7 @@ func (sh *Shell) fields(w *Word, glob bool) []string {
 			have = have || p.Quoted || v != ""
 		}
 	}
-	if glob && meta {
+	if glob {
 		if paths := sh.glob(pat.String()); len(paths) > 0 {
 			return paths
 		}
@@ -77,6 +76,16 @@ func (sh *Shell) fields(w *Word, glob bool) []string {
 		fields = append(fields, cur.String())
 	}
 	return fields
+}
+
+// livePattern reports whether w has an unquoted * ? or [.
+func livePattern(w *Word) bool {
+	for _, p := range w.Parts {
+		if p.Kind == Lit && !p.Quoted && strings.ContainsAny(p.Text, "*?[") {
+			return true
+		}
+	}
+	return false
 }
 
 // expandOne expands a redirection's target, which must be one field.
