@@ -8,13 +8,14 @@ import (
 var setCmd = &Builtin{
 	Name:    "set",
 	Summary: "set shell variables and options, or list variables",
-	Usage:   "set [NAME=VALUE...]\nset -k|+k|-x|+x",
+	Usage:   "set [NAME=VALUE...]\nset -f|+f|-k|+k|-x|+x",
 	Help: `Without operands, lists every variable as NAME=VALUE (exported ones
 marked with 'export'). NAME=VALUE sets a shell variable; it reaches
 programs only if it is exported (see export), and an exported variable
 stays exported when set again.
 
 Options (- turns on, + turns off):
+  -f   no patterns: * ? [...] reach programs as typed (as sh's set -f)
   -k   keep going: a script carries on after a failing command
        (the default is to stop, as nsh --keep-going changes too)
   -x   trace: print each command, and the context it runs in, to
@@ -22,7 +23,7 @@ Options (- turns on, + turns off):
 
   set NET=lab
   set -x; unshare net; ip link; set +x`,
-	Options:  []string{"-k", "+k", "-x", "+x"},
+	Options:  []string{"-f", "+f", "-k", "+k", "-x", "+x"},
 	Operands: Variables,
 	Run: func(env *Env, args []string) error {
 		if len(args) == 1 {

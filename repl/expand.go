@@ -21,7 +21,7 @@ func (sh *Shell) expand(words []*Word) []string {
 	return out
 }
 
-func (sh *Shell) expandWord(w *Word) []string { return sh.fields(w, true) }
+func (sh *Shell) expandWord(w *Word) []string { return sh.fields(w, !sh.NoGlob) }
 
 // fields expands w; with glob, a word with an unquoted * ? or [ (and no
 // $@) expands to the paths it matches, if any.

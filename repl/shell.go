@@ -68,6 +68,7 @@ type Shell struct {
 	Interactive bool
 	KeepGoing   bool     // set -k: scripts carry on past failures
 	Trace       bool     // set -x: print each command and its context
+	NoGlob      bool     // set -f: patterns stay as typed
 	Color       bool     // the prompt may use colour (a terminal)
 	Name        string   // $0
 	Args        []string // $1..$N
@@ -204,6 +205,8 @@ func (sh *Shell) Option(letter byte) bool {
 		return sh.KeepGoing
 	case 'x':
 		return sh.Trace
+	case 'f':
+		return sh.NoGlob
 	}
 	return false
 }
@@ -215,8 +218,10 @@ func (sh *Shell) SetOption(letter byte, on bool) error {
 		sh.KeepGoing = on
 	case 'x':
 		sh.Trace = on
+	case 'f':
+		sh.NoGlob = on
 	default:
-		return fmt.Errorf("unknown option -%c (options: -k keep going, -x trace)", letter)
+		return fmt.Errorf("unknown option -%c (options: -f no patterns, -k keep going, -x trace)", letter)
 	}
 	return nil
 }
