@@ -271,11 +271,50 @@ func (c *Context) Push() error {
 		}
 		if f.ns[Time] != nil {
 			f.close()
-			return &Error{Kind: "time", Err: fmt.Errorf("%w: a context with a new time namespace cannot be saved (the kernel does not let a multithreaded process re-enter it)", ErrUnsupported)}
+			return errSaveTime()
 		}
 		c.stack = append(c.stack, f)
 		return nil
 	})
+}
+
+// Save takes a snapshot of the context (namespaces, working directory,
+// push stack); restore goes back to it and drops what was pushed since,
+// whatever happened in between. nsh runs a command substitution between
+// the two, so that its commands can hop without moving the shell. Like
+// Push, it refuses a context in a new time namespace.
+func (c *Context) Save() (restore func() error, err error) {
+	var f *frame
+	var depth int
+	err = c.Do(func() error {
+		if f, err = c.save(); err != nil {
+			return err
+		}
+		if f.ns[Time] != nil {
+			f.close()
+			return errSaveTime()
+		}
+		depth = len(c.stack)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		defer f.close()
+		return c.Do(func() error {
+			for len(c.stack) > depth {
+				c.stack[len(c.stack)-1].close()
+				c.stack = c.stack[:len(c.stack)-1]
+			}
+			return c.restore(f, false)
+		})
+	}, nil
+}
+
+// errSaveTime is Push's and Save's answer in a new time namespace.
+func errSaveTime() error {
+	return &Error{Kind: "time", Err: fmt.Errorf("%w: a context with a new time namespace cannot be saved (the kernel does not let a multithreaded process re-enter it)", ErrUnsupported)}
 }
 
 // ErrEmptyStack is returned by Pop when nothing was pushed.

@@ -253,6 +253,48 @@ func TestPushPop(t *testing.T) {
 	}
 }
 
+// Save and restore: whatever happens in between (hops, cd, pushes) is
+// undone, as a command substitution needs.
+func TestSaveRestore(t *testing.T) {
+	c := newCtx(t)
+	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Chdir("/tmp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Push(); err != nil {
+		t.Fatal(err)
+	}
+	saved := readlinkNS(t, c, Net)
+	restore, err := c.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Push(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Unshare([]Kind{Net, UTS}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Chdir("/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := restore(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readlinkNS(t, c, Net); got != saved {
+		t.Errorf("net after restore %s, want %s", got, saved)
+	}
+	st, _ := c.Status()
+	if st.Differs(UTS) || st.Depth != 1 {
+		t.Errorf("after restore: uts differs %v, depth %d (want false, 1)", st.Differs(UTS), st.Depth)
+	}
+	if wd, _ := c.Getwd(); wd != "/tmp" {
+		t.Errorf("cwd after restore %q, want /tmp", wd)
+	}
+}
+
 // The context's working directory is its own, not the process's.
 func TestChdirIsPrivate(t *testing.T) {
 	c := newCtx(t)

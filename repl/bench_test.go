@@ -23,6 +23,6 @@ func BenchmarkExpand(b *testing.B) {
 	}
 	words := l[0].Pipes[0].Cmds[0].Words
 	for b.Loop() {
-		sh.expand(words)
+		sh.expand(words, nil)
 	}
 }

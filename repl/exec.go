@@ -81,30 +81,40 @@ func andOrText(ao *AndOr) string {
 // process group; every stage runs in the current context. Within a
 // background job (job != nil) the stages join that job.
 func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
-	argvs := make([][]string, len(p.Cmds))
+	cmds := make([]expanded, len(p.Cmds))
+	subst := -1 // the status of the last $(...), if one ran
 	for i, c := range p.Cmds {
-		argvs[i] = sh.expand(c.Words)
-		if len(argvs[i]) == 0 && len(c.Words) > 0 {
+		e, err := sh.expandCmd(c, &subst)
+		if err != nil {
+			return err
+		}
+		if len(e.argv) == 0 && len(c.Words) > 0 {
 			return fmt.Errorf("empty command: %s expands to nothing", c.Words[0])
 		}
+		cmds[i] = e
 	}
 	if sh.Trace {
-		fmt.Fprintf(sh.Stderr, "+ [%s] %s\n", builtins.Where(sh.Ctx), sh.traceText(p, argvs))
+		fmt.Fprintf(sh.Stderr, "+ [%s] %s\n", builtins.Where(sh.Ctx), traceText(cmds))
 	}
 	var err error
 	if c := p.Cmds[0]; len(p.Cmds) == 1 && len(c.Words) == 0 {
 		// NAME=VALUE alone sets shell variables (exported ones stay so);
 		// in a pipeline or a job it would change a copy, as in sh: nothing.
+		// Its status is that of its last $(...), as in sh.
 		if job == nil {
-			for _, a := range c.Assigns {
-				sh.SetVar(a.Name, sh.assignValue(a), false)
+			for _, kv := range cmds[0].assigns {
+				name, value, _ := strings.Cut(kv, "=")
+				sh.SetVar(name, value, false)
 			}
+		}
+		if subst > 0 {
+			err = &builtins.StatusError{Code: subst, Err: fmt.Errorf("$(...) exited with status %d", subst)}
 		}
 	} else if len(p.Cmds) == 1 && job == nil {
 		sh.jobs.SaveModes()
-		err = sh.stage(p.Cmds[0], argvs[0], sh.Stdin, sh.Stdout, nil)
+		err = sh.stage(p.Cmds[0], cmds[0], sh.Stdin, sh.Stdout, nil)
 	} else {
-		err = sh.stages(p, argvs, job)
+		err = sh.stages(p, cmds, job)
 	}
 	if p.Not {
 		if err == nil {
@@ -118,24 +128,40 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 	return err
 }
 
-// assignValue expands NAME=VALUE's value: one string, never split.
-func (sh *Shell) assignValue(a *Assign) string {
-	return strings.Join(sh.fields(a.Value, false), " ")
+// expanded is a command after expansion: its NAME=VALUE assignments and
+// its words.
+type expanded struct{ assigns, argv []string }
+
+// expandCmd expands a command's assignments (each value one string,
+// never split nor globbed) and words, in that order, as sh does.
+func (sh *Shell) expandCmd(c *Cmd, subst *int) (expanded, error) {
+	var e expanded
+	for _, a := range c.Assigns {
+		fs, err := sh.fields(a.Value, false, false, subst)
+		if err != nil {
+			return e, err
+		}
+		e.assigns = append(e.assigns, a.Name+"="+strings.Join(fs, " "))
+	}
+	var err error
+	e.argv, err = sh.expand(c.Words, subst)
+	return e, err
 }
 
-func (sh *Shell) traceText(p *Pipeline, argvs [][]string) string {
-	var cmds []string
-	for i, a := range argvs {
+func traceText(cmds []expanded) string {
+	var out []string
+	for _, e := range cmds {
 		var ws []string
-		for _, as := range p.Cmds[i].Assigns {
-			ws = append(ws, as.Name+"="+quoteWord(sh.assignValue(as)))
+		for _, kv := range e.assigns {
+			name, value, _ := strings.Cut(kv, "=")
+			ws = append(ws, name+"="+quoteWord(value))
 		}
-		for _, w := range a {
+		for _, w := range e.argv {
 			ws = append(ws, quoteWord(w))
 		}
-		cmds = append(cmds, strings.Join(ws, " "))
+		out = append(out, strings.Join(ws, " "))
 	}
-	return strings.Join(cmds, " | ")
+	return strings.Join(out, " | ")
 }
 
 func quoteWord(w string) string {
@@ -145,7 +171,7 @@ func quoteWord(w string) string {
 	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
-func (sh *Shell) stages(p *Pipeline, argvs [][]string, job *builtins.Job) error {
+func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 	n := len(p.Cmds)
 	// pipes[i] joins stage i and i+1.
 	type pipe struct{ r, w *os.File }
@@ -176,7 +202,7 @@ func (sh *Shell) stages(p *Pipeline, argvs [][]string, job *builtins.Job) error 
 		}()
 	}
 	if j == nil {
-		j = sh.jobs.NewJob(sh.traceText(p, argvs), "", true)
+		j = sh.jobs.NewJob(traceText(cmds), "", true)
 		sh.jobs.SaveModes()
 		run = j.Go
 	}
@@ -192,14 +218,14 @@ func (sh *Shell) stages(p *Pipeline, argvs [][]string, job *builtins.Job) error 
 			out = pipes[i].w
 			closers = append(closers, pipes[i].w)
 		}
-		c, argv := c, argvs[i]
+		c, e := c, cmds[i]
 		run(i == n-1, func() error {
 			defer func() {
 				for _, f := range closers {
 					f.Close()
 				}
 			}()
-			err := sh.stage(c, argv, in, out, j)
+			err := sh.stage(c, e, in, out, j)
 			var er *builtins.ExitRequest
 			if errors.As(err, &er) {
 				// exit in a pipeline ends its stage, not nsh (as in sh,
@@ -217,17 +243,14 @@ func (sh *Shell) stages(p *Pipeline, argvs [][]string, job *builtins.Job) error 
 }
 
 // stage applies a command's redirections and runs it.
-func (sh *Shell) stage(c *Cmd, argv []string, in io.Reader, out io.Writer, j *builtins.Job) error {
+func (sh *Shell) stage(c *Cmd, e expanded, in io.Reader, out io.Writer, j *builtins.Job) error {
+	argv := e.argv
 	if len(argv) == 0 {
 		return nil // assignments alone, in a pipeline: see pipeline
 	}
 	env := &builtins.Env{Stdin: in, Stdout: out, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh, Job: j}
-	if len(c.Assigns) > 0 {
-		assigns := make([]string, len(c.Assigns))
-		for i, a := range c.Assigns {
-			assigns[i] = a.Name + "=" + sh.assignValue(a)
-		}
-		env.Shell = builtins.Overlay(sh, assigns)
+	if len(e.assigns) > 0 {
+		env.Shell = builtins.Overlay(sh, e.assigns)
 	}
 	files, err := sh.redirect(c.Redirs, env)
 	defer func() {

@@ -8,24 +8,32 @@ import (
 	"strings"
 )
 
-// expand turns words into fields: parameters and ~ expand, patterns
-// glob (glob.go), quotes are gone. An unquoted expansion is not split at
-// blanks (a variable holding "a b" stays one argument, unlike sh), but a
-// word that was only an empty unquoted expansion disappears, and $@ gives
-// one field per positional argument, quoted or not.
-func (sh *Shell) expand(words []*Word) []string {
+// expand turns words into fields: parameters, ~ and $(...) expand,
+// patterns glob (glob.go), quotes are gone. An unquoted $VAR is not split
+// at blanks (a variable holding "a b" stays one argument, unlike sh), but
+// a word that was only an empty unquoted expansion disappears, $@ gives
+// one field per positional argument, quoted or not, and an unquoted
+// $(...) gives one field per blank-separated word of its output (as in
+// sh: output is a list of names or numbers more often than not).
+//
+// st, if not nil, gets the exit status of the last $(...) that ran.
+func (sh *Shell) expand(words []*Word, st *int) ([]string, error) {
 	var out []string
 	for _, w := range words {
-		out = append(out, sh.expandWord(w)...)
+		f, err := sh.fields(w, !sh.NoGlob, true, st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f...)
 	}
-	return out
+	return out, nil
 }
 
-func (sh *Shell) expandWord(w *Word) []string { return sh.fields(w, !sh.NoGlob) }
-
 // fields expands w; with glob, a word with an unquoted * ? or [ (and no
-// $@) expands to the paths it matches, if any.
-func (sh *Shell) fields(w *Word, glob bool) []string {
+// $@) expands to the paths it matches, if any; with split, an unquoted
+// $(...) gives a field per word of its output (an assignment's value is
+// neither globbed nor split).
+func (sh *Shell) fields(w *Word, glob, split bool, st *int) ([]string, error) {
 	var (
 		fields []string
 		cur    strings.Builder
@@ -41,6 +49,19 @@ func (sh *Shell) fields(w *Word, glob bool) []string {
 			pat.WriteString(escapeMeta(s))
 		}
 	}
+	// apart adds words as separate fields, the first joined to what comes
+	// before, the last to what comes after.
+	apart := func(words []string) {
+		glob = false
+		for i, a := range words {
+			if i > 0 {
+				fields = append(fields, cur.String())
+				cur.Reset()
+			}
+			cur.WriteString(a)
+			have = true
+		}
+	}
 	for _, p := range w.Parts {
 		switch p.Kind {
 		case Lit:
@@ -51,31 +72,37 @@ func (sh *Shell) fields(w *Word, glob bool) []string {
 			have = true
 		case Param:
 			if p.Text == "@" || p.Text == "*" && !p.Quoted {
-				glob = false
-				for i, a := range sh.Args {
-					if i > 0 {
-						fields = append(fields, cur.String())
-						cur.Reset()
-					}
-					cur.WriteString(a)
-					have = true
-				}
+				apart(sh.Args)
 				continue
 			}
 			v := sh.param(p.Text)
 			add(v, false)
 			have = have || p.Quoted || v != ""
+		case Subst:
+			out, status, err := sh.substitute(p.Text)
+			if err != nil {
+				return nil, err
+			}
+			if st != nil {
+				*st = status
+			}
+			if p.Quoted || !split {
+				add(out, false)
+				have = have || p.Quoted || out != ""
+			} else {
+				apart(strings.Fields(out))
+			}
 		}
 	}
 	if glob {
 		if paths := sh.glob(pat.String()); len(paths) > 0 {
-			return paths
+			return paths, nil
 		}
 	}
 	if have {
 		fields = append(fields, cur.String())
 	}
-	return fields
+	return fields, nil
 }
 
 // livePattern reports whether w has an unquoted * ? or [.
@@ -90,7 +117,10 @@ func livePattern(w *Word) bool {
 
 // expandOne expands a redirection's target, which must be one field.
 func (sh *Shell) expandOne(w *Word) (string, error) {
-	fs := sh.expandWord(w)
+	fs, err := sh.fields(w, !sh.NoGlob, true, nil)
+	if err != nil {
+		return "", err
+	}
 	if len(fs) != 1 {
 		return "", fmt.Errorf("%s: ambiguous redirect (it expands to %d words)", w, len(fs))
 	}

@@ -39,14 +39,14 @@ func TestExpand(t *testing.T) {
 			t.Errorf("Parse(%q): %v", tc.in, err)
 			continue
 		}
-		got := sh.expand(l[0].Pipes[0].Cmds[0].Words)
+		got, _ := sh.expand(l[0].Pipes[0].Cmds[0].Words, nil)
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	sh.Args = nil
 	l, _ := Parse(`echo "$@"`)
-	if got := sh.expand(l[0].Pipes[0].Cmds[0].Words); !reflect.DeepEqual(got, []string{"echo"}) {
+	if got, _ := sh.expand(l[0].Pipes[0].Cmds[0].Words, nil); !reflect.DeepEqual(got, []string{"echo"}) {
 		t.Errorf(`"$@" without arguments gave %q, want nothing`, got)
 	}
 }

@@ -92,7 +92,11 @@ func TestGlobInContext(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return sh.expand(l[0].Pipes[0].Cmds[0].Words)
+		got, err := sh.expand(l[0].Pipes[0].Cmds[0].Words, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
 	}
 	for _, tc := range []struct {
 		line string

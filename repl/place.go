@@ -28,7 +28,7 @@ var inlineBuiltins = map[string]bool{
 }
 
 // inline reports whether ao can run on the context thread: lone commands
-// of literal words, without redirections or &, that are inlineBuiltins
+// of literal words (and NAME=VALUE with literal values), without redirections or &, that are inlineBuiltins
 // (setns and push without -t, whose /proc/PID is read as nsh's home sees
 // it) or programs that are not plugin commands, while the shell's streams
 // are files (no copying goroutines) and no job runs.
@@ -48,6 +48,11 @@ func (sh *Shell) inline(ao *AndOr) bool {
 		words, ok := literalWords(p.Cmds[0].Words)
 		if !ok || len(words) == 0 {
 			return false
+		}
+		for _, a := range p.Cmds[0].Assigns {
+			if _, ok := literalWords([]*Word{a.Value}); !ok {
+				return false // $(...) runs commands of its own
+			}
 		}
 		name := words[0]
 		if name == "spawn" {

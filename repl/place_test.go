@@ -34,6 +34,9 @@ func TestInline(t *testing.T) {
 		"setns $PIN":         false, // needs expanding
 		"source lab.nsh":     false,
 		"wait":               false,
+		"A=1 /bin/true":      true,
+		"A=$(x) /bin/true":   false, // $(...) runs commands of its own
+		"echo $(x)":          false,
 	} {
 		list, err := Parse(src)
 		if err != nil {

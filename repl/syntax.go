@@ -66,6 +66,7 @@ const (
 	Lit   PartKind = iota // literal text
 	Param                 // $NAME, ${NAME}, $?, $#, $@, $1
 	Tilde                 // ~ or ~USER at the start of an unquoted word
+	Subst                 // $(LIST): the output of LIST (Text is its source)
 )
 
 // Part is a piece of a word. Quoted parts are not dropped when empty and
@@ -92,6 +93,8 @@ func (w *Word) String() string {
 			b.WriteString("${" + p.Text + "}")
 		case Tilde:
 			b.WriteString("~" + p.Text)
+		case Subst:
+			b.WriteString("$(" + p.Text + ")")
 		}
 	}
 	return b.String()
@@ -166,10 +169,15 @@ type token struct {
 }
 
 type lexer struct {
-	src  string
-	pos  int
-	line int
+	src   string
+	pos   int
+	line  int
+	depth int // of $(...) around src
 }
+
+// maxDepth bounds $(...) nesting: each level is checked by parsing its
+// text again, so unbounded nesting would make parsing quadratic.
+const maxDepth = 32
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
 
@@ -323,7 +331,7 @@ func (l *lexer) word() (*Word, error) {
 			flush(true)
 			l.pos += end + 2
 		case c == '`':
-			return nil, &SyntaxError{l.line, "command substitution `...` is not supported"}
+			return nil, &SyntaxError{l.line, "command substitution `...` is not supported: use $(...)"}
 		case c == '"':
 			flush(false)
 			if err := l.double(w); err != nil {
@@ -421,7 +429,28 @@ func (l *lexer) param() (Part, bool, error) {
 	}
 	switch c := s[0]; {
 	case c == '(':
-		return Part{}, false, &SyntaxError{l.line, "command substitution $(...) is not supported"}
+		end := substEnd(s[1:])
+		if end < 0 {
+			return Part{}, false, &IncompleteError{"unterminated $("}
+		}
+		text := s[1 : 1+end]
+		if l.depth >= maxDepth {
+			return Part{}, false, &SyntaxError{l.line, fmt.Sprintf("$(...) nested more than %d deep", maxDepth)}
+		}
+		if _, err := parse(text, l.depth+1); err != nil {
+			var se *SyntaxError
+			if errors.As(err, &se) {
+				msg := se.Msg
+				if !strings.HasPrefix(msg, "in $(...): ") {
+					msg = "in $(...): " + msg
+				}
+				return Part{}, false, &SyntaxError{l.line + se.Line - 1, msg}
+			}
+			return Part{}, false, &SyntaxError{l.line, "in $(...): " + err.Error()}
+		}
+		l.line += strings.Count(text, "\n")
+		l.pos += end + 3
+		return Part{Kind: Subst, Text: text}, true, nil
 	case c == '{':
 		end := strings.IndexByte(s, '}')
 		if end < 0 {
@@ -467,8 +496,10 @@ func validParam(name string) bool {
 // chunk ends in the middle of a command (open quote, trailing backslash,
 // trailing | && ||), and a *SyntaxError for input that cannot be fixed by
 // more lines. Line numbers count from 1.
-func Parse(src string) (List, error) {
-	p := &parser{lx: lexer{src: src, line: 1}}
+func Parse(src string) (List, error) { return parse(src, 0) }
+
+func parse(src string, depth int) (List, error) {
+	p := &parser{lx: lexer{src: src, line: 1, depth: depth}}
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -664,4 +695,55 @@ func isName(s string) bool {
 		}
 	}
 	return true
+}
+
+// substEnd returns the index in s, the text after "$(", of the ) that
+// closes it, or -1 if the input ends first. Quotes, escapes, comments and
+// nested $( ) are skipped as the lexer would read them.
+func substEnd(s string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			i++
+		case '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return -1
+			}
+			i += j + 1
+		case '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				switch {
+				case s[i] == '\\':
+					i++
+				case s[i] == '$' && i+1 < len(s) && s[i+1] == '(':
+					j := substEnd(s[i+2:])
+					if j < 0 {
+						return -1
+					}
+					i += j + 2
+				}
+			}
+			if i >= len(s) {
+				return -1
+			}
+		case '#':
+			if i == 0 || isMeta(s[i-1]) {
+				j := strings.IndexByte(s[i:], '\n')
+				if j < 0 {
+					return -1
+				}
+				i += j
+			}
+		case '(':
+			depth++
+		case ')':
+			if depth == 0 {
+				return i
+			}
+			depth--
+		}
+	}
+	return -1
 }

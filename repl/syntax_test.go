@@ -51,6 +51,9 @@ func TestParse(t *testing.T) {
 		{"a '2'>f", `a "2" >f`},
 		{"echo \"\"", `echo ""`},
 		{"A=1 B=$X ip link", "A=1 B=${X} ip link"},
+		{"echo $(date) x$(a | b \"c)\")y", `echo $(date) x$(a | b "c)")y`},
+		{"echo \"$(echo $(echo ')'))\"", `echo $(echo $(echo ')'))`},
+		{"echo $(echo a # comment )\n)", "echo $(echo a # comment )\n)"},
 		{"A=1", "A=1"},
 		{"A= env", "A= env"},
 		{"env A=1", "env A=1"}, // an argument, after the command word
@@ -120,7 +123,8 @@ func TestParseErrors(t *testing.T) {
 		{"A=1 > f", "redirection without a command"},
 		{"a 2>&x", "needs a file descriptor"},
 		{"echo ${A-b}", "bad substitution"},
-		{"echo $(date)", "not supported"},
+		{"echo $(| x)", `in $(...): unexpected "|"`},
+		{"echo $(a\n| |)", "in $(...)"},
 		{"echo `date`", "not supported"},
 	} {
 		_, err := Parse(tc.in)
