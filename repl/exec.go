@@ -82,13 +82,13 @@ func andOrText(ao *AndOr) string {
 // background job (job != nil) the stages join that job.
 func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 	cmds := make([]expanded, len(p.Cmds))
-	subst := -1 // the status of the last $(...), if one ran
+	x := &expansion{subst: -1}
 	for i, c := range p.Cmds {
-		e, err := sh.expandCmd(c, &subst)
+		e, err := sh.expandCmd(c, x)
 		if err != nil {
 			return err
 		}
-		if len(e.argv) == 0 && len(c.Words) > 0 {
+		if len(e.argv) == 0 && len(c.Words) > 0 && len(c.Assigns) == 0 {
 			return fmt.Errorf("empty command: %s expands to nothing", c.Words[0])
 		}
 		cmds[i] = e
@@ -97,18 +97,15 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 		fmt.Fprintf(sh.Stderr, "+ [%s] %s\n", builtins.Where(sh.Ctx), traceText(cmds))
 	}
 	var err error
-	if c := p.Cmds[0]; len(p.Cmds) == 1 && len(c.Words) == 0 {
-		// NAME=VALUE alone sets shell variables (exported ones stay so);
-		// in a pipeline or a job it would change a copy, as in sh: nothing.
-		// Its status is that of its last $(...), as in sh.
-		if job == nil {
-			for _, kv := range cmds[0].assigns {
-				name, value, _ := strings.Cut(kv, "=")
-				sh.SetVar(name, value, false)
-			}
-		}
-		if subst > 0 {
-			err = &builtins.StatusError{Code: subst, Err: fmt.Errorf("$(...) exited with status %d", subst)}
+	if c := p.Cmds[0]; len(p.Cmds) == 1 && len(cmds[0].argv) == 0 {
+		// NAME=VALUE alone (or before words that expanded to nothing)
+		// sets shell variables, exported ones staying so; in a pipeline
+		// or a job it would change a copy, as in sh: nothing. Its
+		// redirections are made (and closed); its status is that of its
+		// last $(...), as in sh.
+		err = sh.assignOnly(c, cmds[0], job == nil)
+		if err == nil && x.subst > 0 {
+			err = &builtins.StatusError{Code: x.subst, Err: fmt.Errorf("$(...) exited with status %d", x.subst)}
 		}
 	} else if len(p.Cmds) == 1 && job == nil {
 		sh.jobs.SaveModes()
@@ -132,20 +129,50 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 // its words.
 type expanded struct{ assigns, argv []string }
 
-// expandCmd expands a command's assignments (each value one string,
-// never split nor globbed) and words, in that order, as sh does.
-func (sh *Shell) expandCmd(c *Cmd, subst *int) (expanded, error) {
+// expandCmd expands a command as sh does: its words first, then its
+// assignments in order, each value one string (never split nor globbed)
+// that sees the assignments before it.
+func (sh *Shell) expandCmd(c *Cmd, x *expansion) (expanded, error) {
 	var e expanded
+	var err error
+	if e.argv, err = sh.expand(c.Words, x); err != nil {
+		return e, err
+	}
+	x.vars = nil
 	for _, a := range c.Assigns {
-		fs, err := sh.fields(a.Value, false, false, subst)
+		fs, err := sh.fields(a.Value, false, false, x)
 		if err != nil {
 			return e, err
 		}
-		e.assigns = append(e.assigns, a.Name+"="+strings.Join(fs, " "))
+		value := strings.Join(fs, " ")
+		if x.vars == nil {
+			x.vars = map[string]string{}
+		}
+		x.vars[a.Name] = value
+		e.assigns = append(e.assigns, a.Name+"="+value)
 	}
-	var err error
-	e.argv, err = sh.expand(c.Words, subst)
-	return e, err
+	return e, nil
+}
+
+// assignOnly runs a command that has no words left: it makes its
+// redirections (a file named by > is created, as in sh) and, if set,
+// sets its variables.
+func (sh *Shell) assignOnly(c *Cmd, e expanded, set bool) error {
+	env := &builtins.Env{Stdin: sh.Stdin, Stdout: sh.Stdout, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh}
+	files, err := sh.redirect(c.Redirs, env)
+	for _, f := range files {
+		f.Close()
+	}
+	if err != nil {
+		return err
+	}
+	if set {
+		for _, kv := range e.assigns {
+			name, value, _ := strings.Cut(kv, "=")
+			sh.SetVar(name, value, false)
+		}
+	}
+	return nil
 }
 
 func traceText(cmds []expanded) string {
@@ -165,7 +192,7 @@ func traceText(cmds []expanded) string {
 }
 
 func quoteWord(w string) string {
-	if w != "" && !strings.ContainsAny(w, " \t\n'\"\\$;&|<>#~*?") {
+	if w != "" && !strings.ContainsAny(w, " \t\n'\"\\$;&|<>#~*?[]()") {
 		return w
 	}
 	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"

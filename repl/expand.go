@@ -16,11 +16,11 @@ import (
 // $(...) gives one field per blank-separated word of its output (as in
 // sh: output is a list of names or numbers more often than not).
 //
-// st, if not nil, gets the exit status of the last $(...) that ran.
-func (sh *Shell) expand(words []*Word, st *int) ([]string, error) {
+// x, if not nil, is shared by the expansions of one command.
+func (sh *Shell) expand(words []*Word, x *expansion) ([]string, error) {
 	var out []string
 	for _, w := range words {
-		f, err := sh.fields(w, !sh.NoGlob, true, st)
+		f, err := sh.fields(w, !sh.NoGlob, true, x)
 		if err != nil {
 			return nil, err
 		}
@@ -29,11 +29,27 @@ func (sh *Shell) expand(words []*Word, st *int) ([]string, error) {
 	return out, nil
 }
 
+// expansion is what the expansions of one command share, as in sh: the
+// assignments made so far (later ones see them) and the status of the
+// last $(...) (-1 if none ran).
+type expansion struct {
+	vars  map[string]string
+	subst int
+}
+
+func (x *expansion) lookup(name string) (string, bool) {
+	if x == nil {
+		return "", false
+	}
+	v, ok := x.vars[name]
+	return v, ok
+}
+
 // fields expands w; with glob, a word with an unquoted * ? or [ (and no
 // $@) expands to the paths it matches, if any; with split, an unquoted
 // $(...) gives a field per word of its output (an assignment's value is
 // neither globbed nor split).
-func (sh *Shell) fields(w *Word, glob, split bool, st *int) ([]string, error) {
+func (sh *Shell) fields(w *Word, glob, split bool, x *expansion) ([]string, error) {
 	var (
 		fields []string
 		cur    strings.Builder
@@ -75,7 +91,10 @@ func (sh *Shell) fields(w *Word, glob, split bool, st *int) ([]string, error) {
 				apart(sh.Args)
 				continue
 			}
-			v := sh.param(p.Text)
+			v, ok := x.lookup(p.Text)
+			if !ok {
+				v = sh.param(p.Text)
+			}
 			add(v, false)
 			have = have || p.Quoted || v != ""
 		case Subst:
@@ -83,8 +102,8 @@ func (sh *Shell) fields(w *Word, glob, split bool, st *int) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			if st != nil {
-				*st = status
+			if x != nil {
+				x.subst = status
 			}
 			if p.Quoted || !split {
 				add(out, false)

@@ -27,14 +27,18 @@ func hasMeta(pattern string) bool {
 	return false
 }
 
+// special are the characters a pattern gives a meaning to, within
+// brackets too.
+const special = `*?[]\-!^`
+
 // escapeMeta makes s match only itself in a pattern.
 func escapeMeta(s string) string {
-	if !strings.ContainsAny(s, `*?[\`) {
+	if !strings.ContainsAny(s, special) {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(`*?[\`, s[i]) >= 0 {
+		if strings.IndexByte(special, s[i]) >= 0 {
 			b.WriteByte('\\')
 		}
 		b.WriteByte(s[i])
@@ -69,9 +73,12 @@ func (sh *Shell) glob(pattern string) []string {
 }
 
 // globHere expands pattern on the calling thread, one path component at
-// a time. A * or ? does not match a leading dot unless the component's
-// pattern starts with one, as in sh; . and .. are never listed.
+// a time, and sorts the paths. A * or ? does not match a leading dot
+// unless the component's pattern starts with one, as in sh; . and .. are
+// never listed.
 func globHere(pattern string) []string {
+	// Every base is "" or ends in '/': a component appends its name, and
+	// a '/' unless it is the last one.
 	bases := []string{""}
 	comps := strings.Split(pattern, "/")
 	if comps[0] == "" { // absolute
@@ -79,26 +86,31 @@ func globHere(pattern string) []string {
 	}
 	for i, c := range comps {
 		last := i == len(comps)-1
+		sep := "/"
+		if last {
+			sep = ""
+		}
 		var next []string
 		switch {
 		case c == "" && last: // a trailing /: directories only
 			for _, b := range bases {
 				if st, err := os.Stat(b); err == nil && st.IsDir() {
-					next = append(next, strings.TrimSuffix(b, "/")+"/")
+					next = append(next, b)
 				}
 			}
-		case c == "":
-			next = bases // a//b
+		case c == "": // a//b keeps its slashes, as in sh
+			for _, b := range bases {
+				next = append(next, b+"/")
+			}
 		case !hasMeta(c):
 			name := unescape(c)
 			for _, b := range bases {
-				p := join(b, name)
-				if _, err := os.Lstat(p); err == nil {
-					next = append(next, p)
+				if _, err := os.Lstat(b + name); err == nil {
+					next = append(next, b+name+sep)
 				}
 			}
 		default:
-			c = negation(c)
+			c = goPattern(c)
 			if _, err := filepath.Match(c, ""); err != nil {
 				return nil
 			}
@@ -114,13 +126,12 @@ func globHere(pattern string) []string {
 				}
 				names, _ := f.Readdirnames(-1)
 				f.Close()
-				slices.Sort(names)
 				for _, n := range names {
 					if n[0] == '.' && !dots {
 						continue
 					}
 					if ok, _ := filepath.Match(c, n); ok {
-						next = append(next, join(b, n))
+						next = append(next, b+n+sep)
 					}
 				}
 			}
@@ -130,29 +141,81 @@ func globHere(pattern string) []string {
 			return nil
 		}
 	}
+	slices.Sort(bases)
 	return bases
 }
 
-// negation turns sh's [!...] into filepath.Match's [^...].
-func negation(pattern string) string {
-	b := []byte(pattern)
-	for i := 0; i < len(b); i++ {
-		switch {
-		case b[i] == '\\':
+// goPattern turns one component of an sh pattern into filepath.Match's
+// syntax. The brackets differ: in sh [!...] negates, a ] first in the
+// class and a - first or last are plain characters, [:alpha:] and the
+// other classes name sets, and a [ that no ] closes is a plain [.
+func goPattern(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\' && i+1 < len(p):
+			b.WriteString(p[i : i+2])
 			i++
-		case b[i] == '[' && i+1 < len(b) && b[i+1] == '!':
-			b[i+1] = '^'
+		case c == '[':
+			if class, n := bracket(p[i:]); n > 0 {
+				b.WriteString(class)
+				i += n - 1
+			} else {
+				b.WriteString(`\[`)
+			}
+		default:
+			b.WriteByte(c)
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
-func join(dir, name string) string {
-	switch {
-	case dir == "":
-		return name
-	case strings.HasSuffix(dir, "/"):
-		return dir + name
+// bracket translates the class that s starts with; n is its length in s,
+// 0 if nothing closes it.
+func bracket(s string) (class string, n int) {
+	var b strings.Builder
+	b.WriteByte('[')
+	i := 1
+	if i < len(s) && (s[i] == '!' || s[i] == '^') {
+		b.WriteByte('^')
+		i++
 	}
-	return dir + "/" + name
+	for first := true; i < len(s); first = false {
+		c := s[i]
+		switch {
+		case c == ']' && !first:
+			return b.String() + "]", i + 1
+		case c == '\\' && i+1 < len(s):
+			b.WriteString(s[i : i+2])
+			i += 2
+		case c == '[' && strings.HasPrefix(s[i:], "[:"):
+			if end := strings.Index(s[i+2:], ":]"); end >= 0 {
+				if set, ok := posixClasses[s[i+2:i+2+end]]; ok {
+					b.WriteString(set)
+					i += end + 4
+					continue
+				}
+			}
+			b.WriteString(`\[`)
+			i++
+		case c == '-' && (first || i+1 < len(s) && s[i+1] == ']'):
+			b.WriteString(`\-`)
+			i++
+		case c == ']' || c == '[' || c == '^':
+			b.WriteString(`\` + string(c))
+			i++
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return "", 0
+}
+
+// posixClasses are [:NAME:] in the C locale, as filepath.Match ranges.
+var posixClasses = map[string]string{
+	"alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z",
+	"lower": "a-z", "xdigit": "0-9a-fA-F", "space": " \t\n\r\f\v", "blank": " \t",
+	"punct": `!-/:-@\[-` + "`" + `{-~`, "cntrl": "\x00-\x1f\x7f",
+	"print": " -~", "graph": "!-~",
 }

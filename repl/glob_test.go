@@ -33,17 +33,18 @@ func TestGlobHere(t *testing.T) {
 	// escaped, so it matches only itself.
 	dir := filepath.Join(t.TempDir(), "we[ir]d*")
 	touch(t, dir+"/", dir+"/b.txt", dir+"/a.txt", dir+"/.hidden.txt", dir+"/c.log",
-		dir+"/sub/", dir+"/sub/x.txt", dir+"/sub2/", dir+"/q?", dir+"/qq")
+		dir+"/sub/", dir+"/sub/x.txt", dir+"/sub2/", dir+"/q?", dir+"/qq",
+		dir+"/-.txt", dir+"/].txt", dir+"/[xa", dir+"/d/", dir+"/d*/", dir+"/d/f", dir+"/d*/f")
 	d := escapeMeta(dir)
 	for _, tc := range []struct {
 		pattern string
 		want    []string // relative to dir; nil: no match
 	}{
-		{"*.txt", []string{"a.txt", "b.txt"}}, // sorted, no dot files
+		{"*.txt", []string{"-.txt", "].txt", "a.txt", "b.txt"}}, // sorted, no dot files
 		{".*.txt", []string{".hidden.txt"}},
 		{"?.log", []string{"c.log"}},
 		{"[ab].txt", []string{"a.txt", "b.txt"}},
-		{"[!a].txt", []string{"b.txt"}},
+		{"[!a].txt", []string{"-.txt", "].txt", "b.txt"}},
 		{"*/x.txt", []string{"sub/x.txt"}},
 		{"sub*/", []string{"sub/", "sub2/"}},
 		{"s*/*", []string{"sub/x.txt"}},
@@ -51,7 +52,17 @@ func TestGlobHere(t *testing.T) {
 		{`q?`, []string{"q?", "qq"}},
 		{"*.none", nil},
 		{"nodir/*", nil},
-		{"[", nil}, // malformed
+		{"[", nil},                               // a lone [ is a plain character: no file of that name
+		{"[x*", []string{"[xa"}},                 // so is one that nothing closes
+		{"[a-].txt", []string{"-.txt", "a.txt"}}, // - last is plain
+		{"[-b].txt", []string{"-.txt", "b.txt"}}, // so is - first
+		{"[]a].txt", []string{"].txt", "a.txt"}}, // ] first is plain
+		{"[!]a-].txt", []string{"b.txt"}},
+		{"[[:alpha:]].txt", []string{"a.txt", "b.txt"}},
+		{"[[:digit:]].txt", nil},
+		{`[\!a].txt`, []string{"a.txt"}},  // escaped: only itself
+		{"d*/f", []string{"d*/f", "d/f"}}, // whole paths sorted, as sh
+		{"d//f*", []string{"d//f"}},       // slashes kept
 	} {
 		if !hasMeta(tc.pattern) {
 			if tc.want != nil {
@@ -105,6 +116,8 @@ func TestGlobInContext(t *testing.T) {
 		{"ls *.txt", []string{"ls", "one.txt", "two.txt"}},
 		{"ls '*.txt' \\*.txt $P \"*\".txt", []string{"ls", "*.txt", "*.txt", "*.txt", "*.txt"}},
 		{"ls *.none", []string{"ls", "*.none"}},
+		{`ls ["!"o]*.txt ["-"]*`, []string{"ls", "one.txt", "[-]*"}}, // quoted: only itself
+		{`ls [\!o]*.txt`, []string{"ls", "one.txt"}},                 // escaped: not a negation
 		{"ls " + escapeMeta(dir) + "/o*", []string{"ls", dir + "/one.txt"}},
 	} {
 		if got := expand(tc.line); !reflect.DeepEqual(got, tc.want) {

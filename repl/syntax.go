@@ -660,7 +660,7 @@ func (p *parser) cmd() (*Cmd, error) {
 				}
 				return nil, p.unexpected()
 			}
-			if len(c.Words) == 0 && len(c.Redirs) > 0 {
+			if len(c.Words) == 0 && len(c.Assigns) == 0 {
 				return nil, &SyntaxError{p.tok.line, "redirection without a command"}
 			}
 			return c, nil
@@ -681,8 +681,33 @@ func assignment(w *Word) *Assign {
 	if !ok || !isName(name) {
 		return nil
 	}
-	value := &Word{Parts: append([]Part{{Kind: Lit, Text: rest}}, w.Parts[1:]...)}
+	value := &Word{Parts: append(tildes(rest, len(w.Parts) == 1), w.Parts[1:]...)}
 	return &Assign{Name: name, Value: value}
+}
+
+// tildes splits the start of an assignment's value, as sh reads it: ~ and
+// ~USER expand at its start and after each ':' (PATH=$PATH:~/bin), when
+// followed by '/', ':' or the end of the value (whole: nothing follows).
+func tildes(text string, whole bool) []Part {
+	parts := []Part{}
+	for {
+		if strings.HasPrefix(text, "~") {
+			j := 1
+			for j < len(text) && (isNameChar(text[j]) || text[j] == '-' || text[j] == '.') {
+				j++
+			}
+			if j < len(text) && (text[j] == '/' || text[j] == ':') || j == len(text) && whole {
+				parts = append(parts, Part{Kind: Tilde, Text: text[1:j]})
+				text = text[j:]
+			}
+		}
+		i := strings.IndexByte(text, ':')
+		if i < 0 {
+			return append(parts, Part{Kind: Lit, Text: text})
+		}
+		parts = append(parts, Part{Kind: Lit, Text: text[:i+1]})
+		text = text[i+1:]
+	}
 }
 
 func isName(s string) bool {

@@ -56,6 +56,8 @@ func TestParse(t *testing.T) {
 		{"echo $(echo a # comment )\n)", "echo $(echo a # comment )\n)"},
 		{"A=1", "A=1"},
 		{"A= env", "A= env"},
+		{"A=1 >f", "A=1 >f"},
+		{"P=~/a:~root/b:x~:~ Q=~", "P=~/a:~root/b:\"x~:\"~ Q=~"},
 		{"env A=1", "env A=1"}, // an argument, after the command word
 		{`"A=1" x`, `"A=1" x`}, // quoted: a command word
 		{"1A=x y", "1A=x y"},   // not a name
@@ -120,7 +122,6 @@ func TestParseErrors(t *testing.T) {
 		{"a >", "> needs a file name"},
 		{"a > | b", `unexpected "|"`},
 		{"> f", "redirection without a command"},
-		{"A=1 > f", "redirection without a command"},
 		{"a 2>&x", "needs a file descriptor"},
 		{"echo ${A-b}", "bad substitution"},
 		{"echo $(| x)", `in $(...): unexpected "|"`},
