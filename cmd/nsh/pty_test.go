@@ -392,3 +392,14 @@ func TestPTYNulIsNotEndOfInput(t *testing.T) {
 		t.Errorf("nsh after Ctrl-D: %v", err)
 	}
 }
+
+// $(...) at the prompt (the interactive shell runs off the context
+// thread): a pipeline inside runs, and a hop inside is undone.
+func TestPTYSubstitution(t *testing.T) {
+	nstest.RequireRoot(t)
+	tm := startTerm(t, "NSH_PROMPT=nsh%k%$ ")
+	tm.say("unshare net\r", "nsh[net]# ")
+	tm.say("echo [$(home; echo a b | tr a-z A-Z)]\r", "[A B]")
+	tm.expect("nsh[net]# ")
+	tm.say("x=$(sleep 0.1; echo late); echo got $x | tr a-z A-Z\r", "GOT LATE")
+}
