@@ -279,13 +279,14 @@ func (c *Context) Push() error {
 }
 
 // Save takes a snapshot of the context (namespaces, working directory,
-// push stack); restore goes back to it and drops what was pushed since,
-// whatever happened in between. nsh runs a command substitution between
-// the two, so that its commands can hop without moving the shell. Like
-// Push, it refuses a context in a new time namespace.
+// push stack); restore goes back to it, the stack included, whatever
+// happened in between (a pop inside loses nothing). nsh runs a command
+// substitution between the two, so that its commands can hop without
+// moving the shell. Like Push, it refuses a context in a new time
+// namespace.
 func (c *Context) Save() (restore func() error, err error) {
 	var f *frame
-	var depth int
+	var stack []*frame
 	err = c.Do(func() error {
 		if f, err = c.save(); err != nil {
 			return err
@@ -294,7 +295,15 @@ func (c *Context) Save() (restore func() error, err error) {
 			f.close()
 			return errSaveTime()
 		}
-		depth = len(c.stack)
+		for _, s := range c.stack {
+			d, err := s.dup()
+			if err != nil {
+				closeFrames(stack)
+				f.close()
+				return err
+			}
+			stack = append(stack, d)
+		}
 		return nil
 	})
 	if err != nil {
@@ -303,13 +312,17 @@ func (c *Context) Save() (restore func() error, err error) {
 	return func() error {
 		defer f.close()
 		return c.Do(func() error {
-			for len(c.stack) > depth {
-				c.stack[len(c.stack)-1].close()
-				c.stack = c.stack[:len(c.stack)-1]
-			}
+			closeFrames(c.stack)
+			c.stack = stack
 			return c.restore(f, false)
 		})
 	}, nil
+}
+
+func closeFrames(fs []*frame) {
+	for _, f := range fs {
+		f.close()
+	}
 }
 
 // errSaveTime is Push's and Save's answer in a new time namespace.

@@ -51,6 +51,33 @@ type frame struct {
 	via viaState
 }
 
+// dup is a copy of f with descriptors of its own.
+func (f *frame) dup() (*frame, error) {
+	g := &frame{cwd: -1}
+	for k, h := range f.ns {
+		if h == nil {
+			continue
+		}
+		d, err := h.dup()
+		if err != nil {
+			g.close()
+			return nil, err
+		}
+		g.ns[k] = d
+	}
+	cwd, err := unix.FcntlInt(uintptr(f.cwd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		g.close()
+		return nil, fmt.Errorf("saving working directory: %w", plain(err))
+	}
+	g.cwd = cwd
+	if g.via, err = f.via.dup(); err != nil {
+		g.close()
+		return nil, err
+	}
+	return g, nil
+}
+
 func (f *frame) close() {
 	for _, h := range f.ns {
 		h.Close()
@@ -246,9 +273,7 @@ func (c *Context) Off(fn func()) {
 func (c *Context) Close() error {
 	var inits map[ID]*initProc
 	err := c.Do(func() error {
-		for _, f := range c.stack {
-			f.close()
-		}
+		closeFrames(c.stack)
 		c.stack = nil
 		c.via.close()
 		c.closeHome()

@@ -271,6 +271,12 @@ func TestSaveRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Pop(); err != nil { // the entry pushed before Save
+		t.Fatal(err)
+	}
+	if err := c.Push(); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Push(); err != nil {
 		t.Fatal(err)
 	}
@@ -292,6 +298,16 @@ func TestSaveRestore(t *testing.T) {
 	}
 	if wd, _ := c.Getwd(); wd != "/tmp" {
 		t.Errorf("cwd after restore %q, want /tmp", wd)
+	}
+	// The entry pushed before Save is back, whole.
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Pop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readlinkNS(t, c, Net); got != saved {
+		t.Errorf("net after pop %s, want %s", got, saved)
 	}
 }
 

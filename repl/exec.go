@@ -17,7 +17,12 @@ import (
 // or under !, is a test, not a failure.
 func (sh *Shell) runAndOr(ao *AndOr) (err error, fatal bool) {
 	if ao.Background {
-		return sh.background(ao), false
+		// A job that could not even start is a failure of its own.
+		err := sh.background(ao)
+		if err != nil {
+			sh.last.Store(int32(builtins.Status(err)))
+		}
+		return err, err != nil
 	}
 	return sh.andOr(ao, nil)
 }
@@ -47,6 +52,16 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 
 // background starts an and-or list as a job and returns at once.
 func (sh *Shell) background(ao *AndOr) error {
+	// A job runs alongside the shell, while the shell's context is only
+	// one: a $(...) in a job would undo the shell's hops (or leak its
+	// own), and a job started in $(...) would hop after the substitution
+	// is undone.
+	if sh.inSubst {
+		return errors.New("& inside $(...): a job would outlive the substitution's context")
+	}
+	if hasSubst(ao) {
+		return errors.New("$(...) in a background job: it would hop the shell's context while the shell runs; run it first (X=$(...); CMD $X &)")
+	}
 	text := andOrText(ao) + " &"
 	js := sh.jobs
 	j := js.NewJob(text, builtins.Where(sh.Ctx), false)
@@ -88,7 +103,7 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 		if err != nil {
 			return err
 		}
-		if len(e.argv) == 0 && len(c.Words) > 0 && len(c.Assigns) == 0 {
+		if len(e.argv) == 0 && len(c.Words) > 0 && len(c.Assigns) == 0 && x.subst < 0 {
 			return fmt.Errorf("empty command: %s expands to nothing", c.Words[0])
 		}
 		cmds[i] = e
@@ -125,9 +140,9 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 	return err
 }
 
-// expanded is a command after expansion: its NAME=VALUE assignments and
-// its words.
-type expanded struct{ assigns, argv []string }
+// expanded is a command after expansion: its NAME=VALUE assignments, its
+// words and its redirections' targets ("" for N>&M).
+type expanded struct{ assigns, argv, targets []string }
 
 // expandCmd expands a command as sh does: its words first, then its
 // assignments in order, each value one string (never split nor globbed)
@@ -137,6 +152,17 @@ func (sh *Shell) expandCmd(c *Cmd, x *expansion) (expanded, error) {
 	var err error
 	if e.argv, err = sh.expand(c.Words, x); err != nil {
 		return e, err
+	}
+	// Redirection targets too, now: a $(...) in one must run before
+	// the pipeline's stages start and take the terminal.
+	for _, r := range c.Redirs {
+		target := ""
+		if r.Target != nil {
+			if target, err = sh.expandOne(r.Target, x); err != nil {
+				return e, err
+			}
+		}
+		e.targets = append(e.targets, target)
 	}
 	x.vars = nil
 	for _, a := range c.Assigns {
@@ -159,7 +185,7 @@ func (sh *Shell) expandCmd(c *Cmd, x *expansion) (expanded, error) {
 // sets its variables.
 func (sh *Shell) assignOnly(c *Cmd, e expanded, set bool) error {
 	env := &builtins.Env{Stdin: sh.Stdin, Stdout: sh.Stdout, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh}
-	files, err := sh.redirect(c.Redirs, env)
+	files, err := sh.redirect(c.Redirs, e.targets, env)
 	for _, f := range files {
 		f.Close()
 	}
@@ -245,8 +271,8 @@ func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 			out = pipes[i].w
 			closers = append(closers, pipes[i].w)
 		}
-		c, e := c, cmds[i]
-		run(i == n-1, func() error {
+		c, e, last := c, cmds[i], i == n-1
+		run(last, func() error {
 			defer func() {
 				for _, f := range closers {
 					f.Close()
@@ -258,6 +284,14 @@ func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 				// exit in a pipeline ends its stage, not nsh (as in sh,
 				// where the stage is a subshell).
 				return builtins.ExitStatus(er.Code)
+			}
+			if err == nil || last {
+				return err
+			}
+			if msg := interactiveMessage(err); msg != "" {
+				// Only the last stage's status counts, but what went
+				// wrong in another is said, as in sh.
+				fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(msg, 300))
 			}
 			return err
 		})
@@ -279,7 +313,7 @@ func (sh *Shell) stage(c *Cmd, e expanded, in io.Reader, out io.Writer, j *built
 	if len(e.assigns) > 0 {
 		env.Shell = builtins.Overlay(sh, e.assigns)
 	}
-	files, err := sh.redirect(c.Redirs, env)
+	files, err := sh.redirect(c.Redirs, e.targets, env)
 	defer func() {
 		for _, f := range files {
 			f.Close()
@@ -315,9 +349,9 @@ func (e *RedirError) Unwrap() error { return e.Err }
 // redirect opens the redirections' files on the context thread (so they
 // are found in the context's mount namespace and working directory) and
 // sets env's streams, left to right as sh does: >f 2>&1 sends both to f.
-func (sh *Shell) redirect(rs []*Redir, env *builtins.Env) ([]*os.File, error) {
+func (sh *Shell) redirect(rs []*Redir, targets []string, env *builtins.Env) ([]*os.File, error) {
 	var opened []*os.File
-	for _, r := range rs {
+	for i, r := range rs {
 		if r.Fd > 2 || r.Op == ">&" && r.Dup > 2 {
 			return opened, fmt.Errorf("only descriptors 0, 1 and 2 can be redirected")
 		}
@@ -336,10 +370,7 @@ func (sh *Shell) redirect(rs []*Redir, env *builtins.Env) ([]*os.File, error) {
 			}
 			continue
 		}
-		path, err := sh.expandOne(r.Target)
-		if err != nil {
-			return opened, err
-		}
+		path := targets[i]
 		flags := os.O_RDONLY
 		switch r.Op {
 		case ">":
@@ -348,7 +379,7 @@ func (sh *Shell) redirect(rs []*Redir, env *builtins.Env) ([]*os.File, error) {
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 		}
 		var f *os.File
-		err = sh.Ctx.Do(func() (err error) {
+		err := sh.Ctx.Do(func() (err error) {
 			f, err = os.OpenFile(path, flags|unix.O_CLOEXEC, 0o666)
 			if err == nil && r.Op == "<" {
 				if st, serr := f.Stat(); serr == nil && st.IsDir() {

@@ -37,6 +37,14 @@ type expansion struct {
 	subst int
 }
 
+// assigned are the assignments made so far.
+func (x *expansion) assigned() map[string]string {
+	if x == nil {
+		return nil
+	}
+	return x.vars
+}
+
 func (x *expansion) lookup(name string) (string, bool) {
 	if x == nil {
 		return "", false
@@ -98,18 +106,22 @@ func (sh *Shell) fields(w *Word, glob, split bool, x *expansion) ([]string, erro
 			add(v, false)
 			have = have || p.Quoted || v != ""
 		case Subst:
-			out, status, err := sh.substitute(p.Text)
+			out, status, err := sh.substitute(p.Text, x)
 			if err != nil {
 				return nil, err
 			}
 			if x != nil {
 				x.subst = status
 			}
-			if p.Quoted || !split {
+			switch words := strings.Fields(out); {
+			case p.Quoted || !split:
 				add(out, false)
 				have = have || p.Quoted || out != ""
-			} else {
-				apart(strings.Fields(out))
+			case len(words) == 1: // the word may still be a pattern
+				add(words[0], false)
+				have = true
+			case len(words) > 1:
+				apart(words)
 			}
 		}
 	}
@@ -124,6 +136,32 @@ func (sh *Shell) fields(w *Word, glob, split bool, x *expansion) ([]string, erro
 	return fields, nil
 }
 
+// hasSubst reports whether an and-or list has a $(...) anywhere.
+func hasSubst(ao *AndOr) bool {
+	var words []*Word
+	for _, p := range ao.Pipes {
+		for _, c := range p.Cmds {
+			words = append(words, c.Words...)
+			for _, a := range c.Assigns {
+				words = append(words, a.Value)
+			}
+			for _, r := range c.Redirs {
+				if r.Target != nil {
+					words = append(words, r.Target)
+				}
+			}
+		}
+	}
+	for _, w := range words {
+		for _, p := range w.Parts {
+			if p.Kind == Subst {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // livePattern reports whether w has an unquoted * ? or [.
 func livePattern(w *Word) bool {
 	for _, p := range w.Parts {
@@ -135,8 +173,8 @@ func livePattern(w *Word) bool {
 }
 
 // expandOne expands a redirection's target, which must be one field.
-func (sh *Shell) expandOne(w *Word) (string, error) {
-	fs, err := sh.fields(w, !sh.NoGlob, true, nil)
+func (sh *Shell) expandOne(w *Word, x *expansion) (string, error) {
+	fs, err := sh.fields(w, !sh.NoGlob, true, x)
 	if err != nil {
 		return "", err
 	}

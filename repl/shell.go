@@ -81,6 +81,7 @@ type Shell struct {
 	lastBg      atomic.Int32 // $!: the last background job's pid
 	interrupted func() bool  // reports and clears a pending SIGINT (scripts)
 	onThread    bool         // the shell runs on the context thread (Main, scripts)
+	inSubst     bool         // the shell runs a $(...)
 	jobs        *builtins.Jobs
 	exitWarned  bool
 

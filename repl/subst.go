@@ -20,7 +20,7 @@ import (
 // reads the lab's file and leaves the shell where it was. Like a script,
 // it stops at its first failing command (the safe default for namespace
 // work: nothing runs where a failed setns left it), unless set -k.
-func (sh *Shell) substitute(text string) (string, int, error) {
+func (sh *Shell) substitute(text string, x *expansion) (string, int, error) {
 	list, err := Parse(text)
 	if err != nil {
 		return "", 2, err
@@ -41,7 +41,12 @@ func (sh *Shell) substitute(text string) (string, int, error) {
 		r.Close()
 		close(copied)
 	}()
-	status := sh.subshell(w).runList(list)
+	sub := sh.subshell(w)
+	for name, value := range x.assigned() {
+		// A=1 B=$(echo $A): the assignments before it count, as in sh.
+		sub.vars[name] = &variable{value: value, set: true}
+	}
+	status, interrupted := sub.runList(list)
 	w.Close()
 	// A background job started inside still holds the pipe: as in sh,
 	// the output is complete when every writer has closed it.
@@ -49,7 +54,13 @@ func (sh *Shell) substitute(text string) (string, int, error) {
 	if err := restore(); err != nil {
 		return "", 1, fmt.Errorf("$(...): going back to the context: %w", err)
 	}
-	return strings.TrimRight(out.String(), "\n"), status, nil
+	if interrupted {
+		// The command around it must not run on partial output.
+		return "", 130, &builtins.StatusError{Code: 130, Err: errors.New("$(...): interrupted")}
+	}
+	// NUL cannot be in an argument; sh drops it too.
+	s := strings.ReplaceAll(out.String(), "\x00", "")
+	return strings.TrimRight(s, "\n"), status, nil
 }
 
 // subshell is a copy of the shell writing to stdout, with jobs of its own
@@ -60,7 +71,7 @@ func (sh *Shell) subshell(stdout io.Writer) *Shell {
 		KeepGoing: sh.KeepGoing, Trace: sh.Trace, NoGlob: sh.NoGlob,
 		Name: sh.Name, Args: sh.Args, CommandNames: sh.CommandNames,
 		handler: sh.handler, interrupted: sh.interrupted, onThread: sh.onThread,
-		jobs: builtins.NewJobs(-1),
+		jobs: builtins.NewJobs(-1), inSubst: true,
 	}
 	sub.jobs.Describe = sh.jobs.Describe
 	sub.last.Store(sh.last.Load())
@@ -76,13 +87,16 @@ func (sh *Shell) subshell(stdout io.Writer) *Shell {
 }
 
 // runList runs a parsed list as a script would, and returns its status;
-// exit ends it with that status.
-func (sh *Shell) runList(list List) int {
+// exit ends it with that status, Ctrl-C (in a script) at once.
+func (sh *Shell) runList(list List) (status int, interrupted bool) {
 	for _, ao := range list {
 		err, fatal := sh.place(ao)
+		if sh.interrupted != nil && sh.interrupted() {
+			return 130, true
+		}
 		var er *builtins.ExitRequest
 		if errors.As(err, &er) {
-			return er.Code
+			return er.Code, false
 		}
 		if err == nil {
 			continue
@@ -94,5 +108,5 @@ func (sh *Shell) runList(list List) int {
 			break
 		}
 	}
-	return int(sh.last.Load())
+	return int(sh.last.Load()), false
 }

@@ -428,6 +428,8 @@ func (l *lexer) param() (Part, bool, error) {
 		return Part{}, false, nil
 	}
 	switch c := s[0]; {
+	case c == '(' && strings.HasPrefix(s, "(("):
+		return Part{}, false, &SyntaxError{l.line, "arithmetic $((...)) is not supported"}
 	case c == '(':
 		end := substEnd(s[1:])
 		if end < 0 {

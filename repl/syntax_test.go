@@ -125,6 +125,7 @@ func TestParseErrors(t *testing.T) {
 		{"a 2>&x", "needs a file descriptor"},
 		{"echo ${A-b}", "bad substitution"},
 		{"echo $(| x)", `in $(...): unexpected "|"`},
+		{"echo $((1+2))", "arithmetic"},
 		{"echo $(a\n| |)", "in $(...)"},
 		{"echo `date`", "not supported"},
 	} {
