@@ -85,7 +85,13 @@ type Builtin struct {
 	Options  []string // for completion
 	Operands Operand
 	Quiet    bool // its errors already name what failed (spawn)
-	Run      Func
+	// Moves is a builtin that changes the shell's context (namespaces,
+	// working directory, push stack). It is refused in a pipeline or a
+	// background job: those run alongside the shell, which has one
+	// context, so a hop there would move the shell's next commands (sh
+	// runs them in a subshell, where a cd is lost; nsh says so instead).
+	Moves bool
+	Run   Func
 }
 
 var table map[string]*Builtin
@@ -177,7 +183,22 @@ func Status(err error) int {
 }
 
 // Call runs the builtin; a usage error gets the builtin's usage attached.
+// ErrMovesInJob refuses a builtin that changes the context (Moves) in a
+// pipeline or a background job.
+var ErrMovesInJob = errors.New("it changes the shell's context, so it cannot run in a pipeline or a background job (they run alongside the shell)")
+
+// HelpText is Help, with what the table says about the builtin besides.
+func (b *Builtin) HelpText() string {
+	if b.Moves {
+		return strings.TrimRight(b.Help, "\n") + "\n\nIt changes the shell's context, so it runs only as a command of its\nown: not in a pipeline or a background job, which run alongside the shell."
+	}
+	return b.Help
+}
+
 func (b *Builtin) Call(env *Env, args []string) error {
+	if b.Moves && env.Job != nil {
+		return ErrMovesInJob
+	}
 	err := b.Run(env, args)
 	var ue *UsageError
 	if errors.As(err, &ue) && ue.Usage == "" {

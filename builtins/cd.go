@@ -10,6 +10,7 @@ its own working directory, separate from nsh's process, and spawned
 programs start in it. Joining a mount namespace moves it to that
 namespace's root, as nsenter does.`,
 	Operands: Files,
+	Moves:    true,
 	Run: func(env *Env, args []string) error {
 		switch len(args) {
 		case 1:

@@ -35,7 +35,7 @@ func runHelp(env *Env, args []string) error {
 		} else if !ok {
 			return fmt.Errorf("no builtin named %q, nor plugin command (help lists them)", args[1])
 		}
-		fmt.Fprintf(env.Stdout, "usage: %s\n\n%s\n", strings.ReplaceAll(b.Usage, "\n", "\n       "), b.Help)
+		fmt.Fprintf(env.Stdout, "usage: %s\n\n%s\n", strings.ReplaceAll(b.Usage, "\n", "\n       "), b.HelpText())
 		return nil
 	}
 	return usageError("too many operands")

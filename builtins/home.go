@@ -7,6 +7,7 @@ var homeCmd = &Builtin{
 	Help: `Returns every kind to the namespaces nsh started in. If the mount
 namespace changes, the working directory goes back to the one nsh started
 in. The push stack is kept.`,
+	Moves: true,
 	Run: func(env *Env, args []string) error {
 		if len(args) != 1 {
 			return usageError("no operands expected")

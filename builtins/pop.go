@@ -7,6 +7,7 @@ var popCmd = &Builtin{
 	Help: `Returns to the namespaces and working directory saved by the last push
 and drops that entry. If the return fails the entry stays and the context
 is unchanged.`,
+	Moves: true,
 	Run: func(env *Env, args []string) error {
 		if len(args) != 1 {
 			return usageError("no operands expected")

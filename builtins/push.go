@@ -12,6 +12,7 @@ is dropped again and the context is unchanged.
   push -t 1234 net          # the same in one step`,
 	Options:  []string{"-t"},
 	Operands: Pins,
+	Moves:    true,
 	Run:      runPush,
 }
 

@@ -19,7 +19,7 @@ func WriteReference(w io.Writer) {
 		for _, l := range strings.Split(b.Usage, "\n") {
 			fmt.Fprintf(w, "%s\n", l)
 		}
-		fmt.Fprintf(w, "```\n\n```\n%s\n```\n", strings.TrimRight(b.Help, "\n"))
+		fmt.Fprintf(w, "```\n\n```\n%s\n```\n", strings.TrimRight(b.HelpText(), "\n"))
 	}
 }
 

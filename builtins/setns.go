@@ -40,6 +40,7 @@ inside it.
   setns -t 1234 user    a rootless container's user namespace`,
 	Options:  []string{"-t"},
 	Operands: Pins,
+	Moves:    true,
 	Run:      runSetns,
 }
 

@@ -16,6 +16,7 @@ reporting FILE:LINE.
   source lab.nsh
   source ./enter.nsh pod1`,
 	Operands: Files,
+	Moves:    true,
 	Run: func(env *Env, args []string) error {
 		if len(args) < 2 {
 			return usageError("no file given")

@@ -52,6 +52,7 @@ time: --monotonic and --boottime set the clocks' offsets, in seconds
 	Options: []string{"--propagation", "--map-root", "--map-current", "--map-user", "--map-group",
 		"--map-auto", "--setgroups", "--mount-proc", "--monotonic", "--boottime"},
 	Operands: Kinds,
+	Moves:    true,
 	Run:      runUnshare,
 }
 

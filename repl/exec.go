@@ -67,6 +67,10 @@ func (sh *Shell) background(ao *AndOr) error {
 	j := js.NewJob(text, builtins.Where(sh.Ctx), false)
 	j.Go(true, func() error {
 		err, _ := sh.andOr(ao, j)
+		if errors.Is(err, builtins.ErrMovesInJob) {
+			// Not a program's status, which the job reports: say why.
+			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), 300))
+		}
 		return err
 	})
 	js.Add(j)
@@ -285,10 +289,7 @@ func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 				// where the stage is a subshell).
 				return builtins.ExitStatus(er.Code)
 			}
-			if err == nil || last {
-				return err
-			}
-			if msg := interactiveMessage(err); msg != "" {
+			if msg := interactiveMessage(err); !last && msg != "" {
 				// Only the last stage's status counts, but what went
 				// wrong in another is said, as in sh.
 				fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(msg, 300))

@@ -389,6 +389,9 @@ func (sh *Shell) warnJobs() bool {
 // interactiveMessage is what the user sees for a failed command: nothing
 // for a program that merely exited non-zero (as in bash).
 func interactiveMessage(err error) string {
+	if err == nil {
+		return ""
+	}
 	var es builtins.ExitStatus
 	if errors.As(err, &es) {
 		return ""
