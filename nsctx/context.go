@@ -224,6 +224,10 @@ func (c *Context) do(fn func() error, long, readOnly bool) error {
 // context's work.
 func (c *Context) onThread() bool { return int64(unix.Gettid()) == c.tid.Load() }
 
+// OnThread reports whether the caller runs on the context thread (inside
+// Run), where Do runs inline.
+func (c *Context) OnThread() bool { return c.onThread() }
+
 // Run runs fn on the context thread, where every Do that fn makes runs at
 // once, with no hand-off between threads. That hand-off costs a thread
 // wake-up, and on virtual machines a wake-up across CPUs takes tens to

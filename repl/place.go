@@ -13,6 +13,8 @@ import (
 // redirections copied by goroutines, plugins, source, wait) runs through
 // Context.Off, which keeps serving them; so does anything that reads files
 // as nsh's home mount namespace sees them (pins, ns -a, plugin discovery).
+// A script's main loop does the same for whole stretches of lists at a
+// time (Shell.run); place serves one list, for the other callers.
 func (sh *Shell) place(ao *AndOr) (err error, fatal bool) {
 	if !sh.onThread || sh.inline(ao) {
 		return sh.runAndOr(ao)

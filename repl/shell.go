@@ -281,89 +281,150 @@ func (sh *Shell) Run(r LineReader, name string) int {
 
 // run is Run, also for source. A non-nil error is an exit request, which
 // ends every level.
-func (sh *Shell) run(r LineReader, name string, interactive bool) (int, error) {
-	src := &lineSource{r: r}
-	failed := 0 // with KeepGoing, the status of the last failure
+//
+// A script on the context thread (see place.go) runs the commands that
+// can run there inline, and hands each stretch of the others (pipelines,
+// plugin calls...) to one Context.Off: a loop of 1,000 plugin calls then
+// costs one trip off the thread and back, not 1,000.
+func (sh *Shell) run(rd LineReader, name string, interactive bool) (int, error) {
+	r := &runState{sh: sh, src: &lineSource{r: rd}, name: name, interactive: interactive}
+	if interactive || !sh.onThread || !sh.Ctx.OnThread() {
+		for !r.done {
+			if ao := r.next(); ao != nil {
+				r.exec(ao, sh.place)
+			}
+		}
+		return r.status, r.err
+	}
+	for !r.done {
+		r.runWhile(true)
+		if !r.done {
+			sh.Ctx.Off(func() { r.runWhile(false) })
+		}
+	}
+	return r.status, r.err
+}
+
+// runState is one run of the read, parse and execute loop.
+type runState struct {
+	sh          *Shell
+	src         *lineSource
+	name        string
+	interactive bool
+	failed      int  // with KeepGoing, the status of the last failure
+	list        List // what is left of the chunk being run
+	line        int  // the chunk's first line
+	done        bool // the run is over: status and err are its result
+	status      int
+	err         error
+}
+
+// runWhile runs and-or lists for as long as whether they can run inline
+// (on the context thread) is the given answer.
+func (r *runState) runWhile(inline bool) {
+	for {
+		ao := r.next()
+		if ao == nil || r.sh.inline(ao) != inline {
+			return
+		}
+		r.exec(ao, r.sh.runAndOr)
+	}
+}
+
+// next returns the next and-or list to run, reading and parsing input as
+// needed, or nil when the run is over.
+func (r *runState) next() *AndOr {
+	sh := r.sh
 	prompt := func() string { return "" }
-	if interactive {
+	if r.interactive {
 		prompt = sh.prompt
 	}
-	for {
-		if interactive {
+	for len(r.list) == 0 && !r.done {
+		if r.interactive {
 			sh.jobs.Report(sh.Stderr)
 		}
-		list, line, err := src.next(prompt, sh.contPrompt())
-		if errors.Is(err, io.EOF) {
-			if interactive {
+		list, line, err := r.src.next(prompt, sh.contPrompt())
+		switch {
+		case errors.Is(err, io.EOF):
+			if r.interactive {
 				fmt.Fprintln(sh.Stderr)
 				if sh.warnJobs() {
 					continue
 				}
 			}
-			if int(sh.last.Load()) == 0 && !interactive {
-				return failed, nil
+			r.status = int(sh.last.Load())
+			if r.status == 0 && !r.interactive {
+				r.status = r.failed
 			}
-			return int(sh.last.Load()), nil
-		}
-		if errors.Is(err, ErrInterrupted) {
+			r.done = true
+		case errors.Is(err, ErrInterrupted):
 			sh.last.Store(int32(130))
-			continue
-		}
-		if err != nil {
+		case err != nil:
 			// Bad input: one error; a script stops at that line.
 			sh.last.Store(int32(2))
 			var se *SyntaxError
 			if errors.As(err, &se) {
 				line += se.Line - 1
 			}
-			if !interactive {
-				fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", name, line, clip(err.Error(), 300))
-				if sh.KeepGoing && !errors.Is(err, ErrIncomplete) {
-					failed = 2
-					continue
-				}
-				return 2, nil
+			if r.interactive {
+				fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), 300))
+				continue
 			}
-			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), 300))
-			continue
+			fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, line, clip(err.Error(), 300))
+			if sh.KeepGoing && !errors.Is(err, ErrIncomplete) {
+				r.failed = 2
+				continue
+			}
+			r.status, r.done = 2, true
+		default:
+			r.list, r.line = list, line
 		}
-		for _, ao := range list {
-			err, fatal := sh.place(ao)
-			var er *builtins.ExitRequest
-			if errors.As(err, &er) {
-				if interactive && sh.warnJobs() {
-					break
-				}
-				return er.Code, err
-			}
-			if err == nil || !interactive {
-				sh.exitWarned = false
-			}
-			if sh.interrupted != nil && sh.interrupted() && !interactive {
-				fmt.Fprintf(sh.Stderr, "%s:%d: interrupted\n", name, line+ao.Line-1)
-				return 130, nil
-			}
-			if err == nil {
-				continue
-			}
-			if interactive {
-				if msg := interactiveMessage(err); msg != "" {
-					fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(msg, 300))
-				}
-				if fatal {
-					break // the rest of this line's commands are not run
-				}
-				continue
-			}
-			if !fatal {
-				continue
-			}
-			fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", name, line+ao.Line-1, clip(err.Error(), 300))
-			if !sh.KeepGoing {
-				return int(sh.last.Load()), nil
-			}
-			failed = int(sh.last.Load())
+	}
+	if r.done {
+		return nil
+	}
+	return r.list[0]
+}
+
+// exec runs ao, the first of the chunk's lists, with run, and decides
+// what follows: the rest of the chunk, the next, or the end of the run.
+func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
+	sh := r.sh
+	r.list = r.list[1:]
+	err, fatal := run(ao)
+	var er *builtins.ExitRequest
+	if errors.As(err, &er) {
+		if r.interactive && sh.warnJobs() {
+			r.list = nil
+			return
 		}
+		r.status, r.err, r.done = er.Code, err, true
+		return
+	}
+	if err == nil || !r.interactive {
+		sh.exitWarned = false
+	}
+	if sh.interrupted != nil && sh.interrupted() && !r.interactive {
+		fmt.Fprintf(sh.Stderr, "%s:%d: interrupted\n", r.name, r.line+ao.Line-1)
+		r.status, r.done = 130, true
+		return
+	}
+	switch {
+	case err == nil:
+	case r.interactive:
+		if msg := interactiveMessage(err); msg != "" {
+			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(msg, 300))
+		}
+		if fatal {
+			r.list = nil // the rest of this line's commands are not run
+		}
+	case fatal:
+		fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, r.line+ao.Line-1, clip(err.Error(), 300))
+		if !sh.KeepGoing {
+			r.status, r.done = int(sh.last.Load()), true
+			return
+		}
+		r.failed = int(sh.last.Load())
 	}
 }
 
