@@ -8,10 +8,11 @@ import (
 )
 
 // The language is a small subset of sh: words with quotes, escapes,
-// $VAR ${VAR} $? $# $@ $! $1.. ~ expansion and * ? [...] patterns; pipelines joined by |; and-or
-// lists joined by && and ||; lists separated by ; & and newlines;
-// redirections < > >> N> N>> N>&M; NAME=VALUE before a command; #
-// comments; backslash-newline continuation. google/shlex only splits words and knows neither
+// $VAR ${VAR} $? $# $@ $! $1.. ~ and $(...) expansion and * ? [...]
+// patterns; pipelines joined by |; and-or lists joined by && and ||;
+// lists separated by ; & and newlines; redirections < > >> N> N>> N>&M;
+// NAME=VALUE before a command; # comments; backslash-newline
+// continuation. google/shlex only splits words and knows neither
 // operators nor expansion, so nsh has its own lexer: a word has to
 // remember which parts were quoted to expand them right.
 
