@@ -153,6 +153,8 @@ func nameProgram(name string, err error) error {
 		se *StatusError
 	)
 	switch {
+	case errors.Is(err, Interrupted{}):
+		return fmt.Errorf("%s: %w", name, err)
 	case errors.As(err, &es):
 		return fmt.Errorf("%s: %w", name, es)
 	case errors.As(err, &se):
@@ -230,7 +232,7 @@ func waitStatus(ws unix.WaitStatus) error {
 		sig := ws.Signal()
 		if sig == unix.SIGINT {
 			// As in bash: the user pressed Ctrl-C and knows.
-			return ExitStatus(128 + int(sig))
+			return Interrupted{}
 		}
 		return &StatusError{128 + int(sig), &SignalError{sig}}
 	case ws.ExitStatus() != 0:
@@ -238,6 +240,15 @@ func waitStatus(ws unix.WaitStatus) error {
 	}
 	return nil
 }
+
+// Interrupted is a program that SIGINT (Ctrl-C) ended: status 130 and
+// nothing to say, as in bash. A script stops there even if the signal
+// has not reached nsh's own handler yet: bash too acts on a child that
+// died of SIGINT as on the signal itself.
+type Interrupted struct{}
+
+func (Interrupted) Error() string { return "interrupted" }
+func (Interrupted) Unwrap() error { return ExitStatus(128 + int(unix.SIGINT)) }
 
 // SignalError is a program killed by a signal.
 type SignalError struct{ Sig unix.Signal }

@@ -533,13 +533,29 @@ func (c *Context) respawn(target [NumKinds]*Handle, cwd int) error {
 		return err
 	}
 	c.cur = cur
-	c.owner = new(byte)
+	c.owner.Store(new(byte))
 	// From now on Do runs inline only on the fresh thread: a shell running
 	// on this one (Run) hands its work over, since these namespaces are
 	// stale.
 	c.tid.Store(int64(tid))
 	close(start)
+	c.leaveStale()
 	return nil
+}
+
+// leaveStale takes the thread the context just left back home. A shell
+// may still be running on it (Run) and does work there that must be
+// nsh's home's: pins (atHome), reading /proc as home sees it (Off). The
+// time namespace for children stays (the kernel refuses setns(time) to a
+// multithreaded process), but nothing is forked from this thread again.
+func (c *Context) leaveStale() {
+	for _, k := range joinOrder {
+		if k == Time || k == User {
+			continue
+		}
+		unix.Setns(c.home[k].fd, k.Flag())
+	}
+	fchdir(c.homeCwd)
 }
 
 // Drop discards the entry saved last without returning to it.

@@ -24,9 +24,9 @@ type Context struct {
 	homeCwd int // O_PATH fd of the working directory at start
 	cur     [NumKinds]ID
 	stack   []*frame
-	owner   *byte        // identifies the thread that serves work (see respawn)
-	long    bool         // the last work was long: do not poll for the next
-	tid     atomic.Int64 // the thread serving work (see Run)
+	owner   atomic.Pointer[byte] // identifies the thread that serves work (see respawn)
+	long    bool                 // the last work was long: do not poll for the next
+	tid     atomic.Int64         // the thread serving work (see Run)
 
 	// gen counts the work done on the thread that may have changed the
 	// context; Status answers from its cache while gen has not moved, so
@@ -91,7 +91,7 @@ func (f *frame) close() {
 func New() (*Context, error) {
 	c := &Context{work: make(chan func(), 1), done: make(chan struct{})}
 	ready := make(chan error)
-	c.owner = new(byte)
+	c.owner.Store(new(byte))
 	go c.loop(ready, c.openHome, nil)
 	if err := <-ready; err != nil {
 		return nil, err
@@ -133,14 +133,14 @@ func (c *Context) loop(ready chan<- error, setup func() error, start <-chan stru
 		<-start
 	}
 	c.tid.Store(int64(unix.Gettid()))
-	me := c.owner
+	me := c.owner.Load()
 	for {
 		fn, ok := c.receive(c.long)
 		if !ok {
 			return
 		}
 		fn()
-		if c.owner != me {
+		if c.owner.Load() != me {
 			return // another thread holds the context now, or it closed
 		}
 	}
@@ -283,7 +283,7 @@ func (c *Context) Close() error {
 		c.closeHome()
 		unix.Close(c.homeCwd)
 		inits, c.inits = c.inits, nil
-		c.owner = nil // makes the loop return
+		c.owner.Store(nil) // makes the loop return
 		return nil
 	})
 	if err == nil {

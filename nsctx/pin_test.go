@@ -164,3 +164,31 @@ func TestPinFromContextThread(t *testing.T) {
 		t.Errorf("%s still pinned after Unpin from the context thread", p.Path)
 	}
 }
+
+// Leaving a new time namespace moves the context to a fresh thread; a
+// shell still running on the old one (Run) must find home there: a pin it
+// makes is in nsh's home mount namespace, not in the one it left.
+func TestPinAfterLeavingTime(t *testing.T) {
+	c := newCtx(t)
+	dir := nstest.PinDir(t)
+	var p PinInfo
+	var err error
+	c.Run(func() {
+		if err = c.Unshare([]Kind{Mnt, Time}, PropPrivate); err != nil {
+			return
+		}
+		if err = c.GoHome(); err != nil {
+			return
+		}
+		p, err = c.Pin(Net, filepath.Join(dir, "net"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isPin(p.Path) {
+		t.Fatalf("%s is no pin in the home mount namespace", p.Path)
+	}
+	if err := Unpin(p.Path); err != nil {
+		t.Fatal(err)
+	}
+}

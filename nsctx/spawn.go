@@ -2,6 +2,7 @@ package nsctx
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os/exec"
 	"path/filepath"
@@ -21,29 +22,91 @@ var (
 // is looked up in the PATH of cmd.Env, in the context's mount namespace.
 // Wait for the program from any goroutine.
 func (c *Context) Start(cmd *exec.Cmd) error {
-	return c.doLong(func() error {
-		if err := c.checkInit(); err != nil {
+	return c.doLong(func() error { return c.startHere(cmd) })
+}
+
+// startHere is Start on the thread.
+func (c *Context) startHere(cmd *exec.Cmd) error {
+	if err := c.checkInit(); err != nil {
+		return err
+	}
+	if c.via.active() {
+		return c.startVia(cmd)
+	}
+	name := cmd.Path
+	if !strings.Contains(name, "/") {
+		p, err := lookPath(name, envPath(cmd.Env))
+		if err != nil {
+			return &Error{Path: name, Err: err}
+		}
+		cmd.Path = p
+	}
+	if err := cmd.Start(); err != nil {
+		return c.startError(name, err)
+	}
+	if c.cur[PID].IsZero() {
+		// The first process of a new pid namespace: it exists now.
+		c.refresh(PID)
+	}
+	return nil
+}
+
+// A Snapshot is a context saved so that programs can still be started in
+// it after the context has moved on: a background job's, whose later
+// programs (sleep 5 && ip link &) belong where the job was started.
+type Snapshot struct{ f *frame }
+
+// Snapshot saves the context for StartIn. Like Push, it refuses a context
+// in a new time namespace.
+func (c *Context) Snapshot() (*Snapshot, error) {
+	var s *Snapshot
+	err := c.Do(func() error {
+		f, err := c.save()
+		if err != nil {
 			return err
 		}
-		if c.via.active() {
-			return c.startVia(cmd)
+		if f.ns[Time] != nil {
+			f.close()
+			return errSaveTime()
 		}
-		name := cmd.Path
-		if !strings.Contains(name, "/") {
-			p, err := lookPath(name, envPath(cmd.Env))
-			if err != nil {
-				return &Error{Path: name, Err: err}
-			}
-			cmd.Path = p
-		}
-		if err := cmd.Start(); err != nil {
-			return c.startError(name, err)
-		}
-		if c.cur[PID].IsZero() {
-			// The first process of a new pid namespace: it exists now.
-			c.refresh(PID)
-		}
+		s = &Snapshot{f}
 		return nil
+	})
+	return s, err
+}
+
+// Close releases the snapshot's descriptors; a nil snapshot is fine.
+func (s *Snapshot) Close() {
+	if s != nil {
+		s.f.close()
+	}
+}
+
+// StartIn is Start in the context s saved: in one step on the thread, the
+// context goes there, starts cmd and comes back. A nil s, or a context now
+// in a new time namespace (which the thread cannot re-enter), starts cmd
+// where the context is.
+func (c *Context) StartIn(s *Snapshot, cmd *exec.Cmd) error {
+	if s == nil {
+		return c.Start(cmd)
+	}
+	return c.doLong(func() error {
+		if c.cur[Time] != c.home[Time].id {
+			return c.startHere(cmd)
+		}
+		back, err := c.save()
+		if err != nil {
+			return err
+		}
+		defer back.close()
+		if err := c.restore(s.f, false); err != nil {
+			return err
+		}
+		err = c.startHere(cmd)
+		if rerr := c.restore(back, false); rerr != nil {
+			return fmt.Errorf("going back after starting a job's program: %w", rerr)
+		}
+		return err
 	})
 }
 

@@ -39,6 +39,10 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 		err = sh.pipeline(p, job)
 		if job == nil { // a background list has its own $?: its job's status
 			sh.last.Store(int32(builtins.Status(err)))
+		} else if errors.Is(err, builtins.ErrMovesInJob) {
+			// Not a program's status, which the job reports: say why,
+			// even if || goes on.
+			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), 300))
 		}
 		last = i
 		var er *builtins.ExitRequest
@@ -65,12 +69,13 @@ func (sh *Shell) background(ao *AndOr) error {
 	text := andOrText(ao) + " &"
 	js := sh.jobs
 	j := js.NewJob(text, builtins.Where(sh.Ctx), false)
+	// Its programs start where it was started, also those that start
+	// after the shell has moved on (sleep 5 && ip link &). In a new time
+	// namespace, which cannot be saved, they start where the shell is.
+	j.Snap, _ = sh.Ctx.Snapshot()
 	j.Go(true, func() error {
+		defer j.Snap.Close()
 		err, _ := sh.andOr(ao, j)
-		if errors.Is(err, builtins.ErrMovesInJob) {
-			// Not a program's status, which the job reports: say why.
-			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), 300))
-		}
 		return err
 	})
 	js.Add(j)

@@ -251,6 +251,7 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 	if err != nil {
 		return err
 	}
+
 	if status != 0 {
 		// Its own message (FILE:LINE: ...) is out already.
 		return builtins.ExitStatus(status)
@@ -279,8 +280,8 @@ func (sh *Shell) Run(r LineReader, name string) int {
 	return status
 }
 
-// run is Run, also for source. A non-nil error is an exit request, which
-// ends every level.
+// run is Run, also for source. A non-nil error is an exit request or
+// Interrupted, which end every level.
 //
 // A script on the context thread (see place.go) runs the commands that
 // can run there inline, and hands each stretch of the others (pipelines,
@@ -316,7 +317,7 @@ type runState struct {
 	line        int  // the chunk's first line
 	done        bool // the run is over: status and err are its result
 	status      int
-	err         error
+	err         error // an exit request or Interrupted
 }
 
 // runWhile runs and-or lists for as long as whether they can run inline
@@ -404,9 +405,11 @@ func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 	if err == nil || !r.interactive {
 		sh.exitWarned = false
 	}
-	if sh.interrupted != nil && sh.interrupted() && !r.interactive {
+	if !r.interactive && (sh.interrupted != nil && sh.interrupted() || errors.Is(err, builtins.Interrupted{})) {
 		fmt.Fprintf(sh.Stderr, "%s:%d: interrupted\n", r.name, r.line+ao.Line-1)
-		r.status, r.done = 130, true
+		// Interrupted ends every level, as exit does: a script that
+		// sources this one stops too.
+		r.status, r.err, r.done = 130, builtins.Interrupted{}, true
 		return
 	}
 	switch {

@@ -91,7 +91,7 @@ func (sh *Shell) subshell(stdout io.Writer) *Shell {
 func (sh *Shell) runList(list List) (status int, interrupted bool) {
 	for _, ao := range list {
 		err, fatal := sh.place(ao)
-		if sh.interrupted != nil && sh.interrupted() {
+		if sh.interrupted != nil && sh.interrupted() || !sh.Interactive && errors.Is(err, builtins.Interrupted{}) {
 			return 130, true
 		}
 		var er *builtins.ExitRequest
