@@ -82,6 +82,7 @@ type Shell struct {
 	interrupted func() bool  // reports and clears a pending SIGINT (scripts)
 	onThread    bool         // the shell runs on the context thread (Main, scripts)
 	inSubst     bool         // the shell runs a $(...)
+	where       string       // a script's FILE:LINE of the command running, for messages from inside it
 	jobs        *builtins.Jobs
 	exitWarned  bool
 
@@ -392,6 +393,9 @@ func (r *runState) next() *AndOr {
 func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 	sh := r.sh
 	r.list = r.list[1:]
+	if !r.interactive {
+		sh.where = fmt.Sprintf("%s:%d", r.name, r.line+ao.Line-1)
+	}
 	err, fatal := run(ao)
 	var er *builtins.ExitRequest
 	if errors.As(err, &er) {

@@ -69,7 +69,7 @@ func (sh *Shell) subshell(stdout io.Writer) *Shell {
 	sub := &Shell{
 		Ctx: sh.Ctx, Stdin: sh.Stdin, Stdout: stdout, Stderr: sh.Stderr,
 		KeepGoing: sh.KeepGoing, Trace: sh.Trace, NoGlob: sh.NoGlob,
-		Name: sh.Name, Args: sh.Args, CommandNames: sh.CommandNames,
+		Name: sh.Name, Args: sh.Args, CommandNames: sh.CommandNames, where: sh.where,
 		handler: sh.handler, interrupted: sh.interrupted, onThread: sh.onThread,
 		jobs: builtins.NewJobs(-1), inSubst: true,
 	}
@@ -102,7 +102,11 @@ func (sh *Shell) runList(list List) (status int, interrupted bool) {
 			continue
 		}
 		if msg := interactiveMessage(err); msg != "" {
-			fmt.Fprintf(sh.Stderr, "nsh: $(...): %s\n", clip(msg, 300))
+			where := "nsh"
+			if sh.where != "" {
+				where = sh.where // the script's line with the $(...)
+			}
+			fmt.Fprintf(sh.Stderr, "%s: $(...): %s\n", where, clip(msg, 300))
 		}
 		if fatal && !sh.KeepGoing {
 			break
