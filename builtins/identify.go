@@ -142,6 +142,9 @@ func runIdentify(env *Env, args []string) error {
 			}
 			fmt.Fprintf(&b, "  fds:   %s\n", strings.Join(fds, " "))
 		}
+		if ps := childPaths(ns); len(ps) > 0 {
+			fmt.Fprintf(&b, "  for children of: %s\n", strings.Join(ps, " "))
+		}
 	}
 	_, err = env.Stdout.Write([]byte(b.String()))
 	return err

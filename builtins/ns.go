@@ -39,7 +39,10 @@ KIND operands) keeps only those kinds and implies -a. Columns:
   USER     that process's owner     COMMAND  its command line
   PATH     pins (ip netns names as /run/netns/NAME; pins of other mount
            namespaces as /proc/PID/root/...); for a namespace that only
-           open fds hold, those as /proc/PID/fd/N (JSON: "fds", always)
+           open fds hold, those as /proc/PID/fd/N (JSON: "fds", always);
+           for a pid or time namespace no process is in yet, the threads
+           whose children would be, /proc/PID/task/TID/ns/KIND_for_children
+           (JSON: "for_children")
   NETNSID  the id the home network namespace gives it (- if none)
   OWNER    its user namespace       PARENT   parent pid/user namespace
 
@@ -328,13 +331,22 @@ func fdPaths(ns *nsinfo.Namespace) []string {
 	return ps
 }
 
+func childPaths(ns *nsinfo.Namespace) []string {
+	var ps []string
+	for _, t := range ns.ForChildren {
+		ps = append(ps, t.Path())
+	}
+	return ps
+}
+
 // pathText is the PATH column: the pins, or when there are none and no
-// process is in it either, the fds that hold it (every nsh on the host
-// holds its home namespaces open: listing those everywhere is noise).
+// process is in it either, the threads whose children would be (pid and
+// time) and the fds that hold it (every nsh on the host holds its home
+// namespaces open: listing those everywhere is noise).
 func pathText(ns *nsinfo.Namespace) string {
 	ps := pinPaths(ns)
 	if len(ps) == 0 && len(ns.PIDs) == 0 {
-		ps = fdPaths(ns)
+		ps = append(childPaths(ns), fdPaths(ns)...)
 	}
 	return dash(strings.Join(ps, ","))
 }
@@ -402,29 +414,30 @@ func sum(l []int) (n int) {
 
 // nsJSON is one namespace in ns -a --json.
 type nsJSON struct {
-	NS       uint64    `json:"ns"`
-	Kind     string    `json:"kind"`
-	NProcs   int       `json:"nprocs"`
-	PID      *int      `json:"pid"`
-	PPID     *int      `json:"ppid"`
-	UID      *int      `json:"uid"`
-	User     *string   `json:"user"`
-	Command  *string   `json:"command"`
-	Paths    []string  `json:"paths"`
-	Fds      []string  `json:"fds"`
-	Netns    []string  `json:"netns_names,omitempty"`
-	NetnsID  *int      `json:"netnsid,omitempty"`
-	Owner    *uint64   `json:"owner"`
-	Parent   *uint64   `json:"parent"`
-	Current  bool      `json:"current"`
-	PIDs     []int     `json:"pids"`
-	Children []*nsJSON `json:"children,omitempty"`
+	NS          uint64    `json:"ns"`
+	Kind        string    `json:"kind"`
+	NProcs      int       `json:"nprocs"`
+	PID         *int      `json:"pid"`
+	PPID        *int      `json:"ppid"`
+	UID         *int      `json:"uid"`
+	User        *string   `json:"user"`
+	Command     *string   `json:"command"`
+	Paths       []string  `json:"paths"`
+	Fds         []string  `json:"fds"`
+	ForChildren []string  `json:"for_children,omitempty"`
+	Netns       []string  `json:"netns_names,omitempty"`
+	NetnsID     *int      `json:"netnsid,omitempty"`
+	Owner       *uint64   `json:"owner"`
+	Parent      *uint64   `json:"parent"`
+	Current     bool      `json:"current"`
+	PIDs        []int     `json:"pids"`
+	Children    []*nsJSON `json:"children,omitempty"`
 }
 
 func toJSON(ns *nsinfo.Namespace, st *nsctx.Status) *nsJSON {
 	j := &nsJSON{
 		NS: ns.ID.Ino, Kind: ns.Kind.String(), NProcs: len(ns.PIDs),
-		Paths: pinPaths(ns), Fds: fdPaths(ns), Netns: ns.Names, Current: st.Cur[ns.Kind] == ns.ID, PIDs: ns.PIDs,
+		Paths: pinPaths(ns), Fds: fdPaths(ns), ForChildren: childPaths(ns), Netns: ns.Names, Current: st.Cur[ns.Kind] == ns.ID, PIDs: ns.PIDs,
 	}
 	if j.PIDs == nil {
 		j.PIDs = []int{}
@@ -522,6 +535,10 @@ func (j *nsJSON) appendJSON(b []byte, ind string) []byte {
 	b = appendStrings(b, j.Paths, in)
 	key(`"fds"`)
 	b = appendStrings(b, j.Fds, in)
+	if len(j.ForChildren) > 0 {
+		key(`"for_children"`)
+		b = appendStrings(b, j.ForChildren, in)
+	}
 	if len(j.Netns) > 0 {
 		key(`"netns_names"`)
 		b = appendStrings(b, j.Netns, in)

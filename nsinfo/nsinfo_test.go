@@ -229,6 +229,39 @@ func TestThreadOnly(t *testing.T) {
 	}
 }
 
+// A time namespace that only a thread's time_for_children points at (the
+// context thread right after unshare time, before any program) is listed,
+// held by that thread, and no process is counted in it.
+func TestForChildrenOnly(t *testing.T) {
+	nstest.RequireRoot(t)
+	ctx, err := nsctx.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	if err := ctx.Unshare([]nsctx.Kind{nsctx.Time}, 0); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ctx.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := scan(t, nsctx.Time)
+	ns := s.Lookup(st.Cur[nsctx.Time])
+	if ns == nil {
+		t.Fatal("the context's new time namespace is not listed")
+	}
+	if len(ns.PIDs) != 0 || len(ns.ForChildren) != 1 || ns.ForChildren[0].PID != os.Getpid() {
+		t.Fatalf("held by %+v, pids %v; want this process's context thread only", ns.ForChildren, ns.PIDs)
+	}
+	if ns.Owner.IsZero() {
+		t.Error("no owner: the namespace was not opened through the thread's link")
+	}
+	if b, err := os.Readlink(ns.ForChildren[0].Path()); err != nil || !strings.Contains(b, fmt.Sprint(st.Cur[nsctx.Time].Ino)) {
+		t.Errorf("%s: %q, %v", ns.ForChildren[0].Path(), b, err)
+	}
+}
+
 // A process that exits, or is a zombie, while it is read is left out as a
 // whole; an unreadable one is reported.
 func TestVanishing(t *testing.T) {

@@ -19,6 +19,11 @@ type proc struct {
 	// namespaces only some of its threads are in, with the thread's id.
 	ns  [nsctx.NumKinds][]member
 	fds []heldFd
+	// kids are pid and time namespaces a thread's children would get
+	// (KIND_for_children) where those differ from its own: after
+	// unshare(CLONE_NEWPID or CLONE_NEWTIME) and before any fork, nothing
+	// else holds them.
+	kids []heldKid
 	// own backs the one-entry ns slices of a single-threaded process:
 	// one allocation per process instead of one per kind.
 	own [nsctx.NumKinds]member
@@ -27,6 +32,33 @@ type proc struct {
 type member struct {
 	id  nsctx.ID
 	tid int // 0: the process itself
+}
+
+type heldKid struct {
+	kind nsctx.Kind
+	id   nsctx.ID
+	tid  int // 0: the process itself
+}
+
+// kidFile are the KIND_for_children links, for the kinds that have one.
+var kidFile = map[nsctx.Kind]string{nsctx.PID: "ns/pid_for_children", nsctx.Time: "ns/time_for_children"}
+
+// readKids reads the KIND_for_children links of a thread (prefix ""
+// for the process itself, "task/TID/") and keeps those that differ from
+// the thread's own namespace of that kind.
+func (r *reader) readKids(dir int, prefix string, tid int, own func(nsctx.Kind) nsctx.ID, p *proc) {
+	for k, name := range kidFile {
+		if !r.want[k] {
+			continue
+		}
+		ino, err := r.nsIno(dir, prefix+name)
+		if err != nil {
+			continue
+		}
+		if id := (nsctx.ID{Dev: r.nsfsDev, Ino: ino}); id != own(k) {
+			p.kids = append(p.kids, heldKid{k, id, tid})
+		}
+	}
 }
 
 type heldFd struct {
@@ -107,6 +139,9 @@ func (r *reader) read(pid int) (*proc, procState) {
 		}
 		p.own[k] = member{id: nsctx.ID{Dev: r.nsfsDev, Ino: ino}}
 		p.ns[k] = p.own[k : k+1 : k+1] // an append copies
+	}
+	if !p.kthread {
+		r.readKids(dir, "", 0, func(k nsctx.Kind) nsctx.ID { return p.own[k].id }, p)
 	}
 	// Kernel threads hold no fds and share their namespaces.
 	if p.threads > 1 && !p.kthread {
@@ -229,6 +264,7 @@ func (r *reader) readThreads(dir int, p *proc) {
 		if err != nil || tid == p.pid {
 			continue
 		}
+		var own [nsctx.NumKinds]nsctx.ID
 		for _, k := range nsctx.Kinds() {
 			if !r.want[k] {
 				continue
@@ -238,10 +274,12 @@ func (r *reader) readThreads(dir int, p *proc) {
 				continue
 			}
 			id := nsctx.ID{Dev: r.nsfsDev, Ino: ino}
+			own[k] = id
 			if !hasID(p.ns[k], id) {
 				p.ns[k] = append(p.ns[k], member{id: id, tid: tid})
 			}
 		}
+		r.readKids(dir, "task/"+name+"/", tid, func(k nsctx.Kind) nsctx.ID { return own[k] }, p)
 	}
 }
 

@@ -117,6 +117,9 @@ func openNs(ns *Namespace, pbuf []byte) int {
 	for _, f := range ns.Fds {
 		paths = append(paths, f.Path())
 	}
+	for _, t := range ns.ForChildren {
+		paths = append(paths, t.Path())
+	}
 	for _, p := range paths {
 		if p == "" {
 			continue

@@ -40,6 +40,22 @@ func (p Pin) HostPath() string {
 	return "/proc/" + strconv.Itoa(p.Via) + "/root" + p.Path
 }
 
+// Task is a thread of a process; TID 0 is the process's main thread.
+type Task struct {
+	Kind     nsctx.Kind
+	PID, TID int
+}
+
+// Path is the thread's KIND_for_children link, usable with setns and
+// nsenter.
+func (t Task) Path() string {
+	tid := t.TID
+	if tid == 0 {
+		tid = t.PID
+	}
+	return "/proc/" + strconv.Itoa(t.PID) + "/task/" + strconv.Itoa(tid) + "/" + kidFile[t.Kind]
+}
+
 // Fd is a namespace file held open by a process.
 type Fd struct{ PID, Fd int }
 
@@ -66,9 +82,12 @@ type Namespace struct {
 	Pins           []Pin
 	Names          []string // ip netns names (pins in /run/netns)
 	Fds            []Fd
-	NetnsID        int
-	Owner, Parent  nsctx.ID // zero when unknown or none (the initial user namespace)
-	openPath       string   // a path Scan could open it by
+	// ForChildren are threads whose next children would be in it
+	// (pid and time only): /proc/PID/task/TID/ns/KIND_for_children.
+	ForChildren   []Task
+	NetnsID       int
+	Owner, Parent nsctx.ID // zero when unknown or none (the initial user namespace)
+	openPath      string   // a path Scan could open it by
 }
 
 // Snapshot is the result of one Scan.
@@ -215,6 +234,10 @@ func Scan(opts Options) (*Snapshot, error) {
 			ns := get(f.kind, nsctx.ID{Dev: nsfsDev, Ino: f.ino})
 			ns.Fds = append(ns.Fds, Fd{PID: p.pid, Fd: f.fd})
 		}
+		for _, c := range p.kids {
+			ns := get(c.kind, c.id)
+			ns.ForChildren = append(ns.ForChildren, Task{Kind: c.kind, PID: p.pid, TID: c.tid})
+		}
 	}
 	s.addPins(want, pins.wait(), mntOf, get)
 	hideOwnFds(s.byID)
@@ -281,7 +304,7 @@ func hideOwnFds(m map[nsctx.ID]*Namespace) {
 				other = append(other, f)
 			}
 		}
-		if len(ns.PIDs) > 0 || len(ns.Pins) > 0 || len(other) > 0 {
+		if len(ns.PIDs) > 0 || len(ns.Pins) > 0 || len(ns.ForChildren) > 0 || len(other) > 0 {
 			ns.Fds = other
 		}
 	}
