@@ -3,6 +3,7 @@ package repl
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"io"
 	"os"
 	"sort"
@@ -463,6 +464,10 @@ func interactiveMessage(err error) string {
 	var es builtins.ExitStatus
 	if errors.As(err, &es) {
 		return ""
+	}
+	var sig *builtins.SignalError
+	if errors.As(err, &sig) && sig.Sig == unix.SIGPIPE {
+		return "" // yes | head -1: the reader is done, as in sh
 	}
 	return strings.TrimSpace(err.Error())
 }
