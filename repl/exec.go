@@ -16,6 +16,9 @@ import (
 // stop a script: as with sh's set -e, a failure on the left of && or ||,
 // or under !, is a test, not a failure.
 func (sh *Shell) runAndOr(ao *AndOr) (err error, fatal bool) {
+	if ao.Loop != nil {
+		return sh.forLoop(ao.Loop)
+	}
 	if ao.Background {
 		// A job that could not even start is a failure of its own.
 		err := sh.background(ao)
@@ -54,6 +57,48 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 	return err, fatal
 }
 
+// forLoop runs a for loop: its body once per word, each placed as a
+// script's commands are (inline on the context thread where it can be).
+// A failing command ends the loop as it would end a script (a later
+// iteration must not run where a failed setns left the context); with -k
+// the script then carries on after the loop.
+func (sh *Shell) forLoop(f *ForLoop) (err error, fatal bool) {
+	words := sh.Args
+	if !f.Args {
+		if words, err = sh.expand(f.Words, nil); err != nil {
+			return err, true
+		}
+	}
+	sh.last.Store(0)
+	for _, w := range words {
+		sh.SetVar(f.Name, w, false)
+		for _, ao := range f.Body {
+			err, fatal := sh.place(ao)
+			var er *builtins.ExitRequest
+			if errors.As(err, &er) {
+				return err, true
+			}
+			if sh.interrupted != nil && sh.interrupted() || errors.Is(err, builtins.Interrupted{}) {
+				return &LineError{ao.Line, builtins.Interrupted{}}, true
+			}
+			if err != nil && fatal {
+				return &LineError{ao.Line, err}, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// LineError is a failure of a command inside a compound one (a loop's
+// body): Line is that command's line in the chunk, for FILE:LINE.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return e.Err.Error() }
+func (e *LineError) Unwrap() error { return e.Err }
+
 // background starts an and-or list as a job and returns at once.
 func (sh *Shell) background(ao *AndOr) error {
 	// A job runs alongside the shell, while the shell's context is only
@@ -89,6 +134,25 @@ func (sh *Shell) background(ao *AndOr) error {
 
 func andOrText(ao *AndOr) string {
 	var b strings.Builder
+	if f := ao.Loop; f != nil {
+		b.WriteString("for " + f.Name)
+		if !f.Args {
+			b.WriteString(" in")
+			for _, w := range f.Words {
+				b.WriteString(" " + w.String())
+			}
+		}
+		b.WriteString("; do ")
+		for _, a := range f.Body {
+			b.WriteString(andOrText(a))
+			if a.Background {
+				b.WriteString(" &")
+			}
+			b.WriteString("; ")
+		}
+		b.WriteString("done")
+		return b.String()
+	}
 	for i, p := range ao.Pipes {
 		if i > 0 {
 			b.WriteString(" " + ao.Ops[i-1] + " ")

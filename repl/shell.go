@@ -410,8 +410,16 @@ func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 	if err == nil || !r.interactive {
 		sh.exitWarned = false
 	}
+	line := ao.Line
+	for e := err; ; {
+		var le *LineError // the innermost command that failed, in loops
+		if !errors.As(e, &le) {
+			break
+		}
+		line, e = le.Line, le.Err
+	}
 	if !r.interactive && (sh.interrupted != nil && sh.interrupted() || errors.Is(err, builtins.Interrupted{})) {
-		fmt.Fprintf(sh.Stderr, "%s:%d: interrupted\n", r.name, r.line+ao.Line-1)
+		fmt.Fprintf(sh.Stderr, "%s:%d: interrupted\n", r.name, r.line+line-1)
 		// Interrupted ends every level, as exit does: a script that
 		// sources this one stops too.
 		r.status, r.err, r.done = 130, builtins.Interrupted{}, true
@@ -427,7 +435,7 @@ func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 			r.list = nil // the rest of this line's commands are not run
 		}
 	case fatal:
-		fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, r.line+ao.Line-1, clip(err.Error(), 300))
+		fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, r.line+line-1, clip(err.Error(), 300))
 		if !sh.KeepGoing {
 			r.status, r.done = int(sh.last.Load()), true
 			return

@@ -11,7 +11,7 @@ import (
 // $VAR ${VAR} $? $# $@ $! $1.. ~ and $(...) expansion and * ? [...]
 // patterns; pipelines joined by |; and-or lists joined by && and ||;
 // lists separated by ; & and newlines; redirections < > >> N> N>> N>&M;
-// NAME=VALUE before a command; # comments; backslash-newline
+// NAME=VALUE before a command; for loops; # comments; backslash-newline
 // continuation. google/shlex only splits words and knows neither
 // operators nor expansion, so nsh has its own lexer: a word has to
 // remember which parts were quoted to expand them right.
@@ -25,7 +25,17 @@ type AndOr struct {
 	Pipes      []*Pipeline
 	Ops        []string // Ops[i] joins Pipes[i] and Pipes[i+1]: "&&" or "||"
 	Background bool
-	Line       int // line of its first word, counted from 1 in the chunk
+	Line       int      // line of its first word, counted from 1 in the chunk
+	Loop       *ForLoop // a for loop instead of pipelines (then Pipes is empty)
+}
+
+// ForLoop is for NAME [in WORD...]; do LIST; done. Without in, it runs
+// over the positional arguments.
+type ForLoop struct {
+	Name  string
+	Words []*Word
+	Args  bool // no "in": "$@"
+	Body  List
 }
 
 // Pipeline is commands joined by |; Not negates its status (! CMD).
@@ -542,7 +552,12 @@ func (p *parser) unexpected() error {
 	return &SyntaxError{p.tok.line, fmt.Sprintf("unexpected %q", what)}
 }
 
-func (p *parser) list() (List, error) {
+func (p *parser) list() (List, error) { return p.listUntil("") }
+
+// listUntil reads and-or lists up to the keyword stop ("done" for a
+// loop's body) at the start of a command, which it leaves unread; ""
+// reads to the end of the input.
+func (p *parser) listUntil(stop string) (List, error) {
 	var l List
 	for {
 		for p.isOp("\n") {
@@ -551,25 +566,116 @@ func (p *parser) list() (List, error) {
 			}
 		}
 		if p.tok.kind == tEOF {
+			if stop != "" {
+				return nil, &IncompleteError{"for without done"}
+			}
 			return l, nil
 		}
-		ao, err := p.andOr()
+		if stop != "" && p.isKeyword(stop) {
+			return l, nil
+		}
+		if p.isKeyword("do") || p.isKeyword("done") {
+			return nil, &SyntaxError{p.tok.line, fmt.Sprintf("unexpected %q", p.tok.word.Parts[0].Text)}
+		}
+		var ao *AndOr
+		var err error
+		if p.isKeyword("for") {
+			ao, err = p.forLoop()
+		} else {
+			ao, err = p.andOr()
+		}
 		if err != nil {
 			return nil, err
 		}
 		l = append(l, ao)
 		switch {
 		case p.tok.kind == tEOF:
+			if stop != "" {
+				return nil, &IncompleteError{"for without done"}
+			}
 			return l, nil
+		case ao.Loop != nil && p.isOp("&"):
+			return nil, &SyntaxError{p.tok.line, "a for loop cannot run in the background"}
 		case p.isOp(";", "&", "\n"):
 			ao.Background = p.tok.op == "&"
 			if err := p.advance(); err != nil {
 				return nil, err
 			}
+		case stop != "" && p.isKeyword(stop):
 		default:
 			return nil, p.unexpected()
 		}
 	}
+}
+
+// isKeyword reports whether the token is the unquoted word kw.
+func (p *parser) isKeyword(kw string) bool {
+	return p.tok.kind == tWord && len(p.tok.word.Parts) == 1 && p.tok.word.Parts[0] == (Part{Kind: Lit, Text: kw})
+}
+
+// forLoop reads for NAME [in WORD...] (; or newline) do LIST done; the
+// token is "for".
+func (p *parser) forLoop() (*AndOr, error) {
+	ao := &AndOr{Line: p.tok.line, Loop: &ForLoop{}}
+	f := ao.Loop
+	more := func() error {
+		if err := p.advance(); err != nil {
+			return err
+		}
+		if p.tok.kind == tEOF {
+			return &IncompleteError{"for without done"}
+		}
+		return nil
+	}
+	if err := more(); err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tWord || len(p.tok.word.Parts) != 1 || p.tok.word.Parts[0].Kind != Lit ||
+		p.tok.word.Parts[0].Quoted || !isName(p.tok.word.Parts[0].Text) {
+		return nil, &SyntaxError{p.tok.line, "for needs a variable name"}
+	}
+	f.Name = p.tok.word.Parts[0].Text
+	if err := more(); err != nil {
+		return nil, err
+	}
+	f.Args = !p.isKeyword("in")
+	if !f.Args {
+		if err := more(); err != nil {
+			return nil, err
+		}
+		for p.tok.kind == tWord {
+			f.Words = append(f.Words, p.tok.word)
+			if err := more(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !p.isOp(";", "\n") {
+		return nil, p.unexpected()
+	}
+	for p.isOp(";", "\n") {
+		if err := more(); err != nil {
+			return nil, err
+		}
+	}
+	if !p.isKeyword("do") {
+		return nil, &SyntaxError{p.tok.line, "for needs do after its words"}
+	}
+	if err := more(); err != nil {
+		return nil, err
+	}
+	body, err := p.listUntil("done")
+	if err != nil {
+		return nil, err
+	}
+	if len(body) == 0 {
+		return nil, &SyntaxError{p.tok.line, "for with nothing between do and done"}
+	}
+	f.Body = body
+	if err := p.advance(); err != nil { // done
+		return nil, err
+	}
+	return ao, nil
 }
 
 func (p *parser) andOr() (*AndOr, error) {
@@ -609,7 +715,7 @@ func (p *parser) skipNewlinesAfter(op string) error {
 
 func (p *parser) pipeline() (*Pipeline, error) {
 	pl := &Pipeline{}
-	if p.tok.kind == tWord && len(p.tok.word.Parts) == 1 && p.tok.word.Parts[0] == (Part{Kind: Lit, Text: "!"}) {
+	if p.isKeyword("!") {
 		pl.Not = true
 		if err := p.advance(); err != nil {
 			return nil, err

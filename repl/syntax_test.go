@@ -51,6 +51,10 @@ func TestParse(t *testing.T) {
 		{"a '2'>f", `a "2" >f`},
 		{"echo \"\"", `echo ""`},
 		{"A=1 B=$X ip link", "A=1 B=${X} ip link"},
+		{"for i in a $B; do echo $i; done", "for i in a ${B}; do echo ${i}; done"},
+		{"for i\ndo\n\techo $i\n\tx | y\ndone; z", "for i; do echo ${i}; x | y; done ;; z"},
+		{"for a in 1; do for b in 2; do echo; done; done", "for a in 1; do for b in 2; do echo; done; done"},
+		{"echo for do done", "echo for do done"},
 		{"echo $(date) x$(a | b \"c)\")y", `echo $(date) x$(a | b "c)")y`},
 		{"echo \"$(echo $(echo ')'))\"", `echo $(echo $(echo ')'))`},
 		{"echo $(echo a # comment )\n)", "echo $(echo a # comment )\n)"},
@@ -103,6 +107,8 @@ func TestParseIncomplete(t *testing.T) {
 	for _, in := range []string{
 		"echo 'abc", `echo "abc`, `echo abc\`, "a |", "a &&", "a ||\n", "echo ${A",
 		"a |\n\n",
+		"echo $(date", `echo "$(date`, "echo $(a ')",
+		"for i in a; do", "for i in a; do x\n", "for i", "for i in a b", "for i in a\ndo\nfor j; do x; done",
 	} {
 		_, err := Parse(in)
 		if !errors.Is(err, ErrIncomplete) {
@@ -126,6 +132,12 @@ func TestParseErrors(t *testing.T) {
 		{"echo ${A-b}", "bad substitution"},
 		{"echo $(| x)", `in $(...): unexpected "|"`},
 		{"echo $((1+2))", "arithmetic"},
+		{"done", `unexpected "done"`},
+		{"for i in a; do echo; done &", "background"},
+		{"for 1 in a; do x; done", "variable name"},
+		{"for i in a; x; done", "needs do"},
+		{"for i in a; do done", "nothing between"},
+		{"for i in a; do x; done | y", `unexpected "|"`},
 		{"echo $(a\n| |)", "in $(...)"},
 		{"echo `date`", "not supported"},
 	} {
@@ -151,6 +163,8 @@ func TestOneLine(t *testing.T) {
 		{"echo a\\\nb", "echo ab"},
 		{"false ||\necho x", "false || echo x"},
 		{"echo 'a\nb'", "echo 'a\nb'"}, // a newline in quotes stays
+		{"for i in 1 2\ndo\n  echo $i\n  true\ndone", "for i in 1 2; do   echo $i;   true; done"},
+		{"for i in 1 2; do\necho $i\ndone", "for i in 1 2; do echo $i; done"},
 	} {
 		if got := oneLine(tc.in); got != tc.want {
 			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)

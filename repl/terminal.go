@@ -178,7 +178,19 @@ func oneLine(text string) string {
 	if !strings.Contains(text, "\n") {
 		return text
 	}
-	joined := strings.ReplaceAll(strings.ReplaceAll(text, "\\\n", ""), "\n", " ")
+	// A newline after | && || do (or an empty line) only continues the
+	// command; elsewhere it ends one, so it becomes "; ".
+	lines := strings.Split(strings.ReplaceAll(text, "\\\n", ""), "\n")
+	joined := lines[0]
+	for _, l := range lines[1:] {
+		prev := strings.TrimSpace(joined)
+		sep := "; "
+		if prev == "" || strings.HasSuffix(prev, ";") || strings.HasSuffix(prev, "|") || strings.HasSuffix(prev, "&&") ||
+			prev == "do" || strings.HasSuffix(prev, " do") || strings.HasSuffix(prev, ";do") || strings.TrimSpace(l) == "" {
+			sep = " "
+		}
+		joined += sep + l
+	}
 	a, err1 := Parse(text)
 	b, err2 := Parse(joined)
 	if err1 != nil || err2 != nil || len(a) != len(b) {

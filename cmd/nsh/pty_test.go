@@ -403,3 +403,13 @@ func TestPTYSubstitution(t *testing.T) {
 	tm.expect("nsh[net]# ")
 	tm.say("x=$(sleep 0.1; echo late); echo got $x | tr a-z A-Z\r", "GOT LATE")
 }
+
+// A for loop typed over several lines: the continuation prompt asks for
+// the rest, and the loop runs once it is complete.
+func TestPTYForLoop(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("for i in a b; do\r", "> ")
+	tm.say("echo x$i | tr a-z A-Z\r", "> ")
+	tm.say("done\r", "XA")
+	tm.expect("XB")
+}
