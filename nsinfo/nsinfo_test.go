@@ -339,7 +339,8 @@ func TestChurn(t *testing.T) {
 			t.Fatalf("scan %d: stable namespace %+v", i, ns)
 		}
 		for _, n := range s.Namespaces {
-			if len(n.PIDs) == 0 && len(n.Pins) == 0 && len(n.Fds) == 0 && n.Kind != nsctx.User && n.Kind != nsctx.PID {
+			if len(n.PIDs) == 0 && len(n.Pins) == 0 && len(n.Fds) == 0 && len(n.ForChildren) == 0 &&
+				n.Kind != nsctx.User && n.Kind != nsctx.PID {
 				t.Errorf("scan %d: %s %d held by nothing", i, n.Kind, n.ID.Ino)
 			}
 		}
