@@ -66,6 +66,7 @@ func (sh *Shell) forLoop(f *ForLoop) (err error, fatal bool) {
 	words := sh.Args
 	if !f.Args {
 		if words, err = sh.expand(f.Words, nil); err != nil {
+			sh.last.Store(int32(builtins.Status(err)))
 			return err, true
 		}
 	}
@@ -73,12 +74,13 @@ func (sh *Shell) forLoop(f *ForLoop) (err error, fatal bool) {
 	for _, w := range words {
 		sh.SetVar(f.Name, w, false)
 		for _, ao := range f.Body {
+			sh.at(ao.Line)
 			err, fatal := sh.place(ao)
 			var er *builtins.ExitRequest
 			if errors.As(err, &er) {
 				return err, true
 			}
-			if sh.interrupted != nil && sh.interrupted() || errors.Is(err, builtins.Interrupted{}) {
+			if !sh.Interactive && sh.interrupted != nil && sh.interrupted() || errors.Is(err, builtins.Interrupted{}) {
 				return &LineError{ao.Line, builtins.Interrupted{}}, true
 			}
 			if err != nil && fatal {
@@ -146,9 +148,10 @@ func andOrText(ao *AndOr) string {
 		for _, a := range f.Body {
 			b.WriteString(andOrText(a))
 			if a.Background {
-				b.WriteString(" &")
+				b.WriteString(" & ")
+			} else {
+				b.WriteString("; ")
 			}
-			b.WriteString("; ")
 		}
 		b.WriteString("done")
 		return b.String()

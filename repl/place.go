@@ -29,11 +29,12 @@ var inlineBuiltins = map[string]bool{
 	"cd": true, "pwd": true, "exit": true, "spawn": true,
 }
 
-// inline reports whether ao can run on the context thread: lone commands
-// of literal words (and NAME=VALUE with literal values), without redirections or &, that are inlineBuiltins
-// (setns and push without -t, whose /proc/PID is read as nsh's home sees
-// it) or programs that are not plugin commands, while the shell's streams
-// are files (no copying goroutines) and no job runs.
+// inline reports whether ao can run on the context thread: NAME=VALUE
+// alone, and lone commands without redirections or & whose name (and, for
+// a builtin, every word) is plain text and where no $(...) runs, that are
+// inlineBuiltins (setns and push without -t, whose /proc/PID is read as
+// nsh's home sees it) or programs that are not plugin commands; while the
+// shell's streams are files (no copying goroutines) and no job runs.
 func (sh *Shell) inline(ao *AndOr) bool {
 	if ao.Background {
 		return false
@@ -47,28 +48,44 @@ func (sh *Shell) inline(ao *AndOr) bool {
 		if len(p.Cmds) != 1 || len(p.Cmds[0].Redirs) != 0 {
 			return false
 		}
-		words, ok := literalWords(p.Cmds[0].Words)
-		if !ok || len(words) == 0 {
-			return false
-		}
-		for _, a := range p.Cmds[0].Assigns {
-			if _, ok := literalWords([]*Word{a.Value}); !ok {
+		c := p.Cmds[0]
+		for _, a := range c.Assigns {
+			if hasSubstIn(a.Value) {
 				return false // $(...) runs commands of its own
 			}
 		}
+		if len(c.Words) == 0 {
+			if len(c.Assigns) > 0 {
+				continue // NAME=VALUE alone: the shell's own variables
+			}
+			return false
+		}
+		for _, w := range c.Words[1:] {
+			if hasSubstIn(w) {
+				return false
+			}
+		}
+		// The command's name must be plain text: it decides the rest.
+		words, ok := literalWords(c.Words[:1])
+		if !ok {
+			return false
+		}
 		name := words[0]
+		args, literal := literalWords(c.Words[1:])
 		if name == "spawn" {
 			// spawn runs programs only, never plugin commands.
-			if len(words) < 2 || words[1] == "-b" || !sh.inlineProgram("") {
+			if len(c.Words) < 2 || !literal || args[0] == "-b" || !sh.inlineProgram("") {
 				return false
 			}
 			continue
 		}
 		if _, ok := builtins.Lookup(name); ok {
-			if !inlineBuiltins[name] {
+			// Their operands must be plain text too: "-t" (read as
+			// nsh's home sees /proc) must not hide in a $VAR.
+			if !inlineBuiltins[name] || !literal {
 				return false
 			}
-			for _, w := range words[1:] {
+			for _, w := range args {
 				if w == "-t" {
 					return false
 				}
@@ -95,6 +112,16 @@ func (sh *Shell) inlineProgram(name string) bool {
 		}
 	}
 	return true
+}
+
+// hasSubstIn reports whether w has a $(...).
+func hasSubstIn(w *Word) bool {
+	for _, p := range w.Parts {
+		if p.Kind == Subst {
+			return true
+		}
+	}
+	return false
 }
 
 // literalWords returns the words' text if none needs expanding.

@@ -35,6 +35,9 @@ func TestInline(t *testing.T) {
 		"source lab.nsh":            false,
 		"wait":                      false,
 		"A=1 /bin/true":             true,
+		"X=$i":                      true,  // the shell's own variables
+		"/bin/echo $i *":            true,  // a program's words may expand
+		"$CMD x":                    false, // which command is it?
 		"A=$(x) /bin/true":          false, // $(...) runs commands of its own
 		"echo $(x)":                 false,
 		"for i in a; do home; done": true, // its body is placed command by command

@@ -61,6 +61,7 @@ func (ls *lineSource) next(prompt func() string, more string) (List, int, error)
 	var b strings.Builder
 	p := prompt()
 	start := ls.line + 1
+	until := ""
 	for {
 		line, err := ls.r.ReadLine(p)
 		if err != nil {
@@ -72,10 +73,22 @@ func (ls *lineSource) next(prompt func() string, more string) (List, int, error)
 		}
 		ls.line++
 		b.WriteString(line)
+		if until != "" && ls.line-start > 64 && !strings.Contains(line, until) {
+			// Still incomplete: nothing that could end it came. (Short
+			// chunks are parsed every line, so that a syntax error typed
+			// in a loop shows at once.)
+			b.WriteByte('\n')
+			continue
+		}
 		list, err := Parse(b.String())
 		if errors.Is(err, ErrIncomplete) {
 			b.WriteByte('\n')
 			p = more
+			var ie *IncompleteError
+			until = ""
+			if errors.As(err, &ie) {
+				until = ie.Until
+			}
 			continue
 		}
 		if rm, ok := ls.r.(remembering); ok {

@@ -84,6 +84,8 @@ type Shell struct {
 	onThread    bool         // the shell runs on the context thread (Main, scripts)
 	inSubst     bool         // the shell runs a $(...)
 	where       string       // a script's FILE:LINE of the command running, for messages from inside it
+	whereFile   string       // the script, and the first line of the chunk being run,
+	whereBase   int          // from which at makes where
 	jobs        *builtins.Jobs
 	exitWarned  bool
 
@@ -229,6 +231,13 @@ func (sh *Shell) SetOption(letter byte, on bool) error {
 	return nil
 }
 
+// at sets where to line (of the chunk being run) of the script, if one runs.
+func (sh *Shell) at(line int) {
+	if sh.whereFile != "" {
+		sh.where = fmt.Sprintf("%s:%d", sh.whereFile, sh.whereBase+line-1)
+	}
+}
+
 // Jobs implements builtins.Shell.
 func (sh *Shell) Jobs() *builtins.Jobs { return sh.jobs }
 
@@ -345,6 +354,9 @@ func (r *runState) next() *AndOr {
 	for len(r.list) == 0 && !r.done {
 		if r.interactive {
 			sh.jobs.Report(sh.Stderr)
+			if sh.interrupted != nil {
+				sh.interrupted() // a Ctrl-C at the prompt is no news for the next command
+			}
 		}
 		list, line, err := r.src.next(prompt, sh.contPrompt())
 		switch {
@@ -395,7 +407,8 @@ func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 	sh := r.sh
 	r.list = r.list[1:]
 	if !r.interactive {
-		sh.where = fmt.Sprintf("%s:%d", r.name, r.line+ao.Line-1)
+		sh.whereFile, sh.whereBase = r.name, r.line
+		sh.at(ao.Line)
 	}
 	err, fatal := run(ao)
 	var er *builtins.ExitRequest

@@ -56,7 +56,7 @@ func (sh *Shell) substitute(text string, x *expansion) (string, int, error) {
 	}
 	if interrupted {
 		// The command around it must not run on partial output.
-		return "", 130, &builtins.StatusError{Code: 130, Err: errors.New("$(...): interrupted")}
+		return "", 130, &builtins.StatusError{Code: 130, Err: fmt.Errorf("$(...): %w", builtins.Interrupted{})}
 	}
 	// NUL cannot be in an argument; sh drops it too.
 	s := strings.ReplaceAll(out.String(), "\x00", "")
@@ -69,7 +69,7 @@ func (sh *Shell) subshell(stdout io.Writer) *Shell {
 	sub := &Shell{
 		Ctx: sh.Ctx, Stdin: sh.Stdin, Stdout: stdout, Stderr: sh.Stderr,
 		KeepGoing: sh.KeepGoing, Trace: sh.Trace, NoGlob: sh.NoGlob,
-		Name: sh.Name, Args: sh.Args, CommandNames: sh.CommandNames, where: sh.where,
+		Name: sh.Name, Args: sh.Args, CommandNames: sh.CommandNames, where: sh.where, Interactive: sh.Interactive,
 		handler: sh.handler, interrupted: sh.interrupted, onThread: sh.onThread,
 		jobs: builtins.NewJobs(-1), inSubst: true,
 	}

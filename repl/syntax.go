@@ -145,7 +145,13 @@ func (p *Pipeline) String() string {
 
 // IncompleteError means the input stopped in the middle of a command: more
 // lines finish it (interactively, a continuation prompt asks for them).
-type IncompleteError struct{ What string }
+type IncompleteError struct {
+	What string
+	// Until, if set, is text the input must gain before it can be
+	// complete: a reader need not parse again before a line has it
+	// (a 1,000-line loop would otherwise be parsed 1,000 times).
+	Until string
+}
 
 func (e *IncompleteError) Error() string { return e.What }
 
@@ -319,7 +325,7 @@ func (l *lexer) word() (*Word, error) {
 			return w, nil
 		case c == '\\':
 			if l.pos+1 >= len(l.src) {
-				return nil, &IncompleteError{"trailing backslash"}
+				return nil, &IncompleteError{What: "trailing backslash"}
 			}
 			if l.src[l.pos+1] == '\n' {
 				l.pos += 2
@@ -333,7 +339,7 @@ func (l *lexer) word() (*Word, error) {
 		case c == '\'':
 			end := strings.IndexByte(l.src[l.pos+1:], '\'')
 			if end < 0 {
-				return nil, &IncompleteError{"unterminated single quote"}
+				return nil, &IncompleteError{"unterminated single quote", "'"}
 			}
 			flush(false)
 			s := l.src[l.pos+1 : l.pos+1+end]
@@ -428,7 +434,7 @@ func (l *lexer) double(w *Word) error {
 			l.pos++
 		}
 	}
-	return &IncompleteError{"unterminated double quote"}
+	return &IncompleteError{"unterminated double quote", `"`}
 }
 
 // param reads $NAME, ${NAME}, $?, $#, $@, $*, $$, $0-$9 at l.pos. ok is
@@ -444,7 +450,7 @@ func (l *lexer) param() (Part, bool, error) {
 	case c == '(':
 		end := substEnd(s[1:])
 		if end < 0 {
-			return Part{}, false, &IncompleteError{"unterminated $("}
+			return Part{}, false, &IncompleteError{"unterminated $(", ")"}
 		}
 		text := s[1 : 1+end]
 		if l.depth >= maxDepth {
@@ -470,7 +476,7 @@ func (l *lexer) param() (Part, bool, error) {
 			if strings.ContainsAny(s, "\n") {
 				return Part{}, false, &SyntaxError{l.line, "missing } after ${"}
 			}
-			return Part{}, false, &IncompleteError{"missing } after ${"}
+			return Part{}, false, &IncompleteError{What: "missing } after ${"}
 		}
 		name := s[1:end]
 		if !validParam(name) {
@@ -520,8 +526,9 @@ func parse(src string, depth int) (List, error) {
 }
 
 type parser struct {
-	lx  lexer
-	tok token
+	lx    lexer
+	tok   token
+	loops int // for loops open around the token
 }
 
 func (p *parser) advance() (err error) {
@@ -544,6 +551,8 @@ func (p *parser) isOp(ops ...string) bool {
 func (p *parser) unexpected() error {
 	what := p.tok.op
 	switch {
+	case p.tok.kind == tWord:
+		what = p.tok.word.String()
 	case p.tok.kind == tRedir:
 		what = "redirection"
 	case what == "\n":
@@ -567,7 +576,7 @@ func (p *parser) listUntil(stop string) (List, error) {
 		}
 		if p.tok.kind == tEOF {
 			if stop != "" {
-				return nil, &IncompleteError{"for without done"}
+				return nil, &IncompleteError{"for without done", "done"}
 			}
 			return l, nil
 		}
@@ -591,7 +600,7 @@ func (p *parser) listUntil(stop string) (List, error) {
 		switch {
 		case p.tok.kind == tEOF:
 			if stop != "" {
-				return nil, &IncompleteError{"for without done"}
+				return nil, &IncompleteError{"for without done", "done"}
 			}
 			return l, nil
 		case ao.Loop != nil && p.isOp("&"):
@@ -618,12 +627,17 @@ func (p *parser) isKeyword(kw string) bool {
 func (p *parser) forLoop() (*AndOr, error) {
 	ao := &AndOr{Line: p.tok.line, Loop: &ForLoop{}}
 	f := ao.Loop
+	if p.loops >= maxDepth {
+		return nil, &SyntaxError{p.tok.line, fmt.Sprintf("for loops nested more than %d deep", maxDepth)}
+	}
+	p.loops++
+	defer func() { p.loops-- }()
 	more := func() error {
 		if err := p.advance(); err != nil {
 			return err
 		}
 		if p.tok.kind == tEOF {
-			return &IncompleteError{"for without done"}
+			return &IncompleteError{"for without done", "done"}
 		}
 		return nil
 	}
@@ -638,6 +652,11 @@ func (p *parser) forLoop() (*AndOr, error) {
 	if err := more(); err != nil {
 		return nil, err
 	}
+	for p.isOp("\n") { // for i \n in a b
+		if err := more(); err != nil {
+			return nil, err
+		}
+	}
 	f.Args = !p.isKeyword("in")
 	if !f.Args {
 		if err := more(); err != nil {
@@ -650,12 +669,17 @@ func (p *parser) forLoop() (*AndOr, error) {
 			}
 		}
 	}
-	if !p.isOp(";", "\n") {
-		return nil, p.unexpected()
-	}
-	for p.isOp(";", "\n") {
+	if !p.isKeyword("do") { // for i do: POSIX allows it
+		if !p.isOp(";", "\n") {
+			return nil, p.unexpected()
+		}
 		if err := more(); err != nil {
 			return nil, err
+		}
+		for p.isOp("\n") {
+			if err := more(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if !p.isKeyword("do") {
@@ -708,12 +732,18 @@ func (p *parser) skipNewlinesAfter(op string) error {
 		}
 	}
 	if p.tok.kind == tEOF {
-		return &IncompleteError{fmt.Sprintf("%q at the end of the input needs a command after it", op)}
+		return &IncompleteError{What: fmt.Sprintf("%q at the end of the input needs a command after it", op)}
 	}
 	return nil
 }
 
 func (p *parser) pipeline() (*Pipeline, error) {
+	switch {
+	case p.isKeyword("for"):
+		return nil, &SyntaxError{p.tok.line, "a for loop is a command of its own: it cannot follow && || or |"}
+	case p.isKeyword("do"), p.isKeyword("done"):
+		return nil, p.unexpected()
+	}
 	pl := &Pipeline{}
 	if p.isKeyword("!") {
 		pl.Not = true

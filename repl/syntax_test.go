@@ -165,6 +165,8 @@ func TestOneLine(t *testing.T) {
 		{"echo 'a\nb'", "echo 'a\nb'"}, // a newline in quotes stays
 		{"for i in 1 2\ndo\n  echo $i\n  true\ndone", "for i in 1 2; do   echo $i;   true; done"},
 		{"for i in 1 2; do\necho $i\ndone", "for i in 1 2; do echo $i; done"},
+		{"for i in a b; do # c\n  echo $i &\ndone", "for i in a b; do echo ${i} & done"},
+		{"echo a # c\necho b &\necho c", "echo a; echo b & echo c"},
 	} {
 		if got := oneLine(tc.in); got != tc.want {
 			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)

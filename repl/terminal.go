@@ -191,15 +191,40 @@ func oneLine(text string) string {
 		}
 		joined += sep + l
 	}
-	a, err1 := Parse(text)
-	b, err2 := Parse(joined)
-	if err1 != nil || err2 != nil || len(a) != len(b) {
+	a, err := Parse(text)
+	if err != nil {
 		return text
 	}
-	for i := range a {
-		if andOrText(a[i]) != andOrText(b[i]) {
-			return text
+	if same(a, joined) {
+		return joined
+	}
+	// The guess failed (a comment, a line ending in &, a word "do"):
+	// write the commands out as nsh reads them, one line.
+	var b strings.Builder
+	for _, ao := range a {
+		b.WriteString(andOrText(ao))
+		if ao.Background {
+			b.WriteString(" & ")
+		} else {
+			b.WriteString("; ")
 		}
 	}
-	return joined
+	if written := strings.TrimSuffix(strings.TrimSpace(b.String()), ";"); same(a, written) {
+		return written
+	}
+	return text
+}
+
+// same reports whether text parses to the same commands as list.
+func same(list List, text string) bool {
+	b, err := Parse(text)
+	if err != nil || len(list) != len(b) {
+		return false
+	}
+	for i := range list {
+		if andOrText(list[i]) != andOrText(b[i]) || list[i].Background != b[i].Background {
+			return false
+		}
+	}
+	return true
 }

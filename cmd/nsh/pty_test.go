@@ -413,3 +413,38 @@ func TestPTYForLoop(t *testing.T) {
 	tm.say("done\r", "XA")
 	tm.expect("XB")
 }
+
+// A Ctrl-C that stopped a builtin (wait) leaves nothing behind: the next
+// commands, a loop among them, run whole.
+func TestPTYStaleCtrlC(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("sleep 30 &\r", "[1] ")
+	tm.atPrompt()
+	tm.typ("wait\r")
+	// wait runs once the terminal is back in cooked mode (readline left
+	// raw mode): a Ctrl-C then is a signal to nsh, not a key.
+	deadline := time.Now().Add(patience)
+	for {
+		tio, err := unix.IoctlGetTermios(int(tm.ptmx.Fd()), unix.TCGETS)
+		if err == nil && tio.Lflag&unix.ICANON != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("wait never ran")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // into wait's own wait
+	tm.typ("\x03")
+	tm.atPrompt()
+	tm.typ("true\r")
+	tm.atPrompt()
+	tm.say("for i in a b c; do echo x$i | tr a-z A-Z; done; echo done$? | tr a-z A-Z\r", "DONE0")
+	tm.mu.Lock()
+	out := tm.out.String()
+	tm.mu.Unlock()
+	if !strings.Contains(out, "XC") {
+		t.Errorf("the loop was cut short:\n%q", out)
+	}
+	tm.typ("kill %1\r")
+}

@@ -20,6 +20,14 @@ func TestSubstitutionInterrupted(t *testing.T) {
 	}
 }
 
+// The same in a loop's words, under -k.
+func TestLoopWordsInterrupted(t *testing.T) {
+	out, errs, code := interrupt(t, "-k", "-c", "for i in a $(sleep 30; echo b); do echo $i; done; echo end")
+	if code != 130 || out != "" || !strings.Contains(errs, "interrupted") {
+		t.Errorf("status %d (want 130), stdout %q (want nothing), stderr %q (want interrupted)", code, out, errs)
+	}
+}
+
 // A program that died of Ctrl-C stops the script even under -k and
 // before nsh's own handler has seen the signal (the last stage of a
 // pipeline dies of it too).
