@@ -265,17 +265,28 @@ func (c *Context) GoHome() error {
 // Push saves the context on the stack.
 func (c *Context) Push() error {
 	return c.Do(func() error {
-		f, err := c.save()
+		f, err := c.saveOutsideTime()
 		if err != nil {
 			return err
-		}
-		if f.ns[Time] != nil {
-			f.close()
-			return errSaveTime()
 		}
 		c.stack = append(c.stack, f)
 		return nil
 	})
+}
+
+// saveOutsideTime is save for a frame to go back to later (Push, Save,
+// Snapshot): it refuses a new time namespace, which the kernel does not
+// let a multithreaded process re-enter.
+func (c *Context) saveOutsideTime() (*frame, error) {
+	f, err := c.save()
+	if err != nil {
+		return nil, err
+	}
+	if f.ns[Time] != nil {
+		f.close()
+		return nil, &Error{Kind: "time", Err: fmt.Errorf("%w: a context with a new time namespace cannot be saved (the kernel does not let a multithreaded process re-enter it)", ErrUnsupported)}
+	}
+	return f, nil
 }
 
 // Save takes a snapshot of the context (namespaces, working directory,
@@ -288,12 +299,8 @@ func (c *Context) Save() (restore func() error, err error) {
 	var f *frame
 	var stack []*frame
 	err = c.Do(func() error {
-		if f, err = c.save(); err != nil {
+		if f, err = c.saveOutsideTime(); err != nil {
 			return err
-		}
-		if f.ns[Time] != nil {
-			f.close()
-			return errSaveTime()
 		}
 		for _, s := range c.stack {
 			d, err := s.dup()
@@ -323,11 +330,6 @@ func closeFrames(fs []*frame) {
 	for _, f := range fs {
 		f.close()
 	}
-}
-
-// errSaveTime is Push's and Save's answer in a new time namespace.
-func errSaveTime() error {
-	return &Error{Kind: "time", Err: fmt.Errorf("%w: a context with a new time namespace cannot be saved (the kernel does not let a multithreaded process re-enter it)", ErrUnsupported)}
 }
 
 // ErrEmptyStack is returned by Pop when nothing was pushed.

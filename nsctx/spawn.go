@@ -61,13 +61,9 @@ type Snapshot struct{ f *frame }
 func (c *Context) Snapshot() (*Snapshot, error) {
 	var s *Snapshot
 	err := c.Do(func() error {
-		f, err := c.save()
+		f, err := c.saveOutsideTime()
 		if err != nil {
 			return err
-		}
-		if f.ns[Time] != nil {
-			f.close()
-			return errSaveTime()
 		}
 		s = &Snapshot{f}
 		return nil
