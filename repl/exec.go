@@ -80,7 +80,7 @@ func (sh *Shell) forLoop(f *ForLoop) (err error, fatal bool) {
 			if errors.As(err, &er) {
 				return err, true
 			}
-			if !sh.Interactive && sh.interrupted != nil && sh.interrupted() || errors.Is(err, builtins.Interrupted{}) {
+			if sh.stopped(err) {
 				return &LineError{ao.Line, builtins.Interrupted{}}, true
 			}
 			if err != nil && fatal {

@@ -136,6 +136,16 @@ func (sh *Shell) fields(w *Word, glob, split bool, x *expansion) ([]string, erro
 	return fields, nil
 }
 
+// hasSubstIn reports whether w has a $(...).
+func hasSubstIn(w *Word) bool {
+	for _, p := range w.Parts {
+		if p.Kind == Subst {
+			return true
+		}
+	}
+	return false
+}
+
 // hasSubst reports whether an and-or list has a $(...) anywhere.
 func hasSubst(ao *AndOr) bool {
 	var words []*Word
@@ -153,10 +163,8 @@ func hasSubst(ao *AndOr) bool {
 		}
 	}
 	for _, w := range words {
-		for _, p := range w.Parts {
-			if p.Kind == Subst {
-				return true
-			}
+		if hasSubstIn(w) {
+			return true
 		}
 	}
 	return false

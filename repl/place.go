@@ -114,16 +114,6 @@ func (sh *Shell) inlineProgram(name string) bool {
 	return true
 }
 
-// hasSubstIn reports whether w has a $(...).
-func hasSubstIn(w *Word) bool {
-	for _, p := range w.Parts {
-		if p.Kind == Subst {
-			return true
-		}
-	}
-	return false
-}
-
 // literalWords returns the words' text if none needs expanding.
 func literalWords(ws []*Word) ([]string, bool) {
 	out := make([]string, len(ws))

@@ -83,11 +83,12 @@ type Shell struct {
 	interrupted func() bool  // reports and clears a pending SIGINT (scripts)
 	onThread    bool         // the shell runs on the context thread (Main, scripts)
 	inSubst     bool         // the shell runs a $(...)
-	where       string       // a script's FILE:LINE of the command running, for messages from inside it
-	whereFile   string       // the script, and the first line of the chunk being run,
-	whereBase   int          // from which at makes where
-	jobs        *builtins.Jobs
-	exitWarned  bool
+	// A script's FILE, the first line of the chunk being run and the
+	// command's line in it, for messages from inside the command (where).
+	whereFile            string
+	whereBase, whereLine int
+	jobs                 *builtins.Jobs
+	exitWarned           bool
 
 	mu   sync.Mutex
 	vars map[string]*variable
@@ -231,11 +232,22 @@ func (sh *Shell) SetOption(letter byte, on bool) error {
 	return nil
 }
 
-// at sets where to line (of the chunk being run) of the script, if one runs.
-func (sh *Shell) at(line int) {
-	if sh.whereFile != "" {
-		sh.where = fmt.Sprintf("%s:%d", sh.whereFile, sh.whereBase+line-1)
+// at records that the command at line (of the chunk being run) runs.
+func (sh *Shell) at(line int) { sh.whereLine = line }
+
+// where is FILE:LINE of the script's command running, or "nsh".
+func (sh *Shell) where() string {
+	if sh.whereFile == "" {
+		return "nsh"
 	}
+	return fmt.Sprintf("%s:%d", sh.whereFile, sh.whereBase+sh.whereLine-1)
+}
+
+// stopped reports a Ctrl-C: one that reached nsh (which it takes), or a
+// program that died of it.
+func (sh *Shell) stopped(err error) bool {
+	pending := sh.interrupted != nil && sh.interrupted()
+	return pending || errors.Is(err, builtins.Interrupted{})
 }
 
 // Jobs implements builtins.Shell.
@@ -431,7 +443,7 @@ func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 		}
 		line, e = le.Line, le.Err
 	}
-	if !r.interactive && (sh.interrupted != nil && sh.interrupted() || errors.Is(err, builtins.Interrupted{})) {
+	if !r.interactive && sh.stopped(err) {
 		fmt.Fprintf(sh.Stderr, "%s:%d: interrupted\n", r.name, r.line+line-1)
 		// Interrupted ends every level, as exit does: a script that
 		// sources this one stops too.

@@ -69,7 +69,8 @@ func (sh *Shell) subshell(stdout io.Writer) *Shell {
 	sub := &Shell{
 		Ctx: sh.Ctx, Stdin: sh.Stdin, Stdout: stdout, Stderr: sh.Stderr,
 		KeepGoing: sh.KeepGoing, Trace: sh.Trace, NoGlob: sh.NoGlob,
-		Name: sh.Name, Args: sh.Args, CommandNames: sh.CommandNames, where: sh.where, Interactive: sh.Interactive,
+		Name: sh.Name, Args: sh.Args, CommandNames: sh.CommandNames, Interactive: sh.Interactive,
+		whereFile: sh.whereFile, whereBase: sh.whereBase, whereLine: sh.whereLine,
 		handler: sh.handler, interrupted: sh.interrupted, onThread: sh.onThread,
 		jobs: builtins.NewJobs(-1), inSubst: true,
 	}
@@ -91,7 +92,7 @@ func (sh *Shell) subshell(stdout io.Writer) *Shell {
 func (sh *Shell) runList(list List) (status int, interrupted bool) {
 	for _, ao := range list {
 		err, fatal := sh.place(ao)
-		if sh.interrupted != nil && sh.interrupted() || !sh.Interactive && errors.Is(err, builtins.Interrupted{}) {
+		if sh.stopped(err) {
 			return 130, true
 		}
 		var er *builtins.ExitRequest
@@ -102,11 +103,7 @@ func (sh *Shell) runList(list List) (status int, interrupted bool) {
 			continue
 		}
 		if msg := interactiveMessage(err); msg != "" {
-			where := "nsh"
-			if sh.where != "" {
-				where = sh.where // the script's line with the $(...)
-			}
-			fmt.Fprintf(sh.Stderr, "%s: $(...): %s\n", where, clip(msg, 300))
+			fmt.Fprintf(sh.Stderr, "%s: $(...): %s\n", sh.where(), clip(msg, 300))
 		}
 		if fatal && !sh.KeepGoing {
 			break
