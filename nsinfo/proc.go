@@ -46,7 +46,7 @@ var kidFile = map[nsctx.Kind]string{nsctx.PID: "ns/pid_for_children", nsctx.Time
 // readKids reads the KIND_for_children links of a thread (prefix ""
 // for the process itself, "task/TID/") and keeps those that differ from
 // the thread's own namespace of that kind.
-func (r *reader) readKids(dir int, prefix string, tid int, own func(nsctx.Kind) nsctx.ID, p *proc) {
+func (r *reader) readKids(dir int, prefix string, tid int, own *[nsctx.NumKinds]member, p *proc) {
 	for k, name := range kidFile {
 		if !r.want[k] {
 			continue
@@ -55,7 +55,7 @@ func (r *reader) readKids(dir int, prefix string, tid int, own func(nsctx.Kind) 
 		if err != nil {
 			continue
 		}
-		if id := (nsctx.ID{Dev: r.nsfsDev, Ino: ino}); id != own(k) {
+		if id := (nsctx.ID{Dev: r.nsfsDev, Ino: ino}); id != own[k].id {
 			p.kids = append(p.kids, heldKid{k, id, tid})
 		}
 	}
@@ -141,7 +141,7 @@ func (r *reader) read(pid int) (*proc, procState) {
 		p.ns[k] = p.own[k : k+1 : k+1] // an append copies
 	}
 	if !p.kthread {
-		r.readKids(dir, "", 0, func(k nsctx.Kind) nsctx.ID { return p.own[k].id }, p)
+		r.readKids(dir, "", 0, &p.own, p)
 	}
 	// Kernel threads hold no fds and share their namespaces.
 	if p.threads > 1 && !p.kthread {
@@ -264,7 +264,7 @@ func (r *reader) readThreads(dir int, p *proc) {
 		if err != nil || tid == p.pid {
 			continue
 		}
-		var own [nsctx.NumKinds]nsctx.ID
+		var own [nsctx.NumKinds]member
 		for _, k := range nsctx.Kinds() {
 			if !r.want[k] {
 				continue
@@ -274,12 +274,12 @@ func (r *reader) readThreads(dir int, p *proc) {
 				continue
 			}
 			id := nsctx.ID{Dev: r.nsfsDev, Ino: ino}
-			own[k] = id
+			own[k] = member{id: id}
 			if !hasID(p.ns[k], id) {
 				p.ns[k] = append(p.ns[k], member{id: id, tid: tid})
 			}
 		}
-		r.readKids(dir, "task/"+name+"/", tid, func(k nsctx.Kind) nsctx.ID { return own[k] }, p)
+		r.readKids(dir, "task/"+name+"/", tid, &own, p)
 	}
 }
 

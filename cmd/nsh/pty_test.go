@@ -156,17 +156,24 @@ func (tm *term) expect(want string) {
 // line discipline (^D as end-of-file) instead of reaching readline.
 func (tm *term) atPrompt() {
 	tm.t.Helper()
+	tm.waitMode(false, "nsh never came back to its prompt")
+}
+
+// waitMode waits until nsh owns the terminal in cooked (a builtin runs)
+// or raw mode (readline reads the prompt).
+func (tm *term) waitMode(cooked bool, failure string) {
+	tm.t.Helper()
 	deadline := time.Now().Add(patience)
 	for time.Now().Before(deadline) {
 		fd := int(tm.ptmx.Fd())
 		pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
 		t, err2 := unix.IoctlGetTermios(fd, unix.TCGETS) // the slave's
-		if err == nil && err2 == nil && pgrp == tm.cmd.Process.Pid && t.Lflag&unix.ICANON == 0 {
+		if err == nil && err2 == nil && pgrp == tm.cmd.Process.Pid && (t.Lflag&unix.ICANON != 0) == cooked {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	tm.t.Fatal("nsh never came back to its prompt")
+	tm.t.Fatal(failure)
 }
 
 // wait waits for nsh to exit, for a while: a shell that does not exit
@@ -423,17 +430,7 @@ func TestPTYStaleCtrlC(t *testing.T) {
 	tm.typ("wait\r")
 	// wait runs once the terminal is back in cooked mode (readline left
 	// raw mode): a Ctrl-C then is a signal to nsh, not a key.
-	deadline := time.Now().Add(patience)
-	for {
-		tio, err := unix.IoctlGetTermios(int(tm.ptmx.Fd()), unix.TCGETS)
-		if err == nil && tio.Lflag&unix.ICANON != 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("wait never ran")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	tm.waitMode(true, "wait never ran")
 	time.Sleep(50 * time.Millisecond) // into wait's own wait
 	tm.typ("\x03")
 	tm.atPrompt()
