@@ -52,6 +52,12 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 		if errors.As(err, &er) {
 			return err, true
 		}
+		if errors.Is(err, builtins.Interrupted{}) {
+			// Ctrl-C ends the whole list, as in bash: the right of
+			// || must not run because the left died of it. Waiting
+			// for nsh's own handler to see the signal would race.
+			return err, true
+		}
 	}
 	fatal = err != nil && last == len(ao.Pipes)-1 && !ao.Pipes[last].Not
 	return err, fatal
@@ -209,7 +215,7 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 			return builtins.ExitStatus(1)
 		}
 		var er *builtins.ExitRequest
-		if !errors.As(err, &er) {
+		if !errors.As(err, &er) && !errors.Is(err, builtins.Interrupted{}) {
 			return nil
 		}
 	}

@@ -40,6 +40,20 @@ func TestPipelineInterruptedKeepGoing(t *testing.T) {
 	}
 }
 
+// A program that died of Ctrl-C ends its and-or list: the right of ||
+// (or a ! around it) must not take it for a mere failure, even before
+// nsh's own handler has seen the signal.
+func TestOrListInterrupted(t *testing.T) {
+	for _, script := range []string{"sleep 30 || echo after; echo next", "! sleep 30 && echo after; echo next"} {
+		for range 5 {
+			out, errs, code := interrupt(t, "-k", "-c", script)
+			if code != 130 || out != "" || errs != "-c:1: interrupted\n" {
+				t.Fatalf("%s: status %d (want 130), stdout %q (want nothing), stderr %q", script, code, out, errs)
+			}
+		}
+	}
+}
+
 // interrupt runs nsh in a process group of its own, sends the group
 // SIGINT (as a terminal's Ctrl-C would) once its sleep runs, and returns
 // what nsh printed and its exit status.
