@@ -119,6 +119,29 @@ func warmPidfd() {
 // it replaces has let go (see respawn).
 func (c *Context) loop(ready chan<- error, setup func() error, start <-chan struct{}) {
 	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		// The main thread, where a goroutine started early usually lands.
+		// It must not be the context's: /proc/PID/ns of nsh (what lsns,
+		// ps and nsenter -t read) shows the main thread's namespaces, and
+		// Go never ends the main thread, so one left behind (respawn)
+		// would keep its namespaces alive until nsh exits. While this
+		// goroutine holds the main thread, the new one runs on another;
+		// this one changed nothing, so it may let go.
+		locked := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			close(locked)
+			c.serve(ready, setup, start)
+		}()
+		<-locked
+		runtime.UnlockOSThread()
+		return
+	}
+	c.serve(ready, setup, start)
+}
+
+// serve is loop on a locked thread that is not the main one.
+func (c *Context) serve(ready chan<- error, setup func() error, start <-chan struct{}) {
 	// CLONE_FS: setns(mnt) refuses a thread that shares its fs_struct, and
 	// it makes the working directory this thread's own.
 	err := unix.Unshare(unix.CLONE_FS)

@@ -5,7 +5,8 @@
 // Namespaces belong to threads, not processes. The context goroutine calls
 // runtime.LockOSThread and never unlocks, so when it ends Go kills its thread
 // and no other goroutine can ever be scheduled on a thread whose namespaces
-// were changed. Other goroutines reach the thread only by handing it work
+// were changed. It is never the process's main thread, whose namespaces are
+// what /proc/PID/ns shows of nsh and which Go never ends. Other goroutines reach the thread only by handing it work
 // (Context.Do); goroutines started from it run elsewhere, in the home
 // namespaces. docs/design.md explains the model in full.
 package nsctx
