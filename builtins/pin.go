@@ -7,8 +7,11 @@ var pinCmd = &Builtin{
 	Summary: "bind-mount the context's namespaces so they outlive every process",
 	Usage:   "pin KIND PATH\npin DIR\npin --netns NAME",
 	Help: `pin KIND PATH bind-mounts the context's namespace of that kind onto PATH,
-making the file and its parent directories as needed. pin DIR pins every
-kind that differs from home as DIR/KIND.
+making the file and its parent directories as needed. PATH may be an
+existing empty file (as util-linux's unshare --net=FILE wants), never a
+file with data, a symbolic link or a directory. pin DIR pins every kind
+that differs from home as DIR/KIND. unpin unmounts and removes the file
+(an empty one only).
 
 Pins are made in nsh's home mount namespace, so a host shell can use them
 (nsenter --net=PATH ...), and they stay after nsh exits; remove them with

@@ -47,6 +47,9 @@ var ErrNotPin = errors.New("not a pinned namespace (no nsfs mount there)")
 // see it and it outlives nsh. A relative path is taken from the context's
 // working directory.
 func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
+	if strings.HasSuffix(path, "/") {
+		return PinInfo{}, &Error{Path: path, Err: errors.New("ends in '/': a pin is a file (pin DIR pins every kind)")}
+	}
 	path, err := c.abs(path)
 	if err != nil {
 		return PinInfo{}, err
@@ -120,9 +123,19 @@ func pinHandle(h *Handle, path string) error {
 		return &Error{Path: path, Err: errors.New("already a pin (unpin it first)")}
 	}
 	created := false
-	if st, err := os.Stat(path); err == nil {
-		if st.IsDir() {
+	if st, err := os.Lstat(path); err == nil {
+		// A pin goes onto a new file or an empty one (as util-linux's
+		// unshare --net=FILE wants it), never over a file with data:
+		// unpin removes the file it unmounts.
+		switch {
+		case st.IsDir():
 			return &Error{Path: path, Err: errors.New("is a directory (pin KIND PATH needs a file path; pin DIR pins every kind)")}
+		case st.Mode()&os.ModeSymlink != 0:
+			return &Error{Path: path, Err: errors.New("is a symbolic link: give the path of the pin itself")}
+		case !st.Mode().IsRegular():
+			return &Error{Path: path, Err: errors.New("exists and is not a regular file")}
+		case st.Size() > 0:
+			return &Error{Path: path, Err: errors.New("exists and is not empty: pin onto a new path or an empty file")}
 		}
 	} else {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -212,6 +225,12 @@ func Unpin(path string) error {
 	}
 	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
 		return pathError(path, err)
+	}
+	// The file under the pin goes too, as with ip netns del, but only an
+	// empty one: a pin made by someone else over a file with data (or a
+	// second mount stacked on the same path) leaves it alone.
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() || st.Size() > 0 || isPin(path) {
+		return nil
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return pathError(path, unwrapPath(err))

@@ -5,8 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 )
@@ -77,6 +80,66 @@ func TestPinAllAndUnpin(t *testing.T) {
 	}
 	if err := Unpin(filepath.Join(dir, "lab")); !errors.Is(err, ErrNotPin) {
 		t.Errorf("unpin of a directory: %v", err)
+	}
+}
+
+// A pin never hides nor removes a file with data: it goes onto a new or
+// an empty file, and unpin removes only an empty one.
+func TestPinKeepsFiles(t *testing.T) {
+	c := newCtx(t)
+	dir := nstest.PinDir(t)
+	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	if err := os.WriteFile(data, []byte("keep me\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink("data", link); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		data:               "not empty",
+		link:               "symbolic link",
+		dir + "/sub/":      "ends in '/'",
+		filepath.Dir(data): "is a directory",
+	} {
+		if _, err := c.Pin(Net, path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("pin onto %s: %v, want %q", path, err, want)
+		}
+	}
+	if b, err := os.ReadFile(data); err != nil || string(b) != "keep me\n" || isPin(data) {
+		t.Errorf("%s after refused pins: %q, %v", data, b, err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pin(Net, empty); err != nil {
+		t.Fatal(err)
+	}
+	if err := Unpin(empty); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(empty); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s still there after unpin: %v", empty, err)
+	}
+	// A pin someone else made over a file with data: unpin unmounts it
+	// and keeps the file.
+	h, err := c.OpenCurrent(Net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(h.fd), data, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := Unpin(data); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(data); err != nil || string(b) != "keep me\n" {
+		t.Errorf("%s after unpin: %q, %v", data, b, err)
 	}
 }
 
