@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -221,6 +222,10 @@ func newFlags(name string) *flag.FlagSet {
 
 // parseFlags parses args[1:] and returns the operands. Options may come
 // after operands (ns net --json); "--" ends the options.
+// longFlags finds the names of long options in package flag's messages,
+// which spell them with one dash as Go does; nsh's usage spells them --name.
+var longFlags = regexp.MustCompile(`(: |flag )-([a-z][a-z-]+)`)
+
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var ops []string
 	rest := args[1:]
@@ -229,7 +234,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, usageError("see help %s", fs.Name())
 			}
-			return nil, usageError("%v", err)
+			return nil, usageError("%s", longFlags.ReplaceAllString(err.Error(), "$1--$2"))
 		}
 		left := fs.Args()
 		if n := len(rest) - len(left); n > 0 && rest[n-1] == "--" {

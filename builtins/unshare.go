@@ -40,8 +40,9 @@ the namespace alive while nsh runs), so every program spawned later joins
 the same pid namespace. --mount-proc (implies mnt) has it mount a fresh
 /proc, so ps shows only that namespace's processes.
 
-time: --monotonic and --boottime set the clocks' offsets, in seconds
-(cat /proc/uptime shows the boottime one), before anything runs inside.
+time: --monotonic and --boottime (each implies time) set the clocks'
+offsets, in seconds (cat /proc/uptime shows the boottime one), before
+anything runs inside; util-linux wants -T spelled out, nsh does not.
 
   unshare net           a fresh network namespace with only lo
   unshare net uts ipc   several at once
@@ -91,8 +92,8 @@ func runUnshare(env *Env, args []string) error {
 	if o.User, err = userMaps(*mapRoot, *mapCurrent, *mapUser, *mapGroup, *mapAuto, *setgroups); err != nil {
 		return err
 	}
-	// As util-linux: the map options imply user, --mount-proc implies mnt,
-	// the offsets imply time.
+	// As util-linux: the map options imply user, --mount-proc implies mnt.
+	// The offsets imply time (util-linux 2.38 wants -T spelled out).
 	if o.User != nil || *setgroups != "" {
 		kinds = addKind(kinds, nsctx.User)
 	}

@@ -42,10 +42,12 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 		err = sh.pipeline(p, job)
 		if job == nil { // a background list has its own $?: its job's status
 			sh.last.Store(int32(builtins.Status(err)))
-		} else if errors.Is(err, builtins.ErrMovesInJob) {
-			// Not a program's status, which the job reports: say why,
-			// even if || goes on.
-			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), 300))
+		}
+		if err != nil && (i < len(ao.Pipes)-1 || job != nil && errors.Is(err, builtins.ErrMovesInJob)) {
+			// A failure that && or || tests is said here, as in bash:
+			// 'setns X || fallback' must tell why setns failed. So is a
+			// job's refused builtin, which its status would not explain.
+			err = sh.report(err)
 		}
 		last = i
 		var er *builtins.ExitRequest
@@ -216,6 +218,7 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 		}
 		var er *builtins.ExitRequest
 		if !errors.As(err, &er) && !errors.Is(err, builtins.Interrupted{}) {
+			sh.report(err) // ! cd /x: a success, but why cd failed is said
 			return nil
 		}
 	}
@@ -367,10 +370,10 @@ func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 				// where the stage is a subshell).
 				return builtins.ExitStatus(er.Code)
 			}
-			if msg := interactiveMessage(err); !last && msg != "" {
+			if !last {
 				// Only the last stage's status counts, but what went
 				// wrong in another is said, as in sh.
-				fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(msg, 300))
+				err = sh.report(err)
 			}
 			return err
 		})

@@ -394,10 +394,10 @@ func (r *runState) next() *AndOr {
 				line += se.Line - 1
 			}
 			if r.interactive {
-				fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), 300))
+				fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(err.Error(), msgMax))
 				continue
 			}
-			fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, line, clip(err.Error(), 300))
+			fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, line, clip(err.Error(), msgMax))
 			if sh.KeepGoing && !errors.Is(err, ErrIncomplete) {
 				r.failed = 2
 				continue
@@ -454,13 +454,13 @@ func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 	case err == nil:
 	case r.interactive:
 		if msg := interactiveMessage(err); msg != "" {
-			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(msg, 300))
+			fmt.Fprintf(sh.Stderr, "nsh: %s\n", clip(msg, msgMax))
 		}
 		if fatal {
 			r.list = nil // the rest of this line's commands are not run
 		}
 	case fatal:
-		fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, r.line+line-1, clip(err.Error(), 300))
+		fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, r.line+line-1, clip(err.Error(), msgMax))
 		if !sh.KeepGoing {
 			r.status, r.done = int(sh.last.Load()), true
 			return
@@ -488,10 +488,27 @@ func (sh *Shell) warnJobs() bool {
 	return true
 }
 
+// reported is an error already said where it happened (report).
+type reported struct{ error }
+
+func (r reported) Unwrap() error { return r.error }
+
+// report says what went wrong in a command whose failure does not end the
+// script (so the run loop will not say it), and marks err as said.
+func (sh *Shell) report(err error) error {
+	if msg := interactiveMessage(err); msg != "" {
+		fmt.Fprintf(sh.Stderr, "%s: %s\n", sh.where(), clip(msg, msgMax))
+		return reported{err}
+	}
+	return err
+}
+
 // interactiveMessage is what the user sees for a failed command: nothing
-// for a program that merely exited non-zero (as in bash).
+// for a program that merely exited non-zero (as in bash), nor for what
+// was said already.
 func interactiveMessage(err error) string {
-	if err == nil {
+	var rp reported
+	if err == nil || errors.As(err, &rp) {
 		return ""
 	}
 	var es builtins.ExitStatus
@@ -504,6 +521,10 @@ func interactiveMessage(err error) string {
 	}
 	return strings.TrimSpace(err.Error())
 }
+
+// msgMax bounds a message: room for a builtin's usage, not for the whole
+// of a 100,000-character line of junk.
+const msgMax = 1200
 
 // clip keeps a message readable whatever the input was: control
 // characters and invalid UTF-8 are escaped, and a very long message is

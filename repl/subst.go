@@ -103,7 +103,7 @@ func (sh *Shell) runList(list List) (status int, interrupted bool) {
 			continue
 		}
 		if msg := interactiveMessage(err); msg != "" {
-			fmt.Fprintf(sh.Stderr, "%s: $(...): %s\n", sh.where(), clip(msg, 300))
+			fmt.Fprintf(sh.Stderr, "%s: $(...): %s\n", sh.where(), clip(msg, msgMax))
 		}
 		if fatal && !sh.KeepGoing {
 			break
