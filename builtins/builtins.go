@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/nsctx"
 )
@@ -200,10 +203,57 @@ func (b *Builtin) Call(env *Env, args []string) error {
 	if b.Moves && env.Job != nil {
 		return ErrMovesInJob
 	}
-	err := b.Run(env, args)
+	out := &checkedWriter{w: env.Stdout}
+	e := *env
+	e.Stdout = out
+	err := b.Run(&e, args)
 	var ue *UsageError
 	if errors.As(err, &ue) && ue.Usage == "" {
 		ue.Usage = b.Usage
+	}
+	if err == nil && out.err != nil {
+		if errors.Is(out.err, unix.EPIPE) {
+			// ns -a | head -1: the reader is done; as a program
+			// would, the builtin dies of SIGPIPE, quietly.
+			return &StatusError{128 + int(unix.SIGPIPE), &SignalError{unix.SIGPIPE}}
+		}
+		return &StatusError{Code: 1, Err: fmt.Errorf("write error: %w", plainErr(out.err))}
+	}
+	return err
+}
+
+// checkedWriter keeps the first error writing a builtin's output, so that
+// one whose output is lost (ns -a > /dev/full) fails, as bash's do,
+// without every Fprintf being checked.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// RawWriter is the writer a builtin was given, for what needs the file
+// itself: a program's stdout, a terminal check, a sourced script's
+// streams.
+func RawWriter(w io.Writer) io.Writer {
+	if c, ok := w.(*checkedWriter); ok {
+		return c.w
+	}
+	return w
+}
+
+// plainErr is the errno in an *os.PathError (write /dev/stdout: no space
+// left on device reads better as the errno alone).
+func plainErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
 	return err
 }
@@ -220,12 +270,12 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args[1:] and returns the operands. Options may come
-// after operands (ns net --json); "--" ends the options.
 // longFlags finds the names of long options in package flag's messages,
 // which spell them with one dash as Go does; nsh's usage spells them --name.
 var longFlags = regexp.MustCompile(`(: |flag )-([a-z][a-z-]+)`)
 
+// parseFlags parses args[1:] and returns the operands. Options may come
+// after operands (ns net --json); "--" ends the options.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var ops []string
 	rest := args[1:]

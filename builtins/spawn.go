@@ -194,7 +194,7 @@ func osFiles(in io.Reader, out, errw io.Writer) ([3]*os.File, func(), error) {
 		closers = append(closers, r)
 		go func() { io.Copy(w, in); w.Close() }() // ends with the reader
 	}
-	for i, o := range []io.Writer{out, errw} {
+	for i, o := range []io.Writer{RawWriter(out), errw} {
 		if f, ok := o.(*os.File); ok {
 			fs[i+1] = f
 			continue

@@ -269,7 +269,10 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 	if len(args) > 0 {
 		sh.Args = args
 	}
-	defer func() { sh.Args = saved }()
+	// The file's commands use source's own streams: source f > log.
+	in, out, errs := sh.Stdin, sh.Stdout, sh.Stderr
+	sh.Stdin, sh.Stdout, sh.Stderr = env.Stdin, builtins.RawWriter(env.Stdout), env.Stderr
+	defer func() { sh.Args, sh.Stdin, sh.Stdout, sh.Stderr = saved, in, out, errs }()
 	status, err := sh.run(newScriptReader(f), file, false)
 	if err != nil {
 		return err
