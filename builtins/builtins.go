@@ -54,6 +54,9 @@ type Shell interface {
 	Source(env *Env, file string, args []string) error
 	// Jobs is the job table.
 	Jobs() *Jobs
+	// Started records a background job just launched: it becomes $!,
+	// and an interactive shell prints its [N] PID line.
+	Started(j *Job)
 }
 
 // Var is a shell variable.
@@ -207,6 +210,9 @@ func (b *Builtin) Call(env *Env, args []string) error {
 	e := *env
 	e.Stdout = out
 	err := b.Run(&e, args)
+	if b.Moves && env.Shell != nil && env.Ctx != nil {
+		trackPwd(env)
+	}
 	var ue *UsageError
 	if errors.As(err, &ue) && ue.Usage == "" {
 		ue.Usage = b.Usage
@@ -220,6 +226,23 @@ func (b *Builtin) Call(env *Env, args []string) error {
 		return &StatusError{Code: 1, Err: fmt.Errorf("write error: %w", plainErr(out.err))}
 	}
 	return err
+}
+
+// trackPwd keeps $PWD and $OLDPWD (exported, as in bash) where the
+// context's working directory is, after a builtin that may have moved it.
+func trackPwd(env *Env) {
+	wd, err := env.Ctx.Getwd()
+	if err != nil {
+		return
+	}
+	old, _ := env.Shell.Var("PWD")
+	if wd == old {
+		return
+	}
+	if old != "" {
+		env.Shell.SetVar("OLDPWD", old, true)
+	}
+	env.Shell.SetVar("PWD", wd, true)
 }
 
 // checkedWriter keeps the first error writing a builtin's output, so that

@@ -28,6 +28,7 @@ func (f *fakeShell) Vars() []Var                            { return nil }
 func (f *fakeShell) Option(letter byte) bool                { return false }
 func (f *fakeShell) SetOption(letter byte, on bool) error   { return nil }
 func (f *fakeShell) Source(*Env, string, []string) error    { return nil }
+func (f *fakeShell) Started(*Job)                           {}
 func (f *fakeShell) Jobs() *Jobs {
 	if f.jobs == nil {
 		f.jobs = NewJobs(-1)

@@ -57,7 +57,7 @@ executable, 128+N if a signal N killed it.
 			})
 			js.Add(j)
 			j.Launched()
-			fmt.Fprintf(env.Stderr, "[%d] %d\n", j.ID, j.Pid())
+			env.Shell.Started(j)
 			return nil
 		}
 		return Spawn(env, args[1:])

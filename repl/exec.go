@@ -135,11 +135,16 @@ func (sh *Shell) background(ao *AndOr) error {
 	})
 	js.Add(j)
 	j.Launched()
+	sh.Started(j)
+	return nil
+}
+
+// Started implements builtins.Shell.
+func (sh *Shell) Started(j *builtins.Job) {
 	sh.lastBg.Store(int32(j.Pid()))
 	if sh.Interactive {
 		fmt.Fprintf(sh.Stderr, "[%d] %d\n", j.ID, j.Pid())
 	}
-	return nil
 }
 
 func andOrText(ao *AndOr) string {

@@ -114,6 +114,13 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	sh := NewShell(ctx, progIn, stdout, stderr, os.Environ(), func(next Handler) Handler { return host.Handler(next) })
 	sh.CommandNames = host.CommandNames
 	sh.Interactive = interactive
+	if pwd, ok := sh.Var("PWD"); !ok || !sameFile(pwd, ".") {
+		// As bash: $PWD names the working directory from the start (cd
+		// keeps it so); an inherited one that names another is replaced.
+		if wd, err := os.Getwd(); err == nil {
+			sh.SetVar("PWD", wd, true)
+		}
+	}
 	sh.Trace, sh.KeepGoing = *trace, *keep
 	sh.Name, sh.Args = dollar0, posArgs
 
@@ -233,4 +240,14 @@ func takeTerminal(tty *os.File) int {
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// sameFile reports whether paths a and b name the same file.
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
