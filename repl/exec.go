@@ -198,7 +198,8 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 		cmds[i] = e
 	}
 	if sh.Trace {
-		fmt.Fprintf(sh.Stderr, "+ [%s] %s\n", builtins.Where(sh.Ctx), traceText(cmds))
+		// Control characters are escaped: a trace must not drive the terminal.
+		fmt.Fprintf(sh.Stderr, "+ [%s] %s\n", builtins.Where(sh.Ctx), clip(traceText(cmds), 4*msgMax))
 	}
 	var err error
 	if c := p.Cmds[0]; len(p.Cmds) == 1 && len(cmds[0].argv) == 0 {

@@ -66,7 +66,12 @@ func (ls *lineSource) next(prompt func() string, more string) (List, int, error)
 		line, err := ls.r.ReadLine(p)
 		if err != nil {
 			if errors.Is(err, io.EOF) && b.Len() > 0 {
-				_, perr := Parse(b.String())
+				list, perr := Parse(b.String())
+				if perr == nil {
+					// 'echo abc\' then the end: the continuation
+					// continues with nothing, as in sh.
+					return list, start, nil
+				}
 				return nil, start, fmt.Errorf("unexpected end of input: %v", perr)
 			}
 			return nil, ls.line + 1, err

@@ -355,6 +355,11 @@ func (l *lexer) word() (*Word, error) {
 				return nil, err
 			}
 		case c == '$':
+			if rest := l.src[l.pos+1:]; rest != "" && (rest[0] == '\'' || rest[0] == '"') {
+				// bash's $'\t' and $"..." quoting: taken literally, they
+				// would give wrong data without a word.
+				return nil, &SyntaxError{l.line, fmt.Sprintf("$%c...%c quoting is not supported: use printf, or plain %c...%c", rest[0], rest[0], rest[0], rest[0])}
+			}
 			p, ok, err := l.param()
 			if err != nil {
 				return nil, err
@@ -484,6 +489,8 @@ func (l *lexer) param() (Part, bool, error) {
 		}
 		l.pos += end + 2
 		return Part{Kind: Param, Text: name}, true, nil
+	case c == '-':
+		return Part{}, false, &SyntaxError{l.line, "$- is not supported: use set to see the options"}
 	case c == '?' || c == '#' || c == '@' || c == '*' || c == '$' || c == '!' || c >= '0' && c <= '9':
 		l.pos += 2
 		return Part{Kind: Param, Text: s[:1]}, true, nil

@@ -140,6 +140,9 @@ func TestParseErrors(t *testing.T) {
 		{"for i in a; do x; done | y", `unexpected "|"`},
 		{"echo $(a\n| |)", "in $(...)"},
 		{"echo `date`", "not supported"},
+		{`echo $'a\tb'`, "$'...' quoting is not supported"},
+		{`echo $"a"`, `$"..." quoting is not supported`},
+		{`echo "$-"`, "$- is not supported"},
 	} {
 		_, err := Parse(tc.in)
 		var se *SyntaxError
