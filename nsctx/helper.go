@@ -44,11 +44,13 @@ type helperReq struct {
 	pin      *Handle  // the namespace to bind-mount onto pinPath
 	pinPath  string
 	open     string // the file mode open sends back
+	raw      bool   // open: any file, not only a namespace
 }
 
 type helperResult struct {
 	pid int       // the init a make request started
 	ns  []*Handle // the namespaces a make request sent, in send order
+	fd  int       // the file a raw open sent
 }
 
 // helperError is a step the helper reported failing.
@@ -211,6 +213,9 @@ func readReports(sock int, r *helperReq, pid int) (*helperResult, error) {
 			fds, err := unixRights(oob[:oobn])
 			if err != nil {
 				return nil, err
+			}
+			if r.mode == "open" && len(fds) == 1 && r.raw {
+				return &helperResult{fd: fds[0]}, nil
 			}
 			if r.mode == "open" && len(fds) == 1 {
 				h, err := fromFd(fds[0], r.open)

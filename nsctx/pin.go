@@ -191,13 +191,43 @@ func unwrapPath(err error) error {
 }
 
 // Unpin is the package's Unpin for a path taken from the context's working
-// directory when relative, done in nsh's home mount namespace.
+// directory when relative, done in nsh's home mount namespace. Without
+// root, where pins are made inside the context's mount namespace, it is
+// done there.
 func (c *Context) Unpin(path string) error {
 	path, err := c.abs(path)
 	if err != nil {
 		return err
 	}
+	if unix.Geteuid() != 0 {
+		if done, err := c.unpinInside(path); done {
+			return err
+		}
+	}
 	return c.atHome(func() error { return Unpin(path) })
+}
+
+// unpinInside unpins path inside the context's mount namespace when the
+// thread is not in it (pinInside); done is false when it is.
+func (c *Context) unpinInside(path string) (done bool, err error) {
+	err = c.Do(func() error {
+		if c.via.ns[Mnt] == nil {
+			return nil
+		}
+		done = true
+		r := c.via.request("unpin")
+		r.fork = c.via.ns[PID] != nil
+		r.pinPath = path
+		_, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+		if he, ok := err.(*helperError); ok {
+			if he.what == "not a pin" {
+				return &Error{Path: path, Err: ErrNotPin}
+			}
+			return pathError(path, he.errno)
+		}
+		return err
+	})
+	return done, err
 }
 
 // atHome runs fn on a thread in nsh's home namespaces: on the caller's, or,

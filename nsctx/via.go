@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -19,14 +20,19 @@ import (
 // are made by the helper, which sends their fds back.
 type viaState struct {
 	ns       [NumKinds]*Handle
-	uid, gid int    // ids of spawned programs in ns[User]; -1 leaves them
-	cwd      string // working directory inside ns[Mnt]
+	uid, gid int      // ids of spawned programs in ns[User]; -1 leaves them
+	cwd      string   // working directory inside ns[Mnt]
+	root     *os.File // ns[Mnt]'s root directory, once Files needed it
 }
 
 func (v *viaState) close() {
 	for i, h := range v.ns {
 		h.Close()
 		v.ns[i] = nil
+	}
+	if v.root != nil {
+		v.root.Close()
+		v.root = nil
 	}
 }
 
@@ -42,6 +48,7 @@ func (v *viaState) active() bool {
 // dup returns a copy with handles of its own.
 func (v *viaState) dup() (viaState, error) {
 	d := *v
+	d.root = nil // opened again when needed
 	for k, h := range v.ns {
 		if h == nil {
 			continue
@@ -269,4 +276,52 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 		return &Error{Path: name, Err: fmt.Errorf("%s: %w", he.what, withHint(plain(he.errno)))}
 	}
 	return &Error{Path: name, Err: err}
+}
+
+// Files runs fn on the context thread with at, which turns a path as the
+// context sees it into one that nsh's own file calls (os.Open, ReadDir,
+// Stat) can use on the thread: redirections, source, patterns and
+// completion. Usually that is the path itself. In a mount namespace the
+// thread is not in (after unshare user), it is the path through the
+// namespace's root directory, opened once by a helper inside:
+// /proc/self/fd/N/PATH, a relative PATH joined to the context's working
+// directory. Lookups then cross that namespace's mounts; an absolute
+// symbolic link met on the way still resolves from the host's root.
+func (c *Context) Files(fn func(at func(path string) string) error) error {
+	return c.view(func() error {
+		if c.via.ns[Mnt] == nil {
+			return fn(func(p string) string { return p })
+		}
+		root, err := c.viaRoot()
+		if err != nil {
+			return err
+		}
+		prefix, cwd := "/proc/self/fd/"+strconv.Itoa(int(root.Fd())), c.via.cwd
+		return fn(func(p string) string {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(cwd, p)
+			}
+			return prefix + filepath.Clean(p)
+		})
+	})
+}
+
+// viaRoot is the root directory of the via mount namespace, opened by a
+// helper inside it (in its pid namespace too, for a --mount-proc /proc).
+func (c *Context) viaRoot() (*os.File, error) {
+	if c.via.root != nil {
+		return c.via.root, nil
+	}
+	r := c.via.request("open")
+	r.fork = c.via.ns[PID] != nil
+	r.open, r.raw = "/", true
+	res, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+	if he, ok := err.(*helperError); ok {
+		return nil, fmt.Errorf("opening the context's root directory: %w", plain(he.errno))
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.via.root = os.NewFile(uintptr(res.fd), "context root")
+	return c.via.root, nil
 }

@@ -16,6 +16,7 @@
 //          fds attached (SCM_RIGHTS)
 //   init   be the init of the pid namespace this process is pid 1 of
 //   pin    join, set credentials, bind-mount the fd pin=FD onto _NSH_PIN
+//   unpin  join, set credentials, unmount the pin _NSH_PIN, remove its file
 //   open   join, set credentials, chdir, open _NSH_OPEN and send its fd
 // keys: sock=FD join=FD:FLAG,... uid=N gid=N fork=1 unshare=FLAGS prop=N
 //       mono=N boot=N maps=1 send=FLAG,... proc=1 keep=FD
@@ -37,6 +38,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -44,6 +46,10 @@
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
+#endif
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
 #endif
 
 #define MAXNS 16
@@ -460,10 +466,17 @@ static void do_pin(struct req *r)
 	char src[64];
 	enter_pid(r); // so that /proc/self exists in a --mount-proc /proc
 	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	struct stat st;
 	if (fd >= 0)
 		close(fd);
 	else if (errno != EEXIST)
 		fail(errno, "creating the pin file");
+	else if (lstat(path, &st) < 0)
+		fail(errno, "stat");
+	else if (!S_ISREG(st.st_mode) || st.st_size > 0)
+		// As nsh's own pin: never over a file with data (unpin
+		// removes the file), a link or a directory.
+		fail(EEXIST, "the pin file exists and is not an empty file");
 	snprintf(src, sizeof src, "/proc/self/fd/%d", r->pin);
 	if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
 		int err = errno;
@@ -471,6 +484,27 @@ static void do_pin(struct req *r)
 			unlink(path);
 		fail(err, "bind mount");
 	}
+	report("OK", NULL, 0);
+	_exit(0);
+}
+
+// do_unpin unmounts the pin _NSH_PIN inside the mount namespace joined
+// and removes its file if empty, as nsh's Unpin does at home.
+static void do_unpin(struct req *r)
+{
+	const char *path = getenv("_NSH_PIN");
+	struct statfs sfs;
+	struct stat st;
+	enter_pid(r);
+	if (statfs(path, &sfs) < 0)
+		fail(errno, "stat");
+	if (sfs.f_type != NSFS_MAGIC)
+		fail(EINVAL, "not a pin");
+	if (umount2(path, MNT_DETACH) < 0)
+		fail(errno, "unmount");
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+	    (statfs(path, &sfs) < 0 || sfs.f_type != NSFS_MAGIC))
+		unlink(path);
 	report("OK", NULL, 0);
 	_exit(0);
 }
@@ -550,6 +584,10 @@ __attribute__((constructor)) static void nsexec(int argc, char **argv)
 	if (!strcmp(r.mode, "pin")) {
 		do_chdir();
 		do_pin(&r);
+	}
+	if (!strcmp(r.mode, "unpin")) {
+		do_chdir();
+		do_unpin(&r);
 	}
 	if (!strcmp(r.mode, "check")) {
 		do_chdir();

@@ -128,13 +128,13 @@ func withSpace(ss []string) []string {
 // files lists the entries that complete prefix, read on the context thread.
 func (c *completer) files(prefix string) []string {
 	var out []string
-	c.sh.Ctx.Do(func() error {
+	c.sh.Ctx.Files(func(at func(string) string) error {
 		dir, base := filepath.Split(prefix)
 		d := dir
 		if d == "" {
 			d = "."
 		}
-		ents, err := os.ReadDir(d)
+		ents, err := os.ReadDir(at(d))
 		if err != nil {
 			return nil
 		}
@@ -144,7 +144,7 @@ func (c *completer) files(prefix string) []string {
 				continue
 			}
 			full := dir + n
-			if st, err := os.Stat(full); err == nil && st.IsDir() {
+			if st, err := os.Stat(at(full)); err == nil && st.IsDir() {
 				out = append(out, full+"/")
 			} else {
 				out = append(out, full+" ")
@@ -164,9 +164,9 @@ func (c *completer) programs(prefix string) []string {
 	seen := map[string]bool{}
 	var out []string
 	path, _ := c.sh.Var("PATH")
-	c.sh.Ctx.Do(func() error {
+	c.sh.Ctx.Files(func(at func(string) string) error {
 		for _, dir := range filepath.SplitList(path) {
-			ents, err := os.ReadDir(dir)
+			ents, err := os.ReadDir(at(dir))
 			if err != nil {
 				continue
 			}

@@ -467,8 +467,8 @@ func (sh *Shell) redirect(rs []*Redir, targets []string, env *builtins.Env) ([]*
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 		}
 		var f *os.File
-		err := sh.Ctx.Do(func() (err error) {
-			f, err = os.OpenFile(path, flags|unix.O_CLOEXEC, 0o666)
+		err := sh.Ctx.Files(func(at func(string) string) (err error) {
+			f, err = os.OpenFile(at(path), flags|unix.O_CLOEXEC, 0o666)
 			if err == nil && r.Op == "<" {
 				if st, serr := f.Stat(); serr == nil && st.IsDir() {
 					f.Close()

@@ -65,8 +65,8 @@ func unescape(s string) string {
 // gives nil.
 func (sh *Shell) glob(pattern string) []string {
 	var out []string
-	sh.Ctx.Do(func() error {
-		out = globHere(pattern)
+	sh.Ctx.Files(func(at func(string) string) error {
+		out = globHere(pattern, at)
 		return nil
 	})
 	return out
@@ -76,7 +76,8 @@ func (sh *Shell) glob(pattern string) []string {
 // a time, and sorts the paths. A * or ? does not match a leading dot
 // unless the component's pattern starts with one, as in sh; . and .. are
 // never listed.
-func globHere(pattern string) []string {
+// at turns a path into one the thread can use (Context.Files).
+func globHere(pattern string, at func(string) string) []string {
 	// Every base is "" or ends in '/': a component appends its name, and
 	// a '/' unless it is the last one.
 	bases := []string{""}
@@ -94,7 +95,7 @@ func globHere(pattern string) []string {
 		switch {
 		case c == "" && last: // a trailing /: directories only
 			for _, b := range bases {
-				if st, err := os.Stat(b); err == nil && st.IsDir() {
+				if st, err := os.Stat(at(b)); err == nil && st.IsDir() {
 					next = append(next, b)
 				}
 			}
@@ -105,7 +106,7 @@ func globHere(pattern string) []string {
 		case !hasMeta(c):
 			name := unescape(c)
 			for _, b := range bases {
-				if _, err := os.Lstat(b + name); err == nil {
+				if _, err := os.Lstat(at(b + name)); err == nil {
 					next = append(next, b+name+sep)
 				}
 			}
@@ -120,7 +121,7 @@ func globHere(pattern string) []string {
 				if dir == "" {
 					dir = "."
 				}
-				f, err := os.Open(dir)
+				f, err := os.Open(at(dir))
 				if err != nil {
 					continue
 				}

@@ -256,7 +256,7 @@ func (sh *Shell) Jobs() *builtins.Jobs { return sh.jobs }
 // Source implements builtins.Shell: it runs a file in this shell.
 func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 	var f *os.File
-	err := sh.Ctx.Do(func() (err error) { f, err = os.Open(file); return })
+	err := sh.Ctx.Files(func(at func(string) string) (err error) { f, err = os.Open(at(file)); return })
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {

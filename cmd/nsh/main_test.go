@@ -51,8 +51,6 @@ func TestScripts(t *testing.T) {
 			}
 			// Whatever a script pinned under $WORK goes, even if it failed.
 			work := env.WorkDir
-			// Let scripts that drop privileges (setpriv) reach $WORK.
-			os.Chmod(filepath.Dir(work), 0o755)
 			env.Defer(func() { nstest.UnmountAll(work) })
 			// ip netns names a script makes end in $NSUNIQ; they go too.
 			uniq := "-nshtest" + strconv.Itoa(os.Getpid()) + filepath.Base(work)
