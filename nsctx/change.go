@@ -71,7 +71,7 @@ func (c *Context) Unshare(kinds []Kind, prop Propagation) error {
 // thread that is one unshare(2); for mnt the new tree's propagation is then
 // set, and for pid nsh starts the namespace's init; if either fails the
 // context is put back as it was. A user namespace, anything made after one,
-// and a time namespace with offsets are made by the helper instead (via.go).
+// and a time namespace are made by the helper instead (via.go).
 func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
 	flags := 0
 	for _, k := range kinds {
@@ -95,7 +95,7 @@ func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
 		warmPidfd()
 	}
 	return c.Do(func() error {
-		if flags&unix.CLONE_NEWUSER != 0 || c.via.ns[User] != nil || offsets {
+		if flags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 || c.via.ns[User] != nil {
 			return c.unshareVia(kinds, flags, o)
 		}
 		return c.unshareThread(kinds, flags, o)
@@ -265,7 +265,7 @@ func (c *Context) GoHome() error {
 // Push saves the context on the stack.
 func (c *Context) Push() error {
 	return c.Do(func() error {
-		f, err := c.saveOutsideTime()
+		f, err := c.save()
 		if err != nil {
 			return err
 		}
@@ -274,32 +274,16 @@ func (c *Context) Push() error {
 	})
 }
 
-// saveOutsideTime is save for a frame to go back to later (Push, Save,
-// Snapshot): it refuses a new time namespace, which the kernel does not
-// let a multithreaded process re-enter.
-func (c *Context) saveOutsideTime() (*frame, error) {
-	f, err := c.save()
-	if err != nil {
-		return nil, err
-	}
-	if f.ns[Time] != nil {
-		f.close()
-		return nil, &Error{Kind: "time", Err: fmt.Errorf("%w: a context with a new time namespace cannot be saved (the kernel does not let a multithreaded process re-enter it)", ErrUnsupported)}
-	}
-	return f, nil
-}
-
 // Save takes a snapshot of the context (namespaces, working directory,
 // push stack); restore goes back to it, the stack included, whatever
 // happened in between (a pop inside loses nothing). nsh runs a command
 // substitution between the two, so that its commands can hop without
-// moving the shell. Like Push, it refuses a context in a new time
-// namespace.
+// moving the shell.
 func (c *Context) Save() (restore func() error, err error) {
 	var f *frame
 	var stack []*frame
 	err = c.Do(func() error {
-		if f, err = c.saveOutsideTime(); err != nil {
+		if f, err = c.save(); err != nil {
 			return err
 		}
 		for _, s := range c.stack {
@@ -420,12 +404,10 @@ func (c *Context) enter(target [NumKinds]*Handle, cwd int) error {
 		}
 	}
 	if t := target[Time]; t != nil && t.id != c.cur[Time] {
-		// setns(time) is refused (EUSERS) to any multithreaded process. The
-		// only way back to the home time namespace is a fresh thread.
-		if t.id != c.home[Time].id {
-			return &Error{Kind: "time", Err: fmt.Errorf("%w: joining an existing time namespace (the kernel refuses it to multithreaded processes)", ErrUnsupported)}
-		}
-		return c.respawn(target, cwd)
+		// setns(time) is refused (EUSERS) to any multithreaded process,
+		// so the thread never leaves home's: time namespaces are made and
+		// entered by the helper (via.go).
+		return &Error{Kind: "time", Err: errors.New("the context thread cannot change its time namespace (the kernel refuses setns(time) to multithreaded processes)")}
 	}
 	if n == 0 {
 		return fchdir(cwd)
@@ -483,81 +465,6 @@ func fchdir(fd int) error {
 		return fmt.Errorf("restoring working directory: %w", plain(err))
 	}
 	return nil
-}
-
-// respawn moves the context to a fresh thread built up from home: the one
-// way to leave a time namespace. The fresh thread starts in the home
-// namespaces (Go creates threads for locked goroutines from a clean template
-// thread), enters every kind of target away from home, and takes over the
-// work queue; this thread then returns from loop and Go ends it. If the
-// fresh thread fails, it ends instead and nothing changed.
-func (c *Context) respawn(target [NumKinds]*Handle, cwd int) error {
-	if cwd < 0 {
-		var err error
-		if cwd, err = unix.Open(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
-			return fmt.Errorf("saving working directory: %w", plain(err))
-		}
-		defer unix.Close(cwd)
-	}
-	// Kinds target leaves alone stay where they are now.
-	now, err := c.save()
-	if err != nil {
-		return err
-	}
-	defer now.close()
-	for k, h := range now.ns {
-		if target[k] == nil && h != nil {
-			target[k] = h
-		}
-	}
-	var cur [NumKinds]ID
-	var tid int
-	ready := make(chan error)
-	start := make(chan struct{})
-	go c.loop(ready, func() error {
-		tid = unix.Gettid()
-		for k, h := range c.home {
-			cur[k] = h.id
-		}
-		for _, k := range joinOrder {
-			h := target[k]
-			if h == nil || h.id == cur[k] {
-				continue
-			}
-			if err := unix.Setns(h.fd, k.Flag()); err != nil {
-				return kindError(k, err)
-			}
-			cur[k] = h.id
-		}
-		return fchdir(cwd)
-	}, start)
-	if err := <-ready; err != nil {
-		return err
-	}
-	c.cur = cur
-	c.owner.Store(new(byte))
-	// From now on Do runs inline only on the fresh thread: a shell running
-	// on this one (Run) hands its work over, since these namespaces are
-	// stale.
-	c.tid.Store(int64(tid))
-	close(start)
-	c.leaveStale()
-	return nil
-}
-
-// leaveStale takes the thread the context just left back home. A shell
-// may still be running on it (Run) and does work there that must be
-// nsh's home's: pins (atHome), reading /proc as home sees it (Off). The
-// time namespace for children stays (the kernel refuses setns(time) to a
-// multithreaded process), but nothing is forked from this thread again.
-func (c *Context) leaveStale() {
-	for _, k := range joinOrder {
-		if k == Time || k == User {
-			continue
-		}
-		unix.Setns(c.home[k].fd, k.Flag())
-	}
-	fchdir(c.homeCwd)
 }
 
 // Drop discards the entry saved last without returning to it.

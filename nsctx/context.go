@@ -24,9 +24,9 @@ type Context struct {
 	homeCwd int // O_PATH fd of the working directory at start
 	cur     [NumKinds]ID
 	stack   []*frame
-	owner   atomic.Pointer[byte] // identifies the thread that serves work (see respawn)
-	long    bool                 // the last work was long: do not poll for the next
-	tid     atomic.Int64         // the thread serving work (see Run)
+	closed  bool         // Close ran: the loop ends
+	long    bool         // the last work was long: do not poll for the next
+	tid     atomic.Int64 // the thread serving work (see Run)
 
 	// gen counts the work done on the thread that may have changed the
 	// context; Status answers from its cache while gen has not moved, so
@@ -91,8 +91,7 @@ func (f *frame) close() {
 func New() (*Context, error) {
 	c := &Context{work: make(chan func(), 1), done: make(chan struct{})}
 	ready := make(chan error)
-	c.owner.Store(new(byte))
-	go c.loop(ready, c.openHome, nil)
+	go c.loop(ready, c.openHome)
 	if err := <-ready; err != nil {
 		return nil, err
 	}
@@ -115,33 +114,32 @@ func warmPidfd() {
 // loop is the body of a context thread. It locks the goroutine to its thread
 // for good: when loop returns, Go ends the thread with it, so a thread whose
 // namespaces changed is never reused. setup runs on the thread before it
-// reports ready; start, when not nil, holds the loop back until the thread
-// it replaces has let go (see respawn).
-func (c *Context) loop(ready chan<- error, setup func() error, start <-chan struct{}) {
+// reports ready.
+func (c *Context) loop(ready chan<- error, setup func() error) {
 	runtime.LockOSThread()
 	if unix.Gettid() == unix.Getpid() {
 		// The main thread, where a goroutine started early usually lands.
 		// It must not be the context's: /proc/PID/ns of nsh (what lsns,
 		// ps and nsenter -t read) shows the main thread's namespaces, and
-		// Go never ends the main thread, so one left behind (respawn)
-		// would keep its namespaces alive until nsh exits. While this
+		// Go never ends the main thread, so one the context left would
+		// keep its namespaces alive until nsh exits. While this
 		// goroutine holds the main thread, the new one runs on another;
 		// this one changed nothing, so it may let go.
 		locked := make(chan struct{})
 		go func() {
 			runtime.LockOSThread()
 			close(locked)
-			c.serve(ready, setup, start)
+			c.serve(ready, setup)
 		}()
 		<-locked
 		runtime.UnlockOSThread()
 		return
 	}
-	c.serve(ready, setup, start)
+	c.serve(ready, setup)
 }
 
 // serve is loop on a locked thread that is not the main one.
-func (c *Context) serve(ready chan<- error, setup func() error, start <-chan struct{}) {
+func (c *Context) serve(ready chan<- error, setup func() error) {
 	// CLONE_FS: setns(mnt) refuses a thread that shares its fs_struct, and
 	// it makes the working directory this thread's own.
 	err := unix.Unshare(unix.CLONE_FS)
@@ -152,19 +150,15 @@ func (c *Context) serve(ready chan<- error, setup func() error, start <-chan str
 	if err != nil {
 		return
 	}
-	if start != nil {
-		<-start
-	}
 	c.tid.Store(int64(unix.Gettid()))
-	me := c.owner.Load()
 	for {
 		fn, ok := c.receive(c.long)
 		if !ok {
 			return
 		}
 		fn()
-		if c.owner.Load() != me {
-			return // another thread holds the context now, or it closed
+		if c.closed {
+			return
 		}
 	}
 }
@@ -284,12 +278,6 @@ func (c *Context) Off(fn func()) {
 			return
 		case w := <-c.work:
 			w()
-			if !c.onThread() {
-				// The work moved the context to a fresh thread
-				// (respawn): that one serves from now on.
-				<-done
-				return
-			}
 		}
 	}
 }
@@ -306,7 +294,7 @@ func (c *Context) Close() error {
 		c.closeHome()
 		unix.Close(c.homeCwd)
 		inits, c.inits = c.inits, nil
-		c.owner.Store(nil) // makes the loop return
+		c.closed = true // makes the loop return
 		return nil
 	})
 	if err == nil {

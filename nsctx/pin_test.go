@@ -228,9 +228,9 @@ func TestPinFromContextThread(t *testing.T) {
 	}
 }
 
-// Leaving a new time namespace moves the context to a fresh thread; a
-// shell still running on the old one (Run) must find home there: a pin it
-// makes is in nsh's home mount namespace, not in the one it left.
+// A shell running on the context thread (Run) that leaves a new mount and
+// time namespace pins in nsh's home mount namespace, not in the one it
+// left.
 func TestPinAfterLeavingTime(t *testing.T) {
 	c := newCtx(t)
 	dir := nstest.PinDir(t)

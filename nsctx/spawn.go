@@ -56,12 +56,11 @@ func (c *Context) startHere(cmd *exec.Cmd) error {
 // programs (sleep 5 && ip link &) belong where the job was started.
 type Snapshot struct{ f *frame }
 
-// Snapshot saves the context for StartIn. Like Push, it refuses a context
-// in a new time namespace.
+// Snapshot saves the context for StartIn.
 func (c *Context) Snapshot() (*Snapshot, error) {
 	var s *Snapshot
 	err := c.Do(func() error {
-		f, err := c.saveOutsideTime()
+		f, err := c.save()
 		if err != nil {
 			return err
 		}
@@ -79,17 +78,13 @@ func (s *Snapshot) Close() {
 }
 
 // StartIn is Start in the context s saved: in one step on the thread, the
-// context goes there, starts cmd and comes back. A nil s, or a context now
-// in a new time namespace (which the thread cannot re-enter), starts cmd
-// where the context is.
+// context goes there, starts cmd and comes back. A nil s starts cmd where
+// the context is.
 func (c *Context) StartIn(s *Snapshot, cmd *exec.Cmd) error {
 	if s == nil {
 		return c.Start(cmd)
 	}
 	return c.doLong(func() error {
-		if c.cur[Time] != c.home[Time].id {
-			return c.startHere(cmd)
-		}
 		back, err := c.save()
 		if err != nil {
 			return err

@@ -13,9 +13,9 @@ import (
 // in: a user namespace (the kernel refuses it to a multithreaded process),
 // whatever was made or joined after it (owned by it: without root the
 // thread may not enter them, and keeping one rule for root and non-root
-// keeps one code path), and a time namespace with offsets (made by the
-// helper so the offsets can be written before anyone is in it, and never
-// enterable by the thread). Programs are started in them through the
+// keeps one code path), and a time namespace (made by the helper so that
+// offsets can be written before anyone is in it; setns(time) is refused
+// to the thread, as to any multithreaded process). Programs are started in them through the
 // helper, which joins them before executing the program; new namespaces
 // are made by the helper, which sends their fds back.
 type viaState struct {
@@ -80,7 +80,7 @@ func (c *Context) needsVia(k Kind, id ID) bool {
 	case k == User:
 		return id != c.home[User].id
 	case k == Time:
-		return id != c.home[Time].id && id != c.cur[Time]
+		return id != c.home[Time].id
 	}
 	return false
 }

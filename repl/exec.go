@@ -125,8 +125,7 @@ func (sh *Shell) background(ao *AndOr) error {
 	js := sh.jobs
 	j := js.NewJob(text, builtins.Where(sh.Ctx), false)
 	// Its programs start where it was started, also those that start
-	// after the shell has moved on (sleep 5 && ip link &). In a new time
-	// namespace, which cannot be saved, they start where the shell is.
+	// after the shell has moved on (sleep 5 && ip link &).
 	j.Snap, _ = sh.Ctx.Snapshot()
 	j.Go(true, func() error {
 		defer j.Snap.Close()
