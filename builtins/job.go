@@ -32,7 +32,8 @@ type Jobs struct {
 	tty   int // terminal fd, -1 without job control
 	pgid  int // nsh's own process group
 	modes *unix.Termios
-	intr  bool // Ctrl-C while a builtin waits (wait)
+	intr  bool   // Ctrl-C while a builtin waits (wait)
+	gone  []*Job // the last finished jobs reported and dropped: wait PID
 
 	// Describe tells where a job runs when it was made without saying
 	// (a foreground job that stops): Where of the context. Computing it
@@ -364,10 +365,12 @@ func (js *Jobs) Lookup(spec string) (*Job, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: not a job (%%N) or a pid", spec)
 		}
-		for _, j := range js.list {
-			for _, p := range j.procs {
-				if p.pid == pid {
-					return j, nil
+		for _, list := range [][]*Job{js.list, js.gone} {
+			for _, j := range list {
+				for _, p := range j.procs {
+					if p.pid == pid {
+						return j, nil
+					}
 				}
 			}
 		}
@@ -459,9 +462,21 @@ func (js *Jobs) listLocked(w io.Writer, pids, onlyDone bool) {
 		fmt.Fprintf(w, "[%d]%s  %s%-8s  %s   (%s)\n", j.ID, mark, pid, j.state(), j.Text, j.Where)
 		if !done {
 			keep = append(keep, j)
+		} else {
+			js.remember(j)
 		}
 	}
 	js.list = keep
+}
+
+// remember keeps a reported job for 'wait PID', as POSIX wants a shell to
+// (bash keeps as many as CHILD_MAX); the oldest go. Needs js.mu.
+func (js *Jobs) remember(j *Job) {
+	const keep = 64
+	if len(js.gone) == keep {
+		js.gone = append(js.gone[:0], js.gone[1:]...)
+	}
+	js.gone = append(js.gone, j)
 }
 
 func (j *Job) leader() int {

@@ -7,8 +7,9 @@ var waitCmd = &Builtin{
 	Summary: "wait for background jobs to finish",
 	Usage:   "wait [%N|PID...]",
 	Help: `Waits for the given jobs (or for every running background job) to
-finish. The status is that of the last job waited for; 127 for a job or
-pid nsh does not know. Ctrl-C stops waiting (status 130).
+finish. The status is that of the last job waited for, also of one whose
+end was already reported when given by PID (wait $!); 127 for a job or pid
+nsh does not know. Ctrl-C stops waiting (status 130).
 
   ip monitor > log &
   ...
