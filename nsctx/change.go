@@ -95,10 +95,14 @@ func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
 		warmPidfd()
 	}
 	return c.Do(func() error {
-		if flags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 || c.via.ns[User] != nil {
-			return c.unshareVia(kinds, flags, o)
+		hint := rootHint
+		if flags&unix.CLONE_NEWUSER != 0 || c.via.ns[User] != nil {
+			hint = "" // the advice would be what failed, or done already
 		}
-		return c.unshareThread(kinds, flags, o)
+		if flags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 || c.via.ns[User] != nil {
+			return addHint(c.unshareVia(kinds, flags, o), hint)
+		}
+		return addHint(c.unshareThread(kinds, flags, o), hint)
 	})
 }
 
@@ -174,7 +178,7 @@ func unshareError(kinds []Kind, err error) error {
 		}
 		names += k.String()
 	}
-	return &Error{Kind: names, Err: withHint(plain(err))}
+	return &Error{Kind: names, Err: plain(err)}
 }
 
 // refresh reads the thread's current namespace of kind k. A new pid
@@ -225,6 +229,37 @@ func (c *Context) JoinFile(path string, want Kind) error {
 
 // join is Join on the thread.
 func (c *Context) join(target [NumKinds]*Handle) error {
+	return addHint(c.join1(target), c.joinHint(target))
+}
+
+// joinHint is what a caller without root could do when joining target is
+// refused: join the user namespace that owns it (as nsenter -a does), or
+// make one of their own.
+func (c *Context) joinHint(target [NumKinds]*Handle) string {
+	if target[User] == nil {
+		for _, h := range target {
+			if h == nil {
+				continue
+			}
+			fd, err := unix.IoctlRetInt(h.fd, unix.NS_GET_USERNS)
+			if err != nil {
+				continue
+			}
+			var st unix.Stat_t
+			err = unix.Fstat(fd, &st)
+			unix.Close(fd)
+			if err == nil && (ID{st.Dev, st.Ino}) != c.effective(User) {
+				return "it belongs to another user namespace: join that too (setns -t PID joins every kind, as nsenter -a does; or setns FILE user first)"
+			}
+		}
+	}
+	if c.via.ns[User] != nil {
+		return ""
+	}
+	return rootHint
+}
+
+func (c *Context) join1(target [NumKinds]*Handle) error {
 	via := false
 	for k, h := range target {
 		if h != nil && c.needsVia(Kind(k), h.id) {

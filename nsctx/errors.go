@@ -41,8 +41,21 @@ func (e *Error) Unwrap() error { return e.Err }
 // withHint adds, for a caller without root, what would work instead.
 func withHint(err error) error {
 	if errors.Is(err, ErrPermission) && unix.Geteuid() != 0 {
-		return fmt.Errorf("%w; without root, run 'unshare user --map-root' first", err)
+		return fmt.Errorf("%w; %s", err, rootHint)
 	}
+	return err
+}
+
+const rootHint = "without root, run 'unshare user --map-root' first"
+
+// addHint adds hint to a permission error of a caller without root: what
+// would work instead, decided where the whole change is known.
+func addHint(err error, hint string) error {
+	var e *Error
+	if hint == "" || unix.Geteuid() == 0 || !errors.Is(err, ErrPermission) || !errors.As(err, &e) {
+		return err
+	}
+	e.Err = fmt.Errorf("%w; %s", e.Err, hint)
 	return err
 }
 
@@ -52,7 +65,7 @@ func pathError(path string, err error) error {
 }
 
 func kindError(k Kind, err error) error {
-	return &Error{Kind: k.String(), Err: withHint(plain(err))}
+	return &Error{Kind: k.String(), Err: plain(err)}
 }
 
 func plain(err error) error {

@@ -212,7 +212,7 @@ func (c *Context) joinVia(target [NumKinds]*Handle) error {
 			next.close()
 			if he, ok := err.(*helperError); ok {
 				what, _ := strings.CutPrefix(he.what, "setns ")
-				return &Error{Kind: what, Err: withHint(plain(he.errno))}
+				return &Error{Kind: what, Err: plain(he.errno)}
 			}
 			return err
 		}
