@@ -19,30 +19,98 @@ type completer struct{ sh *Shell }
 
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	words, cur := wordsBefore(string(line[:pos]))
-	cands := c.candidates(words, cur)
+	cands := c.candidates(words, cur.value)
 	out := make([][]rune, 0, len(cands))
 	seen := map[string]bool{}
 	for _, s := range cands {
 		// A builtin and a program of one name (unshare) are one choice.
-		if strings.HasPrefix(s, cur) && !seen[s] {
+		if strings.HasPrefix(s, cur.value) && !seen[s] {
 			seen[s] = true
-			out = append(out, []rune(s[len(cur):]))
+			out = append(out, []rune(cur.quote(s[len(cur.value):])))
 		}
 	}
-	return out, len([]rune(cur))
+	return out, len([]rune(cur.raw))
 }
 
-// wordsBefore returns the words of the command being typed and the partial
-// word at the cursor.
-func wordsBefore(text string) ([]string, string) {
-	if i := strings.LastIndexAny(text, ";|&"); i >= 0 {
-		text = text[i+1:]
+// partial is the word at the cursor: as typed, as it reads once its
+// quotes and escapes are taken off, and the quote it is still inside
+// (0, '\'' or '"').
+type partial struct {
+	raw, value string
+	open       byte
+}
+
+// quote writes a completion's rest so that it reads as itself in the word
+// being typed: 'my file' completes to my\ file, and in an open quote the
+// quote is closed before the word ends.
+func (p partial) quote(rest string) string {
+	end := ""
+	if t, ok := strings.CutSuffix(rest, " "); ok {
+		rest, end = t, " "
 	}
-	words := strings.Fields(text)
-	cur := ""
-	if len(words) > 0 && !strings.HasSuffix(text, " ") && !strings.HasSuffix(text, "\t") {
-		cur = words[len(words)-1]
-		words = words[:len(words)-1]
+	var b strings.Builder
+	for _, r := range rest {
+		switch {
+		case p.open == '\'':
+		case p.open == '"' && strings.ContainsRune(`"\$`, r):
+			b.WriteByte('\\')
+		case p.open == 0 && strings.ContainsRune(" \t\n'\"\\$;&|<>#~*?[]()!{}", r):
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	if end != "" && p.open != 0 {
+		b.WriteByte(p.open)
+	}
+	return b.String() + end
+}
+
+// wordsBefore returns the words of the command being typed (quotes and
+// escapes taken off) and the partial word at the cursor.
+func wordsBefore(text string) ([]string, partial) {
+	var words []string
+	var cur partial
+	var val strings.Builder
+	in, started, start := byte(0), false, 0
+	end := func() {
+		if started {
+			words = append(words, val.String())
+		}
+		val.Reset()
+		started = false
+	}
+	for i := 0; i < len(text); i++ {
+		ch := text[i]
+		switch {
+		case in == '\'' && ch != '\'', in == '"' && ch != '"' && ch != '\\':
+			val.WriteByte(ch)
+		case in != 0 && ch == in:
+			in = 0
+		case ch == '\\' && i+1 < len(text):
+			if in == '"' && !strings.ContainsRune(`"\$`+"\n", rune(text[i+1])) {
+				val.WriteByte(ch)
+			}
+			i++
+			val.WriteByte(text[i])
+		case ch == '\\': // the escape of a character not typed yet
+		case in == 0 && (ch == '\'' || ch == '"'):
+			in = ch
+		case in == 0 && (ch == ' ' || ch == '\t' || ch == '\n'):
+			end()
+			continue
+		case in == 0 && (ch == ';' || ch == '|' || ch == '&'):
+			end()
+			words = words[:0] // a new command starts
+			continue
+		default:
+			val.WriteByte(ch)
+		}
+		if !started {
+			started, start = true, i
+		}
+	}
+	if started {
+		cur = partial{raw: text[start:], value: val.String(), open: in}
 	}
 	for len(words) > 0 && assignment(&Word{Parts: []Part{{Kind: Lit, Text: words[0]}}}) != nil {
 		words = words[1:] // NAME=VALUE before the command

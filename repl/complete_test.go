@@ -19,6 +19,8 @@ func TestComplete(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "prog-one"), []byte("#!/bin/sh\n"), 0o755)
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "my file$"), nil, 0o644)
+	os.Mkdir(filepath.Join(dir, "a dir"), 0o755)
 	sh := NewShell(ctx, nil, io.Discard, io.Discard, []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1"})
 	sh.CommandNames = func() []string { return []string{"extcmd"} }
 	if err := ctx.Chdir(dir); err != nil {
@@ -47,6 +49,15 @@ func TestComplete(t *testing.T) {
 		{"unshare ne", []string{"t "}},
 		{"LANG=C unshare ne", []string{"t "}}, // assignments before the command
 		{"LANG=C prog-", []string{"one "}},
+		// Names are quoted as the word being typed needs them.
+		{"cat my", []string{`\ file\$ `}},
+		{`cat my\ f`, []string{`ile\$ `}},
+		{`cat "my f`, []string{`ile\$" `}},
+		{`cat 'my f`, []string{`ile$' `}},
+		{"cat a", []string{`\ dir/`}},
+		{`cat a\ dir/../su`, []string{"b/"}},
+		{`echo "x;y" | cat su`, []string{"b/"}}, // ; in quotes is no new command
+		{`echo "a b" su`, []string{"b/"}},
 	} {
 		if got := complete(tc.line); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("complete(%q) = %q, want %q", tc.line, got, tc.want)
