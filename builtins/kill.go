@@ -14,8 +14,8 @@ var killCmd = &Builtin{
 	Usage:   "kill [-SIG | -s SIG] %N|PID...\nkill -l",
 	Help: `Sends SIG (default TERM) to a job's processes (%N, %%, %-) or to a
 process by pid. SIG is a name (TERM, SIGKILL, hup) or a number. A stopped
-job also gets CONT, so that it can act on the signal. -l lists the
-signal names.
+job also gets CONT, so that it can act on the signal. kill -0 sends
+nothing but fails if the target is gone. -l lists the signal names.
 
   kill %1
   kill -9 %2
@@ -73,7 +73,7 @@ signal names.
 			if err := js.Signal(j, sig); err != nil {
 				return fmt.Errorf("%s: %v", op, err)
 			}
-			if sig != unix.SIGCONT && sig != unix.SIGSTOP && sig != unix.SIGTSTP {
+			if sig != 0 && sig != unix.SIGCONT && sig != unix.SIGSTOP && sig != unix.SIGTSTP {
 				js.mu.Lock()
 				st := j.stopped()
 				js.mu.Unlock()
@@ -86,9 +86,10 @@ signal names.
 	},
 }
 
-// parseSignal reads TERM, SIGTERM, term or 15.
+// parseSignal reads TERM, SIGTERM, term or 15; 0 checks that the target
+// exists (kill -0 %1), as in sh.
 func parseSignal(s string) (unix.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 65 {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < 65 {
 		return unix.Signal(n), nil
 	}
 	name := strings.ToUpper(s)

@@ -83,6 +83,7 @@ type Shell struct {
 	interrupted func() bool  // reports and clears a pending SIGINT (scripts)
 	onThread    bool         // the shell runs on the context thread (Main, scripts)
 	inSubst     bool         // the shell runs a $(...)
+	sources     int          // source files being run, one inside another
 	// A script's FILE, the first line of the chunk being run and the
 	// command's line in it, for messages from inside the command (where).
 	whereFile            string
@@ -253,8 +254,18 @@ func (sh *Shell) stopped(err error) bool {
 // Jobs implements builtins.Shell.
 func (sh *Shell) Jobs() *builtins.Jobs { return sh.jobs }
 
+// maxSources bounds source inside source.
+const maxSources = 32
+
 // Source implements builtins.Shell: it runs a file in this shell.
 func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
+	if sh.sources >= maxSources {
+		// A file that sources itself would otherwise run out of fds
+		// a thousand levels down, and say so at every level.
+		return &builtins.StatusError{Code: 1, Err: fmt.Errorf("%s: source nested more than %d deep", file, maxSources)}
+	}
+	sh.sources++
+	defer func() { sh.sources-- }()
 	var f *os.File
 	err := sh.Ctx.Files(func(at func(string) string) (err error) { f, err = os.Open(at(file)); return })
 	if err != nil {

@@ -274,6 +274,13 @@ func (l *lexer) next() (token, error) {
 
 func (l *lexer) redir(fd, line int) (token, error) {
 	op := l.src[l.pos : l.pos+1]
+	if rest := l.src[l.pos:]; strings.HasPrefix(rest, "<<") {
+		return token{}, &SyntaxError{line, "here-documents (<<) are not supported: redirect from a file (< FILE)"}
+	} else if strings.HasPrefix(rest, "<>") {
+		return token{}, &SyntaxError{line, "<> is not supported: use < or >"}
+	} else if strings.HasPrefix(rest, ">|") {
+		return token{}, &SyntaxError{line, ">| is not supported: use >"}
+	}
 	l.pos++
 	if op == ">" && l.pos < len(l.src) && l.src[l.pos] == '>' {
 		op = ">>"

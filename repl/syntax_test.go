@@ -143,6 +143,8 @@ func TestParseErrors(t *testing.T) {
 		{`echo $'a\tb'`, "$'...' quoting is not supported"},
 		{`echo $"a"`, `$"..." quoting is not supported`},
 		{`echo "$-"`, "$- is not supported"},
+		{"cat <<EOF", "here-documents"},
+		{"cat 0<>f", "<> is not supported"},
 	} {
 		_, err := Parse(tc.in)
 		var se *SyntaxError
