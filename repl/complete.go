@@ -34,7 +34,7 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 
 // partial is the word at the cursor: as typed, as it reads once its
 // quotes and escapes are taken off, and the quote it is still inside
-// (0, '\'' or '"').
+// (0, '\” or '"').
 type partial struct {
 	raw, value string
 	open       byte
