@@ -33,8 +33,8 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 }
 
 // partial is the word at the cursor: as typed, as it reads once its
-// quotes and escapes are taken off, and the quote it is still inside
-// (0, '\” or '"').
+// quotes and escapes are taken off, and the quote character it is still
+// inside (0 if none).
 type partial struct {
 	raw, value string
 	open       byte
