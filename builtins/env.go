@@ -68,13 +68,42 @@ func Overlay(sh Shell, assigns []string) Shell {
 	for _, name := range order {
 		vars = append(vars, name+"="+extra[name])
 	}
-	return withEnviron{sh, vars}
+	return withEnviron{sh, vars, order, extra}
 }
 
 // withEnviron is the shell with a different environment for programs.
 type withEnviron struct {
 	Shell
-	env []string
+	env   []string
+	order []string          // the names assigned, first seen first
+	extra map[string]string // their values
 }
 
 func (w withEnviron) Environ() []string { return w.env }
+
+// Source runs the file with the assignments as exported variables of the
+// shell, as bash does for 'A=1 source FILE', and puts them back after.
+func (w withEnviron) Source(env *Env, file string, args []string) error {
+	type saved struct {
+		value         string
+		set, exported bool
+	}
+	was := map[string]saved{}
+	for _, v := range w.Shell.Vars() {
+		if _, ok := w.extra[v.Name]; ok {
+			was[v.Name] = saved{v.Value, true, v.Exported}
+		}
+	}
+	for _, name := range w.order {
+		w.Shell.SetVar(name, w.extra[name], true)
+	}
+	defer func() {
+		for _, name := range w.order {
+			w.Shell.Unset(name)
+			if old := was[name]; old.set {
+				w.Shell.SetVar(name, old.value, old.exported)
+			}
+		}
+	}()
+	return w.Shell.Source(env, file, args)
+}
