@@ -5,8 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // viaState holds the namespaces of the context that its thread cannot be
@@ -109,10 +110,25 @@ func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
 	if has(User) && c.via.ns[User] != nil {
 		return &Error{Kind: "user", Err: fmt.Errorf("%w: a user namespace inside the context's user namespace", ErrUnsupported)}
 	}
-	if o.MountProc && !has(PID) {
+	if o.MountProc && !has(PID) && (has(User) || c.via.ns[User] != nil) {
 		return &Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc in a user namespace needs a new pid namespace with it (unshare pid --mount-proc)")}
 	}
+	if o.MountProc && !has(PID) && c.effective(PID) != c.home[PID].id {
+		return &Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc here needs the pid namespace with it (unshare pid --mount-proc)")}
+	}
 	r := c.via.request("make")
+	if has(PID) && c.via.ns[PID] != nil {
+		// The kernel makes a new pid namespace only from the caller's
+		// own (EINVAL after setns(pid)): leave the context's out, so
+		// the new one is its sibling, as on the thread.
+		join := r.join[:0:0]
+		for _, h := range r.join {
+			if h.kind != PID {
+				join = append(join, h)
+			}
+		}
+		r.join = join
+	}
 	r.unshare = flags
 	r.send = kinds
 	r.proc = o.MountProc
@@ -278,32 +294,115 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 	return &Error{Path: name, Err: err}
 }
 
-// Files runs fn on the context thread with at, which turns a path as the
-// context sees it into one that nsh's own file calls (os.Open, ReadDir,
-// Stat) can use on the thread: redirections, source, patterns and
-// completion. Usually that is the path itself. In a mount namespace the
-// thread is not in (after unshare user), it is the path through the
-// namespace's root directory, opened once by a helper inside:
-// /proc/self/fd/N/PATH, a relative PATH joined to the context's working
-// directory. Lookups then cross that namespace's mounts; an absolute
-// symbolic link met on the way still resolves from the host's root.
-func (c *Context) Files(fn func(at func(path string) string) error) error {
+// Files runs fn on the context thread with the files as the context sees
+// them, for nsh's own file work: redirections, source, patterns and
+// completion. Usually that is the thread's view. In a mount namespace the
+// thread is not in (after unshare user), paths resolve from that
+// namespace's root directory, opened once by a helper inside, with
+// openat2(RESOLVE_IN_ROOT): lookups cross that namespace's mounts, and an
+// absolute symbolic link stays inside it. A relative path is taken from
+// the context's working directory.
+func (c *Context) Files(fn func(fs FS) error) error {
 	return c.view(func() error {
 		if c.via.ns[Mnt] == nil {
-			return fn(func(p string) string { return p })
+			return fn(HereFS)
 		}
 		root, err := c.viaRoot()
 		if err != nil {
 			return err
 		}
-		prefix, cwd := "/proc/self/fd/"+strconv.Itoa(int(root.Fd())), c.via.cwd
-		return fn(func(p string) string {
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(cwd, p)
-			}
-			return prefix + filepath.Clean(p)
-		})
+		return fn(FS{dir: int(root.Fd()), cwd: c.via.cwd})
 	})
+}
+
+// FS reaches files from a directory: the calling thread's root and working
+// directory (HereFS), or a mount namespace's root (Context.Files).
+type FS struct {
+	dir int    // AT_FDCWD, or the root directory
+	cwd string // for relative paths, under dir
+}
+
+// HereFS is the calling thread's own view.
+var HereFS = FS{dir: unix.AT_FDCWD}
+
+// open opens path, again after EINTR (a FIFO's open blocks, and Go's
+// preemption signals interrupt it), and after EAGAIN from openat2 (a
+// rename raced with the lookup).
+func (fs FS) open(path string, flags int, perm uint32) (int, error) {
+	flags |= unix.O_CLOEXEC
+	try := func() (int, error) { return unix.Open(path, flags, perm) }
+	if fs.dir != unix.AT_FDCWD {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(fs.cwd, path)
+		}
+		rel := strings.TrimPrefix(filepath.Clean(path), "/")
+		if rel == "" {
+			rel = "."
+		}
+		how := &unix.OpenHow{Flags: uint64(flags), Resolve: unix.RESOLVE_IN_ROOT}
+		if flags&(unix.O_CREAT|unix.O_TMPFILE) != 0 {
+			how.Mode = uint64(perm) // openat2 refuses a mode otherwise
+		}
+		try = func() (int, error) { return unix.Openat2(fs.dir, rel, how) }
+	}
+	for {
+		fd, err := try()
+		if err != unix.EINTR && err != unix.EAGAIN {
+			return fd, err
+		}
+	}
+}
+
+// Open opens path as os.OpenFile does.
+func (fs FS) Open(path string, flags int, perm os.FileMode) (*os.File, error) {
+	fd, err := fs.open(path, flags, uint32(perm.Perm()))
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+func (fs FS) stat(path string, follow bool) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	if fs.dir == unix.AT_FDCWD {
+		flags := 0
+		if !follow {
+			flags = unix.AT_SYMLINK_NOFOLLOW
+		}
+		return st, unix.Fstatat(unix.AT_FDCWD, path, &st, flags)
+	}
+	flags := unix.O_PATH
+	if !follow {
+		flags |= unix.O_NOFOLLOW
+	}
+	fd, err := fs.open(path, flags, 0)
+	if err != nil {
+		return st, err
+	}
+	defer unix.Close(fd)
+	return st, unix.Fstat(fd, &st)
+}
+
+// IsDir reports whether path is a directory (or a link to one).
+func (fs FS) IsDir(path string) bool {
+	st, err := fs.stat(path, true)
+	return err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR
+}
+
+// Exists reports whether path exists (a dangling link does).
+func (fs FS) Exists(path string) bool {
+	_, err := fs.stat(path, false)
+	return err == nil
+}
+
+// Names lists a directory, unsorted.
+func (fs FS) Names(dir string) ([]string, error) {
+	f, err := fs.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
 }
 
 // viaRoot is the root directory of the via mount namespace, opened by a

@@ -2,7 +2,6 @@ package repl
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -51,10 +50,15 @@ func (p partial) quote(rest string) string {
 	var b strings.Builder
 	for _, r := range rest {
 		switch {
-		case p.open == '\'':
-		case p.open == '"' && strings.ContainsRune(`"\$`, r):
+		case p.open == '\'' && r == '\'':
+			b.WriteString(`'\''`) // close, an escaped quote, open again
+			continue
+		case p.open == 0 && r == '\n':
+			b.WriteString("'\n'") // \ and a newline would join lines
+			continue
+		case p.open == '"' && strings.ContainsRune(`"\$`+"`", r):
 			b.WriteByte('\\')
-		case p.open == 0 && strings.ContainsRune(" \t\n'\"\\$;&|<>#~*?[]()!{}", r):
+		case p.open == 0 && strings.ContainsRune(" \t'\"\\$`;&|<>#~*?[]()!{}", r):
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
@@ -196,23 +200,22 @@ func withSpace(ss []string) []string {
 // files lists the entries that complete prefix, read on the context thread.
 func (c *completer) files(prefix string) []string {
 	var out []string
-	c.sh.Ctx.Files(func(at func(string) string) error {
+	c.sh.Ctx.Files(func(fs nsctx.FS) error {
 		dir, base := filepath.Split(prefix)
 		d := dir
 		if d == "" {
 			d = "."
 		}
-		ents, err := os.ReadDir(at(d))
+		names, err := fs.Names(d)
 		if err != nil {
 			return nil
 		}
-		for _, e := range ents {
-			n := e.Name()
+		for _, n := range names {
 			if !strings.HasPrefix(n, base) || (strings.HasPrefix(n, ".") && !strings.HasPrefix(base, ".")) {
 				continue
 			}
 			full := dir + n
-			if st, err := os.Stat(at(full)); err == nil && st.IsDir() {
+			if fs.IsDir(full) {
 				out = append(out, full+"/")
 			} else {
 				out = append(out, full+" ")
@@ -232,15 +235,14 @@ func (c *completer) programs(prefix string) []string {
 	seen := map[string]bool{}
 	var out []string
 	path, _ := c.sh.Var("PATH")
-	c.sh.Ctx.Files(func(at func(string) string) error {
+	c.sh.Ctx.Files(func(fs nsctx.FS) error {
 		for _, dir := range filepath.SplitList(path) {
-			ents, err := os.ReadDir(at(dir))
+			names, err := fs.Names(dir)
 			if err != nil {
 				continue
 			}
-			for _, e := range ents {
-				n := e.Name()
-				if seen[n] || !strings.HasPrefix(n, prefix) || e.IsDir() {
+			for _, n := range names {
+				if seen[n] || !strings.HasPrefix(n, prefix) || fs.IsDir(filepath.Join(dir, n)) {
 					continue
 				}
 				seen[n] = true

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/nsctx"
 	"golang.org/x/sys/unix"
 )
 
@@ -54,10 +55,12 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 		if errors.As(err, &er) {
 			return err, true
 		}
-		if errors.Is(err, builtins.Interrupted{}) {
+		if job == nil && errors.Is(err, builtins.Interrupted{}) {
 			// Ctrl-C ends the whole list, as in bash: the right of
 			// || must not run because the left died of it. Waiting
-			// for nsh's own handler to see the signal would race.
+			// for nsh's own handler to see the signal would race. (A
+			// job's program killed with SIGINT from elsewhere is, as
+			// in bash, a failure like another.)
 			return err, true
 		}
 	}
@@ -127,9 +130,43 @@ func (sh *Shell) background(ao *AndOr) error {
 	// Its programs start where it was started, also those that start
 	// after the shell has moved on (sleep 5 && ip link &).
 	j.Snap, _ = sh.Ctx.Snapshot()
+	// And it runs in a copy of the shell as it is now, as a subshell in
+	// sh: its streams (source f > log: the log, even after source
+	// returned), variables and FILE:LINE stay those of its start.
+	jsh := sh.subshell(sh.Stdout)
+	jsh.inSubst, jsh.onThread = false, false
+	// Files the shell has only for a while (source's redirections) are
+	// the job's own until it ends.
+	var own []*os.File
+	keep := func(f *os.File) *os.File {
+		if f.Fd() <= 2 {
+			return f
+		}
+		fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			return f
+		}
+		d := os.NewFile(uintptr(fd), f.Name())
+		own = append(own, d)
+		return d
+	}
+	if f, ok := jsh.Stdin.(*os.File); ok {
+		jsh.Stdin = keep(f)
+	}
+	if f, ok := jsh.Stdout.(*os.File); ok {
+		jsh.Stdout = keep(f)
+	}
+	if f, ok := jsh.Stderr.(*os.File); ok {
+		jsh.Stderr = keep(f)
+	}
 	j.Go(true, func() error {
-		defer j.Snap.Close()
-		err, _ := sh.andOr(ao, j)
+		defer func() {
+			j.Snap.Close()
+			for _, f := range own {
+				f.Close()
+			}
+		}()
+		err, _ := jsh.andOr(ao, j)
 		return err
 	})
 	js.Add(j)
@@ -466,8 +503,8 @@ func (sh *Shell) redirect(rs []*Redir, targets []string, env *builtins.Env) ([]*
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 		}
 		var f *os.File
-		err := sh.Ctx.Files(func(at func(string) string) (err error) {
-			f, err = os.OpenFile(at(path), flags|unix.O_CLOEXEC, 0o666)
+		err := sh.Ctx.Files(func(fs nsctx.FS) (err error) {
+			f, err = fs.Open(path, flags, 0o666)
 			if err == nil && r.Op == "<" {
 				if st, serr := f.Stat(); serr == nil && st.IsDir() {
 					f.Close()

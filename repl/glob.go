@@ -1,10 +1,11 @@
 package repl
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/nsh-dev/nsh/nsctx"
 )
 
 // Globbing: an unquoted * ? or [...] in a word makes it a pattern, which
@@ -65,8 +66,8 @@ func unescape(s string) string {
 // gives nil.
 func (sh *Shell) glob(pattern string) []string {
 	var out []string
-	sh.Ctx.Files(func(at func(string) string) error {
-		out = globHere(pattern, at)
+	sh.Ctx.Files(func(fs nsctx.FS) error {
+		out = globHere(pattern, fs)
 		return nil
 	})
 	return out
@@ -76,8 +77,8 @@ func (sh *Shell) glob(pattern string) []string {
 // a time, and sorts the paths. A * or ? does not match a leading dot
 // unless the component's pattern starts with one, as in sh; . and .. are
 // never listed.
-// at turns a path into one the thread can use (Context.Files).
-func globHere(pattern string, at func(string) string) []string {
+// fs is the context's view of the files (Context.Files).
+func globHere(pattern string, fs nsctx.FS) []string {
 	// Every base is "" or ends in '/': a component appends its name, and
 	// a '/' unless it is the last one.
 	bases := []string{""}
@@ -95,7 +96,7 @@ func globHere(pattern string, at func(string) string) []string {
 		switch {
 		case c == "" && last: // a trailing /: directories only
 			for _, b := range bases {
-				if st, err := os.Stat(at(b)); err == nil && st.IsDir() {
+				if fs.IsDir(b) {
 					next = append(next, b)
 				}
 			}
@@ -106,7 +107,7 @@ func globHere(pattern string, at func(string) string) []string {
 		case !hasMeta(c):
 			name := unescape(c)
 			for _, b := range bases {
-				if _, err := os.Lstat(at(b + name)); err == nil {
+				if fs.Exists(b + name) {
 					next = append(next, b+name+sep)
 				}
 			}
@@ -121,12 +122,10 @@ func globHere(pattern string, at func(string) string) []string {
 				if dir == "" {
 					dir = "."
 				}
-				f, err := os.Open(at(dir))
+				names, err := fs.Names(dir)
 				if err != nil {
 					continue
 				}
-				names, _ := f.Readdirnames(-1)
-				f.Close()
 				for _, n := range names {
 					if n[0] == '.' && !dots {
 						continue

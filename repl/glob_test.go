@@ -70,7 +70,7 @@ func TestGlobHere(t *testing.T) {
 			}
 			continue
 		}
-		got := globHere(d+"/"+tc.pattern, asIs)
+		got := globHere(d+"/"+tc.pattern, nsctx.HereFS)
 		var want []string
 		for _, w := range tc.want {
 			want = append(want, dir+"/"+w)
@@ -141,10 +141,7 @@ func TestGlobInContext(t *testing.T) {
 	if got := expand("ls mnt/*"); !reflect.DeepEqual(got, []string{"ls", "mnt/inside"}) {
 		t.Errorf("in the context's mount namespace: got %q", got)
 	}
-	if got := globHere(escapeMeta(dir)+"/mnt/*", asIs); got != nil {
+	if got := globHere(escapeMeta(dir)+"/mnt/*", nsctx.HereFS); got != nil {
 		t.Errorf("the host sees %q in the context's tmpfs", got)
 	}
 }
-
-// asIs is Context.Files's at where the thread is in the context.
-func asIs(p string) string { return p }

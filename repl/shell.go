@@ -3,7 +3,6 @@ package repl
 import (
 	"errors"
 	"fmt"
-	"golang.org/x/sys/unix"
 	"io"
 	"os"
 	"sort"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/nsctx"
@@ -267,7 +268,7 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 	sh.sources++
 	defer func() { sh.sources-- }()
 	var f *os.File
-	err := sh.Ctx.Files(func(at func(string) string) (err error) { f, err = os.Open(at(file)); return })
+	err := sh.Ctx.Files(func(fs nsctx.FS) (err error) { f, err = fs.Open(file, os.O_RDONLY, 0); return })
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
