@@ -99,7 +99,14 @@ func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
 		if flags&unix.CLONE_NEWUSER != 0 || c.via.ns[User] != nil {
 			hint = "" // the advice would be what failed, or done already
 		}
-		if flags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 || c.via.ns[User] != nil {
+		// A kind the context has through the helper is made again
+		// inside it by the helper: made on the thread, it would be
+		// hidden behind the helper's (or, for pid, break every start).
+		via := flags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 || c.via.ns[User] != nil
+		for _, k := range kinds {
+			via = via || c.via.ns[k] != nil
+		}
+		if via {
 			return addHint(c.unshareVia(kinds, flags, o), hint)
 		}
 		return addHint(c.unshareThread(kinds, flags, o), hint)

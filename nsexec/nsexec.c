@@ -465,6 +465,9 @@ static void do_pin(struct req *r)
 	const char *path = getenv("_NSH_PIN");
 	char src[64];
 	enter_pid(r); // so that /proc/self exists in a --mount-proc /proc
+	struct statfs sfs;
+	if (statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC)
+		fail(EEXIST, "already a pin (unpin it first)");
 	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	struct stat st;
 	if (fd >= 0)

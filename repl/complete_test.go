@@ -21,6 +21,7 @@ func TestComplete(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "my file$"), nil, 0o644)
 	os.Mkdir(filepath.Join(dir, "a dir"), 0o755)
+	os.WriteFile(filepath.Join(dir, "it's`q"), nil, 0o644)
 	sh := NewShell(ctx, nil, io.Discard, io.Discard, []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1"})
 	sh.CommandNames = func() []string { return []string{"extcmd"} }
 	if err := ctx.Chdir(dir); err != nil {
@@ -55,6 +56,9 @@ func TestComplete(t *testing.T) {
 		{`cat "my f`, []string{`ile\$" `}},
 		{`cat 'my f`, []string{`ile$' `}},
 		{"cat a", []string{`\ dir/`}},
+		{"cat i", []string{"t\\'s\\`q "}},
+		{"cat 'i", []string{"t'\\''s`q' "}},
+		{`cat "i`, []string{"t's\\`q\" "}},
 		{`cat a\ dir/../su`, []string{"b/"}},
 		{`echo "x;y" | cat su`, []string{"b/"}}, // ; in quotes is no new command
 		{`echo "a b" su`, []string{"b/"}},

@@ -64,7 +64,7 @@ func (sh *Shell) substitute(text string, x *expansion) (string, int, error) {
 }
 
 // subshell is a copy of the shell writing to stdout, with jobs of its own
-// and no terminal.
+// and no terminal: for $(...), and for a background job.
 func (sh *Shell) subshell(stdout io.Writer) *Shell {
 	sub := &Shell{
 		Ctx: sh.Ctx, Stdin: sh.Stdin, Stdout: stdout, Stderr: sh.Stderr,
