@@ -16,7 +16,8 @@ var pinsCmd = &Builtin{
 nsh, ip netns, unshare --net=FILE or anything else: kind, inode, path.
 A '*' marks a pin of the namespace the context is in. A pin in /run/netns
 is an ip netns namespace: its name follows, as (ip netns NAME), and
-'setns NAME' joins it.`,
+'setns NAME' joins it. Without root, pins made inside the context's mount
+namespace (where nsh makes them then) follow, marked (inside).`,
 	Options: []string{"--json"},
 	Run:     runPins,
 }
@@ -31,7 +32,7 @@ func runPins(env *Env, args []string) error {
 	if len(ops) != 0 {
 		return usageError("no operands expected")
 	}
-	pins, err := nsctx.Pins()
+	pins, err := env.Ctx.Pins()
 	if err != nil {
 		return err
 	}
@@ -46,10 +47,11 @@ func runPins(env *Env, args []string) error {
 			Path    string `json:"path"`
 			Current bool   `json:"current"`
 			Netns   string `json:"netns_name,omitempty"`
+			Inside  bool   `json:"inside,omitempty"`
 		}
 		out := make([]pin, 0, len(pins))
 		for _, p := range pins {
-			out = append(out, pin{p.Kind.String(), p.Ino, p.Path, st.Cur[p.Kind].Ino == p.Ino, netnsName(p)})
+			out = append(out, pin{p.Kind.String(), p.Ino, p.Path, st.Cur[p.Kind].Ino == p.Ino, netnsName(p), p.Inside})
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
@@ -63,6 +65,9 @@ func runPins(env *Env, args []string) error {
 		name := ""
 		if n := netnsName(p); n != "" {
 			name = " (ip netns " + n + ")"
+		}
+		if p.Inside {
+			name += " (inside)"
 		}
 		fmt.Fprintf(env.Stdout, "%-6s %d %s %s%s\n", p.Kind, p.Ino, mark, p.Path, name)
 	}

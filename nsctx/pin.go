@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,9 +35,10 @@ func (c *Context) OpenCurrent(k Kind) (*Handle, error) {
 
 // PinInfo is one pinned namespace: an nsfs bind mount.
 type PinInfo struct {
-	Path string
-	Kind Kind
-	Ino  uint64
+	Path   string
+	Kind   Kind
+	Ino    uint64
+	Inside bool // in the context's mount namespace, not nsh's home one
 }
 
 // ErrNotPin is returned by Unpin for a path that holds no namespace.
@@ -276,6 +279,46 @@ func Pins() ([]PinInfo, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readPins(f)
+}
+
+// Pins is the package's Pins and, without root, the pins inside the
+// context's mount namespace when the thread is not in it: where nsh makes
+// pins then (pinInside), read by a helper there.
+func (c *Context) Pins() ([]PinInfo, error) {
+	pins, err := Pins()
+	if err != nil || unix.Geteuid() == 0 {
+		return pins, err
+	}
+	var inside []PinInfo
+	err = c.Do(func() error {
+		if c.via.ns[Mnt] == nil {
+			return nil
+		}
+		r := c.via.request("open")
+		r.fork = c.via.ns[PID] != nil // /proc/self of a --mount-proc /proc
+		r.open, r.raw = "/proc/self/mountinfo", true
+		res, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+		if err != nil {
+			return fmt.Errorf("reading the context's mounts: %w", err)
+		}
+		f := os.NewFile(uintptr(res.fd), "mountinfo")
+		defer f.Close()
+		inside, err = readPins(f)
+		return err
+	})
+	home := len(pins)
+	for _, p := range inside {
+		// The namespace's mounts began as a copy of home's.
+		if !slices.Contains(pins[:home], p) {
+			p.Inside = true
+			pins = append(pins, p)
+		}
+	}
+	return pins, err
+}
+
+func readPins(f io.Reader) ([]PinInfo, error) {
 	var pins []PinInfo
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)

@@ -147,7 +147,7 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return withSpace(builtinNames())
 	case builtins.Pins:
 		var ps []string
-		if pins, err := nsctx.Pins(); err == nil {
+		if pins, err := c.sh.Ctx.Pins(); err == nil {
 			for _, p := range pins {
 				ps = append(ps, p.Path)
 			}
