@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/internal/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -175,6 +176,14 @@ func pinHandle(h *Handle, path string) error {
 }
 
 func privatizeDir(dir string) error {
+	for _, m := range mountinfo.Under(dir) {
+		if m != dir {
+			// The self-bind would copy them on top and hide these,
+			// which would then hold their namespaces with no way to
+			// unpin them.
+			return fmt.Errorf("%s holds mounts already (%s): binding it onto itself would hide them; pin into another directory, or make its mount private (mount --make-private)", dir, m)
+		}
+	}
 	if err := unix.Mount(dir, dir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return err
 	}
@@ -353,26 +362,7 @@ func parseMountinfo(line string) (PinInfo, bool) {
 	if err != nil {
 		return PinInfo{}, false
 	}
-	return PinInfo{Path: unescapeMount(f[4]), Kind: k, Ino: n}, true
-}
-
-// unescapeMount undoes the octal escapes (\040 for a space) of mountinfo.
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return PinInfo{Path: mountinfo.Unescape(f[4]), Kind: k, Ino: n}, true
 }
 
 var errPinNoRoot = errors.New("pins are bind mounts, and without root nsh's home mount namespace takes none; in a user namespace run 'unshare mnt' first, and pins are made inside it (seen by the programs there)")

@@ -143,6 +143,37 @@ func TestPinKeepsFiles(t *testing.T) {
 	}
 }
 
+// A shared directory that holds pins already is not bound onto itself to
+// pin a mount namespace: the copy would hide those pins for good.
+func TestPinMountNamespaceKeepsPins(t *testing.T) {
+	c := newCtx(t)
+	dir := filepath.Join(nstest.PinDir(t), "shared")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("none", dir, "", unix.MS_SHARED, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Unchanged propagation: the context's copy of dir stays its peer,
+	// so a pin of the context's mount namespace there would loop.
+	if err := c.Unshare([]Kind{Net, Mnt}, PropUnchanged); err != nil {
+		t.Fatal(err)
+	}
+	netPin, err := c.Pin(Net, filepath.Join(dir, "net"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pin(Mnt, filepath.Join(dir, "mnt")); err == nil || !strings.Contains(err.Error(), "holds mounts already") {
+		t.Errorf("pin mnt into a shared directory with pins: %v", err)
+	}
+	if err := Unpin(netPin.Path); err != nil {
+		t.Errorf("the net pin is no longer reachable: %v", err)
+	}
+}
+
 // Mount namespaces can only be pinned on a mount that is not shared: Pin
 // prepares the directory the way iproute2 prepares /run/netns.
 func TestPinMountNamespace(t *testing.T) {

@@ -4,13 +4,13 @@
 package nstest
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nsh-dev/nsh/internal/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,39 +69,12 @@ func UnmountUnder(t testing.TB, dir string) {
 // UnmountAll lazily unmounts every mount at or below dir, deepest first.
 func UnmountAll(dir string) error {
 	var first error
-	for _, m := range mountsUnder(dir) {
+	for _, m := range mountinfo.Under(dir) {
 		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && first == nil {
 			first = err
 		}
 	}
 	return first
-}
-
-// mountsUnder lists the mount points at or below dir, deepest first.
-func mountsUnder(dir string) []string {
-	f, err := os.Open("/proc/thread-self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	dir = filepath.Clean(dir)
-	var ms []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) < 5 {
-			continue
-		}
-		m := strings.ReplaceAll(fs[4], `\040`, " ")
-		if m == dir || strings.HasPrefix(m, dir+"/") {
-			ms = append(ms, m)
-		}
-	}
-	// Later mounts stack on earlier ones: undo them in reverse.
-	for i, j := 0, len(ms)-1; i < j; i, j = i+1, j-1 {
-		ms[i], ms[j] = ms[j], ms[i]
-	}
-	return ms
 }
 
 // Readlink returns readlink(/proc/PID/ns/KIND), e.g. "net:[4026531840]".
