@@ -108,7 +108,7 @@ func init() {
 	table = map[string]*Builtin{}
 	for _, b := range []*Builtin{
 		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
-		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, helpCmd,
+		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
 	} {
@@ -173,9 +173,10 @@ func Status(err error) int {
 		se *StatusError
 		ue *UsageError
 		er *ExitRequest
+		lc *LoopControl
 	)
 	switch {
-	case err == nil:
+	case err == nil, errors.As(err, &lc):
 		return 0
 	case errors.As(err, &es):
 		return int(es)

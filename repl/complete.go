@@ -3,6 +3,7 @@ package repl
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -69,6 +70,9 @@ func (p partial) quote(rest string) string {
 	return b.String() + end
 }
 
+// commandBefore are the words after which a command starts.
+var commandBefore = []string{"if", "then", "elif", "else", "while", "until", "do", "!"}
+
 // wordsBefore returns the words of the command being typed (quotes and
 // escapes taken off) and the partial word at the cursor.
 func wordsBefore(text string) ([]string, partial) {
@@ -78,7 +82,12 @@ func wordsBefore(text string) ([]string, partial) {
 	in, started, start := byte(0), false, 0
 	end := func() {
 		if started {
-			words = append(words, val.String())
+			switch w := val.String(); {
+			case len(words) == 0 && slices.Contains(commandBefore, w):
+				// if, then, do...: a command starts after them
+			default:
+				words = append(words, w)
+			}
 		}
 		val.Reset()
 		started = false

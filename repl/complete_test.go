@@ -50,6 +50,8 @@ func TestComplete(t *testing.T) {
 		{"unshare ne", []string{"t "}},
 		{"LANG=C unshare ne", []string{"t "}}, // assignments before the command
 		{"LANG=C prog-", []string{"one "}},
+		{"if prog-", []string{"one "}}, // a command after if, then, do...
+		{"while true; do unshare ne", []string{"t "}},
 		// Names are quoted as the word being typed needs them.
 		{"cat my", []string{`\ file\$ `}},
 		{`cat my\ f`, []string{`ile\$ `}},

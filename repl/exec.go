@@ -17,8 +17,13 @@ import (
 // stop a script: as with sh's set -e, a failure on the left of && or ||,
 // or under !, is a test, not a failure.
 func (sh *Shell) runAndOr(ao *AndOr) (err error, fatal bool) {
-	if ao.Loop != nil {
+	switch {
+	case ao.Loop != nil:
 		return sh.forLoop(ao.Loop)
+	case ao.If != nil:
+		return sh.ifClause(ao.If)
+	case ao.While != nil:
+		return sh.whileLoop(ao.While)
 	}
 	if ao.Background {
 		// A job that could not even start is a failure of its own.
@@ -52,8 +57,9 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 		}
 		last = i
 		var er *builtins.ExitRequest
-		if errors.As(err, &er) {
-			return err, true
+		var lc *builtins.LoopControl
+		if errors.As(err, &er) || errors.As(err, &lc) {
+			return err, true // exit, break and continue end the list
 		}
 		if job == nil && errors.Is(err, builtins.Interrupted{}) {
 			// Ctrl-C ends the whole list, as in bash: the right of
@@ -84,21 +90,121 @@ func (sh *Shell) forLoop(f *ForLoop) (err error, fatal bool) {
 	sh.last.Store(0)
 	for _, w := range words {
 		sh.SetVar(f.Name, w, false)
-		for _, ao := range f.Body {
-			sh.at(ao.Line)
-			err, fatal := sh.place(ao)
-			var er *builtins.ExitRequest
-			if errors.As(err, &er) {
-				return err, true
-			}
-			if sh.stopped(err) {
-				return &LineError{ao.Line, builtins.Interrupted{}}, true
-			}
-			if err != nil && fatal {
-				return &LineError{ao.Line, err}, true
-			}
+		err, fatal := sh.runBody(f.Body)
+		if brk, err := loopDone(err); brk || err != nil {
+			return err, err != nil && fatal
 		}
 	}
+	return nil, false
+}
+
+// loopDone reads what a loop's body ended with: brk if the loop is over
+// (break, or an error to pass on, which err then is), or neither
+// (continue, or the end of the body). A break or continue for a loop
+// further out goes on with one loop less to leave.
+func loopDone(err error) (brk bool, pass error) {
+	var lc *builtins.LoopControl
+	switch {
+	case err == nil:
+		return false, nil
+	case !errors.As(err, &lc):
+		return true, err
+	case lc.N > 1:
+		return true, &builtins.LoopControl{Break: lc.Break, N: lc.N - 1}
+	}
+	return lc.Break, nil
+}
+
+// runBody runs a compound command's list, each command placed as a
+// script's are. It stops at exit, Ctrl-C, a failure that would end a
+// script (reported at its own line), and break or continue, which it
+// returns for the loop around to act on.
+func (sh *Shell) runBody(l List) (err error, fatal bool) {
+	for _, ao := range l {
+		sh.at(ao.Line)
+		err, fatal := sh.place(ao)
+		if ret, fatal, stop := sh.settle(ao, err); stop {
+			return ret, fatal
+		}
+		if err != nil && fatal {
+			return &LineError{ao.Line, err}, true
+		}
+	}
+	return nil, false
+}
+
+// settle tells whether what a command of a compound one ended with ends
+// the compound command too: exit and Ctrl-C (fatal), break and continue
+// (for the loop around).
+func (sh *Shell) settle(ao *AndOr, err error) (ret error, fatal, stop bool) {
+	var er *builtins.ExitRequest
+	var lc *builtins.LoopControl
+	switch {
+	case errors.As(err, &er):
+		return err, true, true
+	case sh.stopped(err):
+		return &LineError{ao.Line, builtins.Interrupted{}}, true, true
+	case errors.As(err, &lc):
+		return err, false, true
+	}
+	return nil, false, false
+}
+
+// runCond runs the condition of an if or a loop: its status is that of its
+// last command. A failure there is a test, not the end of the script, as
+// in sh; what went wrong in a builtin is still said.
+func (sh *Shell) runCond(l List) (ok bool, err error, fatal bool) {
+	for _, ao := range l {
+		sh.at(ao.Line)
+		err, _ := sh.place(ao)
+		if ret, fatal, stop := sh.settle(ao, err); stop {
+			return false, ret, fatal
+		}
+		if err != nil {
+			sh.report(err)
+		}
+	}
+	return sh.last.Load() == 0, nil, false
+}
+
+// ifClause runs the body of the first condition that succeeds, or the
+// else part; with none, its status is 0, as in sh.
+func (sh *Shell) ifClause(f *IfClause) (err error, fatal bool) {
+	for i, c := range f.Conds {
+		ok, err, fatal := sh.runCond(c)
+		if err != nil {
+			return err, fatal
+		}
+		if ok {
+			return sh.runBody(f.Bodies[i])
+		}
+	}
+	if f.Else != nil {
+		return sh.runBody(f.Else)
+	}
+	sh.last.Store(0)
+	return nil, false
+}
+
+// whileLoop runs its body while the condition succeeds (until: fails).
+// Its status is that of the body's last command, 0 if it never ran.
+func (sh *Shell) whileLoop(w *WhileLoop) (err error, fatal bool) {
+	status := int32(0)
+	for {
+		ok, err, fatal := sh.runCond(w.Cond)
+		if brk, err := loopDone(err); brk || err != nil {
+			return err, err != nil && fatal
+		}
+		if ok == w.Until {
+			break
+		}
+		err, fatal = sh.runBody(w.Body)
+		status = sh.last.Load()
+		if brk, err := loopDone(err); brk || err != nil {
+			return err, err != nil && fatal
+		}
+	}
+	sh.last.Store(status)
 	return nil, false
 }
 
@@ -183,9 +289,27 @@ func (sh *Shell) Started(j *builtins.Job) {
 	}
 }
 
+// listText writes a list out on one line, each and-or list ended by "; "
+// or " & ".
+func listText(l List) string {
+	var b strings.Builder
+	for _, a := range l {
+		b.WriteString(andOrText(a))
+		if a.Background {
+			b.WriteString(" & ")
+		} else {
+			b.WriteString("; ")
+		}
+	}
+	return b.String()
+}
+
 func andOrText(ao *AndOr) string {
 	var b strings.Builder
-	if f := ao.Loop; f != nil {
+	list := func(l List) { b.WriteString(listText(l)) }
+	switch {
+	case ao.Loop != nil:
+		f := ao.Loop
 		b.WriteString("for " + f.Name)
 		if !f.Args {
 			b.WriteString(" in")
@@ -194,14 +318,35 @@ func andOrText(ao *AndOr) string {
 			}
 		}
 		b.WriteString("; do ")
-		for _, a := range f.Body {
-			b.WriteString(andOrText(a))
-			if a.Background {
-				b.WriteString(" & ")
+		list(f.Body)
+		b.WriteString("done")
+		return b.String()
+	case ao.If != nil:
+		for i, c := range ao.If.Conds {
+			if i == 0 {
+				b.WriteString("if ")
 			} else {
-				b.WriteString("; ")
+				b.WriteString("elif ")
 			}
+			list(c)
+			b.WriteString("then ")
+			list(ao.If.Bodies[i])
 		}
+		if ao.If.Else != nil {
+			b.WriteString("else ")
+			list(ao.If.Else)
+		}
+		b.WriteString("fi")
+		return b.String()
+	case ao.While != nil:
+		if ao.While.Until {
+			b.WriteString("until ")
+		} else {
+			b.WriteString("while ")
+		}
+		list(ao.While.Cond)
+		b.WriteString("do ")
+		list(ao.While.Body)
 		b.WriteString("done")
 		return b.String()
 	}

@@ -284,7 +284,12 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 	// The file's commands use source's own streams: source f > log.
 	in, out, errs := sh.Stdin, sh.Stdout, sh.Stderr
 	sh.Stdin, sh.Stdout, sh.Stderr = env.Stdin, builtins.RawWriter(env.Stdout), env.Stderr
-	defer func() { sh.Args, sh.Stdin, sh.Stdout, sh.Stderr = saved, in, out, errs }()
+	// Messages after it name the caller's FILE:LINE again, or none.
+	wFile, wBase, wLine := sh.whereFile, sh.whereBase, sh.whereLine
+	defer func() {
+		sh.Args, sh.Stdin, sh.Stdout, sh.Stderr = saved, in, out, errs
+		sh.whereFile, sh.whereBase, sh.whereLine = wFile, wBase, wLine
+	}()
 	status, err := sh.run(newScriptReader(f), file, false)
 	if err != nil {
 		return err
@@ -449,6 +454,13 @@ func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 	}
 	if err == nil || !r.interactive {
 		sh.exitWarned = false
+	}
+	var lc *builtins.LoopControl
+	if errors.As(err, &lc) {
+		// break or continue with no loop around: said, and nothing
+		// more, as in bash.
+		fmt.Fprintf(sh.Stderr, "%s: %s\n", sh.where(), lc)
+		return
 	}
 	line := ao.Line
 	for e := err; ; {

@@ -25,8 +25,28 @@ type AndOr struct {
 	Pipes      []*Pipeline
 	Ops        []string // Ops[i] joins Pipes[i] and Pipes[i+1]: "&&" or "||"
 	Background bool
-	Line       int      // line of its first word, counted from 1 in the chunk
-	Loop       *ForLoop // a for loop instead of pipelines (then Pipes is empty)
+	Line       int        // line of its first word, counted from 1 in the chunk
+	Loop       *ForLoop   // a for loop instead of pipelines (then Pipes is empty)
+	If         *IfClause  // an if instead of pipelines
+	While      *WhileLoop // a while or until loop instead of pipelines
+}
+
+// compound reports whether ao is a for, if, while or until instead of
+// pipelines.
+func (ao *AndOr) compound() bool { return ao.Loop != nil || ao.If != nil || ao.While != nil }
+
+// IfClause is if LIST; then LIST; [elif LIST; then LIST;]... [else LIST;] fi:
+// Bodies[i] runs if Conds[i] succeeds and no earlier one did.
+type IfClause struct {
+	Conds, Bodies []List
+	Else          List
+}
+
+// WhileLoop is while LIST; do LIST; done, or until: the body runs as long
+// as Cond succeeds (until: fails).
+type WhileLoop struct {
+	Until      bool
+	Cond, Body List
 }
 
 // ForLoop is for NAME [in WORD...]; do LIST; done. Without in, it runs
@@ -575,13 +595,36 @@ func (p *parser) unexpected() error {
 	return &SyntaxError{p.tok.line, fmt.Sprintf("unexpected %q", what)}
 }
 
-func (p *parser) list() (List, error) { return p.listUntil("") }
+func (p *parser) list() (List, error) { return p.listUntil(nil) }
 
-// listUntil reads and-or lists up to the keyword stop ("done" for a
-// loop's body) at the start of a command, which it leaves unread; ""
-// reads to the end of the input.
-func (p *parser) listUntil(stop string) (List, error) {
+// reserved are the words that end or continue a compound command: where
+// a command would start, they are no command.
+var reserved = []string{"do", "done", "then", "elif", "else", "fi"}
+
+// block is what a compound command being read still needs: the message
+// for input that ends first, the word that would end it, and the words
+// that end the list being read (left unread).
+type block struct {
+	what, until string
+	stops       []string
+}
+
+// listUntil reads and-or lists up to one of b's stop words at the start
+// of a command, which it leaves unread; a nil b reads to the end of the
+// input.
+func (p *parser) listUntil(b *block) (List, error) {
 	var l List
+	incomplete := func() error { return &IncompleteError{b.what, b.until} }
+	atStop := func() bool {
+		if b != nil {
+			for _, s := range b.stops {
+				if p.isKeyword(s) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	for {
 		for p.isOp("\n") {
 			if err := p.advance(); err != nil {
@@ -589,46 +632,142 @@ func (p *parser) listUntil(stop string) (List, error) {
 			}
 		}
 		if p.tok.kind == tEOF {
-			if stop != "" {
-				return nil, &IncompleteError{"for without done", "done"}
+			if b != nil {
+				return nil, incomplete()
 			}
 			return l, nil
 		}
-		if stop != "" && p.isKeyword(stop) {
+		if atStop() {
 			return l, nil
 		}
-		if p.isKeyword("do") || p.isKeyword("done") {
-			return nil, &SyntaxError{p.tok.line, fmt.Sprintf("unexpected %q", p.tok.word.Parts[0].Text)}
+		if p.isReserved() {
+			return nil, p.unexpected()
 		}
-		var ao *AndOr
-		var err error
-		if p.isKeyword("for") {
-			ao, err = p.forLoop()
-		} else {
-			ao, err = p.andOr()
-		}
+		ao, err := p.command()
 		if err != nil {
 			return nil, err
 		}
 		l = append(l, ao)
 		switch {
 		case p.tok.kind == tEOF:
-			if stop != "" {
-				return nil, &IncompleteError{"for without done", "done"}
+			if b != nil {
+				return nil, incomplete()
 			}
 			return l, nil
-		case ao.Loop != nil && p.isOp("&"):
-			return nil, &SyntaxError{p.tok.line, "a for loop cannot run in the background"}
+		case ao.compound() && p.isOp("&"):
+			return nil, &SyntaxError{p.tok.line, "a compound command (for, if, while, until) cannot run in the background"}
 		case p.isOp(";", "&", "\n"):
 			ao.Background = p.tok.op == "&"
 			if err := p.advance(); err != nil {
 				return nil, err
 			}
-		case stop != "" && p.isKeyword(stop):
+		case atStop():
 		default:
 			return nil, p.unexpected()
 		}
 	}
+}
+
+// command reads one and-or list or compound command.
+func (p *parser) command() (*AndOr, error) {
+	var read func() (*AndOr, error)
+	switch {
+	case p.isKeyword("for"):
+		read = p.forLoop
+	case p.isKeyword("if"):
+		read = p.ifClause
+	case p.isKeyword("while"), p.isKeyword("until"):
+		read = p.whileLoop
+	default:
+		return p.andOr()
+	}
+	if p.loops >= maxDepth {
+		return nil, &SyntaxError{p.tok.line, fmt.Sprintf("compound commands (for, if, while, until) nested more than %d deep", maxDepth)}
+	}
+	p.loops++
+	defer func() { p.loops-- }()
+	return read()
+}
+
+// isReserved reports whether the token is one of the reserved words.
+func (p *parser) isReserved() bool {
+	for _, r := range reserved {
+		if p.isKeyword(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// part reads the list of a compound command up to one of b's stops,
+// which must not be empty: "if ... then" with nothing between is a syntax
+// error, as in sh.
+func (p *parser) part(b *block, after string) (List, error) {
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	l, err := p.listUntil(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(l) == 0 {
+		return nil, &SyntaxError{p.tok.line, fmt.Sprintf("nothing after %s", after)}
+	}
+	return l, nil
+}
+
+// ifClause reads if LIST then LIST [elif LIST then LIST]... [else LIST] fi;
+// the token is "if".
+func (p *parser) ifClause() (*AndOr, error) {
+	ao := &AndOr{Line: p.tok.line, If: &IfClause{}}
+	f := ao.If
+	cond := &block{"if without then", "then", []string{"then"}}
+	body := &block{"if without fi", "fi", []string{"elif", "else", "fi"}}
+	word := "if"
+	for {
+		c, err := p.part(cond, word)
+		if err != nil {
+			return nil, err
+		}
+		b, err := p.part(body, "then")
+		if err != nil {
+			return nil, err
+		}
+		f.Conds, f.Bodies = append(f.Conds, c), append(f.Bodies, b)
+		if !p.isKeyword("elif") {
+			break
+		}
+		word = "elif"
+	}
+	if p.isKeyword("else") {
+		var err error
+		if f.Else, err = p.part(&block{"if without fi", "fi", []string{"fi"}}, "else"); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.advance(); err != nil { // fi
+		return nil, err
+	}
+	return ao, nil
+}
+
+// whileLoop reads while (or until) LIST do LIST done; the token is the
+// first word.
+func (p *parser) whileLoop() (*AndOr, error) {
+	word := p.tok.word.Parts[0].Text
+	ao := &AndOr{Line: p.tok.line, While: &WhileLoop{Until: word == "until"}}
+	w := ao.While
+	var err error
+	if w.Cond, err = p.part(&block{word + " without do", "do", []string{"do"}}, word); err != nil {
+		return nil, err
+	}
+	if w.Body, err = p.part(&block{word + " without done", "done", []string{"done"}}, "do"); err != nil {
+		return nil, err
+	}
+	if err := p.advance(); err != nil { // done
+		return nil, err
+	}
+	return ao, nil
 }
 
 // isKeyword reports whether the token is the unquoted word kw.
@@ -641,11 +780,6 @@ func (p *parser) isKeyword(kw string) bool {
 func (p *parser) forLoop() (*AndOr, error) {
 	ao := &AndOr{Line: p.tok.line, Loop: &ForLoop{}}
 	f := ao.Loop
-	if p.loops >= maxDepth {
-		return nil, &SyntaxError{p.tok.line, fmt.Sprintf("for loops nested more than %d deep", maxDepth)}
-	}
-	p.loops++
-	defer func() { p.loops-- }()
 	more := func() error {
 		if err := p.advance(); err != nil {
 			return err
@@ -702,7 +836,7 @@ func (p *parser) forLoop() (*AndOr, error) {
 	if err := more(); err != nil {
 		return nil, err
 	}
-	body, err := p.listUntil("done")
+	body, err := p.listUntil(&block{"for without done", "done", []string{"done"}})
 	if err != nil {
 		return nil, err
 	}
@@ -752,12 +886,6 @@ func (p *parser) skipNewlinesAfter(op string) error {
 }
 
 func (p *parser) pipeline() (*Pipeline, error) {
-	switch {
-	case p.isKeyword("for"):
-		return nil, &SyntaxError{p.tok.line, "a for loop is a command of its own: it cannot follow && || or |"}
-	case p.isKeyword("do"), p.isKeyword("done"):
-		return nil, p.unexpected()
-	}
 	pl := &Pipeline{}
 	if p.isKeyword("!") {
 		pl.Not = true
@@ -766,6 +894,9 @@ func (p *parser) pipeline() (*Pipeline, error) {
 		}
 	}
 	for {
+		if err := p.simple(); err != nil {
+			return nil, err
+		}
 		c, err := p.cmd()
 		if err != nil {
 			return nil, err
@@ -778,6 +909,18 @@ func (p *parser) pipeline() (*Pipeline, error) {
 			return nil, err
 		}
 	}
+}
+
+// simple refuses a compound command or a reserved word where a simple
+// command must start: after && || | or !.
+func (p *parser) simple() error {
+	switch {
+	case p.isKeyword("for"), p.isKeyword("if"), p.isKeyword("while"), p.isKeyword("until"):
+		return &SyntaxError{p.tok.line, fmt.Sprintf("%s is a command of its own: it cannot follow && || | or !", p.tok.word.Parts[0].Text)}
+	case p.isReserved():
+		return p.unexpected()
+	}
+	return nil
 }
 
 func (p *parser) cmd() (*Cmd, error) {

@@ -55,6 +55,12 @@ func TestParse(t *testing.T) {
 		{"for i\ndo\n\techo $i\n\tx | y\ndone; z", "for i; do echo ${i}; x | y; done ;; z"},
 		{"for a in 1; do for b in 2; do echo; done; done", "for a in 1; do for b in 2; do echo; done; done"},
 		{"echo for do done", "echo for do done"},
+		{"if a; then b; fi", "if a; then b; fi"},
+		{"if a\nthen\n b\nelif c; d\nthen e\nelse f; g\nfi; h", "if a; then b; elif c; d; then e; else f; g; fi ;; h"},
+		{"while a | b; do c; done", "while a | b; do c; done"},
+		{"until a; do if b; then break 2; fi; continue; done", "until a; do if b; then break 2; fi; continue; done"},
+		{"echo if then fi while", "echo if then fi while"},
+		{"! a && b", "! a && b"},
 		{"echo $(date) x$(a | b \"c)\")y", `echo $(date) x$(a | b "c)")y`},
 		{"echo \"$(echo $(echo ')'))\"", `echo $(echo $(echo ')'))`},
 		{"echo $(echo a # comment )\n)", "echo $(echo a # comment )\n)"},
@@ -109,6 +115,8 @@ func TestParseIncomplete(t *testing.T) {
 		"a |\n\n",
 		"echo $(date", `echo "$(date`, "echo $(a ')",
 		"for i in a; do", "for i in a; do x\n", "for i", "for i in a b", "for i in a\ndo\nfor j; do x; done",
+		"if a", "if a; then", "if a; then b", "if a; then b; else", "if a; then b; elif c", "while a", "until a; do b",
+		"while a; do if b; then c; fi",
 	} {
 		_, err := Parse(in)
 		if !errors.Is(err, ErrIncomplete) {
@@ -138,6 +146,18 @@ func TestParseErrors(t *testing.T) {
 		{"for i in a; x; done", "needs do"},
 		{"for i in a; do done", "nothing between"},
 		{"for i in a; do x; done | y", `unexpected "|"`},
+		{"if a; then b; fi &", "background"},
+		{"if then b; fi", "nothing after if"},
+		{"if a; then fi", "nothing after then"},
+		{"if a; then b; else fi", "nothing after else"},
+		{"while a; do done", "nothing after do"},
+		{"true && if a; then b; fi", "if is a command of its own"},
+		{"! while a; do b; done", "while is a command of its own"},
+		{"a | until b; do c; done", "until is a command of its own"},
+		{"then", `unexpected "then"`},
+		{"fi", `unexpected "fi"`},
+		{"if a; then b; done", `unexpected "done"`},
+		{"while a; do b; fi", `unexpected "fi"`},
 		{"echo $(a\n| |)", "in $(...)"},
 		{"echo `date`", "not supported"},
 		{`echo $'a\tb'`, "$'...' quoting is not supported"},
@@ -172,6 +192,8 @@ func TestOneLine(t *testing.T) {
 		{"for i in 1 2; do\necho $i\ndone", "for i in 1 2; do echo $i; done"},
 		{"for i in a b; do # c\n  echo $i &\ndone", "for i in a b; do echo ${i} & done"},
 		{"echo a # c\necho b &\necho c", "echo a; echo b & echo c"},
+		{"if a\nthen\n  b\nelse\n  c\nfi", "if a; then   b; else   c; fi"},
+		{"while a; do\nb\ndone", "while a; do b; done"},
 	} {
 		if got := oneLine(tc.in); got != tc.want {
 			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)

@@ -186,7 +186,7 @@ func oneLine(text string) string {
 		prev := strings.TrimSpace(joined)
 		sep := "; "
 		if prev == "" || strings.HasSuffix(prev, ";") || strings.HasSuffix(prev, "|") || strings.HasSuffix(prev, "&&") ||
-			prev == "do" || strings.HasSuffix(prev, " do") || strings.HasSuffix(prev, ";do") || strings.TrimSpace(l) == "" {
+			endsInWord(prev, "do", "then", "else") || strings.TrimSpace(l) == "" {
 			sep = " "
 		}
 		joined += sep + l
@@ -200,19 +200,21 @@ func oneLine(text string) string {
 	}
 	// The guess failed (a comment, a line ending in &, a word "do"):
 	// write the commands out as nsh reads them, one line.
-	var b strings.Builder
-	for _, ao := range a {
-		b.WriteString(andOrText(ao))
-		if ao.Background {
-			b.WriteString(" & ")
-		} else {
-			b.WriteString("; ")
-		}
-	}
-	if written := strings.TrimSuffix(strings.TrimSpace(b.String()), ";"); same(a, written) {
+	if written := strings.TrimSuffix(strings.TrimSpace(listText(a)), ";"); same(a, written) {
 		return written
 	}
 	return text
+}
+
+// endsInWord reports whether s ends in one of the words (after a blank or
+// ;, or alone).
+func endsInWord(s string, words ...string) bool {
+	for _, w := range words {
+		if s == w || strings.HasSuffix(s, " "+w) || strings.HasSuffix(s, ";"+w) {
+			return true
+		}
+	}
+	return false
 }
 
 // same reports whether text parses to the same commands as list.

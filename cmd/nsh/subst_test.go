@@ -54,6 +54,14 @@ func TestOrListInterrupted(t *testing.T) {
 	}
 }
 
+// Ctrl-C ends a while loop whose condition always holds.
+func TestWhileInterrupted(t *testing.T) {
+	out, errs, code := interrupt(t, "-k", "-c", "while true; do sleep 30; done; echo after")
+	if code != 130 || out != "" || errs != "-c:1: interrupted\n" {
+		t.Errorf("status %d (want 130), stdout %q (want nothing), stderr %q", code, out, errs)
+	}
+}
+
 // interrupt runs nsh in a process group of its own, sends the group
 // SIGINT (as a terminal's Ctrl-C would) once its sleep runs, and returns
 // what nsh printed and its exit status.

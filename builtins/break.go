@@ -1,0 +1,58 @@
+package builtins
+
+import (
+	"fmt"
+	"strconv"
+)
+
+var breakCmd = &Builtin{
+	Name:    "break",
+	Summary: "leave the enclosing for, while or until loop",
+	Usage:   "break [N]",
+	Help: `Leaves the innermost loop, or the N-th one counting outwards; the
+commands after the loop run next.
+
+  for ns in red blue; do setns $ns || break; ip -o link; done`,
+	Run: func(env *Env, args []string) error { return loopControl(args, true) },
+}
+
+var continueCmd = &Builtin{
+	Name:    "continue",
+	Summary: "go on with the next round of the enclosing loop",
+	Usage:   "continue [N]",
+	Help: `Skips the rest of the innermost loop's body (or of the N-th loop counting
+outwards) and goes on with its next round.
+
+  for p in $(pgrep sleep); do ns -p $p net || continue; done`,
+	Run: func(env *Env, args []string) error { return loopControl(args, false) },
+}
+
+func loopControl(args []string, brk bool) error {
+	n := 1
+	switch len(args) {
+	case 1:
+	case 2:
+		var err error
+		if n, err = strconv.Atoi(args[1]); err != nil || n < 1 {
+			return usageError("%q is not a number of loops (1 or more)", args[1])
+		}
+	default:
+		return usageError("too many operands")
+	}
+	return &LoopControl{Break: brk, N: n}
+}
+
+// LoopControl is break or continue on its way to its loop: N counts the
+// loops still to leave, the last of which breaks or continues.
+type LoopControl struct {
+	Break bool
+	N     int
+}
+
+func (l *LoopControl) Error() string {
+	name := "continue"
+	if l.Break {
+		name = "break"
+	}
+	return fmt.Sprintf("%s: not inside a loop", name)
+}
