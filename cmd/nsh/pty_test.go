@@ -421,6 +421,42 @@ func TestPTYForLoop(t *testing.T) {
 	tm.expect("XB")
 }
 
+// An if and a while typed over several lines continue at the "> " prompt
+// and run once complete.
+func TestPTYIfWhile(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("if false\r", "> ")
+	tm.say("then echo no\r", "> ")
+	tm.say("else echo yes | tr a-z A-Z\r", "> ")
+	tm.say("fi\r", "YES")
+	tm.atPrompt()
+	tm.say("while true; do\r", "> ")
+	tm.say("echo loop | tr a-z A-Z; break\r", "> ")
+	tm.say("done\r", "LOOP")
+}
+
+// With job control, a background list whose programs start through the
+// helper (a new time namespace) runs them all, though the first, which
+// founded the job's process group, is gone when the second starts; and a
+// failing stage of a pipeline at the prompt is not told as a line of a
+// file sourced before.
+func TestPTYJobThroughHelper(t *testing.T) {
+	tm := startTerm(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "one.nsh"), []byte("true\n"), 0o644)
+	tm.typ("unshare time\r")
+	tm.atPrompt()
+	tm.say("true && sleep 0.2 && /bin/echo jobout | tr a-z A-Z &\r", "[1] ")
+	tm.atPrompt()
+	tm.typ("wait $! && echo done | tr a-z A-Z\r")
+	tm.expect("JOBOUT")
+	tm.expect("DONE")
+	tm.atPrompt()
+	tm.typ("source " + filepath.Join(dir, "one.nsh") + "\r")
+	tm.atPrompt()
+	tm.say("nosuchprog-nsh | cat\r", "nsh: nosuchprog-nsh: command not found")
+}
+
 // A Ctrl-C that stopped a builtin (wait) leaves nothing behind: the next
 // commands, a loop among them, run whole.
 func TestPTYStaleCtrlC(t *testing.T) {
