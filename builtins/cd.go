@@ -17,7 +17,9 @@ mount namespace moves it to that namespace's root, as nsenter does.
 
 Whatever moves the working directory (cd, setns, home, pop...) sets $PWD
 and $OLDPWD, exported, as bash's cd does, so programs that trust $PWD
-(make, scripts) see where they are.`,
+(make, scripts) see where they are. The directory is the physical one, as
+with bash's cd -P: cd through a symbolic link shows where it leads, and
+cd .. goes to that directory's parent. cd "" does nothing, as in bash.`,
 	Operands: Files,
 	Moves:    true,
 	Run: func(env *Env, args []string) error {
@@ -29,6 +31,9 @@ and $OLDPWD, exported, as bash's cd does, so programs that trust $PWD
 			}
 			return env.Ctx.Chdir(home)
 		case 2:
+			if args[1] == "" {
+				return nil
+			}
 			if args[1] != "-" {
 				return env.Ctx.Chdir(args[1])
 			}

@@ -442,6 +442,8 @@ func (l *lexer) double(w *Word) error {
 			}
 			lit.WriteByte(c)
 			l.pos++
+		case '`':
+			return &SyntaxError{l.line, "command substitution `...` is not supported: use $(...)"}
 		case '$':
 			p, ok, err := l.param()
 			if err != nil {

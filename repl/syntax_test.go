@@ -160,6 +160,7 @@ func TestParseErrors(t *testing.T) {
 		{"while a; do b; fi", `unexpected "fi"`},
 		{"echo $(a\n| |)", "in $(...)"},
 		{"echo `date`", "not supported"},
+		{"echo \"x`date`y\"", "not supported"},
 		{`echo $'a\tb'`, "$'...' quoting is not supported"},
 		{`echo $"a"`, `$"..." quoting is not supported`},
 		{`echo "$-"`, "$- is not supported"},
