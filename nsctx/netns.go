@@ -38,6 +38,9 @@ func (c *Context) PinNetns(name string) (PinInfo, error) {
 	if err != nil {
 		return PinInfo{}, err
 	}
+	if unix.Geteuid() != 0 {
+		return PinInfo{}, &Error{Path: path, Err: fmt.Errorf("%w: ip netns names live in the host's /run/netns, which takes no mount without root; pin net PATH pins inside the context's mount namespace", ErrPermission)}
+	}
 	h, err := c.OpenCurrent(Net)
 	if err != nil {
 		return PinInfo{}, err

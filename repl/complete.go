@@ -19,17 +19,103 @@ type completer struct{ sh *Shell }
 
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	words, cur := wordsBefore(string(line[:pos]))
-	cands := c.candidates(words, cur.value)
+	var cands []string
+	value, quote := cur.value, cur.quote
+	switch {
+	case cur.varName() != "" || strings.HasSuffix(cur.value, "$") && len(cur.dollars) > 0 && cur.dollars[len(cur.dollars)-1] == len(cur.value)-1:
+		// $NA: a variable's name, written as typed.
+		value, quote = cur.varName(), func(s string) string { return s }
+		for _, v := range c.sh.Vars() {
+			cands = append(cands, v.Name)
+		}
+	default:
+		// ~/x, $HOME/x: the names under what they expand to.
+		value = c.expandPrefix(cur)
+		if op := redirOp(value); op != "" {
+			value = value[len(op):] // >file: a redirection's file
+			cands = c.files(value)
+		} else {
+			cands = c.candidates(words, value)
+		}
+	}
 	out := make([][]rune, 0, len(cands))
 	seen := map[string]bool{}
 	for _, s := range cands {
 		// A builtin and a program of one name (unshare) are one choice.
-		if strings.HasPrefix(s, cur.value) && !seen[s] {
+		if strings.HasPrefix(s, value) && !seen[s] {
 			seen[s] = true
-			out = append(out, []rune(cur.quote(s[len(cur.value):])))
+			out = append(out, []rune(quote(s[len(value):])))
 		}
 	}
 	return out, len([]rune(cur.raw))
+}
+
+// redirOp is the redirection operator a word starts with (2>>log), or "".
+func redirOp(w string) string {
+	i := 0
+	if i < len(w) && w[i] >= '0' && w[i] <= '9' {
+		i++
+	}
+	for _, op := range []string{">>", ">", "<"} {
+		if strings.HasPrefix(w[i:], op) && !strings.HasPrefix(w[i+len(op):], "&") {
+			return w[:i+len(op)]
+		}
+	}
+	return ""
+}
+
+// varName is the name being typed after a $ that ends the word ($PA, or
+// ${PA), "" if none.
+func (p partial) varName() string {
+	if len(p.dollars) == 0 {
+		return ""
+	}
+	rest := strings.TrimPrefix(p.value[p.dollars[len(p.dollars)-1]+1:], "{")
+	if rest == "" || !isName(rest) {
+		return ""
+	}
+	return rest
+}
+
+// expandPrefix is the word's value with its ~ and $NAME expanded, as they
+// will be when it runs, so that names under them can be listed.
+func (c *completer) expandPrefix(p partial) string {
+	v := p.value
+	if len(p.dollars) > 0 {
+		var b strings.Builder
+		last := 0
+		for _, d := range p.dollars {
+			b.WriteString(v[last:d])
+			name, end := v[d+1:], d+1
+			braced := strings.HasPrefix(name, "{")
+			if braced {
+				name, end = name[1:], end+1
+			}
+			n := 0
+			for n < len(name) && isNameChar(name[n]) {
+				n++
+			}
+			if n == 0 || !isNameStart(name[0]) || braced && !strings.HasPrefix(name[n:], "}") {
+				b.WriteByte('$')
+				last = d + 1
+				continue
+			}
+			val, _ := c.sh.Var(name[:n])
+			b.WriteString(val)
+			last = end + n
+			if braced {
+				last++
+			}
+		}
+		v = b.String() + v[last:]
+	}
+	if p.tilde {
+		name, rest, _ := strings.Cut(v[1:], "/")
+		if strings.Contains(v, "/") {
+			v = c.sh.tilde(name) + "/" + rest
+		}
+	}
+	return v
 }
 
 // partial is the word at the cursor: as typed, as it reads once its
@@ -38,6 +124,8 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 type partial struct {
 	raw, value string
 	open       byte
+	dollars    []int // where value has a $ that expands (not escaped, not in '...')
+	tilde      bool  // value starts with a ~ that expands
 }
 
 // quote writes a completion's rest so that it reads as itself in the word
@@ -79,6 +167,7 @@ func wordsBefore(text string) ([]string, partial) {
 	var words []string
 	var cur partial
 	var val strings.Builder
+	var dollars []int
 	in, started, start := byte(0), false, 0
 	end := func() {
 		if started {
@@ -90,11 +179,15 @@ func wordsBefore(text string) ([]string, partial) {
 			}
 		}
 		val.Reset()
+		dollars = nil
 		started = false
 	}
 	for i := 0; i < len(text); i++ {
 		ch := text[i]
 		switch {
+		case ch == '$' && in != '\'':
+			dollars = append(dollars, val.Len())
+			val.WriteByte(ch)
 		case in == '\'' && ch != '\'', in == '"' && ch != '"' && ch != '\\':
 			val.WriteByte(ch)
 		case in != 0 && ch == in:
@@ -123,7 +216,8 @@ func wordsBefore(text string) ([]string, partial) {
 		}
 	}
 	if started {
-		cur = partial{raw: text[start:], value: val.String(), open: in}
+		cur = partial{raw: text[start:], value: val.String(), open: in, dollars: dollars}
+		cur.tilde = strings.HasPrefix(cur.raw, "~")
 	}
 	for len(words) > 0 && assignment(&Word{Parts: []Part{{Kind: Lit, Text: words[0]}}}) != nil {
 		words = words[1:] // NAME=VALUE before the command
@@ -132,6 +226,9 @@ func wordsBefore(text string) ([]string, partial) {
 }
 
 func (c *completer) candidates(words []string, cur string) []string {
+	if len(words) == 0 && strings.Contains(cur, "/") {
+		return c.files(cur) // ./prog, /usr/sbin/ip
+	}
 	if len(words) == 0 {
 		names := builtinNames()
 		if c.sh.CommandNames != nil {
@@ -164,8 +261,11 @@ func (c *completer) candidates(words []string, cur string) []string {
 		if len(words) >= 2 {
 			return withSpace(nsctx.KindNames())
 		}
-		// ip netns names work as a bare NAME (setns red).
-		ps = append(ps, nsinfo.NetnsList()...)
+		// ip netns names work as a bare NAME (setns red), and as
+		// netns:NAME.
+		for _, n := range nsinfo.NetnsList() {
+			ps = append(ps, n, "netns:"+n)
+		}
 		return append(withSpace(ps), c.files(cur)...)
 	case builtins.Commands:
 		if len(words) == 1 {

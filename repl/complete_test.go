@@ -21,8 +21,9 @@ func TestComplete(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "my file$"), nil, 0o644)
 	os.Mkdir(filepath.Join(dir, "a dir"), 0o755)
+	os.WriteFile(filepath.Join(dir, "dol$lar"), nil, 0o644)
 	os.WriteFile(filepath.Join(dir, "it's`q"), nil, 0o644)
-	sh := NewShell(ctx, nil, io.Discard, io.Discard, []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1"})
+	sh := NewShell(ctx, nil, io.Discard, io.Discard, []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1", "DIR=" + dir, "HOME=" + dir})
 	sh.CommandNames = func() []string { return []string{"extcmd"} }
 	if err := ctx.Chdir(dir); err != nil {
 		t.Fatal(err)
@@ -51,6 +52,14 @@ func TestComplete(t *testing.T) {
 		{"LANG=C unshare ne", []string{"t "}}, // assignments before the command
 		{"LANG=C prog-", []string{"one "}},
 		{"if prog-", []string{"one "}}, // a command after if, then, do...
+		{"cat $MYV", []string{"AR"}},   // a variable's name
+		{"cat ${MYV", []string{"AR"}},
+		{"cat $DIR/su", []string{"b/"}}, // names under what $DIR expands to
+		{"cat ~/su", []string{"b/"}},    // and ~
+		{"echo x >su", []string{"b/"}},  // a redirection's file, glued
+		{"ls 2>>su", []string{"b/"}},
+		{"./prog-", []string{"one "}},                           // a path as the command
+		{`cat "dol$`, []string{"DIR", "HOME", "MYVAR", "PATH"}}, // $ typed: variables, not the file dol$lar
 		{"while true; do unshare ne", []string{"t "}},
 		// Names are quoted as the word being typed needs them.
 		{"cat my", []string{`\ file\$ `}},
