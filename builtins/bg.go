@@ -19,7 +19,7 @@ var bgCmd = &Builtin{
 		if err := env.Shell.Jobs().Continue(j, false, env.Stderr); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stderr, "[%d]+ %s &\n", j.ID, j.Text)
+		fmt.Fprintf(env.Stderr, "[%d]+ %s\n", j.ID, j.Text)
 		return nil
 	},
 }

@@ -1,6 +1,9 @@
 package builtins
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 var fgCmd = &Builtin{
 	Name:    "fg",
@@ -18,7 +21,7 @@ Its status becomes fg's. Ctrl-Z stops it again.
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(env.Stderr, j.Text)
+		fmt.Fprintln(env.Stderr, strings.TrimSuffix(j.Text, " &"))
 		return env.Shell.Jobs().Continue(j, true, env.Stderr)
 	},
 }

@@ -582,6 +582,12 @@ func (js *Jobs) Continue(j *Job, fg bool, w io.Writer) error {
 		return nil
 	}
 	j.fg = fg
+	// As bash shows it: with & while in the background, without after fg.
+	if text := strings.TrimSuffix(j.Text, " &"); fg {
+		j.Text = text
+	} else {
+		j.Text = text + " &"
+	}
 	js.seq++
 	j.seq = js.seq
 	pgid, modes := j.pgid, j.modes

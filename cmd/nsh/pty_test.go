@@ -244,6 +244,9 @@ func TestPTYStopAndFg(t *testing.T) {
 	tm.sleep()
 	tm.say("\x1a", "Stopped")
 	tm.say("jobs\r", "[1]+  Stopped   sleep 1000")
+	// bg shows it with &, as bash does, and jobs keeps it so.
+	tm.say("bg\r", "[1]+ sleep 1000 &")
+	tm.say("jobs\r", "Running   sleep 1000 &")
 	tm.typ("fg\r")
 	tm.waitForeground("sleep")
 	tm.typ("\x03")
