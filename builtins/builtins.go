@@ -108,7 +108,7 @@ func init() {
 	table = map[string]*Builtin{}
 	for _, b := range []*Builtin{
 		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
-		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, helpCmd,
+		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, colonCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
 	} {

@@ -49,6 +49,11 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 		if job == nil { // a background list has its own $?: its job's status
 			sh.last.Store(int32(builtins.Status(err)))
 		}
+		var er *builtins.ExitRequest
+		var lc *builtins.LoopControl
+		if errors.As(err, &er) || errors.As(err, &lc) {
+			return err, true // exit, break and continue end the list
+		}
 		if err != nil && (i < len(ao.Pipes)-1 || job != nil && errors.Is(err, builtins.ErrMovesInJob)) {
 			// A failure that && or || tests is said here, as in bash:
 			// 'setns X || fallback' must tell why setns failed. So is a
@@ -56,11 +61,6 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 			err = sh.report(err)
 		}
 		last = i
-		var er *builtins.ExitRequest
-		var lc *builtins.LoopControl
-		if errors.As(err, &er) || errors.As(err, &lc) {
-			return err, true // exit, break and continue end the list
-		}
 		if job == nil && errors.Is(err, builtins.Interrupted{}) {
 			// Ctrl-C ends the whole list, as in bash: the right of
 			// || must not run because the left died of it. Waiting
@@ -88,10 +88,12 @@ func (sh *Shell) forLoop(f *ForLoop) (err error, fatal bool) {
 		}
 	}
 	sh.last.Store(0)
+	sh.loops++
+	defer func() { sh.loops-- }()
 	for _, w := range words {
 		sh.SetVar(f.Name, w, false)
 		err, fatal := sh.runBody(f.Body)
-		if brk, err := loopDone(err); brk || err != nil {
+		if brk, err := sh.loopDone(err); brk || err != nil {
 			return err, err != nil && fatal
 		}
 	}
@@ -101,15 +103,16 @@ func (sh *Shell) forLoop(f *ForLoop) (err error, fatal bool) {
 // loopDone reads what a loop's body ended with: brk if the loop is over
 // (break, or an error to pass on, which err then is), or neither
 // (continue, or the end of the body). A break or continue for a loop
-// further out goes on with one loop less to leave.
-func loopDone(err error) (brk bool, pass error) {
+// further out goes on with one loop less to leave; past the outermost
+// loop it acts on that one, as in sh.
+func (sh *Shell) loopDone(err error) (brk bool, pass error) {
 	var lc *builtins.LoopControl
 	switch {
 	case err == nil:
 		return false, nil
 	case !errors.As(err, &lc):
 		return true, err
-	case lc.N > 1:
+	case lc.N > 1 && sh.loops > 1:
 		return true, &builtins.LoopControl{Break: lc.Break, N: lc.N - 1}
 	}
 	return lc.Break, nil
@@ -143,6 +146,7 @@ func (sh *Shell) settle(ao *AndOr, err error) (ret error, fatal, stop bool) {
 	case errors.As(err, &er):
 		return err, true, true
 	case sh.stopped(err):
+		sh.last.Store(130)
 		return &LineError{ao.Line, builtins.Interrupted{}}, true, true
 	case errors.As(err, &lc):
 		return err, false, true
@@ -190,9 +194,11 @@ func (sh *Shell) ifClause(f *IfClause) (err error, fatal bool) {
 // Its status is that of the body's last command, 0 if it never ran.
 func (sh *Shell) whileLoop(w *WhileLoop) (err error, fatal bool) {
 	status := int32(0)
+	sh.loops++
+	defer func() { sh.loops-- }()
 	for {
 		ok, err, fatal := sh.runCond(w.Cond)
-		if brk, err := loopDone(err); brk || err != nil {
+		if brk, err := sh.loopDone(err); brk || err != nil {
 			return err, err != nil && fatal
 		}
 		if ok == w.Until {
@@ -200,7 +206,7 @@ func (sh *Shell) whileLoop(w *WhileLoop) (err error, fatal bool) {
 		}
 		err, fatal = sh.runBody(w.Body)
 		status = sh.last.Load()
-		if brk, err := loopDone(err); brk || err != nil {
+		if brk, err := sh.loopDone(err); brk || err != nil {
 			return err, err != nil && fatal
 		}
 	}
@@ -404,7 +410,8 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 			return builtins.ExitStatus(1)
 		}
 		var er *builtins.ExitRequest
-		if !errors.As(err, &er) && !errors.Is(err, builtins.Interrupted{}) {
+		var lc *builtins.LoopControl
+		if !errors.As(err, &er) && !errors.As(err, &lc) && !errors.Is(err, builtins.Interrupted{}) {
 			sh.report(err) // ! cd /x: a success, but why cd failed is said
 			return nil
 		}
@@ -557,6 +564,10 @@ func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 				// where the stage is a subshell).
 				return builtins.ExitStatus(er.Code)
 			}
+			var lc *builtins.LoopControl
+			if errors.As(err, &lc) {
+				return nil // break in a stage: nothing, as in sh's subshell
+			}
 			if !last {
 				// Only the last stage's status counts, but what went
 				// wrong in another is said, as in sh.
@@ -595,7 +606,8 @@ func (sh *Shell) stage(c *Cmd, e expanded, in io.Reader, out io.Writer, j *built
 		// Its stderr is redirected: the message goes there, as in sh.
 		var es builtins.ExitStatus
 		var er *builtins.ExitRequest
-		if !errors.As(err, &es) && !errors.As(err, &er) {
+		var lc *builtins.LoopControl
+		if !errors.As(err, &es) && !errors.As(err, &er) && !errors.As(err, &lc) {
 			fmt.Fprintf(w, "%s: %s\n", argv[0], strings.TrimPrefix(err.Error(), argv[0]+": "))
 			return builtins.ExitStatus(builtins.Status(err))
 		}

@@ -27,6 +27,7 @@ func (sh *Shell) place(ao *AndOr) (err error, fatal bool) {
 var inlineBuiltins = map[string]bool{
 	"setns": true, "home": true, "push": true, "pop": true, "unshare": true,
 	"cd": true, "pwd": true, "exit": true, "spawn": true,
+	"break": true, "continue": true, ":": true,
 }
 
 // inline reports whether ao can run on the context thread: NAME=VALUE

@@ -85,6 +85,7 @@ type Shell struct {
 	onThread    bool         // the shell runs on the context thread (Main, scripts)
 	inSubst     bool         // the shell runs a $(...)
 	sources     int          // source files being run, one inside another
+	loops       int          // loops being run, one inside another (break N)
 	// A script's FILE, the first line of the chunk being run and the
 	// command's line in it, for messages from inside the command (where).
 	whereFile            string

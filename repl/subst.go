@@ -75,6 +75,7 @@ func (sh *Shell) subshell(stdout io.Writer) *Shell {
 		jobs: builtins.NewJobs(-1), inSubst: true,
 	}
 	sub.jobs.Describe = sh.jobs.Describe
+	sub.loops = sh.loops // break in $(...) inside a loop ends the $(...)
 	sub.last.Store(sh.last.Load())
 	sub.lastBg.Store(sh.lastBg.Load())
 	sh.mu.Lock()
@@ -98,6 +99,15 @@ func (sh *Shell) runList(list List) (status int, interrupted bool) {
 		var er *builtins.ExitRequest
 		if errors.As(err, &er) {
 			return er.Code, false
+		}
+		var lc *builtins.LoopControl
+		if errors.As(err, &lc) {
+			// As in sh's subshell: inside a loop it ends the $(...);
+			// outside one it is said, as at the top.
+			if sh.loops == 0 {
+				fmt.Fprintf(sh.Stderr, "%s: $(...): %s\n", sh.where(), lc)
+			}
+			return 0, false
 		}
 		if err == nil {
 			continue

@@ -658,6 +658,8 @@ func (p *parser) listUntil(b *block) (List, error) {
 			return l, nil
 		case ao.compound() && p.isOp("&"):
 			return nil, &SyntaxError{p.tok.line, "a compound command (for, if, while, until) cannot run in the background"}
+		case ao.compound() && p.tok.kind == tRedir:
+			return nil, &SyntaxError{p.tok.line, "a compound command (for, if, while, until) takes no redirections: redirect the commands inside it"}
 		case p.isOp(";", "&", "\n"):
 			ao.Background = p.tok.op == "&"
 			if err := p.advance(); err != nil {

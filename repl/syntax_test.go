@@ -147,6 +147,8 @@ func TestParseErrors(t *testing.T) {
 		{"for i in a; do done", "nothing between"},
 		{"for i in a; do x; done | y", `unexpected "|"`},
 		{"if a; then b; fi &", "background"},
+		{"if a; then b; fi > out", "takes no redirections"},
+		{"while a; do b; done < in", "takes no redirections"},
 		{"if then b; fi", "nothing after if"},
 		{"if a; then fi", "nothing after then"},
 		{"if a; then b; else fi", "nothing after else"},

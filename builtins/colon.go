@@ -1,0 +1,12 @@
+package builtins
+
+var colonCmd = &Builtin{
+	Name:    ":",
+	Summary: "do nothing, successfully",
+	Usage:   ": [ARG...]",
+	Help: `Does nothing and succeeds; its words are expanded first. The usual
+endless loop:
+
+  while :; do ip -o link; sleep 1; done`,
+	Run: func(env *Env, args []string) error { return nil },
+}
