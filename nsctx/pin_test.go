@@ -231,58 +231,41 @@ func TestParseMountinfo(t *testing.T) {
 }
 
 // Pinning from the context thread itself (a script runs there) still
-// mounts in the home mount namespace, where the host sees the pin.
+// mounts in the home mount namespace, where the host sees the pin: from
+// inside a new mount (and time) namespace, and after leaving them.
 func TestPinFromContextThread(t *testing.T) {
 	c := newCtx(t)
 	dir := nstest.PinDir(t)
+	var inside, after PinInfo
 	var pinErr, unpinErr error
-	var p PinInfo
 	c.Run(func() {
-		if err := c.Unshare([]Kind{Mnt, UTS}, PropPrivate); err != nil {
-			pinErr = err
+		if pinErr = c.Unshare([]Kind{Mnt, UTS, Time}, PropPrivate); pinErr != nil {
 			return
 		}
-		p, pinErr = c.Pin(UTS, filepath.Join(dir, "uts"))
+		if inside, pinErr = c.Pin(UTS, filepath.Join(dir, "uts")); pinErr != nil {
+			return
+		}
+		if pinErr = c.GoHome(); pinErr != nil {
+			return
+		}
+		after, pinErr = c.Pin(Net, filepath.Join(dir, "net"))
 	})
 	if pinErr != nil {
 		t.Fatal(pinErr)
 	}
-	if !isPin(p.Path) {
-		t.Fatalf("%s is no pin in the home mount namespace", p.Path)
+	for _, p := range []PinInfo{inside, after} {
+		if !isPin(p.Path) {
+			t.Fatalf("%s is no pin in the home mount namespace", p.Path)
+		}
 	}
-	c.Run(func() { unpinErr = c.Unpin(p.Path) })
+	c.Run(func() { unpinErr = c.Unpin(inside.Path) })
 	if unpinErr != nil {
 		t.Fatal(unpinErr)
 	}
-	if isPin(p.Path) {
-		t.Errorf("%s still pinned after Unpin from the context thread", p.Path)
+	if isPin(inside.Path) {
+		t.Errorf("%s still pinned after Unpin from the context thread", inside.Path)
 	}
-}
-
-// A shell running on the context thread (Run) that leaves a new mount and
-// time namespace pins in nsh's home mount namespace, not in the one it
-// left.
-func TestPinAfterLeavingTime(t *testing.T) {
-	c := newCtx(t)
-	dir := nstest.PinDir(t)
-	var p PinInfo
-	var err error
-	c.Run(func() {
-		if err = c.Unshare([]Kind{Mnt, Time}, PropPrivate); err != nil {
-			return
-		}
-		if err = c.GoHome(); err != nil {
-			return
-		}
-		p, err = c.Pin(Net, filepath.Join(dir, "net"))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !isPin(p.Path) {
-		t.Fatalf("%s is no pin in the home mount namespace", p.Path)
-	}
-	if err := Unpin(p.Path); err != nil {
+	if err := Unpin(after.Path); err != nil {
 		t.Fatal(err)
 	}
 }
