@@ -138,10 +138,9 @@ func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd, reap bool) (*proc, error)
 		js.mu.Unlock()
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Foreground: fg, Ctty: js.tty}
 		err := ctx.StartIn(j.Snap, cmd)
-		if err != nil && pgid != 0 && (errors.Is(err, nsctx.ErrPermission) || errors.Is(err, unix.EPERM)) {
+		if err != nil && pgid != 0 && errors.Is(err, nsctx.ErrPermission) {
 			// The group's processes have all exited already (true | sleep):
-			// this one founds a new group for the job. (Started through
-			// the helper, the child's setpgid failing reads as EPERM.)
+			// this one founds a new group for the job.
 			retry := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr}
 			retry.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: fg, Ctty: js.tty}
 			pgid, cmd, err = 0, retry, ctx.StartIn(j.Snap, retry)

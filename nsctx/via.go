@@ -291,7 +291,9 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 		}
 		return &Error{Path: name, Err: fmt.Errorf("%s: %w", he.what, withHint(plain(he.errno)))}
 	}
-	return &Error{Path: name, Err: err}
+	// The helper itself did not start: worded as a direct start's
+	// failure (a setpgid refused in the child reads as ErrPermission).
+	return c.startError(name, err)
 }
 
 // Files runs fn on the context thread with the files as the context sees
