@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -40,6 +41,15 @@ func loopControl(args []string, brk bool) error {
 		return usageError("too many operands")
 	}
 	return &LoopControl{Break: brk, N: n}
+}
+
+// Control reports whether err is no failure but a change of the shell's
+// course, exit, break or continue, which a caller passes on untouched:
+// not said, not turned into a status, not negated by !.
+func Control(err error) bool {
+	var er *ExitRequest
+	var lc *LoopControl
+	return errors.As(err, &er) || errors.As(err, &lc)
 }
 
 // LoopControl is break or continue on its way to its loop: N counts the

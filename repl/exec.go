@@ -49,9 +49,7 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 		if job == nil { // a background list has its own $?: its job's status
 			sh.last.Store(int32(builtins.Status(err)))
 		}
-		var er *builtins.ExitRequest
-		var lc *builtins.LoopControl
-		if errors.As(err, &er) || errors.As(err, &lc) {
+		if builtins.Control(err) {
 			return err, true // exit, break and continue end the list
 		}
 		if err != nil && (i < len(ao.Pipes)-1 || job != nil && errors.Is(err, builtins.ErrMovesInJob)) {
@@ -409,9 +407,7 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 		if err == nil {
 			return builtins.ExitStatus(1)
 		}
-		var er *builtins.ExitRequest
-		var lc *builtins.LoopControl
-		if !errors.As(err, &er) && !errors.As(err, &lc) && !errors.Is(err, builtins.Interrupted{}) {
+		if !builtins.Control(err) && !errors.Is(err, builtins.Interrupted{}) {
 			sh.report(err) // ! cd /x: a success, but why cd failed is said
 			return nil
 		}
@@ -605,9 +601,7 @@ func (sh *Shell) stage(c *Cmd, e expanded, in io.Reader, out io.Writer, j *built
 	if w := env.Stderr; w != sh.Stderr && err != nil {
 		// Its stderr is redirected: the message goes there, as in sh.
 		var es builtins.ExitStatus
-		var er *builtins.ExitRequest
-		var lc *builtins.LoopControl
-		if !errors.As(err, &es) && !errors.As(err, &er) && !errors.As(err, &lc) {
+		if !errors.As(err, &es) && !builtins.Control(err) {
 			fmt.Fprintf(w, "%s: %s\n", argv[0], strings.TrimPrefix(err.Error(), argv[0]+": "))
 			return builtins.ExitStatus(builtins.Status(err))
 		}
