@@ -21,14 +21,13 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	words, cur := wordsBefore(string(line[:pos]))
 	var cands []string
 	value, quote := cur.value, cur.quote
-	switch {
-	case cur.varName() != "" || strings.HasSuffix(cur.value, "$") && len(cur.dollars) > 0 && cur.dollars[len(cur.dollars)-1] == len(cur.value)-1:
+	if name, ok := cur.varName(); ok {
 		// $NA: a variable's name, written as typed.
-		value, quote = cur.varName(), func(s string) string { return s }
+		value, quote = name, func(s string) string { return s }
 		for _, v := range c.sh.Vars() {
 			cands = append(cands, v.Name)
 		}
-	default:
+	} else {
 		// ~/x, $HOME/x: the names under what they expand to.
 		value = c.expandPrefix(cur)
 		if op := redirOp(value); op != "" {
@@ -64,17 +63,14 @@ func redirOp(w string) string {
 	return ""
 }
 
-// varName is the name being typed after a $ that ends the word ($PA, or
-// ${PA), "" if none.
-func (p partial) varName() string {
+// varName is the name being typed after the word's last $ ($PA, ${PA, or
+// $ alone: ""); ok is false if the word goes on past a name.
+func (p partial) varName() (name string, ok bool) {
 	if len(p.dollars) == 0 {
-		return ""
+		return "", false
 	}
 	rest := strings.TrimPrefix(p.value[p.dollars[len(p.dollars)-1]+1:], "{")
-	if rest == "" || !isName(rest) {
-		return ""
-	}
-	return rest
+	return rest, rest == "" || isName(rest)
 }
 
 // expandPrefix is the word's value with its ~ and $NAME expanded, as they
