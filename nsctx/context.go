@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -412,7 +411,7 @@ func (c *Context) open(path string) (*Handle, error) {
 	r := c.via.request("open")
 	r.fork = c.via.ns[PID] != nil
 	r.open = path
-	res, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
 		return nil, pathError(path, he.errno)
 	}

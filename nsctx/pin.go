@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -230,7 +229,7 @@ func (c *Context) unpinInside(path string) (done bool, err error) {
 		r := c.via.request("unpin")
 		r.fork = c.via.ns[PID] != nil
 		r.pinPath = path
-		_, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
 			if he.what == "not a pin" {
 				return &Error{Path: path, Err: ErrNotPin}
@@ -304,14 +303,10 @@ func (c *Context) Pins() ([]PinInfo, error) {
 		if c.via.ns[Mnt] == nil {
 			return nil
 		}
-		r := c.via.request("open")
-		r.fork = c.via.ns[PID] != nil // /proc/self of a --mount-proc /proc
-		r.open, r.raw = "/proc/self/mountinfo", true
-		res, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+		f, err := c.viaOpen("/proc/self/mountinfo")
 		if err != nil {
 			return fmt.Errorf("reading the context's mounts: %w", err)
 		}
-		f := os.NewFile(uintptr(res.fd), "mountinfo")
 		defer f.Close()
 		inside, err = readPins(f)
 		return err
@@ -381,7 +376,7 @@ func (c *Context) pinInside(h *Handle, path string) error {
 		r := c.via.request("pin")
 		r.fork = c.via.ns[PID] != nil
 		r.pin, r.pinPath = h, path
-		_, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
 			return &Error{Path: path, Err: fmt.Errorf("%s: %w", he.what, plain(he.errno))}
 		}

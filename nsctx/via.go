@@ -149,8 +149,7 @@ func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
 		defer keepR.Close()
 		r.keep = keepR
 	}
-	cmd := &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}}
-	res, err := runHelper(r, cmd)
+	res, err := helperRun(r)
 	if err != nil {
 		if keepW != nil {
 			keepW.Close()
@@ -222,7 +221,7 @@ func (c *Context) joinVia(target [NumKinds]*Handle) error {
 		}
 	}
 	if next.active() {
-		if _, err := runHelper(next.request("check"), &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}}); err != nil {
+		if _, err := helperRun(next.request("check")); err != nil {
 			next.close()
 			if he, ok := err.(*helperError); ok {
 				what, _ := strings.CutPrefix(he.what, "setns ")
@@ -245,7 +244,7 @@ func (c *Context) viaChdir(dir string) error {
 	dir = filepath.Clean(dir)
 	r := c.via.request("check")
 	r.cwd = dir
-	if _, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}}); err != nil {
+	if _, err := helperRun(r); err != nil {
 		if he, ok := err.(*helperError); ok {
 			return pathError(dir, he.errno)
 		}
@@ -321,16 +320,26 @@ func (c *Context) viaRoot() (*os.File, error) {
 	if c.via.root != nil {
 		return c.via.root, nil
 	}
+	f, err := c.viaOpen("/")
+	if err != nil {
+		return nil, fmt.Errorf("opening the context's root directory: %w", err)
+	}
+	c.via.root = f
+	return f, nil
+}
+
+// viaOpen opens path for reading in the via namespaces, through a helper
+// (in their pid namespace too: /proc/self of a --mount-proc /proc).
+func (c *Context) viaOpen(path string) (*os.File, error) {
 	r := c.via.request("open")
 	r.fork = c.via.ns[PID] != nil
-	r.open, r.raw = "/", true
-	res, err := runHelper(r, &exec.Cmd{Path: "nsh-helper", Args: []string{"nsh-helper"}, Env: []string{}})
+	r.open, r.raw = path, true
+	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
-		return nil, fmt.Errorf("opening the context's root directory: %w", plain(he.errno))
+		return nil, plain(he.errno)
 	}
 	if err != nil {
 		return nil, err
 	}
-	c.via.root = os.NewFile(uintptr(res.fd), "context root")
-	return c.via.root, nil
+	return os.NewFile(uintptr(res.fd), path), nil
 }
