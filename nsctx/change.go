@@ -322,23 +322,7 @@ func (c *Context) Push() error {
 // substitution between the two, so that its commands can hop without
 // moving the shell.
 func (c *Context) Save() (restore func() error, err error) {
-	var f *frame
-	var stack []*frame
-	err = c.Do(func() error {
-		if f, err = c.save(); err != nil {
-			return err
-		}
-		for _, s := range c.stack {
-			d, err := s.dup()
-			if err != nil {
-				closeFrames(stack)
-				f.close()
-				return err
-			}
-			stack = append(stack, d)
-		}
-		return nil
-	})
+	f, stack, err := c.saveAll()
 	if err != nil {
 		return nil, err
 	}
@@ -350,6 +334,20 @@ func (c *Context) Save() (restore func() error, err error) {
 			return c.restore(f, false)
 		})
 	}, nil
+}
+
+// saveAll saves the context and copies its push stack.
+func (c *Context) saveAll() (f *frame, stack []*frame, err error) {
+	err = c.Do(func() error {
+		if f, err = c.save(); err != nil {
+			return err
+		}
+		if stack, err = dupFrames(c.stack); err != nil {
+			f.close()
+		}
+		return err
+	})
+	return f, stack, err
 }
 
 func closeFrames(fs []*frame) {

@@ -97,3 +97,13 @@ func (fs FS) Names(dir string) ([]string, error) {
 	defer f.Close()
 	return f.Readdirnames(-1)
 }
+
+// ReadDir lists a directory with the entries' types, unsorted.
+func (fs FS) ReadDir(dir string) ([]os.DirEntry, error) {
+	f, err := fs.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
+}
