@@ -161,3 +161,37 @@ func lookPath(file, path string) (string, error) {
 	}
 	return "", ErrNotFound
 }
+
+// LookPath finds an executable file named file in the directories of path
+// as the context sees them (command -v, type).
+func (c *Context) LookPath(file, path string) (string, error) {
+	if strings.Contains(file, "/") {
+		var ok bool
+		err := c.Files(func(fs FS) error { ok = fs.Exists(file); return nil })
+		if err != nil || !ok {
+			return "", ErrNotFound
+		}
+		return file, nil
+	}
+	var p string
+	err := c.view(func() error {
+		if c.via.ns[Mnt] == nil {
+			var err error
+			p, err = lookPath(file, path)
+			return err
+		}
+		return c.Files(func(fs FS) error {
+			for _, dir := range filepath.SplitList(path) {
+				if dir == "" {
+					dir = "."
+				}
+				if q := filepath.Join(dir, file); fs.Exists(q) && !fs.IsDir(q) {
+					p = q
+					return nil
+				}
+			}
+			return ErrNotFound
+		})
+	})
+	return p, err
+}
