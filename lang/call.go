@@ -97,7 +97,9 @@ func (sh *Shell) assignOnly(s *syntax.Stmt, c *syntax.CallExpr, keep bool) error
 	}
 	sh.last = 0
 	if sh.substStatus > 0 {
+		// X=$(false): the substitution's status, and why.
 		sh.last = sh.substStatus
+		return sh.substErr
 	}
 	return nil
 }

@@ -147,6 +147,7 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	rerr := restore()
 	ref.close()
 	sh.last, sh.substStatus = status, status
+	sh.substErr = subshellError(status, stop)
 	switch {
 	case sh.stopped(nil):
 		return builtins.Interrupted{}

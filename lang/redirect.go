@@ -185,6 +185,10 @@ func (sh *Shell) hereDoc(r *syntax.Redirect) (string, error) {
 	if r.Hdoc == nil {
 		return "", nil
 	}
+	body := r.Hdoc
+	if r.Op == syntax.DashHdoc {
+		body = stripTabs(body)
+	}
 	quoted := false
 	for _, p := range r.Word.Parts {
 		if _, ok := p.(*syntax.Lit); !ok {
@@ -197,7 +201,7 @@ func (sh *Shell) hereDoc(r *syntax.Redirect) (string, error) {
 	var text string
 	if quoted {
 		var b strings.Builder
-		for _, p := range r.Hdoc.Parts {
+		for _, p := range body.Parts {
 			if l, ok := p.(*syntax.Lit); ok {
 				b.WriteString(l.Value)
 			}
@@ -205,11 +209,35 @@ func (sh *Shell) hereDoc(r *syntax.Redirect) (string, error) {
 		text = b.String()
 	} else {
 		var err error
-		if text, err = expand.Document(sh.expandCfg(), r.Hdoc); err != nil {
+		if text, err = expand.Document(sh.expandCfg(), body); err != nil {
 			return "", err
 		}
 	}
 	return text, nil
+}
+
+// stripTabs is a <<- body without the tabs that start its lines.
+func stripTabs(w *syntax.Word) *syntax.Word {
+	out := &syntax.Word{}
+	start := true
+	for _, p := range w.Parts {
+		lit, ok := p.(*syntax.Lit)
+		if !ok {
+			out.Parts = append(out.Parts, p)
+			start = false
+			continue
+		}
+		var b strings.Builder
+		for _, line := range strings.SplitAfter(lit.Value, "\n") {
+			if start {
+				line = strings.TrimLeft(line, "\t")
+			}
+			b.WriteString(line)
+			start = strings.HasSuffix(line, "\n")
+		}
+		out.Parts = append(out.Parts, &syntax.Lit{Value: b.String()})
+	}
+	return out
 }
 
 // memFile is a file holding text, read from its start: a here-document.

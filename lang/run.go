@@ -27,7 +27,8 @@ func (r *returnRequest) Error() string { return "return: not in a function or so
 // namespace builtins, does not let pass. Its message, if any, was said.
 type stopError struct {
 	status int
-	ns     bool // a namespace builtin failed: it stops even under set +e
+	ns     bool   // a namespace builtin failed: it stops even under set +e
+	msg    string // why, not said yet (a subshell's: its parent may say it)
 }
 
 func (e *stopError) Error() string { return "stopped, exit status " + strconv.Itoa(e.status) }
@@ -114,10 +115,16 @@ func (sh *Shell) failure(s *syntax.Stmt, err error) error {
 	default:
 		return nil
 	}
-	if msg := unsaid(err); msg != "" {
+	sh.runTrap("ERR")
+	msg := unsaid(err)
+	if sh.sub {
+		// A subshell ends; the shell around it says why, if that
+		// stops it too.
+		return &stopError{status: sh.last, msg: msg}
+	}
+	if msg != "" {
 		sh.errorf("%s", msg)
 	}
-	sh.runTrap("ERR")
 	return &stopError{status: sh.last}
 }
 

@@ -98,7 +98,8 @@ type Shell struct {
 	placed      map[*syntax.Stmt]bool
 	plugins     func(name string) bool
 	depth       int // compound commands, calls and sources deep
-	substStatus int // the status of the last $(...) of a command, -1: none
+	substStatus int   // the status of the last $(...) of a command, -1: none
+	substErr    error // and why it failed
 
 	cfg    *expand.Config
 	parser *syntax.Parser

@@ -53,7 +53,7 @@ func (sh *Shell) subshellCmd(c *syntax.Subshell) error {
 		return sh.said(err)
 	}
 	sub := sh.subshell(ref)
-	status, _ := sub.runSub(c.Stmts)
+	status, stop := sub.runSub(c.Stmts)
 	sub.fds.close()
 	rerr := restore()
 	ref.close()
@@ -64,10 +64,19 @@ func (sh *Shell) subshellCmd(c *syntax.Subshell) error {
 	if sh.stopped(nil) {
 		return builtins.Interrupted{}
 	}
-	if status != 0 {
-		return saidError{builtins.ExitStatus(status)}
+	return subshellError(status, stop)
+}
+
+// subshellError is what a subshell that ended with status says to the
+// shell around it: why it stopped, if that was not said yet.
+func subshellError(status int, stop *stopError) error {
+	switch {
+	case status == 0:
+		return nil
+	case stop != nil && stop.msg != "":
+		return &builtins.StatusError{Code: status, Err: errors.New(stop.msg)}
 	}
-	return nil
+	return saidError{builtins.ExitStatus(status)}
 }
 
 // pipeline runs a | b | c: every stage at once, each a subshell of its own
@@ -158,10 +167,14 @@ func (sh *Shell) pipeline(c *syntax.BinaryCmd) error {
 			return s
 		}
 	}
-	if sh.last != 0 {
-		return saidError{builtins.ExitStatus(sh.last)}
+	last := n - 1
+	for i := n - 1; i >= 0 && sh.opts.pipefail; i-- {
+		if statuses[i] != 0 {
+			last = i
+			break
+		}
 	}
-	return nil
+	return subshellError(sh.last, stops[last])
 }
 
 // flattenPipe lists the stages of a | b |& c, and which send stderr too.
