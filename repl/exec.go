@@ -417,7 +417,14 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 
 // expanded is a command after expansion: its NAME=VALUE assignments, its
 // words and its redirections' targets ("" for N>&M).
-type expanded struct{ assigns, argv, targets []string }
+type expanded struct {
+	assigns       []nameValue
+	argv, targets []string
+}
+
+// nameValue is NAME=VALUE expanded, the value as it came (NAME=$(...):
+// the output itself, not a copy).
+type nameValue struct{ name, value string }
 
 // expandCmd expands a command as sh does: its words first, then its
 // assignments in order, each value one string (never split nor globbed)
@@ -450,7 +457,7 @@ func (sh *Shell) expandCmd(c *Cmd, x *expansion) (expanded, error) {
 			x.vars = map[string]string{}
 		}
 		x.vars[a.Name] = value
-		e.assigns = append(e.assigns, a.Name+"="+value)
+		e.assigns = append(e.assigns, nameValue{a.Name, value})
 	}
 	return e, nil
 }
@@ -468,9 +475,8 @@ func (sh *Shell) assignOnly(c *Cmd, e expanded, set bool) error {
 		return err
 	}
 	if set {
-		for _, kv := range e.assigns {
-			name, value, _ := strings.Cut(kv, "=")
-			sh.SetVar(name, value, false)
+		for _, a := range e.assigns {
+			sh.SetVar(a.name, a.value, false)
 		}
 	}
 	return nil
@@ -480,9 +486,8 @@ func traceText(cmds []expanded) string {
 	var out []string
 	for _, e := range cmds {
 		var ws []string
-		for _, kv := range e.assigns {
-			name, value, _ := strings.Cut(kv, "=")
-			ws = append(ws, name+"="+quoteWord(value))
+		for _, a := range e.assigns {
+			ws = append(ws, a.name+"="+quoteWord(a.value))
 		}
 		for _, w := range e.argv {
 			ws = append(ws, quoteWord(w))
@@ -587,7 +592,11 @@ func (sh *Shell) stage(c *Cmd, e expanded, in io.Reader, out io.Writer, j *built
 	}
 	env := &builtins.Env{Stdin: in, Stdout: out, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh, Job: j}
 	if len(e.assigns) > 0 {
-		env.Shell = builtins.Overlay(sh, e.assigns)
+		var kvs []string
+		for _, a := range e.assigns {
+			kvs = append(kvs, a.name+"="+a.value)
+		}
+		env.Shell = builtins.Overlay(sh, kvs)
 	}
 	files, err := sh.redirect(c.Redirs, e.targets, env)
 	defer func() {

@@ -60,13 +60,13 @@ func (x *expansion) lookup(name string) (string, bool) {
 func (sh *Shell) fields(w *Word, glob, split bool, x *expansion) ([]string, error) {
 	var (
 		fields []string
-		cur    strings.Builder
+		cur    piece
 		pat    strings.Builder // cur as a pattern: only unquoted text is live
 		have   bool            // cur is a field, even if empty
 	)
 	glob = glob && livePattern(w)
 	add := func(s string, live bool) {
-		cur.WriteString(s)
+		cur.add(s)
 		if glob && live {
 			pat.WriteString(s)
 		} else if glob {
@@ -80,9 +80,9 @@ func (sh *Shell) fields(w *Word, glob, split bool, x *expansion) ([]string, erro
 		for i, a := range words {
 			if i > 0 {
 				fields = append(fields, cur.String())
-				cur.Reset()
+				cur = piece{}
 			}
-			cur.WriteString(a)
+			cur.add(a)
 			have = true
 		}
 	}
@@ -113,10 +113,12 @@ func (sh *Shell) fields(w *Word, glob, split bool, x *expansion) ([]string, erro
 			if x != nil {
 				x.subst = status
 			}
-			switch words := strings.Fields(out); {
-			case p.Quoted || !split:
+			if p.Quoted || !split {
 				add(out, false)
 				have = have || p.Quoted || out != ""
+				continue
+			}
+			switch words := strings.Fields(out); {
 			case len(words) == 1: // the word may still be a pattern
 				add(words[0], false)
 				have = true
@@ -134,6 +136,36 @@ func (sh *Shell) fields(w *Word, glob, split bool, x *expansion) ([]string, erro
 		fields = append(fields, cur.String())
 	}
 	return fields, nil
+}
+
+// piece is a field being put together. While it is one string (a word
+// that is all one $(...) or $VAR), that string is the field, uncopied: a
+// $(...)'s output can be hundreds of megabytes.
+type piece struct {
+	one  string
+	b    strings.Builder
+	many bool
+}
+
+func (p *piece) add(s string) {
+	switch {
+	case s == "":
+	case p.many:
+		p.b.WriteString(s)
+	case p.one == "":
+		p.one = s
+	default:
+		p.b.WriteString(p.one)
+		p.b.WriteString(s)
+		p.many = true
+	}
+}
+
+func (p *piece) String() string {
+	if p.many {
+		return p.b.String()
+	}
+	return p.one
 }
 
 // hasSubstIn reports whether w has a $(...).

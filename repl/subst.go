@@ -1,14 +1,14 @@
 package repl
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"sync/atomic"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/internal/capture"
 )
 
 // substitute runs $(text) and returns its output without trailing
@@ -20,10 +20,17 @@ import (
 // reads the lab's file and leaves the shell where it was. Like a script,
 // it stops at its first failing command (the safe default for namespace
 // work: nothing runs where a failed setns left it), unless set -k.
+//
+// Its output is bounded (substMax): past the limit the pipe is closed, the
+// commands inside stop, and it fails, so the command around it does not run.
 func (sh *Shell) substitute(text string, x *expansion) (string, int, error) {
 	list, err := Parse(text)
 	if err != nil {
 		return "", 2, err
+	}
+	max, err := sh.substMax(x)
+	if err != nil {
+		return "", 1, err
 	}
 	restore, err := sh.Ctx.Save()
 	if err != nil {
@@ -34,10 +41,16 @@ func (sh *Shell) substitute(text string, x *expansion) (string, int, error) {
 		restore()
 		return "", 1, fmt.Errorf("$(...): %w", err)
 	}
-	var out bytes.Buffer
+	out := capture.Buffer{Max: max}
+	var over atomic.Bool
+	var readErr error
 	copied := make(chan struct{})
 	go func() {
-		io.Copy(&out, r)
+		_, readErr = out.ReadFrom(r)
+		var le *capture.LimitError
+		over.Store(errors.As(readErr, &le))
+		// Past the limit (or on a failed read), its writers get EPIPE
+		// now, and a program SIGPIPE, instead of waiting for a reader.
 		r.Close()
 		close(copied)
 	}()
@@ -46,6 +59,10 @@ func (sh *Shell) substitute(text string, x *expansion) (string, int, error) {
 		// A=1 B=$(echo $A): the assignments before it count, as in sh.
 		sub.vars[name] = &variable{value: value, set: true}
 	}
+	// Past the limit, the commands left inside do not run either, as
+	// after Ctrl-C: a loop that ignores the failed writes ends.
+	pending := sh.interrupted
+	sub.interrupted = func() bool { return over.Load() || pending != nil && pending() }
 	status, interrupted := sub.runList(list)
 	w.Close()
 	// A background job started inside still holds the pipe: as in sh,
@@ -54,13 +71,42 @@ func (sh *Shell) substitute(text string, x *expansion) (string, int, error) {
 	if err := restore(); err != nil {
 		return "", 1, fmt.Errorf("$(...): going back to the context: %w", err)
 	}
-	if interrupted {
+	if readErr != nil {
 		// The command around it must not run on partial output.
+		var le *capture.LimitError
+		if errors.As(readErr, &le) {
+			readErr = fmt.Errorf("%w (NSH_SUBST_MAX raises it)", le)
+		}
+		return "", 1, &builtins.StatusError{Code: 1, Err: fmt.Errorf("$(...): %w", readErr)}
+	}
+	if interrupted {
 		return "", 130, &builtins.StatusError{Code: 130, Err: fmt.Errorf("$(...): %w", builtins.Interrupted{})}
 	}
-	// NUL cannot be in an argument; sh drops it too.
-	s := strings.ReplaceAll(out.String(), "\x00", "")
-	return strings.TrimRight(s, "\n"), status, nil
+	return out.Take(), status, nil
+}
+
+// substDefault bounds a $(...)'s output unless NSH_SUBST_MAX says
+// otherwise. Output meant for words: no program takes an argument over
+// 128 KiB, so 256 MiB is room for any variable and small enough that a
+// runaway producer ($(yes)) costs half a gigabyte (the output and its one
+// copy), not the machine.
+const substDefault = 256 << 20
+
+// substMax is the limit on a $(...)'s output: NSH_SUBST_MAX (an
+// assignment before it in the same command counts), or substDefault.
+func (sh *Shell) substMax(x *expansion) (int64, error) {
+	v, ok := x.lookup("NSH_SUBST_MAX")
+	if !ok {
+		v, ok = sh.Var("NSH_SUBST_MAX")
+	}
+	if !ok || v == "" {
+		return substDefault, nil
+	}
+	n, err := capture.ParseSize(v)
+	if err != nil {
+		return 0, &builtins.StatusError{Code: 1, Err: fmt.Errorf("$(...): NSH_SUBST_MAX: %w", err)}
+	}
+	return n, nil
 }
 
 // subshell is a copy of the shell writing to stdout, with jobs of its own
