@@ -45,7 +45,9 @@ func (sh *Shell) andOr(ao *AndOr, job *builtins.Job) (err error, fatal bool) {
 				continue
 			}
 		}
-		err = sh.pipeline(p, job)
+		// A pipeline is tested on the left of && or ||, under ! (see
+		// pipeline) and in a condition.
+		err = sh.pipeline(p, job, i < len(ao.Pipes)-1 || sh.conds > 0)
 		if job == nil { // a background list has its own $?: its job's status
 			sh.last.Store(int32(builtins.Status(err)))
 		}
@@ -156,6 +158,8 @@ func (sh *Shell) settle(ao *AndOr, err error) (ret error, fatal, stop bool) {
 // last command. A failure there is a test, not the end of the script, as
 // in sh; what went wrong in a builtin is still said.
 func (sh *Shell) runCond(l List) (ok bool, err error, fatal bool) {
+	sh.conds++
+	defer func() { sh.conds-- }()
 	for _, ao := range l {
 		sh.at(ao.Line)
 		err, _ := sh.place(ao)
@@ -369,7 +373,12 @@ func andOrText(ao *AndOr) string {
 // at once on its own goroutine with pipes between them, programs in one
 // process group; every stage runs in the current context. Within a
 // background job (job != nil) the stages join that job.
-func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
+//
+// Its status is its last stage's, with pipefail its last failed stage's.
+// But a stage that is a refused or failed builtin that changes the
+// context (setns X | cat) fails the pipeline, whatever its status, unless
+// tested is set or the pipeline is negated: then it is only said.
+func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job, tested bool) error {
 	cmds := make([]expanded, len(p.Cmds))
 	x := &expansion{subst: -1}
 	for i, c := range p.Cmds {
@@ -401,7 +410,16 @@ func (sh *Shell) pipeline(p *Pipeline, job *builtins.Job) error {
 		sh.jobs.SaveModes()
 		err = sh.stage(p.Cmds[0], cmds[0], sh.Stdin, sh.Stdout, nil)
 	} else {
-		err = sh.stages(p, cmds, job)
+		var moved error
+		err, moved = sh.stages(p, cmds, job)
+		switch {
+		case moved == nil:
+		case tested || p.Not:
+			sh.report(moved)
+		default:
+			sh.report(err)
+			err = moved
+		}
 	}
 	if p.Not {
 		if err == nil {
@@ -504,7 +522,11 @@ func quoteWord(w string) string {
 	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
-func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
+// stages runs a pipeline of more than one command. It returns the
+// pipeline's status (an error, nil for 0) and, unsaid, the last stage's
+// MoveError that is not the status, if any. What goes wrong in another stage
+// is said, as in sh: at once, or, for a MoveError, at the end.
+func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) (status, moved error) {
 	n := len(p.Cmds)
 	// pipes[i] joins stage i and i+1.
 	type pipe struct{ r, w *os.File }
@@ -516,7 +538,7 @@ func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 				q.r.Close()
 				q.w.Close()
 			}
-			return err
+			return err, nil
 		}
 		pipes[i] = pipe{r, w}
 	}
@@ -539,6 +561,13 @@ func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 		sh.jobs.SaveModes()
 		run = j.Go
 	}
+	// The last stage's goroutine gives the job its status, so it waits
+	// for the others: with pipefail any of them may be the one.
+	errs := make([]error, n)
+	var others sync.WaitGroup
+	others.Add(n - 1)
+	movedc := make(chan error, 1)
+	pipefail := sh.Pipefail
 	for i, c := range p.Cmds {
 		var in io.Reader = sh.Stdin
 		var out io.Writer = sh.Stdout
@@ -553,35 +582,68 @@ func (sh *Shell) stages(p *Pipeline, cmds []expanded, job *builtins.Job) error {
 		}
 		c, e, last := c, cmds[i], i == n-1
 		run(last, func() error {
-			defer func() {
-				for _, f := range closers {
-					f.Close()
-				}
-			}()
-			err := sh.stage(c, e, in, out, j)
-			var er *builtins.ExitRequest
-			if errors.As(err, &er) {
-				// exit in a pipeline ends its stage, not nsh (as in sh,
-				// where the stage is a subshell).
-				return builtins.ExitStatus(er.Code)
-			}
-			var lc *builtins.LoopControl
-			if errors.As(err, &lc) {
-				return nil // break in a stage: nothing, as in sh's subshell
-			}
+			err := sh.stageOf(c, e, in, out, j, closers)
 			if !last {
-				// Only the last stage's status counts, but what went
-				// wrong in another is said, as in sh.
-				err = sh.report(err)
+				if !builtins.Moved(err) {
+					err = sh.report(err)
+				}
+				errs[i] = err
+				others.Done()
+				return err
 			}
-			return err
+			errs[i] = err
+			others.Wait()
+			si := n - 1 // the stage whose status is the pipeline's
+			for pipefail && errs[si] == nil && si > 0 {
+				si--
+			}
+			mi := -1 // the last MoveError's; those before are said
+			for k, e := range errs {
+				if builtins.Moved(e) && k != si {
+					if mi >= 0 {
+						sh.report(errs[mi])
+					}
+					mi = k
+				}
+			}
+			if mi >= 0 {
+				movedc <- errs[mi]
+			}
+			return errs[si]
 		})
 	}
 	if job != nil {
 		wg.Wait()
-		return lastErr
+		status = lastErr
+	} else {
+		status = sh.jobs.Foreground(j, sh.Stderr)
 	}
-	return sh.jobs.Foreground(j, sh.Stderr)
+	select {
+	case moved = <-movedc:
+	default: // stopped (Ctrl-Z) before its end
+	}
+	return status, moved
+}
+
+// stageOf runs one stage of a pipeline and closes its pipe ends.
+func (sh *Shell) stageOf(c *Cmd, e expanded, in io.Reader, out io.Writer, j *builtins.Job, closers []*os.File) error {
+	defer func() {
+		for _, f := range closers {
+			f.Close()
+		}
+	}()
+	err := sh.stage(c, e, in, out, j)
+	var er *builtins.ExitRequest
+	if errors.As(err, &er) {
+		// exit in a pipeline ends its stage, not nsh (as in sh, where
+		// the stage is a subshell).
+		return builtins.ExitStatus(er.Code)
+	}
+	var lc *builtins.LoopControl
+	if errors.As(err, &lc) {
+		return nil // break in a stage: nothing, as in sh's subshell
+	}
+	return err
 }
 
 // stage applies a command's redirections and runs it.

@@ -71,6 +71,7 @@ type Shell struct {
 	KeepGoing   bool     // set -k: scripts carry on past failures
 	Trace       bool     // set -x: print each command and its context
 	NoGlob      bool     // set -f: patterns stay as typed
+	Pipefail    bool     // set -o pipefail: a pipeline fails if any stage does
 	Color       bool     // the prompt may use colour (a terminal)
 	Name        string   // $0
 	Args        []string // $1..$N
@@ -86,6 +87,7 @@ type Shell struct {
 	inSubst     bool         // the shell runs a $(...)
 	sources     int          // source files being run, one inside another
 	loops       int          // loops being run, one inside another (break N)
+	conds       int          // conditions being run (if, while): their failures are tests
 	// A script's FILE, the first line of the chunk being run and the
 	// command's line in it, for messages from inside the command (where).
 	whereFile            string
@@ -208,29 +210,34 @@ func (sh *Shell) Vars() []builtins.Var {
 }
 
 // Option implements builtins.Shell.
-func (sh *Shell) Option(letter byte) bool {
-	switch letter {
-	case 'k':
-		return sh.KeepGoing
-	case 'x':
-		return sh.Trace
-	case 'f':
-		return sh.NoGlob
+func (sh *Shell) Option(name string) bool {
+	if o := sh.option(name); o != nil {
+		return *o
 	}
 	return false
 }
 
 // SetOption implements builtins.Shell.
-func (sh *Shell) SetOption(letter byte, on bool) error {
-	switch letter {
-	case 'k':
-		sh.KeepGoing = on
-	case 'x':
-		sh.Trace = on
-	case 'f':
-		sh.NoGlob = on
-	default:
-		return fmt.Errorf("unknown option -%c (options: -f no patterns, -k keep going, -x trace)", letter)
+func (sh *Shell) SetOption(name string, on bool) error {
+	o := sh.option(name)
+	if o == nil {
+		return fmt.Errorf("unknown option %q", name)
+	}
+	*o = on
+	return nil
+}
+
+// option is the field behind an option of builtins.ShellOptions.
+func (sh *Shell) option(name string) *bool {
+	switch name {
+	case "keepgoing":
+		return &sh.KeepGoing
+	case "xtrace":
+		return &sh.Trace
+	case "noglob":
+		return &sh.NoGlob
+	case "pipefail":
+		return &sh.Pipefail
 	}
 	return nil
 }
@@ -325,7 +332,8 @@ func (sh *Shell) Run(r LineReader, name string) int {
 }
 
 // run is Run, also for source. A non-nil error is an exit request or
-// Interrupted, which end every level.
+// Interrupted, which end every level, or the MoveError that stopped the
+// script, which ends a source around it unless that is tested.
 //
 // A script on the context thread (see place.go) runs the commands that
 // can run there inline, and hands each stretch of the others (pipelines,
@@ -361,7 +369,7 @@ type runState struct {
 	line        int  // the chunk's first line
 	done        bool // the run is over: status and err are its result
 	status      int
-	err         error // an exit request or Interrupted
+	err         error // an exit request or Interrupted, or the MoveError that stopped it
 }
 
 // runWhile runs and-or lists for as long as whether they can run inline
@@ -488,8 +496,15 @@ func (r *runState) exec(ao *AndOr, run func(*AndOr) (error, bool)) {
 			r.list = nil // the rest of this line's commands are not run
 		}
 	case fatal:
-		fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, r.line+line-1, clip(err.Error(), msgMax))
-		if !sh.KeepGoing {
+		if !errors.As(err, new(reported)) { // pipefail: a stage's, said at once
+			fmt.Fprintf(sh.Stderr, "%s:%d: %s\n", r.name, r.line+line-1, clip(err.Error(), msgMax))
+		}
+		if moved := builtins.Moved(err); !sh.KeepGoing || moved {
+			if moved {
+				// A source around this script stops too (unless it is
+				// tested): the context is not where it expects.
+				r.err = &builtins.MoveError{Err: builtins.ExitStatus(sh.last.Load())}
+			}
 			r.status, r.done = int(sh.last.Load()), true
 			return
 		}

@@ -114,7 +114,7 @@ func (sh *Shell) substMax(x *expansion) (int64, error) {
 func (sh *Shell) subshell(stdout io.Writer) *Shell {
 	sub := &Shell{
 		Ctx: sh.Ctx, Stdin: sh.Stdin, Stdout: stdout, Stderr: sh.Stderr,
-		KeepGoing: sh.KeepGoing, Trace: sh.Trace, NoGlob: sh.NoGlob,
+		KeepGoing: sh.KeepGoing, Trace: sh.Trace, NoGlob: sh.NoGlob, Pipefail: sh.Pipefail,
 		Name: sh.Name, Args: sh.Args, CommandNames: sh.CommandNames, Interactive: sh.Interactive,
 		whereFile: sh.whereFile, whereBase: sh.whereBase, whereLine: sh.whereLine,
 		handler: sh.handler, interrupted: sh.interrupted, onThread: sh.onThread,
@@ -161,7 +161,7 @@ func (sh *Shell) runList(list List) (status int, interrupted bool) {
 		if msg := interactiveMessage(err); msg != "" {
 			fmt.Fprintf(sh.Stderr, "%s: $(...): %s\n", sh.where(), clip(msg, msgMax))
 		}
-		if fatal && !sh.KeepGoing {
+		if fatal && (!sh.KeepGoing || builtins.Moved(err)) {
 			break
 		}
 	}
