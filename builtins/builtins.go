@@ -52,10 +52,10 @@ type Shell interface {
 	Unset(name string)
 	// Vars lists the variables, sorted by name.
 	Vars() []Var
-	// Option and SetOption read and change a shell option by its letter
-	// (k keep going, x trace).
-	Option(letter byte) bool
-	SetOption(letter byte, on bool) error
+	// Option and SetOption read and change a shell option by its name
+	// (one of ShellOptions).
+	Option(name string) bool
+	SetOption(name string, on bool) error
 	// Source runs a script file in this shell: its namespace changes and
 	// variables stay. args, if any, become $1..$N while it runs.
 	Source(env *Env, file string, args []string) error
@@ -85,11 +85,10 @@ type Lang interface {
 	Unexport(name string)
 	// LangVars lists the variables with their attributes, sorted.
 	LangVars() []Var
-	// NamedOption and SetNamedOption are set -o NAME; Options lists
-	// them as set -o does, or as set +o does (reusable: commands that
-	// set them again).
-	NamedOption(name string) (on, ok bool)
-	SetNamedOption(name string, on bool) error
+	// SetFlag is set -LETTER (on) or +LETTER; Options lists the
+	// options as set -o does, or as set +o does (reusable: commands
+	// that set them again).
+	SetFlag(letter byte, on bool) error
 	Options(reusable bool) string
 	// IsFunc, FuncText and UnsetFunc are the shell's functions.
 	IsFunc(name string) bool
@@ -291,20 +290,54 @@ func Status(err error) int {
 	return 1
 }
 
-// Call runs the builtin; a usage error gets the builtin's usage attached.
 // ErrMovesInJob refuses a builtin that changes the context (Moves) in a
 // pipeline or a background job.
 var ErrMovesInJob = errors.New("it changes the shell's context, so it cannot run in a pipeline or a background job (they run alongside the shell)")
 
+// MoveError is the failure of a builtin that changes the context
+// (Moves), refused or not. The shell is then not where the script meant
+// it to be, so it stops a script even under set -k, unless its status is
+// tested (if, while, &&, ||, !): a script's next command must not run in
+// the wrong namespaces. A mere exit status is not one: it is source's
+// script's, which judged its own failures (a MoveError in it stopped it
+// and comes out as one).
+type MoveError struct{ Err error }
+
+func (e *MoveError) Error() string { return e.Err.Error() }
+func (e *MoveError) Unwrap() error { return e.Err }
+
+// Moved reports whether err is, or holds, a MoveError.
+func Moved(err error) bool {
+	var m *MoveError
+	return errors.As(err, &m)
+}
+
+// moveError marks the failure of a builtin that Moves.
+func moveError(err error) error {
+	if _, status := err.(ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, Interrupted{}) {
+		return err
+	}
+	return &MoveError{err}
+}
+
 // HelpText is Help, with what the table says about the builtin besides.
 func (b *Builtin) HelpText() string {
 	if b.Moves {
-		return strings.TrimRight(b.Help, "\n") + "\n\nIt changes the shell's context, so it runs only as a command of its\nown: not in a pipeline or a background job, which run alongside the shell."
+		return strings.TrimRight(b.Help, "\n") + "\n\nIt changes the shell's context, so it runs only as a command of its\nown: not in a pipeline or a background job, which run alongside the shell.\nWhen it fails or is refused, a script stops, even under set -k, unless\nits status is tested (if, while, &&, ||, !)."
 	}
 	return b.Help
 }
 
+// Call runs the builtin; a usage error gets the builtin's usage attached,
+// and the failure of one that Moves is a MoveError.
 func (b *Builtin) Call(env *Env, args []string) error {
+	if b.Moves {
+		return moveError(b.call(env, args))
+	}
+	return b.call(env, args)
+}
+
+func (b *Builtin) call(env *Env, args []string) error {
 	if b.Moves && env.Job != nil {
 		return ErrMovesInJob
 	}

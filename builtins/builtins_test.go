@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -25,8 +26,8 @@ func (f *fakeShell) SetVar(name, value string, export bool) {}
 func (f *fakeShell) Export(name string)                     {}
 func (f *fakeShell) Unset(name string)                      {}
 func (f *fakeShell) Vars() []Var                            { return nil }
-func (f *fakeShell) Option(letter byte) bool                { return false }
-func (f *fakeShell) SetOption(letter byte, on bool) error   { return nil }
+func (f *fakeShell) Option(name string) bool                { return false }
+func (f *fakeShell) SetOption(name string, on bool) error   { return nil }
 func (f *fakeShell) Source(*Env, string, []string) error    { return nil }
 func (f *fakeShell) Started(*Job)                           {}
 func (f *fakeShell) Jobs() *Jobs {
@@ -141,5 +142,32 @@ func TestParseFlagsAnywhere(t *testing.T) {
 	}
 	if _, err := parseFlags(newFlags("x"), []string{"x", "--nope"}); Status(err) != 2 {
 		t.Errorf("unknown option: %v", err)
+	}
+}
+
+// The failure of a builtin that changes the context is a MoveError, its
+// status and message kept; the refusal in a pipeline too. Others are not,
+// nor source's mere exit status, nor exit and break.
+func TestMoveError(t *testing.T) {
+	h := newHarness(t)
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Ctx: h.ctx, Shell: &h.sh}
+	err := cdCmd.Call(env, []string{"cd", "/nonexistent-nsh"})
+	if !Moved(err) || Status(err) != 1 || !strings.Contains(err.Error(), "/nonexistent-nsh") {
+		t.Errorf("failed cd: %v (moved %v, status %d), want a MoveError of status 1", err, Moved(err), Status(err))
+	}
+	job := &Env{Stdout: &bytes.Buffer{}, Job: NewJobs(-1).NewJob("x", "", false)}
+	if err := setnsCmd.Call(job, []string{"setns", "/x"}); !Moved(err) || !errors.Is(err, ErrMovesInJob) {
+		t.Errorf("setns in a pipeline: %v, want a MoveError holding ErrMovesInJob", err)
+	}
+	if err := pwdCmd.Call(env, []string{"pwd", "-z"}); err == nil || Moved(err) {
+		t.Errorf("bad pwd: %v, want an error that is no MoveError", err)
+	}
+	for _, err := range []error{ExitStatus(3), &ExitRequest{Code: 2}, &LoopControl{Break: true, N: 1}, Interrupted{}, nil} {
+		if Moved(moveError(err)) {
+			t.Errorf("moveError(%v) is a MoveError", err)
+		}
+	}
+	if m := moveError(moveError(os.ErrNotExist)); !errors.Is(m, os.ErrNotExist) || errors.Unwrap(m) != os.ErrNotExist {
+		t.Errorf("moveError twice wraps twice: %#v", m)
 	}
 }

@@ -1,13 +1,11 @@
 package lang
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -15,6 +13,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/internal/capture"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -93,20 +92,18 @@ func regexpMatch(rx, s string) bool {
 const maxSubsts = 100
 
 // SubstMaxDefault is the most output one $(...) may give, unless
-// NSH_SUBST_MAX says otherwise: past it the command around it does not run.
+// NSH_SUBST_MAX says otherwise (a size: 512M, 2G): past it the command
+// around it does not run.
 const SubstMaxDefault = 256 << 20
 
 func (sh *Shell) substMax() int64 {
 	if v, ok := sh.varString("NSH_SUBST_MAX"); ok {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+		if n, err := capture.ParseSize(v); err == nil {
 			return n
 		}
 	}
 	return SubstMaxDefault
 }
-
-// ErrSubstTooBig is $(...) output past its limit.
-var ErrSubstTooBig = errors.New("output larger than NSH_SUBST_MAX")
 
 // cmdSubst runs $(...) (or `...`) in a subshell writing to w, as
 // expand.Config.CmdSubst. Its status becomes $? (X=$(false) fails). A
@@ -129,13 +126,10 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 		return fmt.Errorf("$(...): %w", err)
 	}
 	sub.fds.set(1, pw, true)
-	limit := sh.substMax()
+	out := &capture.Buffer{Max: sh.substMax()}
 	copied := make(chan error, 1)
 	go func() {
-		n, err := io.Copy(w, io.LimitReader(r, limit+1))
-		if err == nil && n > limit {
-			err = ErrSubstTooBig
-		}
+		_, err := out.ReadFrom(r)
 		r.Close() // writers past the limit get EPIPE
 		copied <- err
 	}()
@@ -152,11 +146,18 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	case sh.stopped(nil):
 		return builtins.Interrupted{}
 	case cerr != nil:
-		return fmt.Errorf("$(...): %w (%d bytes; set NSH_SUBST_MAX to raise it)", cerr, limit)
+		return fmt.Errorf("$(...): %w (NSH_SUBST_MAX raises it)", cerr)
 	case rerr != nil:
 		return fmt.Errorf("$(...): going back to the context: %w", rerr)
 	case stop != nil && stop.ns:
 		return stop
+	}
+	// The output is held once in out's chunks and once where expand
+	// keeps it: no more.
+	if sb, ok := w.(*strings.Builder); ok {
+		out.TakeInto(sb)
+	} else {
+		io.WriteString(w, out.Take())
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func (o *options) letter(c byte) bool {
 }
 
 func (o *options) setName(name string, on bool) error {
-	if name == "keep-going" {
+	if name == "keep-going" || name == "keepgoing" {
 		o.errexit = !on
 		return nil
 	}
@@ -106,6 +106,9 @@ func (o *options) setName(name string, on bool) error {
 }
 
 func (o *options) name(name string) (on, ok bool) {
+	if name == "keepgoing" || name == "keep-going" {
+		return !o.errexit, true
+	}
 	for _, op := range optionTable {
 		if op.name == name {
 			return *op.field(o), true

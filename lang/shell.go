@@ -267,25 +267,30 @@ func (sh *Shell) LangVars() []builtins.Var {
 	return vs
 }
 
-// Option implements builtins.Shell.
-func (sh *Shell) Option(letter byte) bool { return sh.opts.letter(letter) }
+// Option implements builtins.Shell: an option by its -o name.
+func (sh *Shell) Option(name string) bool {
+	on, _ := sh.opts.name(name)
+	return on
+}
 
 // SetOption implements builtins.Shell.
-func (sh *Shell) SetOption(letter byte, on bool) error {
-	if letter == 'i' || letter == 'm' && !sh.interactive {
-		if letter == 'm' && !on {
-			return nil
-		}
-		return fmt.Errorf("-%c cannot be changed", letter)
+func (sh *Shell) SetOption(name string, on bool) error {
+	if name == "interactive" || name == "monitor" && on && !sh.interactive {
+		return fmt.Errorf("%s cannot be changed", name)
+	}
+	return sh.opts.setName(name, on)
+}
+
+// SetFlag is set -LETTER (on) or +LETTER.
+func (sh *Shell) SetFlag(letter byte, on bool) error {
+	if letter == 'i' {
+		return fmt.Errorf("-i cannot be changed")
+	}
+	if letter == 'm' && on && !sh.interactive {
+		return fmt.Errorf("-m: job control needs a terminal")
 	}
 	return sh.opts.setLetter(letter, on)
 }
-
-// NamedOption implements builtins.Shell: set -o NAME.
-func (sh *Shell) NamedOption(name string) (on, ok bool) { return sh.opts.name(name) }
-
-// SetNamedOption implements builtins.Shell.
-func (sh *Shell) SetNamedOption(name string, on bool) error { return sh.opts.setName(name, on) }
 
 // Options implements builtins.Shell: set -o's listing, or set +o's.
 func (sh *Shell) Options(reusable bool) string { return sh.opts.list(reusable) }

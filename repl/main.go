@@ -86,9 +86,9 @@ func parseArgs(args []string) (*invocation, error) {
 				}
 				name := args[0]
 				args = args[1:]
-				inv.set = append(inv.set, func(sh *lang.Shell) error { return sh.SetNamedOption(name, on) })
+				inv.set = append(inv.set, func(sh *lang.Shell) error { return sh.SetOption(name, on) })
 			default:
-				inv.set = append(inv.set, func(sh *lang.Shell) error { return sh.SetOption(c, on) })
+				inv.set = append(inv.set, func(sh *lang.Shell) error { return sh.SetFlag(c, on) })
 			}
 		}
 	}
@@ -213,7 +213,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		}
 	}
 	if inv.keepGoing {
-		sh.SetOption('e', false)
+		sh.SetFlag('e', false)
 	}
 	for _, set := range inv.set {
 		if err := set(sh); err != nil {
