@@ -69,9 +69,6 @@ type Job struct {
 	modes     *unix.Termios // terminal modes saved when it stopped
 	launched  chan struct{} // closed once a process started or it finished
 	once      sync.Once
-	// Snap, for a background job, is where its programs start, wherever
-	// the shell has gone since (nil: where the shell is).
-	Snap *nsctx.Snapshot
 }
 
 type procState int
@@ -128,7 +125,7 @@ func (j *Job) Go(last bool, fn func() error) {
 // control the first process founds the job's process group and, for a
 // foreground job, takes the terminal before it execs. With reap, a
 // goroutine follows the process; otherwise the caller waits for it.
-func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd, reap bool) (*proc, error) {
+func (j *Job) start(ctx *nsctx.Context, snap *nsctx.Snapshot, cmd *exec.Cmd, reap bool) (*proc, error) {
 	js := j.js
 	j.startMu.Lock()
 	defer j.startMu.Unlock()
@@ -137,13 +134,13 @@ func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd, reap bool) (*proc, error)
 		pgid, fg := j.pgid, j.fg
 		js.mu.Unlock()
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Foreground: fg, Ctty: js.tty}
-		err := ctx.StartIn(j.Snap, cmd)
+		err := ctx.StartIn(snap, cmd)
 		if err != nil && pgid != 0 && errors.Is(err, nsctx.ErrPermission) {
 			// The group's processes have all exited already (true | sleep):
 			// this one founds a new group for the job.
-			retry := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr}
+			retry := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr, ExtraFiles: cmd.ExtraFiles}
 			retry.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: fg, Ctty: js.tty}
-			pgid, cmd, err = 0, retry, ctx.StartIn(j.Snap, retry)
+			pgid, cmd, err = 0, retry, ctx.StartIn(snap, retry)
 		}
 		if err != nil {
 			return nil, err
@@ -153,7 +150,7 @@ func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd, reap bool) (*proc, error)
 			j.pgid = cmd.Process.Pid
 			js.mu.Unlock()
 		}
-	} else if err := ctx.StartIn(j.Snap, cmd); err != nil {
+	} else if err := ctx.StartIn(snap, cmd); err != nil {
 		return nil, err
 	}
 	p := &proc{pid: cmd.Process.Pid}

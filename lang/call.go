@@ -264,15 +264,16 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 	saved := sh.fds
 	sh.fds = t // eval, source, . and command run with the builtin's descriptors
 	err := b.Call(env, args)
-	sh.fds = saved
 	sh.last = builtins.Status(err)
 	if err == nil || control(err) {
+		sh.fds = saved
 		return err
 	}
 	if !b.Quiet {
 		err = named(b.Name, err)
 	}
-	err = sh.said(err)
+	err = sh.said(err) // on the builtin's own stderr (2>file)
+	sh.fds = saved
 	if b.Moves && sh.tested == 0 && !sh.interactive {
 		// The next command would run where this failure left the
 		// context: whatever set -e says, the script stops.
@@ -348,7 +349,11 @@ func (sh *Shell) external(args []string, t *fdTable) error {
 	if errors.As(err, &sig) {
 		return err
 	}
-	return sh.said(err)
+	saved := sh.fds
+	sh.fds = t // command not found: on its own stderr (2>/dev/null)
+	err = sh.said(err)
+	sh.fds = saved
+	return err
 }
 
 func (sh *Shell) isPlugin(name string) bool {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
+	"mvdan.cc/sh/v3/expand"
 
 	"github.com/nsh-dev/nsh/builtins"
 )
@@ -51,7 +52,15 @@ func (sh *Shell) expandError(err error) error {
 	if errors.As(err, &se) {
 		sh.last = 2
 	}
-	return sh.stop(err)
+	var ue expand.UnsetParameterError
+	if errors.As(err, &ue) || se != nil {
+		// ${X:?}, set -u, a syntax error: as POSIX says, a script
+		// does not go on after one.
+		return sh.stop(err)
+	}
+	// Bad arithmetic, $(...) past its limit: the command fails (and
+	// set -e decides).
+	return sh.said(err)
 }
 
 // unsaid is what the user is told of a failure nobody has reported: a

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
@@ -96,13 +97,16 @@ const maxSubsts = 100
 // around it does not run.
 const SubstMaxDefault = 256 << 20
 
-func (sh *Shell) substMax() int64 {
-	if v, ok := sh.varString("NSH_SUBST_MAX"); ok {
-		if n, err := capture.ParseSize(v); err == nil {
-			return n
-		}
+func (sh *Shell) substMax() (int64, error) {
+	v, ok := sh.varString("NSH_SUBST_MAX")
+	if !ok || v == "" {
+		return SubstMaxDefault, nil
 	}
-	return SubstMaxDefault
+	n, err := capture.ParseSize(v)
+	if err != nil {
+		return 0, fmt.Errorf("NSH_SUBST_MAX: %w", err)
+	}
+	return n, nil
 }
 
 // cmdSubst runs $(...) (or `...`) in a subshell writing to w, as
@@ -126,10 +130,24 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 		return fmt.Errorf("$(...): %w", err)
 	}
 	sub.fds.set(1, pw, true)
-	out := &capture.Buffer{Max: sh.substMax()}
+	max, err := sh.substMax()
+	if err != nil {
+		restore()
+		ref.close()
+		r.Close()
+		pw.Close()
+		return fmt.Errorf("$(...): %w", err)
+	}
+	out := &capture.Buffer{Max: max}
 	copied := make(chan error, 1)
+	over := new(atomic.Bool)
+	outer := sh.abort
+	sub.abort = func() bool { return over.Load() || outer != nil && outer() }
 	go func() {
 		_, err := out.ReadFrom(r)
+		if err != nil {
+			over.Store(true) // the commands inside stop at their next
+		}
 		r.Close() // writers past the limit get EPIPE
 		copied <- err
 	}()

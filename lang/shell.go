@@ -100,6 +100,7 @@ type Shell struct {
 	depth       int // compound commands, calls and sources deep
 	substStatus int   // the status of the last $(...) of a command, -1: none
 	substErr    error // and why it failed
+	abort       func() bool // the $(...) this shell runs in is over its limit
 
 	cfg    *expand.Config
 	parser *syntax.Parser

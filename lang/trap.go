@@ -187,6 +187,9 @@ func (sh *Shell) checkpoint() error {
 	if !sh.interactive && sh.stopped(nil) {
 		return builtins.Interrupted{}
 	}
+	if sh.abort != nil && sh.abort() {
+		return &stopError{status: 1}
+	}
 	return nil
 }
 
