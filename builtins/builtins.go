@@ -210,6 +210,7 @@ func init() {
 		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
 		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, colonCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
+		dotCmd, readonlyCmd, localCmd, returnCmd, shiftCmd, evalCmd, execCmd, commandCmd, typeCmd, aliasCmd, unaliasCmd, trapCmd, getoptsCmd, timesCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
 	} {
 		table[b.Name] = b

@@ -78,7 +78,7 @@ func TestComplete(t *testing.T) {
 			t.Errorf("complete(%q) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
-	if got := complete("set -"); !reflect.DeepEqual(got, []string{"f ", "k ", "x ", "o "}) {
+	if got := complete("set -"); !reflect.DeepEqual(got, []string{"a ", "C ", "e ", "f ", "k ", "n ", "u ", "v ", "x ", "o ", "- "}) {
 		t.Errorf("set options: %q", got)
 	}
 	if got := complete("hel"); len(got) == 0 || got[0] != "p " {

@@ -286,7 +286,7 @@ func TestPTYColourPrompt(t *testing.T) {
 	tm := startTerm(t, "!NO_COLOR", "NSH_PROMPT=%s> ")
 	tm.say("false\r", "\x1b[31m1\x1b[0m> ")
 	// Setting NO_COLOR, even empty, turns colour off at once.
-	tm.say("set NO_COLOR=\r", "> ")
+	tm.say("NO_COLOR=\r", "> ")
 	tm.say("false\r", " 1> ")
 }
 
@@ -313,7 +313,7 @@ func TestPTYTerminalModesRestored(t *testing.T) {
 
 func TestPTYRCAndHistory(t *testing.T) {
 	home := t.TempDir()
-	if err := os.WriteFile(filepath.Join(home, ".nshrc"), []byte("set FROMRC=loaded\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(home, ".nshrc"), []byte("FROMRC=loaded\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tm := startNsh(t, home, nil)
