@@ -212,7 +212,7 @@ func init() {
 		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, colonCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
-		testCmd, bracketCmd, echoCmd, printfCmd, trueCmd, falseCmd,
+		testCmd, bracketCmd, echoCmd, printfCmd, trueCmd, falseCmd, readCmd,
 	} {
 		table[b.Name] = b
 	}
