@@ -212,7 +212,7 @@ func init() {
 		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, colonCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
-		testCmd, bracketCmd, echoCmd, printfCmd, trueCmd, falseCmd, readCmd,
+		testCmd, bracketCmd, echoCmd, printfCmd, trueCmd, falseCmd, readCmd, umaskCmd,
 	} {
 		table[b.Name] = b
 	}
