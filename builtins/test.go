@@ -327,7 +327,7 @@ func (t *tester) unary(op syntax.UnTestOperator, x string) (bool, error) {
 	case syntax.TsRead, syntax.TsWrite, syntax.TsExec:
 		mode := map[syntax.UnTestOperator]uint32{syntax.TsRead: unix.R_OK, syntax.TsWrite: unix.W_OK, syntax.TsExec: unix.X_OK}[op]
 		var ok bool
-		err := t.env.Ctx.Files(func(fs nsctx.FS) error {
+		err := t.env.Ctx.FilesIn(t.env.Snap, func(fs nsctx.FS) error {
 			ok = fs.Access(x, mode) == nil
 			return nil
 		})
@@ -419,10 +419,11 @@ func (t *tester) number(s string) (int64, error) {
 	return n, nil
 }
 
-// stat is the file as the context sees it; ok is false if it cannot be
+// stat is the file as the context sees it (in a background job, the
+// context the job started in: Snap); ok is false if it cannot be
 // reached, err a failure of the context itself.
 func (t *tester) stat(path string, follow bool) (st unix.Stat_t, ok bool, err error) {
-	err = t.env.Ctx.Files(func(fs nsctx.FS) error {
+	err = t.env.Ctx.FilesIn(t.env.Snap, func(fs nsctx.FS) error {
 		var serr error
 		st, serr = fs.Stat(path, follow)
 		ok = serr == nil

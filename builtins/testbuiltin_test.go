@@ -363,3 +363,30 @@ func TestTestShell(t *testing.T) {
 		}
 	}
 }
+
+// In a background job, files are where the job started (Env.Snap), not
+// where the shell has gone since.
+func TestTestInSnapshot(t *testing.T) {
+	ctx := utilCtx(t)
+	testFiles(t, ctx)
+	snap, err := ctx.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	if err := ctx.Chdir(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := builtins.Lookup("test")
+	for _, tc := range []struct {
+		snap   *nsctx.Snapshot
+		status int
+	}{{nil, 1}, {snap, 0}} {
+		env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Ctx: ctx, Shell: newUtilShell(), Snap: tc.snap}
+		for _, args := range [][]string{{"test", "-f", "file"}, {"test", "-r", "file"}} {
+			if st := builtins.Status(b.Call(env, args)); st != tc.status {
+				t.Errorf("%v with snapshot %v: status %d, want %d", args, tc.snap != nil, st, tc.status)
+			}
+		}
+	}
+}
