@@ -212,6 +212,7 @@ func init() {
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
 		dotCmd, readonlyCmd, localCmd, returnCmd, shiftCmd, evalCmd, execCmd, commandCmd, typeCmd, aliasCmd, unaliasCmd, trapCmd, getoptsCmd, timesCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
+		testCmd, bracketCmd, echoCmd, printfCmd, trueCmd, falseCmd, readCmd, umaskCmd,
 	} {
 		table[b.Name] = b
 	}

@@ -248,6 +248,9 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 		sh.off(func() { err = sh.builtin(b, args, t) })
 		return err
 	}
+	if sh.stage != nil {
+		sh.stage.Launch() // a job's builtin: the job is under way
+	}
 	env := sh.envFor(t)
 	if !b.Pure {
 		ctx, err := sh.cx.get(b.Moves)
@@ -265,6 +268,14 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 	sh.fds = t // eval, source, . and command run with the builtin's descriptors
 	err := b.Call(env, args)
 	sh.last = builtins.Status(err)
+	if b.Name == "kill" && err == nil {
+		sh.awaitOwnSignal(args)
+	}
+	var rr *builtins.ReturnRequest
+	if errors.As(err, &rr) && sh.calls == 0 && sh.sources == 0 {
+		sh.last = 1
+		err = errors.New("can only return from a function or a sourced file")
+	}
 	if err == nil || control(err) {
 		sh.fds = saved
 		return err
@@ -290,6 +301,9 @@ func (sh *Shell) callFunc(f funcDef, args []string, t *fdTable) error {
 		return sh.stop(fmt.Errorf("%s: functions nested more than %d deep", args[0], maxDepth))
 	}
 	sh.depth++
+	if sh.stage != nil {
+		sh.stage.Launch()
+	}
 	savedParams, savedFds, savedFile, savedBase := sh.params, sh.fds, sh.file, sh.lineBase
 	sh.params, sh.fds, sh.file, sh.lineBase = args[1:], t, f.file, f.base
 	sh.vars.push()
@@ -510,7 +524,7 @@ func (sh *Shell) LookupCommand(name string) (what, path string) {
 	if _, ok := builtins.Lookup(name); ok {
 		return "builtin", ""
 	}
-	if sh.isPlugin(name) {
+	if sh.hasPlugin != nil && sh.hasPlugin(name) {
 		return "plugin", ""
 	}
 	pathVar, _ := sh.varString("PATH")

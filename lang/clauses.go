@@ -1,12 +1,13 @@
 package lang
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/nsh-dev/nsh/builtins"
 )
 
 // declClause runs export, readonly, local, declare and typeset as the
@@ -75,7 +76,21 @@ func minSec(d time.Duration) string {
 	return fmt.Sprintf("%dm%.3fs", m, (d - time.Duration(m)*time.Minute).Seconds())
 }
 
-// testClause is [[ ]]: not wired yet.
+// testClause is [[ ]]: bash's test, with words expanded but not split
+// nor globbed, == != matching patterns, =~ regexps, and arithmetic for
+// -eq and the others; files are looked at where the context is.
 func (sh *Shell) testClause(x syntax.TestExpr) (bool, error) {
-	return false, errors.New("[[ ]] is not wired yet")
+	env := sh.envFor(sh.fds)
+	ctx, err := sh.cx.get(false)
+	if err != nil {
+		return false, err
+	}
+	env.Ctx, env.Snap = ctx, sh.cx.snapshot()
+	word := func(w *syntax.Word, pattern bool) (string, error) {
+		if pattern {
+			return sh.patternOf(w)
+		}
+		return sh.literal(w)
+	}
+	return builtins.EvalTest(env, x, word, builtins.ArithFunc(sh.expandCfg()))
 }

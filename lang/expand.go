@@ -141,8 +141,12 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	out := &capture.Buffer{Max: max}
 	copied := make(chan error, 1)
 	over := new(atomic.Bool)
-	outer := sh.abort
-	sub.abort = func() bool { return over.Load() || outer != nil && outer() }
+	sub.abort = chainAbort(sh.abort, func() int {
+		if over.Load() {
+			return 1
+		}
+		return 0
+	})
 	go func() {
 		_, err := out.ReadFrom(r)
 		if err != nil {

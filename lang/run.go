@@ -18,11 +18,6 @@ import (
 // break and continue end loops, and a stop ends a script that must not go
 // on (set -e, or a namespace builtin that failed untested).
 
-// returnRequest is return on its way to its function.
-type returnRequest struct{ code int }
-
-func (r *returnRequest) Error() string { return "return: not in a function or sourced file" }
-
 // stopError ends a script: a failure that set -e, or nsh's rule for
 // namespace builtins, does not let pass. Its message, if any, was said.
 type stopError struct {
@@ -37,7 +32,7 @@ func (e *stopError) Error() string { return "stopped, exit status " + strconv.It
 func control(err error) bool {
 	var (
 		er *builtins.ExitRequest
-		rr *returnRequest
+		rr *builtins.ReturnRequest
 		lc *builtins.LoopControl
 		se *stopError
 	)
@@ -103,7 +98,7 @@ func (sh *Shell) stmt(s *syntax.Stmt) error {
 // error). Compound commands are judged by their own commands, as POSIX
 // says, except a subshell, whose status is its own.
 func (sh *Shell) failure(s *syntax.Stmt, err error) error {
-	if sh.tested > 0 || !sh.opts.errexit {
+	if sh.tested > 0 {
 		return nil
 	}
 	switch c := s.Cmd.(type) {
@@ -115,7 +110,12 @@ func (sh *Shell) failure(s *syntax.Stmt, err error) error {
 	default:
 		return nil
 	}
-	sh.runTrap("ERR")
+	if err := sh.runTrap("ERR"); err != nil {
+		return err
+	}
+	if !sh.opts.errexit {
+		return nil
+	}
 	msg := unsaid(err)
 	if sh.sub {
 		// A subshell ends; the shell around it says why, if that
@@ -198,8 +198,11 @@ func (sh *Shell) command(cmd syntax.Command) error {
 	case *syntax.TestClause:
 		ok, err := sh.testClause(c.X)
 		if err != nil {
-			sh.last = 2
-			return sh.said(err)
+			sh.last = builtins.Status(err)
+			if sh.last == 0 {
+				sh.last = 2
+			}
+			return sh.said(named("[[", err))
 		}
 		sh.last = boolStatus(ok)
 		return nil

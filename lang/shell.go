@@ -40,8 +40,12 @@ type Config struct {
 	Jobs *builtins.Jobs
 	// Interrupted reports and clears a Ctrl-C that reached nsh.
 	Interrupted func() bool
-	// IsPlugin tells a plugin's command from a program (placement).
+	// IsPlugin tells a plugin's command from a program for placement: a
+	// guess that may say yes while plugins are not described yet.
 	IsPlugin func(name string) bool
+	// HasPlugin is the sure answer, describing plugins if it must (type,
+	// command -v).
+	HasPlugin func(name string) bool
 }
 
 // funcDef is a function: its body and the file it was defined in, for
@@ -89,7 +93,6 @@ type Shell struct {
 	interactive bool
 	interrupted func() bool
 	pending     *atomic.Bool // nsh's own Ctrl-C, shared by subshells
-	pwdKnown    string
 	exitWarned  bool
 	getopts     builtins.GetoptsState
 	lineBase    int // added to the parser's lines: eval's text starts at its line
@@ -97,10 +100,13 @@ type Shell struct {
 	expanding   map[string]bool // aliases being expanded
 	placed      map[*syntax.Stmt]bool
 	plugins     func(name string) bool
+	hasPlugin   func(name string) bool
 	depth       int // compound commands, calls and sources deep
 	substStatus int   // the status of the last $(...) of a command, -1: none
 	substErr    error // and why it failed
-	abort       func() bool // the $(...) this shell runs in is over its limit
+	// abort, when it gives a status, ends the subshell at its next
+	// command: its $(...) is over its limit, its job was killed.
+	abort func() int
 
 	cfg    *expand.Config
 	parser *syntax.Parser
@@ -128,6 +134,7 @@ func New(c Config) *Shell {
 		pending:     new(atomic.Bool),
 		placed:      map[*syntax.Stmt]bool{},
 		plugins:     c.IsPlugin,
+		hasPlugin:   c.HasPlugin,
 	}
 	if sh.name == "" {
 		sh.name = "nsh"

@@ -5,6 +5,9 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -223,6 +226,13 @@ func (sh *Shell) background(s *syntax.Stmt) error {
 			sub.fds.set(0, null, true)
 		}
 	}
+	killed := new(atomic.Int32)
+	j.OnSignal = func(sig unix.Signal) {
+		if sig != unix.SIGCHLD && sig != unix.SIGWINCH && sig != unix.SIGURG {
+			killed.Store(128 + int32(sig))
+		}
+	}
+	sub.abort = chainAbort(sh.abort, func() int { return int(killed.Load()) })
 	fg := *s
 	fg.Background = false
 	j.Go(true, func() error {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -187,10 +188,25 @@ func (sh *Shell) checkpoint() error {
 	if !sh.interactive && sh.stopped(nil) {
 		return builtins.Interrupted{}
 	}
-	if sh.abort != nil && sh.abort() {
-		return &stopError{status: 1}
+	if sh.abort != nil {
+		if st := sh.abort(); st != 0 {
+			return &stopError{status: st}
+		}
 	}
 	return nil
+}
+
+// chainAbort is an abort that says stop when mine or outer does.
+func chainAbort(outer, mine func() int) func() int {
+	if outer == nil {
+		return mine
+	}
+	return func() int {
+		if st := mine(); st != 0 {
+			return st
+		}
+		return outer()
+	}
 }
 
 // runTrap runs cond's action, if any, keeping $? as it was (POSIX); exit
@@ -243,4 +259,23 @@ func (sh *Shell) runExitTrap() bool {
 	}
 	sh.last = last
 	return true
+}
+
+// awaitOwnSignal waits a moment, after kill sent nsh a signal it traps
+// (kill -TERM $$), for the signal to arrive: its trap then runs before the
+// next command, as in sh, whose handler runs in its one thread.
+func (sh *Shell) awaitOwnSignal(args []string) {
+	t := sh.traps
+	if t.notify == nil {
+		return
+	}
+	self := strconv.Itoa(os.Getpid())
+	for _, a := range args[1:] {
+		if a == self || a == "0" {
+			for i := 0; i < 200 && t.pending.Load() == 0; i++ {
+				time.Sleep(time.Millisecond)
+			}
+			return
+		}
+	}
 }

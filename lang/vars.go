@@ -11,6 +11,8 @@ import (
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/nsh-dev/nsh/builtins"
 )
 
 // vars holds the shell's variables: the globals, and a scope for each
@@ -287,8 +289,9 @@ func (sh *Shell) setVar(name string, vr expand.Variable) error {
 	if err := sh.vars.set(name, vr); err != nil {
 		return err
 	}
-	if name == "PWD" {
-		sh.pwdKnown = ""
+	if name == "OPTIND" {
+		// OPTIND=1 starts getopts afresh, inside a group too.
+		sh.getopts = builtins.GetoptsState{}
 	}
 	return nil
 }

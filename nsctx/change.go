@@ -322,7 +322,7 @@ func (c *Context) Push() error {
 // substitution between the two, so that its commands can hop without
 // moving the shell.
 func (c *Context) Save() (restore func() error, err error) {
-	f, stack, err := c.saveAll()
+	f, stack, mask, err := c.saveAll()
 	if err != nil {
 		return nil, err
 	}
@@ -331,13 +331,14 @@ func (c *Context) Save() (restore func() error, err error) {
 		return c.Do(func() error {
 			closeFrames(c.stack)
 			c.stack = stack
+			threadUmask(mask) // (umask 077) stays in the subshell
 			return c.restore(f, false)
 		})
 	}, nil
 }
 
-// saveAll saves the context and copies its push stack.
-func (c *Context) saveAll() (f *frame, stack []*frame, err error) {
+// saveAll saves the context, copies its push stack and reads its umask.
+func (c *Context) saveAll() (f *frame, stack []*frame, mask int, err error) {
 	err = c.Do(func() error {
 		if f, err = c.save(); err != nil {
 			return err
@@ -345,9 +346,10 @@ func (c *Context) saveAll() (f *frame, stack []*frame, err error) {
 		if stack, err = dupFrames(c.stack); err != nil {
 			f.close()
 		}
+		mask = threadUmask(-1)
 		return err
 	})
-	return f, stack, err
+	return f, stack, mask, err
 }
 
 func closeFrames(fs []*frame) {

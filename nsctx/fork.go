@@ -1,6 +1,10 @@
 package nsctx
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // Fork returns a new context, on a thread of its own, that starts where c
 // is now: the same namespaces, working directory and push stack. A subshell
@@ -8,11 +12,11 @@ import "fmt"
 // hops in its own copy and never moves the shell's. Close it when the
 // subshell ends.
 func (c *Context) Fork() (*Context, error) {
-	f, stack, err := c.saveAll()
+	f, stack, mask, err := c.saveAll()
 	if err != nil {
 		return nil, err
 	}
-	return forkAt(f, stack)
+	return forkAt(f, stack, mask)
 }
 
 // Fork is Context.Fork where the snapshot was taken (without its push
@@ -22,11 +26,12 @@ func (s *Snapshot) Fork() (*Context, error) {
 	if err != nil {
 		return nil, err
 	}
-	return forkAt(f, nil)
+	return forkAt(f, nil, s.umask)
 }
 
-// forkAt starts a context and moves it to f; it takes f and stack.
-func forkAt(f *frame, stack []*frame) (*Context, error) {
+// forkAt starts a context and moves it to f, with umask mask; it takes f
+// and stack.
+func forkAt(f *frame, stack []*frame, mask int) (*Context, error) {
 	defer f.close()
 	n, err := New()
 	if err != nil {
@@ -35,6 +40,7 @@ func forkAt(f *frame, stack []*frame) (*Context, error) {
 	}
 	err = n.Do(func() error {
 		n.stack = stack
+		unix.Umask(mask)
 		return n.restore(f, false)
 	})
 	if err != nil {
@@ -74,7 +80,9 @@ func (c *Context) FilesIn(s *Snapshot, fn func(fs FS) error) error {
 		if err := c.restore(s.f, false); err != nil {
 			return err
 		}
+		mask := unix.Umask(s.umask)
 		ferr = c.Files(fn)
+		unix.Umask(mask)
 		if rerr := c.restore(back, false); rerr != nil {
 			return fmt.Errorf("going back after a job's file work: %w", rerr)
 		}

@@ -54,7 +54,10 @@ func (c *Context) startHere(cmd *exec.Cmd) error {
 // A Snapshot is a context saved so that programs can still be started in
 // it after the context has moved on: a background job's, whose later
 // programs (sleep 5 && ip link &) belong where the job was started.
-type Snapshot struct{ f *frame }
+type Snapshot struct {
+	f     *frame
+	umask int
+}
 
 // Snapshot saves the context for StartIn.
 func (c *Context) Snapshot() (*Snapshot, error) {
@@ -64,7 +67,7 @@ func (c *Context) Snapshot() (*Snapshot, error) {
 		if err != nil {
 			return err
 		}
-		s = &Snapshot{f}
+		s = &Snapshot{f: f, umask: threadUmask(-1)}
 		return nil
 	})
 	return s, err
@@ -93,6 +96,7 @@ func (c *Context) StartIn(s *Snapshot, cmd *exec.Cmd) error {
 		if err := c.restore(s.f, false); err != nil {
 			return err
 		}
+		defer unix.Umask(unix.Umask(s.umask))
 		err = c.startHere(cmd)
 		if rerr := c.restore(back, false); rerr != nil {
 			return fmt.Errorf("going back after starting a job's program: %w", rerr)

@@ -204,6 +204,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			plugin, settled := host.Settled(name)
 			return plugin || !settled
 		},
+		HasPlugin: host.Has,
 	})
 	if pwd, ok := sh.Var("PWD"); !ok || !sameFile(pwd, ".") {
 		// As bash: $PWD names the working directory from the start (cd
