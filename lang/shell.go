@@ -101,7 +101,7 @@ type Shell struct {
 	placed      map[*syntax.Stmt]bool
 	plugins     func(name string) bool
 	hasPlugin   func(name string) bool
-	depth       int // compound commands, calls and sources deep
+	depth       int   // compound commands, calls and sources deep
 	substStatus int   // the status of the last $(...) of a command, -1: none
 	substErr    error // and why it failed
 	// abort, when it gives a status, ends the subshell at its next

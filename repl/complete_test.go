@@ -58,7 +58,7 @@ func TestComplete(t *testing.T) {
 		{"cat ~/su", []string{"b/"}},    // and ~
 		{"echo x >su", []string{"b/"}},  // a redirection's file, glued
 		{"ls 2>>su", []string{"b/"}},
-		{"./prog-", []string{"one "}},                           // a path as the command
+		{"./prog-", []string{"one "}}, // a path as the command
 		{`cat "dol$`, []string{"DIR", "HOME", "IFS", "MYVAR", "OPTIND", "PATH", "PS2", "PS4"}}, // $ typed: variables, not the file dol$lar
 		{"while true; do unshare ne", []string{"t "}},
 		// Names are quoted as the word being typed needs them.
