@@ -170,6 +170,9 @@ func (w *walker) link(fd int, name string, st *unix.Stat_t) (string, error) {
 	}
 	buf := make([]byte, unix.PathMax)
 	n, err := unix.Readlinkat(fd, "", buf)
+	if err == nil && n == len(buf) {
+		err = unix.ENAMETOOLONG
+	}
 	if err != nil {
 		return "", &os.PathError{Op: "readlink", Path: path, Err: err}
 	}
