@@ -38,6 +38,8 @@ type proc struct {
 	rpc    pluginv1.CommandsClient
 	run    *procRunner
 	stderr *ring // its own stderr: shown when it fails
+	size   int64 // the stamp of the file it runs (stampOf)
+	mtime  int64
 	timer  *time.Timer
 
 	// The Run stream, kept from call to call; sendMu orders its sends.
@@ -136,17 +138,21 @@ func (h *Host) stopAll(match func(poolKey) bool) {
 }
 
 // start starts a process of p from the context thread and connects to it.
+// The file is checked and opened once, and that file is what runs.
 func (h *Host) start(p *Plugin, env []string) (*proc, error) {
-	if err := checkTrust(p.Path); err != nil {
+	file, st, err := openPlugin(p.Path)
+	if err != nil {
 		return nil, fmt.Errorf("plugin %s refused: %v", p.Name, err)
 	}
+	defer file.Close() // the child has its own copy once started
 	pr := &proc{plugin: p, stderr: &ring{}}
+	pr.size, pr.mtime = stampOf(st)
 	pr.client = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  pluginv1.Handshake,
 		VersionedPlugins: pluginv1.Plugins(nil),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, sockDir string) (runner.Runner, error) {
-			r, err := newRunner(h.ctx, p.Path, env, spec, sockDir)
+			r, err := newRunner(h.ctx, p.Path, file, env, spec, sockDir)
 			pr.run = r
 			return r, err
 		},

@@ -27,7 +27,7 @@ import (
 // stderr handling, which a reattached client does not have.
 type procRunner struct {
 	ctx     *nsctx.Context
-	path    string // the plugin file, as the host sees it
+	path    string // the plugin file, as the host sees it (for messages)
 	sockDir string // go-plugin's socket directory, as the host sees it
 	cmd     *exec.Cmd
 	stdout  io.ReadCloser
@@ -41,13 +41,20 @@ type procRunner struct {
 	waitErr error
 }
 
-func newRunner(ctx *nsctx.Context, path string, env []string, spec *exec.Cmd, sockDir string) (*procRunner, error) {
+// newRunner prepares to run file, the descriptor openPlugin checked, of
+// the plugin at path.
+func newRunner(ctx *nsctx.Context, path string, file *os.File, env []string, spec *exec.Cmd, sockDir string) (*procRunner, error) {
 	// spec carries go-plugin's variables (cookie, versions, socket dir);
 	// they come last so that they win over the shell's.
 	cmd := &exec.Cmd{
-		Path: path,
-		Args: []string{path},
-		Env:  append(append([]string(nil), env...), spec.Env...),
+		// Executed is the file checked, not whatever the path names by
+		// now: it is the child's fd 3 (ExtraFiles reach the program also
+		// when nsctx starts it through its helper), and /proc/self/fd/3
+		// leads to it, for a script's interpreter too.
+		Path:       pluginFd,
+		Args:       []string{path},
+		ExtraFiles: []*os.File{file},
+		Env:        append(append([]string(nil), env...), spec.Env...),
 		// Its own process group: the terminal's Ctrl-C goes to nsh alone,
 		// which cancels the call. Pdeathsig: the plugin dies with nsh, even
 		// when nsh is killed with SIGKILL. (The "parent" is the context
@@ -66,35 +73,26 @@ func newRunner(ctx *nsctx.Context, path string, env []string, spec *exec.Cmd, so
 	return r, nil
 }
 
-// Start forks the plugin on the context thread. In another mount namespace
-// the plugin file or go-plugin's socket directory may not be visible at the
-// host's paths: then the file is executed through an fd opened here, and the
-// plugin puts its socket in its own /tmp, which the host reaches through
-// /proc/PID/root.
+// pluginFd is how a plugin process is executed: through the descriptor of
+// the file checked, its fd 3.
+const pluginFd = "/proc/self/fd/3"
+
+// Start forks the plugin on the context thread. The file is executed through its descriptor,
+// so it need not be visible in the context's mount namespace. Nor need
+// go-plugin's socket directory: when it is not, the plugin puts its socket
+// in its own /tmp, which the host reaches through /proc/PID/root.
 func (r *procRunner) Start(context.Context) error {
-	f, err := os.Open(r.path) // O_CLOEXEC: only execve sees it, through /proc/self/fd
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	var bin, dir unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &bin); err != nil {
-		return err
-	}
+	var dir unix.Stat_t
 	if err := unix.Stat(r.sockDir, &dir); err != nil {
 		return err
 	}
-	var binVisible, dirVisible bool
-	err = r.ctx.Do(func() error {
-		binVisible = sameFile(r.path, &bin)
+	var dirVisible bool
+	err := r.ctx.Do(func() error {
 		dirVisible = sameFile(r.sockDir, &dir)
 		return nil
 	})
 	if err != nil {
 		return err
-	}
-	if !binVisible {
-		r.cmd.Path = fmt.Sprintf("/proc/self/fd/%d", f.Fd())
 	}
 	if !dirVisible {
 		r.translate = true
@@ -109,6 +107,9 @@ func (r *procRunner) Start(context.Context) error {
 		r.cmd.SysProcAttr.Pdeathsig = 0
 	}
 	if err := r.ctx.Start(r.cmd); err != nil {
+		if errors.Is(err, nsctx.ErrNotFound) {
+			return fmt.Errorf("cannot execute it as %s: the context's /proc does not show the plugin's own process", pluginFd)
+		}
 		return err
 	}
 	r.pid = r.cmd.Process.Pid

@@ -84,6 +84,14 @@ func main() {
 		cmd("tpanic", "panic inside the command (recovered)", func(ctx context.Context, c *sdk.Call) int {
 			panic("oops")
 		}),
+		cmd("tfds", "print where the process's descriptors lead", func(ctx context.Context, c *sdk.Call) int {
+			ents, _ := os.ReadDir("/proc/self/fd")
+			for _, e := range ents {
+				to, _ := os.Readlink("/proc/self/fd/" + e.Name())
+				fmt.Fprintf(c.Stdout, "%s %s\n", e.Name(), to)
+			}
+			return 0
+		}),
 		cmd("cd", "clashes with the builtin", func(ctx context.Context, c *sdk.Call) int {
 			fmt.Fprintln(c.Stdout, "plugin cd ran")
 			return 0
