@@ -60,6 +60,7 @@ type Host struct {
 	cache     map[string]*cacheEntry
 	cachePath string
 	pool      pool
+	cg        cgroups
 
 	discovered     sync.Once
 	discoveredDone atomic.Bool // discovered has run (Settled)
@@ -422,6 +423,7 @@ func (h *Host) Close() error {
 	h.pool.closed = true
 	h.mu.Unlock()
 	h.stopAll(func(poolKey) bool { return true })
+	h.cg.shutdown()
 	return nil
 }
 

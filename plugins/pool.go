@@ -152,7 +152,7 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		VersionedPlugins: pluginv1.Plugins(nil),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, sockDir string) (runner.Runner, error) {
-			r, err := newRunner(h.ctx, p.Path, file, env, spec, sockDir)
+			r, err := newRunner(h.ctx, &h.cg, p.Path, file, env, spec, sockDir)
 			pr.run = r
 			return r, err
 		},

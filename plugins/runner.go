@@ -36,14 +36,16 @@ type procRunner struct {
 	pid       int
 	translate bool // the plugin cannot see sockDir: reach it via /proc/PID/root
 
+	cgroups *cgroups
 	mu      sync.Mutex
+	cg      *cgroup // the process's own, until it is waited for; nil: none
 	waited  bool
 	waitErr error
 }
 
 // newRunner prepares to run file, the descriptor openPlugin checked, of
 // the plugin at path.
-func newRunner(ctx *nsctx.Context, path string, file *os.File, env []string, spec *exec.Cmd, sockDir string) (*procRunner, error) {
+func newRunner(ctx *nsctx.Context, cgs *cgroups, path string, file *os.File, env []string, spec *exec.Cmd, sockDir string) (*procRunner, error) {
 	// spec carries go-plugin's variables (cookie, versions, socket dir);
 	// they come last so that they win over the shell's.
 	cmd := &exec.Cmd{
@@ -62,7 +64,7 @@ func newRunner(ctx *nsctx.Context, path string, file *os.File, env []string, spe
 		// next call starts them afresh.)
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
 	}
-	r := &procRunner{ctx: ctx, path: path, sockDir: sockDir, cmd: cmd}
+	r := &procRunner{ctx: ctx, path: path, sockDir: sockDir, cmd: cmd, cgroups: cgs}
 	var err error
 	if r.stdout, err = cmd.StdoutPipe(); err != nil {
 		return nil, err
@@ -77,7 +79,8 @@ func newRunner(ctx *nsctx.Context, path string, file *os.File, env []string, spe
 // the file checked, its fd 3.
 const pluginFd = "/proc/self/fd/3"
 
-// Start forks the plugin on the context thread. The file is executed through its descriptor,
+// Start forks the plugin on the context thread, into a cgroup of its own
+// where it can (see cgroups). The file is executed through its descriptor,
 // so it need not be visible in the context's mount namespace. Nor need
 // go-plugin's socket directory: when it is not, the plugin puts its socket
 // in its own /tmp, which the host reaches through /proc/PID/root.
@@ -86,13 +89,19 @@ func (r *procRunner) Start(context.Context) error {
 	if err := unix.Stat(r.sockDir, &dir); err != nil {
 		return err
 	}
-	var dirVisible bool
+	var dirVisible, cgOK bool
 	err := r.ctx.Do(func() error {
 		dirVisible = sameFile(r.sockDir, &dir)
+		cgOK = r.cgroups.setup() == nil && r.cgroups.usableHere()
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if cgOK {
+		if r.cg, err = r.cgroups.child(); err == nil {
+			r.cmd.SysProcAttr.UseCgroupFD, r.cmd.SysProcAttr.CgroupFD = true, r.cg.fd
+		}
 	}
 	if !dirVisible {
 		r.translate = true
@@ -107,6 +116,10 @@ func (r *procRunner) Start(context.Context) error {
 		r.cmd.SysProcAttr.Pdeathsig = 0
 	}
 	if err := r.ctx.Start(r.cmd); err != nil {
+		if r.cg != nil {
+			r.cg.remove()
+			r.cg = nil
+		}
 		if errors.Is(err, nsctx.ErrNotFound) {
 			return fmt.Errorf("cannot execute it as %s: the context's /proc does not show the plugin's own process", pluginFd)
 		}
@@ -133,11 +146,17 @@ func setenv(env *[]string, key, val string) {
 	*env = append(kept, key+"="+val)
 }
 
+// Wait waits for the process, then ends what it left behind.
 func (r *procRunner) Wait(context.Context) error {
 	err := r.cmd.Wait()
 	r.mu.Lock()
 	r.waited, r.waitErr = true, err
+	cg := r.cg
+	r.cg = nil
 	r.mu.Unlock()
+	if cg != nil {
+		cg.remove()
+	}
 	return err
 }
 
@@ -161,14 +180,16 @@ func (r *procRunner) exitStatus() string {
 	return "exit status 0"
 }
 
-// Kill kills the plugin's whole process group, so that what it started
-// goes too.
+// Kill kills the plugin's cgroup and its process group, so that what it
+// started goes too (what left the group goes only with the cgroup).
 func (r *procRunner) Kill(context.Context) error {
 	r.mu.Lock()
-	waited := r.waited
-	r.mu.Unlock()
-	if r.pid <= 0 || waited {
+	defer r.mu.Unlock()
+	if r.pid <= 0 || r.waited {
 		return nil
+	}
+	if r.cg != nil {
+		r.cg.kill()
 	}
 	if err := unix.Kill(-r.pid, unix.SIGKILL); err != nil && err != unix.ESRCH {
 		return err
