@@ -108,6 +108,19 @@ func loadCache(path string) map[string]*cacheEntry {
 	if c.Plugins == nil {
 		c.Plugins = map[string]*cacheEntry{}
 	}
+	// Only nsh writes the cache, from checked descriptions: an entry that
+	// does not pass the check again is dropped, and described afresh.
+	for path, e := range c.Plugins {
+		var err error
+		if e != nil && e.Broken != "" {
+			e.Broken, e.Version, e.Commands = clean(e.Broken, maxError, false), "", nil
+		} else if e != nil {
+			e.Version, e.Commands, err = checkDescribed(e.Version, e.Commands)
+		}
+		if e == nil || err != nil {
+			delete(c.Plugins, path)
+		}
+	}
 	return c.Plugins
 }
 

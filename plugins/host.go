@@ -213,17 +213,22 @@ func (h *Host) describe(p *Plugin) error {
 		pr.fail()
 		return pr.failure(err)
 	}
+	var cmds []Command
+	for _, c := range r.Commands {
+		cmds = append(cmds, Command{c.Name, c.Summary, c.Usage, c.Help, c.Completes})
+	}
+	version, cmds, err := checkDescribed(r.Version, cmds)
+	if err != nil {
+		go pr.stop()
+		return fmt.Errorf("%s described itself wrongly: %v", pr.who(), err)
+	}
 	h.put(key, pr)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	// Cached under the stamp of the file that answered, which may be newer
 	// than the one discovery saw.
 	p.size, p.mtime = pr.size, pr.mtime
-	p.Version, p.described = r.Version, true
-	p.Commands = p.Commands[:0]
-	for _, c := range r.Commands {
-		p.Commands = append(p.Commands, Command{c.Name, c.Summary, c.Usage, c.Help, c.Completes})
-	}
+	p.Version, p.Commands, p.described = version, cmds, true
 	h.register(p)
 	h.cache[p.Path] = &cacheEntry{Size: p.size, Mtime: p.mtime, Version: p.Version, Commands: p.Commands}
 	saveCache(h.cachePath, h.cache)

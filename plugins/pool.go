@@ -229,12 +229,11 @@ func (pr *proc) startFailure(err error, timeout time.Duration) error {
 		msg = fmt.Sprintf("no handshake within %v (is it an nsh plugin?)", timeout)
 	case strings.HasPrefix(msg, "Unrecognized remote plugin message"):
 		line := strings.TrimSpace(strings.TrimPrefix(msg, "Unrecognized remote plugin message:"))
-		if len(line) > lineMax {
-			line = line[:lineMax] + "..."
-		}
-		msg = fmt.Sprintf("bad handshake: it printed %q on stdout (a plugin must not write to stdout before serving)", line)
+		msg = fmt.Sprintf("bad handshake: it printed %q on stdout (a plugin must not write to stdout before serving)", clean(line, lineMax, false))
 	case strings.Contains(msg, "plugin exited before we could connect"):
 		msg = "exited before its handshake"
+	default:
+		msg = clean(msg, maxLine, false) // go-plugin's, with parts of the plugin's handshake
 	}
 	if pr.run != nil {
 		if st := pr.run.exitStatus(); st != "" && st != "killed by signal 9 (SIGKILL)" {
@@ -262,7 +261,9 @@ func (pr *proc) stderrTail() string {
 	return ""
 }
 
+// firstLine is the first line of err, safe to print (gRPC's errors carry
+// the plugin's words).
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
+	return clean(s, maxError, false)
 }
