@@ -87,3 +87,20 @@ func TestScriptPlugin(t *testing.T) {
 		t.Errorf("techo: %q", out)
 	}
 }
+
+// BenchmarkOpenPlugin: the trust walk of a plugin in a temporary directory
+// (what discovery pays per plugin, and a process start once).
+func BenchmarkOpenPlugin(b *testing.B) {
+	dir := b.TempDir()
+	path := filepath.Join(dir, Prefix+"x")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		f, _, err := openPlugin(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}
