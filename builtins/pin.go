@@ -13,6 +13,12 @@ file with data, a symbolic link or a directory. pin DIR pins every kind
 that differs from home as DIR/KIND. unpin unmounts and removes the file
 (an empty one only).
 
+On the way to PATH a symbolic link is followed only if root (or the user
+running nsh) owns it and the directory holding it, and no one else can
+write that directory (sticky ones such as /tmp aside): /var/run/x works, a
+link another user made or could swap in is refused, and the pin goes onto
+exactly the file checked.
+
 Pins are made in nsh's home mount namespace, so a host shell can use them
 (nsenter --net=PATH ...), and they stay after nsh exits; remove them with
 unpin. A relative path is joined to the context's working directory. A

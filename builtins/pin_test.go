@@ -42,3 +42,19 @@ func TestPinPinsUnpin(t *testing.T) {
 	h.fails("unpin "+dir+"/lab", 1, "not a pinned namespace")
 	h.fails("unpin", 2)
 }
+
+// Through a link another user made, pin and unpin are refused and say why.
+func TestPinUnpinRefuseForeignLink(t *testing.T) {
+	h := newHarness(t)
+	dir := nstest.PinDir(t)
+	u := nstest.AttackerDir(t, dir, "u")
+	nstest.AttackerLink(t, dir, u+"/l")
+	h.ok("unshare net")
+	h.ok("pin net " + dir + "/net")
+	h.fails("pin net "+u+"/l/x", 1, "symbolic link "+u+"/l is not followed: it is owned by uid 1000")
+	h.fails("unpin "+u+"/l/net", 1, "symbolic link "+u+"/l is not followed")
+	if _, err := os.Lstat(dir + "/x"); err == nil {
+		t.Error("pin through the link made its file")
+	}
+	h.ok("unpin " + dir + "/net")
+}

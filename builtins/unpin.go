@@ -8,6 +8,12 @@ var unpinCmd = &Builtin{
 long as a process or another pin holds it. Every PATH is tried; the status
 is 1 if any failed.
 
+PATH is walked as pin walks it (no symbolic link followed that another
+user made or could swap in) and what it names is unmounted. Through a
+directory another user can change (owned by them, or writable by group or
+others and not sticky) what a path names is up to them: there nsh unpins
+only the pins it made itself, and refuses the others.
+
   unpin /tmp/lab/net /tmp/lab/uts`,
 	Operands: Pins,
 	Run:      runUnpin,

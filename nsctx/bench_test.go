@@ -2,7 +2,10 @@ package nsctx
 
 import (
 	"os/exec"
+	"path/filepath"
 	"testing"
+
+	"github.com/nsh-dev/nsh/internal/nstest"
 )
 
 // BenchmarkHop measures one hop: join a namespace, then go home.
@@ -45,5 +48,28 @@ func BenchmarkDo(b *testing.B) {
 	defer c.Close()
 	for i := 0; i < b.N; i++ {
 		c.Do(func() error { return nil })
+	}
+}
+
+// BenchmarkPinUnpin measures pin and unpin of one namespace five
+// directories down: the walk, the mount and unmount by fd, the file.
+func BenchmarkPinUnpin(b *testing.B) {
+	nstest.RequireRoot(b)
+	c, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(nstest.PinDir(b), "a/b/c/d/net")
+	for b.Loop() {
+		if _, err := c.Pin(Net, path); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Unpin(path); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

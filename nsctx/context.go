@@ -40,6 +40,8 @@ type Context struct {
 	// started in them through the helper. nil: the thread's own.
 	via   viaState
 	inits map[ID]*initProc // the pid namespace inits nsh started
+
+	made madePins // the pins this context made (see Unpin)
 }
 
 // frame is a saved context: a handle for every kind that differed from

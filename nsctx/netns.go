@@ -3,11 +3,10 @@ package nsctx
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/internal/walk"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,21 +46,23 @@ func (c *Context) PinNetns(name string) (PinInfo, error) {
 	}
 	defer h.Close()
 	// These mounts happen in nsh's home mount namespace, where ip netns
-	// looks.
+	// looks. Everything is done by fd, from a walk to /run as pin does it.
 	err = c.atHome(func() error {
-		if err := prepareNetnsDir(); err != nil {
+		dir, err := netnsDir()
+		if err != nil {
 			return err
 		}
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0)
+		defer unix.Close(dir)
+		fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
 			if errors.Is(err, unix.EEXIST) {
 				return &Error{Path: path, Err: fmt.Errorf("netns %q exists already (ip netns del %s, or unpin it)", name, name)}
 			}
 			return pathError(path, err)
 		}
-		unix.Close(fd)
-		if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(h.fd), path, "none", unix.MS_BIND, ""); err != nil {
-			os.Remove(path)
+		defer unix.Close(fd)
+		if err := mountOn(h, fd); err != nil {
+			unlinkSame(dir, name, fd)
 			return pathError(path, err)
 		}
 		return nil
@@ -69,41 +70,51 @@ func (c *Context) PinNetns(name string) (PinInfo, error) {
 	if err != nil {
 		return PinInfo{}, err
 	}
-	return PinInfo{Path: path, Kind: Net, Ino: h.id.Ino}, nil
+	p := PinInfo{Path: path, Kind: Net, Ino: h.id.Ino}
+	c.made.add(p)
+	return p, nil
 }
 
-// prepareNetnsDir makes /run/netns a shared mount in its own peer group, as
-// iproute2's netns_add does.
-func prepareNetnsDir() error {
-	if err := os.Mkdir(NetnsDir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return pathError(NetnsDir, unwrapPath(err))
-	}
-	lock, err := unix.Open(NetnsDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+// netnsDir makes /run/netns a shared mount in its own peer group, as
+// iproute2's netns_add does, and returns an fd of it.
+func netnsDir() (int, error) {
+	run, err := walk.Parent(NetnsDir, false)
 	if err != nil {
-		return pathError(NetnsDir, err)
+		return -1, walkError(NetnsDir, err)
+	}
+	defer run.Close()
+	if err := unix.Mkdirat(run.Fd, run.Name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+		return -1, pathError(NetnsDir, err)
+	}
+	lock, err := unix.Openat(run.Fd, run.Name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, pathError(NetnsDir, err)
 	}
 	defer unix.Close(lock)
 	// Like ip, go on without the lock if flock fails.
 	if unix.Flock(lock, unix.LOCK_EX) == nil {
 		defer unix.Flock(lock, unix.LOCK_UN)
 	}
-	madeMount := false
-	for {
-		err := unix.Mount("", NetnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
-		if err == nil {
-			return nil
-		}
-		// EINVAL: not a mount point yet. Make it one, private first so
-		// that making it shared puts it in a new peer group.
-		if !errors.Is(err, unix.EINVAL) || madeMount {
-			return &Error{Path: NetnsDir, Err: fmt.Errorf("making it a shared mount: %v", plain(err))}
-		}
-		if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return &Error{Path: NetnsDir, Err: fmt.Errorf("bind-mounting it onto itself: %v", plain(err))}
-		}
-		if err := unix.Mount(NetnsDir, NetnsDir, "none", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
-			return &Error{Path: NetnsDir, Err: fmt.Errorf("making it private: %v", plain(err))}
-		}
-		madeMount = true
+	err = propagate(lock, unix.MS_SHARED)
+	if err == nil {
+		return unix.FcntlInt(uintptr(lock), unix.F_DUPFD_CLOEXEC, 0)
 	}
+	// EINVAL: not a mount point yet. Make it one, private first so that
+	// making it shared puts it in a new peer group.
+	if !errors.Is(err, unix.EINVAL) {
+		return -1, &Error{Path: NetnsDir, Err: fmt.Errorf("making it a shared mount: %v", plain(err))}
+	}
+	dir, err := bindSelf(lock)
+	if err != nil {
+		return -1, &Error{Path: NetnsDir, Err: fmt.Errorf("bind-mounting it onto itself: %v", plain(err))}
+	}
+	if err := propagate(dir, unix.MS_PRIVATE); err != nil {
+		unix.Close(dir)
+		return -1, &Error{Path: NetnsDir, Err: fmt.Errorf("making it private: %v", plain(err))}
+	}
+	if err := propagate(dir, unix.MS_SHARED); err != nil {
+		unix.Close(dir)
+		return -1, &Error{Path: NetnsDir, Err: fmt.Errorf("making it a shared mount: %v", plain(err))}
+	}
+	return dir, nil
 }

@@ -10,8 +10,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nsh-dev/nsh/internal/mountinfo"
+	"github.com/nsh-dev/nsh/internal/walk"
 	"golang.org/x/sys/unix"
 )
 
@@ -76,7 +78,9 @@ func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
 	if err := c.atHome(func() error { return pinHandle(h, path) }); err != nil {
 		return PinInfo{}, err
 	}
-	return PinInfo{Path: path, Kind: k, Ino: h.id.Ino}, nil
+	p := PinInfo{Path: path, Kind: k, Ino: h.id.Ino}
+	c.made.add(p)
+	return p, nil
 }
 
 // PinAll pins every kind that differs from home as DIR/KIND, all or none.
@@ -116,95 +120,201 @@ func (c *Context) abs(path string) (string, error) {
 	return filepath.Join(wd, path), nil
 }
 
-func isPin(path string) bool {
-	var fs unix.Statfs_t
-	return unix.Statfs(path, &fs) == nil && fs.Type == unix.NSFS_MAGIC
-}
-
+// pinHandle pins h onto path, walking to it as package walk does (no link
+// followed that someone else could have made or changed) and mounting onto
+// exactly the file it checked or made, by fd.
 func pinHandle(h *Handle, path string) error {
-	if isPin(path) {
-		return &Error{Path: path, Err: errors.New("already a pin (unpin it first)")}
+	d, err := walk.Parent(path, true)
+	if err != nil {
+		return walkError(path, err)
 	}
-	created := false
-	if st, err := os.Lstat(path); err == nil {
-		// A pin goes onto a new file or an empty one (as util-linux's
-		// unshare --net=FILE wants it), never over a file with data:
-		// unpin removes the file it unmounts.
-		switch {
-		case st.IsDir():
-			return &Error{Path: path, Err: errors.New("is a directory (pin KIND PATH needs a file path; pin DIR pins every kind)")}
-		case st.Mode()&os.ModeSymlink != 0:
-			return &Error{Path: path, Err: errors.New("is a symbolic link: give the path of the pin itself")}
-		case !st.Mode().IsRegular():
-			return &Error{Path: path, Err: errors.New("exists and is not a regular file")}
-		case st.Size() > 0:
-			return &Error{Path: path, Err: errors.New("exists and is not empty: pin onto a new path or an empty file")}
-		}
-	} else {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return pathError(filepath.Dir(path), unwrapPath(err))
-		}
-		fd, err := unix.Open(path, unix.O_CREAT|unix.O_EXCL|unix.O_RDONLY|unix.O_CLOEXEC, 0o444)
-		if err != nil {
-			return pathError(path, err)
-		}
-		unix.Close(fd)
-		created = true
+	defer d.Close()
+	target, created, err := pinTarget(d.Fd, d.Name, path)
+	if err != nil {
+		return err
 	}
-	src := "/proc/self/fd/" + strconv.Itoa(h.fd)
-	err := unix.Mount(src, path, "", unix.MS_BIND, "")
+	defer unix.Close(target)
+	err = mountOn(h, target)
 	if err != nil && h.kind == Mnt && errors.Is(err, unix.EINVAL) {
 		// A mount namespace can only be pinned on a mount that is not
 		// shared. Do what iproute2 does for /run/netns: bind the directory
-		// onto itself and make it private, then try again.
-		err = privatizeDir(filepath.Dir(path))
-		if err == nil {
-			err = unix.Mount(src, path, "", unix.MS_BIND, "")
-		}
+		// onto itself and make it private, then try again on the file as
+		// the new mount holds it.
+		err = privatizeDir(d.Fd, filepath.Dir(path), func(dir int) error {
+			fd, err := reopen(dir, d.Name, target)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(fd)
+			return mountOn(h, fd)
+		})
 		if err != nil {
 			err = fmt.Errorf("%v: pinning a mount namespace needs a directory whose mount is not shared; try: mount --bind DIR DIR && mount --make-private DIR", plain(err))
 		}
 	}
+	if err != nil && h.kind == Mnt && errors.Is(err, unix.ELOOP) {
+		err = errors.New("a mount namespace older than nsh's home one cannot be pinned in it (the kernel refuses the loop)")
+	}
 	if err != nil {
 		if created {
-			os.Remove(path)
+			unlinkSame(d.Fd, d.Name, target)
 		}
 		return &Error{Path: path, Err: plain(err)}
 	}
 	return nil
 }
 
-func privatizeDir(dir string) error {
-	for _, m := range mountinfo.Under(dir) {
-		if m != dir {
+// pinTarget opens the file a pin goes onto, name in the directory dir:
+// made new, or an empty file that is there already (as util-linux's
+// unshare --net=FILE wants it), never a file with data (unpin removes the
+// file it unmounts), a link, a directory or a pin.
+func pinTarget(dir int, name, path string) (fd int, created bool, err error) {
+	fd, err = unix.Openat(dir, name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_RDONLY|unix.O_CLOEXEC, 0o444)
+	if err == nil {
+		return fd, true, nil
+	}
+	if !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.EISDIR) {
+		return -1, false, pathError(path, err)
+	}
+	fd, err = unix.Openat(dir, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, false, pathError(path, err)
+	}
+	var st unix.Stat_t
+	why := ""
+	switch err := unix.Fstat(fd, &st); {
+	case err != nil:
+		why = plain(err).Error()
+	case isNsfs(fd):
+		why = "already a pin (unpin it first)"
+	case st.Mode&unix.S_IFMT == unix.S_IFDIR:
+		why = "is a directory (pin KIND PATH needs a file path; pin DIR pins every kind)"
+	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
+		why = "is a symbolic link: give the path of the pin itself"
+	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		why = "exists and is not a regular file"
+	case st.Size > 0:
+		why = "exists and is not empty: pin onto a new path or an empty file"
+	default:
+		return fd, false, nil
+	}
+	unix.Close(fd)
+	return -1, false, &Error{Path: path, Err: errors.New(why)}
+}
+
+// isNsfs reports whether fd is a namespace file: a pin, once it is mounted.
+func isNsfs(fd int) bool {
+	var fs unix.Statfs_t
+	return unix.Fstatfs(fd, &fs) == nil && fs.Type == unix.NSFS_MAGIC
+}
+
+// mountOn bind-mounts the namespace h onto the file target, an fd (the new
+// mount API: no path is looked up again).
+func mountOn(h *Handle, target int) error {
+	tree, err := unix.OpenTree(h.fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(tree)
+	return unix.MoveMount(tree, "", target, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH)
+}
+
+// bindSelf binds the directory dir (an fd, and its mounts) onto itself and
+// returns an fd of the new mount's root.
+func bindSelf(dir int) (int, error) {
+	tree, err := unix.OpenTree(dir, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.MoveMount(tree, "", dir, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		unix.Close(tree)
+		return -1, err
+	}
+	return tree, nil
+}
+
+// propagate sets the propagation (unix.MS_SHARED, MS_PRIVATE) of the mount
+// whose root is fd and of those below it, as mount --make-rshared does.
+func propagate(fd int, how uint64) error {
+	return unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &unix.MountAttr{Propagation: how})
+}
+
+// unmountFd lazily unmounts the mount whose root fd is open on.
+func unmountFd(fd int) error {
+	return unix.Unmount("/proc/self/fd/"+strconv.Itoa(fd), unix.MNT_DETACH)
+}
+
+// privatizeDir binds the directory dirfd (path names it) onto itself and
+// makes the new mount private, as iproute2 does for /run/netns, and runs fn
+// on the directory as that mount holds it.
+func privatizeDir(dirfd int, path string, fn func(dir int) error) error {
+	real, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(dirfd))
+	if err != nil {
+		return err
+	}
+	for _, m := range mountinfo.Under(real) {
+		if m != real {
 			// The self-bind would copy them on top and hide these,
 			// which would then hold their namespaces with no way to
 			// unpin them.
-			return fmt.Errorf("%s holds mounts already (%s): binding it onto itself would hide them; pin into another directory, or make its mount private (mount --make-private)", dir, m)
+			return fmt.Errorf("%s holds mounts already (%s): binding it onto itself would hide them; pin into another directory, or make its mount private (mount --make-private)", path, m)
 		}
 	}
-	if err := unix.Mount(dir, dir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+	dir, err := bindSelf(dirfd)
+	if err != nil {
 		return err
 	}
-	if err := unix.Mount("none", dir, "", unix.MS_PRIVATE, ""); err != nil {
-		unix.Unmount(dir, unix.MNT_DETACH)
+	defer unix.Close(dir)
+	// Private only once it is mounted: a mount moved under a shared one
+	// is made shared.
+	if err := unix.MountSetattr(dir, "", unix.AT_EMPTY_PATH, &unix.MountAttr{Propagation: unix.MS_PRIVATE}); err != nil {
+		unmountFd(dir)
 		return err
 	}
-	return nil
+	return fn(dir)
 }
 
-func unwrapPath(err error) error {
+// reopen opens name in dir without following it, if it is still the file
+// fd is open on.
+func reopen(dir int, name string, fd int) (int, error) {
+	nfd, err := unix.Openat(dir, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if !sameFile(nfd, fd) {
+		unix.Close(nfd)
+		return -1, errors.New("the file was replaced meanwhile")
+	}
+	return nfd, nil
+}
+
+func sameFile(a, b int) bool {
+	var sa, sb unix.Stat_t
+	return unix.Fstat(a, &sa) == nil && unix.Fstat(b, &sb) == nil && sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
+// unlinkSame removes name from dir if it is the file fd is open on.
+func unlinkSame(dir int, name string, fd int) {
+	if nfd, err := reopen(dir, name, fd); err == nil {
+		unix.Close(nfd)
+		unix.Unlinkat(dir, name, 0)
+	}
+}
+
+// walkError is a failed walk to path, in the words of the rest of nsh.
+func walkError(path string, err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pe.Err
+		return pathError(path, pe.Err)
 	}
-	return err
+	return &Error{Path: path, Err: err}
 }
 
 // Unpin is the package's Unpin for a path taken from the context's working
-// directory when relative, done in nsh's home mount namespace. Without
-// root, where pins are made inside the context's mount namespace, it is
-// done there.
+// directory when relative, done in nsh's home mount namespace. A pin this
+// context made may also be removed through a directory others can write
+// (the package's Unpin refuses those). Without root, where pins are made
+// inside the context's mount namespace, it is done there.
 func (c *Context) Unpin(path string) error {
 	path, err := c.abs(path)
 	if err != nil {
@@ -215,7 +325,41 @@ func (c *Context) Unpin(path string) error {
 			return err
 		}
 	}
-	return c.atHome(func() error { return Unpin(path) })
+	return c.atHome(func() error {
+		ino, err := unpin(path, func(ino uint64) bool { return c.made.has(path, ino) })
+		if err == nil {
+			c.made.remove(path, ino)
+		}
+		return err
+	})
+}
+
+// madePins is the set of pins a context made, path and namespace inode:
+// those it may unpin through a directory others can write.
+type madePins struct {
+	mu   sync.Mutex
+	pins map[PinInfo]bool // Path and Ino only
+}
+
+func (m *madePins) add(p PinInfo) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pins == nil {
+		m.pins = map[PinInfo]bool{}
+	}
+	m.pins[PinInfo{Path: p.Path, Ino: p.Ino}] = true
+}
+
+func (m *madePins) has(path string, ino uint64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.pins[PinInfo{Path: path, Ino: ino}]
+}
+
+func (m *madePins) remove(path string, ino uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.pins, PinInfo{Path: path, Ino: ino})
 }
 
 // unpinInside unpins path inside the context's mount namespace when the
@@ -231,8 +375,11 @@ func (c *Context) unpinInside(path string) (done bool, err error) {
 		r.pinPath = path
 		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
-			if he.what == "not a pin" {
+			switch {
+			case he.what == "not a pin":
 				return &Error{Path: path, Err: ErrNotPin}
+			case he.errno == unix.ELOOP:
+				return &Error{Path: path, Err: errors.New(he.what)}
 			}
 			return pathError(path, he.errno)
 		}
@@ -257,26 +404,62 @@ func (c *Context) atHome(fn func() error) error {
 // Unpin unmounts a pin and removes its file. The namespace lives on while
 // a process or another pin still holds it. Call it off the context thread
 // (or use Context.Unpin).
+//
+// The path is walked as pin walks it (no link followed that someone else
+// could have made or changed) and the pin unmounted by fd, so it is what
+// the path names that goes. A path through a directory others can write is
+// refused: what it names is up to them.
 func Unpin(path string) error {
-	if !isPin(path) {
-		if _, err := os.Lstat(path); err != nil {
-			return pathError(path, unwrapPath(err))
-		}
-		return &Error{Path: path, Err: ErrNotPin}
+	_, err := unpin(path, nil)
+	return err
+}
+
+// unpin is Unpin; made reports whether the pin found, of namespace inode
+// ino, is one the caller made, which may be unpinned through a directory
+// others can write. It returns the inode.
+func unpin(path string, made func(ino uint64) bool) (uint64, error) {
+	d, err := walk.Parent(path, false)
+	if err != nil {
+		return 0, walkError(path, err)
 	}
-	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
-		return pathError(path, err)
+	defer d.Close()
+	fd, err := unix.Openat(d.Fd, d.Name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, pathError(path, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return 0, pathError(path, err)
+	}
+	if !isNsfs(fd) {
+		if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			return 0, &Error{Path: path, Err: fmt.Errorf("is a symbolic link: give the path of the pin itself (%w)", ErrNotPin)}
+		}
+		return 0, &Error{Path: path, Err: ErrNotPin}
+	}
+	if d.Open != "" && (made == nil || !made(st.Ino)) {
+		return 0, &Error{Path: path, Err: fmt.Errorf("not unpinned: directory %s on the way is %s, so what this path names is up to others; nsh unpins there only the pins it made itself", d.Open, d.Why)}
+	}
+	ino := st.Ino
+	if err := unmountFd(fd); err != nil {
+		return 0, pathError(path, err)
 	}
 	// The file under the pin goes too, as with ip netns del, but only an
 	// empty one: a pin made by someone else over a file with data (or a
 	// second mount stacked on the same path) leaves it alone.
-	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() || st.Size() > 0 || isPin(path) {
-		return nil
+	under, err := unix.Openat(d.Fd, d.Name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return ino, nil
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return pathError(path, unwrapPath(err))
+	defer unix.Close(under)
+	if unix.Fstat(under, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > 0 || isNsfs(under) {
+		return ino, nil
 	}
-	return nil
+	if err := unix.Unlinkat(d.Fd, d.Name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+		return ino, pathError(path, err)
+	}
+	return ino, nil
 }
 
 // Pins lists the nsfs mounts of nsh's home mount namespace, in mount order.

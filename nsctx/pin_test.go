@@ -11,8 +11,15 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nsh-dev/nsh/internal/mountinfo"
 	"github.com/nsh-dev/nsh/internal/nstest"
 )
+
+// isPin reports whether path, followed, is a namespace file.
+func isPin(path string) bool {
+	var fs unix.Statfs_t
+	return unix.Statfs(path, &fs) == nil && fs.Type == unix.NSFS_MAGIC
+}
 
 func TestPinAllAndUnpin(t *testing.T) {
 	c := newCtx(t)
@@ -147,16 +154,7 @@ func TestPinKeepsFiles(t *testing.T) {
 // pin a mount namespace: the copy would hide those pins for good.
 func TestPinMountNamespaceKeepsPins(t *testing.T) {
 	c := newCtx(t)
-	dir := filepath.Join(nstest.PinDir(t), "shared")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Mount("none", dir, "", unix.MS_SHARED, ""); err != nil {
-		t.Fatal(err)
-	}
+	dir := sharedDir(t)
 	// Unchanged propagation: the context's copy of dir stays its peer,
 	// so a pin of the context's mount namespace there would loop.
 	if err := c.Unshare([]Kind{Net, Mnt}, PropUnchanged); err != nil {
@@ -171,6 +169,57 @@ func TestPinMountNamespaceKeepsPins(t *testing.T) {
 	}
 	if err := Unpin(netPin.Path); err != nil {
 		t.Errorf("the net pin is no longer reachable: %v", err)
+	}
+}
+
+// sharedDir is a fresh directory that is a shared mount of its own.
+func sharedDir(t *testing.T) string {
+	dir := filepath.Join(nstest.PinDir(t), "shared")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("none", dir, "", unix.MS_SHARED, ""); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// A mount namespace pinned into a shared directory: the directory is bound
+// onto itself, private, by fd, and the pin goes there.
+func TestPinMountNamespaceSharedDir(t *testing.T) {
+	c := newCtx(t)
+	dir := sharedDir(t)
+	// Unchanged propagation: the context's copy of dir is its peer.
+	if err := c.Unshare([]Kind{Mnt}, PropUnchanged); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pin(Mnt, filepath.Join(dir, "mnt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := mountinfo.Under(dir); len(ms) != 3 {
+		t.Errorf("mounts at %s: %v, want the pin, the private bind under it and the shared one", dir, ms)
+	}
+	checkMntPin(t, c, p.Path)
+	if err := c.Unpin(p.Path); err != nil {
+		t.Error(err)
+	}
+}
+
+// checkMntPin checks that a host tool entering the pin at path is in the
+// context's mount namespace.
+func checkMntPin(t *testing.T, c *Context, path string) {
+	t.Helper()
+	nstest.RequireTool(t, "nsenter")
+	out, err := exec.Command("nsenter", "--mount="+path, "readlink", "/proc/self/ns/mnt").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := readlinkNS(t, c, Mnt); strings.TrimSpace(string(out)) != want {
+		t.Errorf("nsenter through pin: %s, context: %s", out, want)
 	}
 }
 
@@ -189,13 +238,7 @@ func TestPinMountNamespace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("nsenter", "--mount="+p.Path, "readlink", "/proc/self/ns/mnt").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := readlinkNS(t, c, Mnt); strings.TrimSpace(string(out)) != want {
-		t.Errorf("nsenter through pin: %s, context: %s", out, want)
-	}
+	checkMntPin(t, c, p.Path)
 	if err := Unpin(p.Path); err != nil {
 		t.Error(err)
 	}

@@ -16,7 +16,9 @@
 //          fds attached (SCM_RIGHTS)
 //   init   be the init of the pid namespace this process is pid 1 of
 //   pin    join, set credentials, bind-mount the fd pin=FD onto _NSH_PIN
+//          (no symbolic link followed on the way)
 //   unpin  join, set credentials, unmount the pin _NSH_PIN, remove its file
+//          (likewise)
 //   open   join, set credentials, chdir, open _NSH_OPEN and send its fd
 // keys: sock=FD join=FD:FLAG,... uid=N gid=N fork=1 unshare=FLAGS prop=N
 //       mono=N boot=N maps=1 send=FLAG,... proc=1 keep=FD
@@ -43,6 +45,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -458,33 +461,68 @@ static void enter_pid(struct req *r)
 	}
 }
 
+// open_parent opens the directory that holds the last component of path
+// (set in *last) without following any symbolic link on the way: nsh's
+// walk at home follows only links no one else could have made, but here
+// the owners it would check are seen through the user namespace's map, so
+// none is followed.
+static int open_parent(const char *path, const char **last)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	if (strlen(path) >= sizeof dir || (slash && !slash[1]))
+		fail(EINVAL, "not a path to a file");
+	memcpy(dir, slash ? path : ".", n);
+	dir[n] = '\0';
+	*last = slash ? slash + 1 : path;
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS,
+	};
+	int fd = syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof how);
+	if (fd < 0 && errno == ELOOP)
+		fail(ELOOP, "a symbolic link on the way (without root nsh follows none: give the path without links)");
+	if (fd < 0)
+		fail(errno, "opening the pin's directory");
+	return fd;
+}
+
+static int is_nsfs(int fd)
+{
+	struct statfs sfs;
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
+}
+
 // do_pin bind-mounts the namespace fd r->pin onto _NSH_PIN, inside the
-// mount namespace joined (one the user namespace owns: no root needed).
+// mount namespace joined (one the user namespace owns: no root needed),
+// onto exactly the file it made or checked (by fd: open_tree, move_mount).
 static void do_pin(struct req *r)
 {
-	const char *path = getenv("_NSH_PIN");
-	char src[64];
+	const char *path = getenv("_NSH_PIN"), *name;
 	enter_pid(r); // so that /proc/self exists in a --mount-proc /proc
-	struct statfs sfs;
-	if (statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC)
-		fail(EEXIST, "already a pin (unpin it first)");
-	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	int dir = open_parent(path, &name);
+	int fd = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+	int created = fd >= 0;
 	struct stat st;
-	if (fd >= 0)
-		close(fd);
-	else if (errno != EEXIST)
+	if (fd < 0 && errno != EEXIST)
 		fail(errno, "creating the pin file");
-	else if (lstat(path, &st) < 0)
-		fail(errno, "stat");
-	else if (!S_ISREG(st.st_mode) || st.st_size > 0)
-		// As nsh's own pin: never over a file with data (unpin
-		// removes the file), a link or a directory.
-		fail(EEXIST, "the pin file exists and is not an empty file");
-	snprintf(src, sizeof src, "/proc/self/fd/%d", r->pin);
-	if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+	if (fd < 0) {
+		fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			fail(errno, "stat");
+		if (is_nsfs(fd))
+			fail(EEXIST, "already a pin (unpin it first)");
+		if (!S_ISREG(st.st_mode) || st.st_size > 0)
+			// As nsh's own pin: never over a file with data (unpin
+			// removes the file), a link or a directory.
+			fail(EEXIST, "the pin file exists and is not an empty file");
+	}
+	int tree = open_tree(r->pin, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0 || move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
 		int err = errno;
-		if (fd >= 0)
-			unlink(path);
+		if (created)
+			unlinkat(dir, name, 0);
 		fail(err, "bind mount");
 	}
 	report("OK", NULL, 0);
@@ -492,22 +530,27 @@ static void do_pin(struct req *r)
 }
 
 // do_unpin unmounts the pin _NSH_PIN inside the mount namespace joined
-// and removes its file if empty, as nsh's Unpin does at home.
+// and removes its file if empty, as nsh's Unpin does at home: the mount
+// the path names, found and unmounted by fd.
 static void do_unpin(struct req *r)
 {
-	const char *path = getenv("_NSH_PIN");
-	struct statfs sfs;
+	const char *path = getenv("_NSH_PIN"), *name;
+	char self[64];
 	struct stat st;
-	enter_pid(r);
-	if (statfs(path, &sfs) < 0)
+	enter_pid(r); // /proc/self/fd in a --mount-proc /proc
+	int dir = open_parent(path, &name);
+	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		fail(errno, "stat");
-	if (sfs.f_type != NSFS_MAGIC)
+	if (!is_nsfs(fd))
 		fail(EINVAL, "not a pin");
-	if (umount2(path, MNT_DETACH) < 0)
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	if (umount2(self, MNT_DETACH) < 0)
 		fail(errno, "unmount");
-	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
-	    (statfs(path, &sfs) < 0 || sfs.f_type != NSFS_MAGIC))
-		unlink(path);
+	close(fd);
+	fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && !is_nsfs(fd))
+		unlinkat(dir, name, 0);
 	report("OK", NULL, 0);
 	_exit(0);
 }

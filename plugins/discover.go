@@ -35,15 +35,11 @@ func Dirs(env []string) []string {
 }
 
 // found is a plugin file seen by discovery.
-type found struct {
-	name, path string
-	size       int64
-	mtime      int64 // nanoseconds
-}
+type found struct{ name, path string }
 
 // scan lists the nsh-plugin-* executables in dirs; the first of a name
 // wins, as in PATH. It only reads directories and stats files: nothing is
-// started.
+// started, nor trusted (Host.add checks each).
 func scan(dirs []string) []found {
 	var out []found
 	seen := map[string]bool{}
@@ -63,18 +59,10 @@ func scan(dirs []string) []found {
 				continue
 			}
 			seen[name] = true
-			out = append(out, found{name, p, st.Size(), st.ModTime().UnixNano()})
+			out = append(out, found{name, p})
 		}
 	}
 	return out
-}
-
-func statFound(name, path string) (found, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return found{}, err
-	}
-	return found{name, path, st.Size(), st.ModTime().UnixNano()}, nil
 }
 
 // cacheEntry is what a plugin said about itself, valid while its file
@@ -119,6 +107,19 @@ func loadCache(path string) map[string]*cacheEntry {
 	}
 	if c.Plugins == nil {
 		c.Plugins = map[string]*cacheEntry{}
+	}
+	// Only nsh writes the cache, from checked descriptions: an entry that
+	// does not pass the check again is dropped, and described afresh.
+	for path, e := range c.Plugins {
+		var err error
+		if e != nil && e.Broken != "" {
+			e.Broken, e.Version, e.Commands = clean(e.Broken, maxError, false), "", nil
+		} else if e != nil {
+			e.Version, e.Commands, err = checkDescribed(e.Version, e.Commands)
+		}
+		if e == nil || err != nil {
+			delete(c.Plugins, path)
+		}
 	}
 	return c.Plugins
 }

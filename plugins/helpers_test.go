@@ -25,6 +25,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if runSwapper() {
+		return
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
@@ -41,6 +44,7 @@ func built(t testing.TB) string {
 		if buildErr != nil {
 			return
 		}
+		os.Chmod(binDir, 0o755) // for tests that run nsh as another user
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		for name, pkg := range map[string]string{

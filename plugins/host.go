@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -60,6 +60,7 @@ type Host struct {
 	cache     map[string]*cacheEntry
 	cachePath string
 	pool      pool
+	cg        cgroups
 
 	discovered     sync.Once
 	discoveredDone atomic.Bool // discovered has run (Settled)
@@ -110,13 +111,14 @@ func (h *Host) discover() {
 
 // add registers a plugin file; h.mu is held or the host is not shared yet.
 func (h *Host) add(f found) *Plugin {
-	p := &Plugin{Name: f.name, Path: f.path, size: f.size, mtime: f.mtime}
+	p := &Plugin{Name: f.name, Path: f.path}
 	h.plugins = append(h.plugins, p)
-	if err := checkTrust(p.Path); err != nil {
+	var err error
+	if p.size, p.mtime, err = checkedStamp(p.Path); err != nil {
 		p.refused = err
 		return p
 	}
-	if e := h.cache[p.Path]; e != nil && e.Size == f.size && e.Mtime == f.mtime {
+	if e := h.cache[p.Path]; e != nil && e.Size == p.size && e.Mtime == p.mtime {
 		if e.Broken != "" {
 			// Failed before, unchanged since: not started again at every
 			// start-up; plugin list shows why.
@@ -172,11 +174,11 @@ func (h *Host) describeAll() int {
 	n := 0
 	for _, p := range todo {
 		if p.broken != nil {
-			f, err := statFound(p.Name, p.Path)
-			if err != nil || f.size == p.size && f.mtime == p.mtime {
+			size, mtime, err := checkedStamp(p.Path)
+			if err != nil || size == p.size && mtime == p.mtime {
 				continue // reported once already
 			}
-			p.size, p.mtime = f.size, f.mtime
+			p.size, p.mtime = size, mtime
 		}
 		if err := h.describe(p); err != nil {
 			p.broken = err
@@ -211,14 +213,22 @@ func (h *Host) describe(p *Plugin) error {
 		pr.fail()
 		return pr.failure(err)
 	}
+	var cmds []Command
+	for _, c := range r.Commands {
+		cmds = append(cmds, Command{c.Name, c.Summary, c.Usage, c.Help, c.Completes})
+	}
+	version, cmds, err := checkDescribed(r.Version, cmds)
+	if err != nil {
+		go pr.stop()
+		return fmt.Errorf("%s described itself wrongly: %v", pr.who(), err)
+	}
 	h.put(key, pr)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	p.Version, p.described = r.Version, true
-	p.Commands = p.Commands[:0]
-	for _, c := range r.Commands {
-		p.Commands = append(p.Commands, Command{c.Name, c.Summary, c.Usage, c.Help, c.Completes})
-	}
+	// Cached under the stamp of the file that answered, which may be newer
+	// than the one discovery saw.
+	p.size, p.mtime = pr.size, pr.mtime
+	p.Version, p.Commands, p.described = version, cmds, true
 	h.register(p)
 	h.cache[p.Path] = &cacheEntry{Size: p.size, Mtime: p.mtime, Version: p.Version, Commands: p.Commands}
 	saveCache(h.cachePath, h.cache)
@@ -275,11 +285,11 @@ func (h *Host) Load(path string) (builtins.PluginInfo, error) {
 		return builtins.PluginInfo{}, err
 	}
 	name := strings.TrimPrefix(filepath.Base(abs), Prefix)
-	f, err := statFound(name, abs)
-	if err != nil {
+	if _, err := os.Lstat(abs); err != nil {
 		return builtins.PluginInfo{}, err
 	}
-	if err := checkTrust(abs); err != nil {
+	size, mtime, err := checkedStamp(abs)
+	if err != nil {
 		return builtins.PluginInfo{}, fmt.Errorf("refusing %s: %v", abs, err)
 	}
 	h.mu.Lock()
@@ -289,7 +299,7 @@ func (h *Host) Load(path string) (builtins.PluginInfo, error) {
 			return builtins.PluginInfo{}, fmt.Errorf("a plugin named %s is already loaded from %s (plugin unload %s first)", name, p.Path, name)
 		}
 	}
-	p := &Plugin{Name: name, Path: abs, size: f.size, mtime: f.mtime}
+	p := &Plugin{Name: name, Path: abs, size: size, mtime: mtime}
 	h.plugins = append(h.plugins, p)
 	h.mu.Unlock()
 	if err := h.describe(p); err != nil {
@@ -425,6 +435,7 @@ func (h *Host) Close() error {
 	h.pool.closed = true
 	h.mu.Unlock()
 	h.stopAll(func(poolKey) bool { return true })
+	h.cg.shutdown()
 	return nil
 }
 

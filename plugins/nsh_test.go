@@ -17,10 +17,24 @@ import (
 // Plugins die with nsh, also when nsh is killed with SIGKILL and has no
 // chance to stop them: the parent-death signal does it.
 func TestPluginsDieWithKilledNsh(t *testing.T) {
+	cmd, pid := startNsh(t, pluginDir(t, map[string]string{"test": "test"}), "tpid; spawn sleep 60")
+	if !alive(pid) {
+		t.Fatalf("plugin pid %d is not alive", pid)
+	}
+	if pgid, _ := syscall.Getpgid(pid); pgid != pid {
+		t.Errorf("the plugin is in process group %d, not its own", pgid)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	waitDead(t, pid)
+}
+
+// startNsh runs nsh -c script with the plugins of dir, in a process group
+// of its own that is killed when the test ends, and returns it with the
+// number on the first line it prints (a plugin prints a pid).
+func startNsh(t *testing.T, dir, script string) (*exec.Cmd, int) {
+	t.Helper()
 	nstest.RequireRoot(t)
-	dir := pluginDir(t, map[string]string{"test": "test"})
-	nsh := filepath.Join(built(t), "nsh")
-	cmd := exec.Command(nsh, "-c", "tpid; spawn sleep 60")
+	cmd := exec.Command(filepath.Join(built(t), "nsh"), "-c", script)
 	cmd.Env = append(os.Environ(), "NSH_PLUGIN_PATH="+dir, "XDG_CACHE_HOME="+t.TempDir())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
@@ -30,21 +44,17 @@ func TestPluginsDieWithKilledNsh(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// nsh and its sleep share a process group; the plugin has its own.
+	// nsh and what it spawns share a process group; plugins have theirs.
 	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || !alive(pid) {
-		t.Fatalf("plugin pid %q: %v", line, err)
+	if err != nil {
+		t.Fatalf("nsh -c %q printed %q first", script, line)
 	}
-	if pgid, _ := syscall.Getpgid(pid); pgid != pid {
-		t.Errorf("the plugin is in process group %d, not its own", pgid)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	waitDead(t, pid)
+	return cmd, pid
 }
 
 // waitDead waits until pid has died. Orphaned, it may linger as a zombie

@@ -38,6 +38,8 @@ type proc struct {
 	rpc    pluginv1.CommandsClient
 	run    *procRunner
 	stderr *ring // its own stderr: shown when it fails
+	size   int64 // the stamp of the file it runs (stampOf)
+	mtime  int64
 	timer  *time.Timer
 
 	// The Run stream, kept from call to call; sendMu orders its sends.
@@ -136,17 +138,21 @@ func (h *Host) stopAll(match func(poolKey) bool) {
 }
 
 // start starts a process of p from the context thread and connects to it.
+// The file is checked and opened once, and that file is what runs.
 func (h *Host) start(p *Plugin, env []string) (*proc, error) {
-	if err := checkTrust(p.Path); err != nil {
+	file, st, err := openPlugin(p.Path)
+	if err != nil {
 		return nil, fmt.Errorf("plugin %s refused: %v", p.Name, err)
 	}
+	defer file.Close() // the child has its own copy once started
 	pr := &proc{plugin: p, stderr: &ring{}}
+	pr.size, pr.mtime = stampOf(st)
 	pr.client = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  pluginv1.Handshake,
 		VersionedPlugins: pluginv1.Plugins(nil),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, sockDir string) (runner.Runner, error) {
-			r, err := newRunner(h.ctx, p.Path, env, spec, sockDir)
+			r, err := newRunner(h.ctx, &h.cg, p.Path, file, env, spec, sockDir)
 			pr.run = r
 			return r, err
 		},
@@ -223,12 +229,11 @@ func (pr *proc) startFailure(err error, timeout time.Duration) error {
 		msg = fmt.Sprintf("no handshake within %v (is it an nsh plugin?)", timeout)
 	case strings.HasPrefix(msg, "Unrecognized remote plugin message"):
 		line := strings.TrimSpace(strings.TrimPrefix(msg, "Unrecognized remote plugin message:"))
-		if len(line) > lineMax {
-			line = line[:lineMax] + "..."
-		}
-		msg = fmt.Sprintf("bad handshake: it printed %q on stdout (a plugin must not write to stdout before serving)", line)
+		msg = fmt.Sprintf("bad handshake: it printed %q on stdout (a plugin must not write to stdout before serving)", clean(line, lineMax, false))
 	case strings.Contains(msg, "plugin exited before we could connect"):
 		msg = "exited before its handshake"
+	default:
+		msg = clean(msg, maxLine, false) // go-plugin's, with parts of the plugin's handshake
 	}
 	if pr.run != nil {
 		if st := pr.run.exitStatus(); st != "" && st != "killed by signal 9 (SIGKILL)" {
@@ -256,7 +261,9 @@ func (pr *proc) stderrTail() string {
 	return ""
 }
 
+// firstLine is the first line of err, safe to print (gRPC's errors carry
+// the plugin's words).
 func firstLine(err error) string {
 	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
+	return clean(s, maxError, false)
 }

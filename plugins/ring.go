@@ -47,9 +47,7 @@ func (r *ring) add(line string) {
 	if strings.TrimSpace(line) == "" {
 		return
 	}
-	if len(line) > lineMax {
-		line = line[:lineMax] + "..."
-	}
+	line = clean(line, lineMax, false)
 	// A Go crash prints its message first and then every goroutine: the
 	// last lines would be noise, so keep the message.
 	if r.crash == nil && (strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
@@ -73,7 +71,7 @@ func (r *ring) String() string {
 	if r.crash != nil {
 		lines = r.crash
 	} else if len(r.part) > 0 {
-		lines = append(lines[:len(lines):len(lines)], string(r.part))
+		lines = append(lines[:len(lines):len(lines)], clean(string(r.part), lineMax, false))
 	}
 	if len(lines) == 0 {
 		return ""

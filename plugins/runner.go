@@ -27,7 +27,7 @@ import (
 // stderr handling, which a reattached client does not have.
 type procRunner struct {
 	ctx     *nsctx.Context
-	path    string // the plugin file, as the host sees it
+	path    string // the plugin file, as the host sees it (for messages)
 	sockDir string // go-plugin's socket directory, as the host sees it
 	cmd     *exec.Cmd
 	stdout  io.ReadCloser
@@ -36,18 +36,27 @@ type procRunner struct {
 	pid       int
 	translate bool // the plugin cannot see sockDir: reach it via /proc/PID/root
 
+	cgroups *cgroups
 	mu      sync.Mutex
+	cg      *cgroup // the process's own, until it is waited for; nil: none
 	waited  bool
 	waitErr error
 }
 
-func newRunner(ctx *nsctx.Context, path string, env []string, spec *exec.Cmd, sockDir string) (*procRunner, error) {
+// newRunner prepares to run file, the descriptor openPlugin checked, of
+// the plugin at path.
+func newRunner(ctx *nsctx.Context, cgs *cgroups, path string, file *os.File, env []string, spec *exec.Cmd, sockDir string) (*procRunner, error) {
 	// spec carries go-plugin's variables (cookie, versions, socket dir);
 	// they come last so that they win over the shell's.
 	cmd := &exec.Cmd{
-		Path: path,
-		Args: []string{path},
-		Env:  append(append([]string(nil), env...), spec.Env...),
+		// Executed is the file checked, not whatever the path names by
+		// now: it is the child's fd 3 (ExtraFiles reach the program also
+		// when nsctx starts it through its helper), and /proc/self/fd/3
+		// leads to it, for a script's interpreter too.
+		Path:       pluginFd,
+		Args:       []string{path},
+		ExtraFiles: []*os.File{file},
+		Env:        append(append([]string(nil), env...), spec.Env...),
 		// Its own process group: the terminal's Ctrl-C goes to nsh alone,
 		// which cancels the call. Pdeathsig: the plugin dies with nsh, even
 		// when nsh is killed with SIGKILL. (The "parent" is the context
@@ -55,7 +64,7 @@ func newRunner(ctx *nsctx.Context, path string, env []string, spec *exec.Cmd, so
 		// next call starts them afresh.)
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
 	}
-	r := &procRunner{ctx: ctx, path: path, sockDir: sockDir, cmd: cmd}
+	r := &procRunner{ctx: ctx, path: path, sockDir: sockDir, cmd: cmd, cgroups: cgs}
 	var err error
 	if r.stdout, err = cmd.StdoutPipe(); err != nil {
 		return nil, err
@@ -66,35 +75,33 @@ func newRunner(ctx *nsctx.Context, path string, env []string, spec *exec.Cmd, so
 	return r, nil
 }
 
-// Start forks the plugin on the context thread. In another mount namespace
-// the plugin file or go-plugin's socket directory may not be visible at the
-// host's paths: then the file is executed through an fd opened here, and the
-// plugin puts its socket in its own /tmp, which the host reaches through
-// /proc/PID/root.
+// pluginFd is how a plugin process is executed: through the descriptor of
+// the file checked, its fd 3.
+const pluginFd = "/proc/self/fd/3"
+
+// Start forks the plugin on the context thread, into a cgroup of its own
+// where it can (see cgroups). The file is executed through its descriptor,
+// so it need not be visible in the context's mount namespace. Nor need
+// go-plugin's socket directory: when it is not, the plugin puts its socket
+// in its own /tmp, which the host reaches through /proc/PID/root.
 func (r *procRunner) Start(context.Context) error {
-	f, err := os.Open(r.path) // O_CLOEXEC: only execve sees it, through /proc/self/fd
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	var bin, dir unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &bin); err != nil {
-		return err
-	}
+	var dir unix.Stat_t
 	if err := unix.Stat(r.sockDir, &dir); err != nil {
 		return err
 	}
-	var binVisible, dirVisible bool
-	err = r.ctx.Do(func() error {
-		binVisible = sameFile(r.path, &bin)
+	var dirVisible, cgOK bool
+	err := r.ctx.Do(func() error {
 		dirVisible = sameFile(r.sockDir, &dir)
+		cgOK = r.cgroups.setup() == nil && r.cgroups.usableHere()
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if !binVisible {
-		r.cmd.Path = fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	if cgOK {
+		if r.cg, err = r.cgroups.child(); err == nil {
+			r.cmd.SysProcAttr.UseCgroupFD, r.cmd.SysProcAttr.CgroupFD = true, r.cg.fd
+		}
 	}
 	if !dirVisible {
 		r.translate = true
@@ -109,6 +116,13 @@ func (r *procRunner) Start(context.Context) error {
 		r.cmd.SysProcAttr.Pdeathsig = 0
 	}
 	if err := r.ctx.Start(r.cmd); err != nil {
+		if r.cg != nil {
+			r.cg.remove()
+			r.cg = nil
+		}
+		if errors.Is(err, nsctx.ErrNotFound) {
+			return fmt.Errorf("cannot execute it as %s: the context's /proc does not show the plugin's own process", pluginFd)
+		}
 		return err
 	}
 	r.pid = r.cmd.Process.Pid
@@ -132,11 +146,17 @@ func setenv(env *[]string, key, val string) {
 	*env = append(kept, key+"="+val)
 }
 
+// Wait waits for the process, then ends what it left behind.
 func (r *procRunner) Wait(context.Context) error {
 	err := r.cmd.Wait()
 	r.mu.Lock()
 	r.waited, r.waitErr = true, err
+	cg := r.cg
+	r.cg = nil
 	r.mu.Unlock()
+	if cg != nil {
+		cg.remove()
+	}
 	return err
 }
 
@@ -160,14 +180,16 @@ func (r *procRunner) exitStatus() string {
 	return "exit status 0"
 }
 
-// Kill kills the plugin's whole process group, so that what it started
-// goes too.
+// Kill kills the plugin's cgroup and its process group, so that what it
+// started goes too (what left the group goes only with the cgroup).
 func (r *procRunner) Kill(context.Context) error {
 	r.mu.Lock()
-	waited := r.waited
-	r.mu.Unlock()
-	if r.pid <= 0 || waited {
+	defer r.mu.Unlock()
+	if r.pid <= 0 || r.waited {
 		return nil
+	}
+	if r.cg != nil {
+		r.cg.kill()
 	}
 	if err := unix.Kill(-r.pid, unix.SIGKILL); err != nil && err != unix.ESRCH {
 		return err

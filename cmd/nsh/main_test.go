@@ -43,7 +43,10 @@ func TestScripts(t *testing.T) {
 			// For the scripts that run nsh as an ordinary user:
 			//   exec setpriv --reuid=65534 --regid=65534 --clear-groups $NOBODY_NSH
 			env.Setenv("NOBODY_NSH", nobody)
-			if err := os.Chmod(env.WorkDir, 0o777); err != nil {
+			// Sticky, as /tmp is: nobody may add files, not replace
+			// root's (nsh unpins through a directory others may
+			// change only the pins it made itself).
+			if err := os.Chmod(env.WorkDir, 0o777|os.ModeSticky); err != nil {
 				return err
 			}
 			if err := os.Chmod(filepath.Dir(env.WorkDir), 0o755); err != nil {

@@ -116,6 +116,7 @@ func Serve(version string, cmds ...*Command) {
 	// Die with nsh. nsh asks for this when it forks the plugin, but cannot
 	// when the plugin starts in another pid namespace (see plugins/runner.go).
 	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	closeExecFd()
 	stderr = os.Stderr
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  pluginv1.Handshake,
@@ -126,4 +127,14 @@ func Serve(version string, cmds ...*Command) {
 		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: os.Stderr}),
 	})
 	os.Exit(0)
+}
+
+// closeExecFd closes fd 3 if it is the plugin's own file: nsh executes a
+// plugin through a descriptor of the file it checked, left there (see
+// plugins/runner.go), and what the plugin starts has no use for it.
+func closeExecFd() {
+	var fd, exe unix.Stat_t
+	if unix.Fstat(3, &fd) == nil && unix.Stat("/proc/self/exe", &exe) == nil && fd.Dev == exe.Dev && fd.Ino == exe.Ino {
+		unix.Close(3)
+	}
 }

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/nsh-dev/nsh/plugins/sdk"
@@ -83,6 +85,37 @@ func main() {
 		}),
 		cmd("tpanic", "panic inside the command (recovered)", func(ctx context.Context, c *sdk.Call) int {
 			panic("oops")
+		}),
+		cmd("tspawn", "start sleep 300 in a process group of its own (holding the plugin's stderr: tspawn stderr); print its pid", func(ctx context.Context, c *sdk.Call) int {
+			sleep := exec.Command("sleep", "300")
+			sleep.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			if len(c.Args) > 1 && c.Args[1] == "stderr" {
+				sleep.Stderr = os.Stderr // the process's own, a pipe to nsh
+			}
+			if err := sleep.Start(); err != nil {
+				fmt.Fprintln(c.Stderr, err)
+				return 1
+			}
+			go sleep.Wait()
+			fmt.Fprintln(c.Stdout, sleep.Process.Pid)
+			return 0
+		}),
+		cmd("tfds", "print where the process's descriptors lead", func(ctx context.Context, c *sdk.Call) int {
+			ents, _ := os.ReadDir("/proc/self/fd")
+			for _, e := range ents {
+				to, _ := os.Readlink("/proc/self/fd/" + e.Name())
+				fmt.Fprintf(c.Stdout, "%s %s\n", e.Name(), to)
+			}
+			return 0
+		}),
+		cmd("tcgroup", "print the process's cgroup v2", func(ctx context.Context, c *sdk.Call) int {
+			b, _ := os.ReadFile("/proc/self/cgroup")
+			for _, line := range strings.Split(string(b), "\n") {
+				if cg, ok := strings.CutPrefix(line, "0::"); ok {
+					fmt.Fprintln(c.Stdout, cg)
+				}
+			}
+			return 0
 		}),
 		cmd("cd", "clashes with the builtin", func(ctx context.Context, c *sdk.Call) int {
 			fmt.Fprintln(c.Stdout, "plugin cd ran")
