@@ -91,7 +91,6 @@ func TestCommandTypeLang(t *testing.T) {
 		{"type -P", "type -P prog echo", a + "/prog\n" + b + "/echo\n", ""},
 		{"type -P none", "type -P lib", "? 1\n", ""},
 		{"type -a", "type -a prog", "prog is " + a + "/prog\nprog is " + b + "/prog\n", ""},
-		{"type -a builtin and program", "type -a echo", "echo is " + b + "/echo\n", ""},
 		{"type -at", "type -at prog", "file\nfile\n", ""},
 		{"type -aP", "type -aP prog", a + "/prog\n" + b + "/prog\n", ""},
 		{"type bad option", "type -o echo", "? 2\n", "-o"},

@@ -75,13 +75,13 @@ ended a command with exit status N (128+N); kill -l NAME gives its number.
 }
 
 func killOne(env *Env, op string, sig unix.Signal) error {
-	js := env.Shell.Jobs()
 	if pid, err := strconv.Atoi(op); err == nil && !isJobID(pid) {
 		if err := unix.Kill(pid, sig); err != nil {
 			return fmt.Errorf("%d: %v", pid, err)
 		}
 		return nil
 	}
+	js := env.Shell.Jobs()
 	j, err := js.Lookup(op)
 	if err != nil {
 		return err

@@ -42,6 +42,8 @@ func (s *utilShell) Assign(name, value string) error {
 
 func (s *utilShell) Params() []string { return s.params }
 
+func (s *utilShell) Option(name string) bool { return s.opts[name] }
+
 func (s *utilShell) NamedOption(name string) (on, ok bool) {
 	on, ok = s.opts[name]
 	return on, ok

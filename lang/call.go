@@ -280,10 +280,15 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 		sh.fds = saved
 		return err
 	}
-	if !b.Quiet {
+	switch {
+	case bareStatus(err):
+		// Said only if it stops the script: "false: exit status 1".
 		err = named(b.Name, err)
+	case b.Quiet:
+		err = sh.said(err) // on the builtin's own stderr (2>file)
+	default:
+		err = sh.said(named(b.Name, err))
 	}
-	err = sh.said(err) // on the builtin's own stderr (2>file)
 	sh.fds = saved
 	if b.Moves && sh.tested == 0 && !sh.interactive {
 		// The next command would run where this failure left the

@@ -102,12 +102,15 @@ func named(name string, err error) error {
 	if err == nil || control(err) {
 		return err
 	}
-	var es builtins.ExitStatus
-	if errors.As(err, &es) && err.Error() == es.Error() {
-		// A bare status (test, false): nothing to say.
-		return saidError{err}
-	}
 	return &namedError{name, err}
+}
+
+// bareStatus reports whether err is only a status (false, test): nothing
+// to say unless it stops the script.
+func bareStatus(err error) bool {
+	var es builtins.ExitStatus
+	var sd saidError
+	return errors.As(err, &es) && err.Error() == es.Error() && !errors.As(err, &sd)
 }
 
 // msgMax bounds a message: room for a builtin's usage, not for the whole
