@@ -14,6 +14,11 @@ type Proc struct {
 	PID, PPID int
 	Comm      string
 	State     byte // R, S, Z...
+	// Exiting: the process has begun to exit (PF_EXITING) and runs no
+	// code of its own any more; a pid namespace's init stays so until
+	// every process of its namespace is reaped, by whoever their
+	// parent is.
+	Exiting bool
 }
 
 // ReadProc reads /proc/PID/stat; ok is false once the process is reaped.
@@ -29,11 +34,13 @@ func ReadProc(pid int) (p Proc, ok bool) {
 		return Proc{}, false
 	}
 	f := strings.Fields(s[j+1:])
-	if len(f) < 2 || len(f[0]) != 1 {
+	if len(f) < 7 || len(f[0]) != 1 {
 		return Proc{}, false
 	}
 	ppid, _ := strconv.Atoi(f[1])
-	return Proc{PID: pid, PPID: ppid, Comm: s[i+1 : j], State: f[0][0]}, true
+	flags, _ := strconv.ParseUint(f[6], 10, 64)
+	const pfExiting = 0x4
+	return Proc{PID: pid, PPID: ppid, Comm: s[i+1 : j], State: f[0][0], Exiting: flags&pfExiting != 0}, true
 }
 
 // Alive reports whether process pid runs: it exists and is no zombie.
