@@ -100,11 +100,12 @@ func Measure(t testing.TB, pid int) Usage {
 }
 
 // CheckFlat fails the test when after grew from before by more than a
-// few threads or fds (Go starts threads as it likes), or has more inits.
+// few fds or more than 16 threads (Go starts threads as it likes, more
+// on a busy machine; a leak grows with the rounds), or has more inits.
 func CheckFlat(t testing.TB, what string, before, after Usage) {
 	t.Helper()
 	t.Logf("%s: %v -> %v", what, before, after)
-	if after.Threads > before.Threads+4 || after.FDs > before.FDs+4 || after.Inits > before.Inits {
+	if after.Threads > before.Threads+16 || after.FDs > before.FDs+4 || after.Inits > before.Inits {
 		t.Errorf("%s leaked: %v before, %v after", what, before, after)
 	}
 }
