@@ -324,6 +324,7 @@ func (c *Context) Push() error {
 func (c *Context) Save() (restore func() error, err error) {
 	var f *frame
 	var stack []*frame
+	var h *hold
 	err = c.Do(func() error {
 		if f, err = c.save(); err != nil {
 			return err
@@ -337,6 +338,9 @@ func (c *Context) Save() (restore func() error, err error) {
 			}
 			stack = append(stack, d)
 		}
+		// What the commands in between do (home, pop) must not end the
+		// inits of the pid namespaces restore goes back to.
+		h = c.hold(append(stack, f)...)
 		return nil
 	})
 	if err != nil {
@@ -345,6 +349,7 @@ func (c *Context) Save() (restore func() error, err error) {
 	return func() error {
 		defer f.close()
 		return c.Do(func() error {
+			h.gone.Store(true)
 			closeFrames(c.stack)
 			c.stack = stack
 			return c.restore(f, false)
