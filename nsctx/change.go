@@ -322,13 +322,14 @@ func (c *Context) Push() error {
 // substitution between the two, so that its commands can hop without
 // moving the shell.
 func (c *Context) Save() (restore func() error, err error) {
-	f, stack, mask, err := c.saveAll()
+	f, stack, mask, h, err := c.saveAll()
 	if err != nil {
 		return nil, err
 	}
 	return func() error {
 		defer f.close()
 		return c.Do(func() error {
+			h.gone.Store(true)
 			closeFrames(c.stack)
 			c.stack = stack
 			threadUmask(mask) // (umask 077) stays in the subshell
@@ -338,18 +339,22 @@ func (c *Context) Save() (restore func() error, err error) {
 }
 
 // saveAll saves the context, copies its push stack and reads its umask.
-func (c *Context) saveAll() (f *frame, stack []*frame, mask int, err error) {
+// What runs until the hold is let go (home, pop) does not end the inits of
+// the pid namespaces saved.
+func (c *Context) saveAll() (f *frame, stack []*frame, mask int, h *hold, err error) {
 	err = c.Do(func() error {
 		if f, err = c.save(); err != nil {
 			return err
 		}
 		if stack, err = dupFrames(c.stack); err != nil {
 			f.close()
+			return err
 		}
 		mask = threadUmask(-1)
-		return err
+		h = c.hold(append(stack, f)...)
+		return nil
 	})
-	return f, stack, mask, err
+	return f, stack, mask, h, err
 }
 
 func closeFrames(fs []*frame) {

@@ -40,8 +40,12 @@ type Context struct {
 	// started in them through the helper. nil: the thread's own.
 	via   viaState
 	inits map[ID]*initProc // the pid namespace inits nsh started
+	holds []*hold          // saved contexts that keep inits (pidinit.go)
+	pins  pinCache
 
 	made madePins // the pins this context made (see Unpin)
+
+	parentHold *hold // a Fork's hold on its parent's pid namespaces
 }
 
 // frame is a saved context: a handle for every kind that differed from
@@ -213,7 +217,7 @@ func (c *Context) do(fn func() error, long, readOnly bool) error {
 		// The shell itself runs on the thread (Run): no hand-off.
 		err := fn()
 		if !readOnly {
-			c.gen.Add(1)
+			c.changed()
 		}
 		return err
 	}
@@ -228,7 +232,7 @@ func (c *Context) do(fn func() error, long, readOnly bool) error {
 		c.long = long
 		err := fn()
 		if !readOnly {
-			c.gen.Add(1)
+			c.changed()
 		}
 		errc <- err
 	}:
@@ -236,6 +240,13 @@ func (c *Context) do(fn func() error, long, readOnly bool) error {
 		return ErrClosed
 	}
 	return c.wait(errc, long)
+}
+
+// changed follows work that may have moved the context: the generation
+// goes up, and inits nothing reaches any more are let go.
+func (c *Context) changed() {
+	c.gen.Add(1)
+	c.releaseInits()
 }
 
 // onThread reports whether the caller runs on the thread that serves the
@@ -294,10 +305,14 @@ func (c *Context) Close() error {
 		c.via.close()
 		c.closeHome()
 		unix.Close(c.homeCwd)
+		c.pins.close()
 		inits, c.inits = c.inits, nil
 		c.closed = true // makes the loop return
 		return nil
 	})
+	if c.parentHold != nil {
+		c.parentHold.gone.Store(true)
+	}
 	if err == nil {
 		close(c.done)
 		stopInits(inits)

@@ -12,11 +12,19 @@ import (
 // hops in its own copy and never moves the shell's. Close it when the
 // subshell ends.
 func (c *Context) Fork() (*Context, error) {
-	f, stack, mask, err := c.saveAll()
+	f, stack, mask, h, err := c.saveAll()
 	if err != nil {
 		return nil, err
 	}
-	return forkAt(f, stack, mask)
+	n, err := forkAt(f, stack, mask)
+	if err != nil {
+		h.gone.Store(true)
+		return nil, err
+	}
+	// The fork starts programs in c's pid namespaces: their inits stay
+	// while it lives.
+	n.parentHold = h
+	return n, nil
 }
 
 // Fork is Context.Fork where the snapshot was taken (without its push

@@ -48,9 +48,10 @@ type helperReq struct {
 }
 
 type helperResult struct {
-	pid int       // the init a make request started
-	ns  []*Handle // the namespaces a make request sent, in send order
-	fd  int       // the file a raw open sent
+	pid   int       // the init a make request started, as the helper numbers it
+	pidfd int       // and a pidfd of it (-1: none)
+	ns    []*Handle // the namespaces a make request sent, in send order
+	fd    int       // the file a raw open sent
 }
 
 // helperError is a step the helper reported failing.
@@ -171,7 +172,7 @@ func helperRun(r *helperReq) (*helperResult, error) {
 
 func readReports(sock int, r *helperReq, pid int) (*helperResult, error) {
 	buf := make([]byte, 1024)
-	oob := make([]byte, unix.CmsgSpace(4*int(NumKinds)))
+	oob := make([]byte, unix.CmsgSpace(4*(int(NumKinds)+1))) // and a pidfd
 	for {
 		n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if errors.Is(err, unix.EINTR) {
@@ -211,13 +212,17 @@ func readReports(sock int, r *helperReq, pid int) (*helperResult, error) {
 				return nil, err
 			}
 		case bytes.HasPrefix(msg, []byte("OK")):
-			res := &helperResult{}
+			res := &helperResult{pidfd: -1}
 			if v, ok := strings.CutPrefix(string(msg), "OK pid="); ok {
 				res.pid, _ = strconv.Atoi(v)
 			}
 			fds, err := unixRights(oob[:oobn])
 			if err != nil {
 				return nil, err
+			}
+			if res.pid > 0 && len(fds) == len(r.send)+1 {
+				// The init's pidfd comes after the namespaces.
+				res.pidfd, fds = fds[len(fds)-1], fds[:len(fds)-1]
 			}
 			if r.mode == "open" && len(fds) == 1 && r.raw {
 				return &helperResult{fd: fds[0]}, nil
@@ -230,21 +235,27 @@ func readReports(sock int, r *helperReq, pid int) (*helperResult, error) {
 				}
 				return &helperResult{ns: []*Handle{h}}, nil
 			}
+			bad := func(err error) (*helperResult, error) {
+				for _, h := range res.ns {
+					h.Close()
+				}
+				if res.pidfd >= 0 {
+					unix.Close(res.pidfd)
+				}
+				return nil, err
+			}
 			for i, fd := range fds {
 				h, err := fromFd(fd, "helper")
 				if err != nil || i >= len(r.send) || h.kind != r.send[i] {
 					for _, fd := range fds[i:] {
 						unix.Close(fd)
 					}
-					for _, h := range res.ns {
-						h.Close()
-					}
-					return nil, fmt.Errorf("the helper sent an unexpected namespace")
+					return bad(fmt.Errorf("the helper sent an unexpected namespace"))
 				}
 				res.ns = append(res.ns, h)
 			}
 			if len(res.ns) != len(r.send) {
-				return nil, fmt.Errorf("the helper sent %d namespaces, not %d", len(res.ns), len(r.send))
+				return bad(fmt.Errorf("the helper sent %d namespaces, not %d", len(res.ns), len(r.send)))
 			}
 			return res, nil
 		default:

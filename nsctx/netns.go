@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/internal/mountinfo"
 	"github.com/nsh-dev/nsh/internal/walk"
 	"golang.org/x/sys/unix"
 )
@@ -24,7 +26,26 @@ func NetnsPath(name string) (string, error) {
 
 // ParseNsfsMount parses one line of /proc/PID/mountinfo and reports the
 // nsfs mount (a pin) it describes, for the host-wide listing in nsinfo.
-func ParseNsfsMount(line string) (PinInfo, bool) { return parseMountinfo(line) }
+// The root field of an nsfs mount is "KIND:[INODE]".
+func ParseNsfsMount(line string) (PinInfo, bool) {
+	m, ok := mountinfo.Parse(line)
+	if !ok || m.FSType != "nsfs" {
+		return PinInfo{}, false
+	}
+	kind, ino, ok := strings.Cut(strings.TrimSuffix(m.Root, "]"), ":[")
+	if !ok || !strings.HasSuffix(m.Root, "]") {
+		return PinInfo{}, false
+	}
+	k, err := ParseKind(kind)
+	if err != nil {
+		return PinInfo{}, false
+	}
+	n, err := strconv.ParseUint(ino, 10, 64)
+	if err != nil {
+		return PinInfo{}, false
+	}
+	return PinInfo{Path: m.Point, Kind: k, Ino: n}, true
+}
 
 // PinNetns pins the context's network namespace as /run/netns/NAME the way
 // `ip netns add` does, so ip netns list/exec/del work on it. As iproute2

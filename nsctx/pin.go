@@ -519,29 +519,7 @@ func readPins(f io.Reader) ([]PinInfo, error) {
 
 // parseMountinfo reads one line of /proc/PID/mountinfo; only nsfs mounts
 // are of interest. The root field is "KIND:[INODE]".
-func parseMountinfo(line string) (PinInfo, bool) {
-	pre, post, ok := strings.Cut(line, " - ")
-	if !ok || !strings.HasPrefix(post, "nsfs ") {
-		return PinInfo{}, false
-	}
-	f := strings.Fields(pre)
-	if len(f) < 5 {
-		return PinInfo{}, false
-	}
-	kind, ino, ok := strings.Cut(strings.TrimSuffix(f[3], "]"), ":[")
-	if !ok {
-		return PinInfo{}, false
-	}
-	k, err := ParseKind(kind)
-	if err != nil {
-		return PinInfo{}, false
-	}
-	n, err := strconv.ParseUint(ino, 10, 64)
-	if err != nil {
-		return PinInfo{}, false
-	}
-	return PinInfo{Path: mountinfo.Unescape(f[4]), Kind: k, Ino: n}, true
-}
+func parseMountinfo(line string) (PinInfo, bool) { return ParseNsfsMount(line) }
 
 var errPinNoRoot = errors.New("pins are bind mounts, and without root nsh's home mount namespace takes none; in a user namespace run 'unshare mnt' first, and pins are made inside it (seen by the programs there)")
 

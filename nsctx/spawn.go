@@ -54,8 +54,10 @@ func (c *Context) startHere(cmd *exec.Cmd) error {
 // A Snapshot is a context saved so that programs can still be started in
 // it after the context has moved on: a background job's, whose later
 // programs (sleep 5 && ip link &) belong where the job was started.
+// It keeps the inits of its pid namespaces until it is closed.
 type Snapshot struct {
 	f     *frame
+	h     *hold
 	umask int
 }
 
@@ -67,15 +69,19 @@ func (c *Context) Snapshot() (*Snapshot, error) {
 		if err != nil {
 			return err
 		}
-		s = &Snapshot{f: f, umask: threadUmask(-1)}
+		s = &Snapshot{f: f, h: c.hold(f), umask: threadUmask(-1)}
 		return nil
 	})
 	return s, err
 }
 
-// Close releases the snapshot's descriptors; a nil snapshot is fine.
+// Close releases the snapshot's descriptors; a nil snapshot is fine. An
+// init it kept ends at the context's next change if nothing else reaches
+// its namespace (Close may be called from any goroutine, and does not wait
+// for the context thread).
 func (s *Snapshot) Close() {
 	if s != nil {
+		s.h.gone.Store(true)
 		s.f.close()
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // viaState holds the namespaces of the context that its thread cannot be
@@ -161,6 +163,10 @@ func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
 		for _, h := range res.ns {
 			h.Close()
 		}
+		if keepW != nil {
+			keepW.Close() // the init exits
+			unix.Close(res.pidfd)
+		}
 		return err
 	}
 	for i, k := range kinds {
@@ -179,7 +185,7 @@ func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
 	c.via.close()
 	c.via = next
 	if has(PID) {
-		c.trackInit(next.ns[PID].id, res.pid, keepW)
+		c.trackInit(next.ns[PID].id, res, keepW)
 	}
 	return nil
 }

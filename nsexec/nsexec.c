@@ -13,7 +13,9 @@
 //   check  join, set credentials, chdir, report "OK"
 //   make   join, set credentials, unshare, [id maps], [propagation],
 //          [time offsets], [init], report "OK pid=N" with the new namespace
-//          fds attached (SCM_RIGHTS)
+//          fds attached (SCM_RIGHTS), and after them a pidfd of the init:
+//          N is its pid here, which is not nsh's number for it when this
+//          helper runs in a pid namespace nsh is not in
 //   init   be the init of the pid namespace this process is pid 1 of
 //   pin    join, set credentials, bind-mount the fd pin=FD onto _NSH_PIN
 //          (no symbolic link followed on the way)
@@ -89,7 +91,7 @@ static void report(const char *msg, int *fds, int nfds)
 		return;
 	struct iovec iov = {.iov_base = (void *)msg, .iov_len = strlen(msg)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	char cbuf[CMSG_SPACE(sizeof(int) * MAXNS)];
+	char cbuf[CMSG_SPACE(sizeof(int) * (MAXNS + 1))];
 	if (nfds > 0) {
 		memset(cbuf, 0, sizeof cbuf);
 		mh.msg_control = cbuf;
@@ -262,10 +264,21 @@ static void reap_all(void)
 		;
 }
 
+// alone reports whether init is the only process left in its namespace
+// (nested namespaces included): kill(-1, 0) signals nothing, but finds
+// every process init could signal, and fails with ESRCH when there is none.
+static int alone(void)
+{
+	return kill(-1, 0) < 0 && errno == ESRCH;
+}
+
 // be_init is the pid namespace's first process: it reaps orphans and keeps
 // the namespace alive until nsh closes the keep-alive pipe (or exits), then
-// exits, and the kernel kills what is left in the namespace. report_fd gets
-// one int: 0 when ready, else the errno of mounting /proc.
+// exits, and the kernel kills what is left in the namespace. nsh writes 'r'
+// to the pipe when it can no longer reach the namespace: init then exits
+// once it is alone in it ('h' takes that back), checking at every SIGCHLD
+// and, for processes that are not its children, every second. report_fd
+// gets one int: 0 when ready, else the errno of mounting /proc.
 static void be_init(int keep, int proc, int report_fd)
 {
 	int err = 0;
@@ -294,13 +307,17 @@ static void be_init(int keep, int proc, int report_fd)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	struct pollfd p[2] = {{.fd = keep, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+	int released = 0;
 	for (;;) {
-		if (poll(p, sfd >= 0 ? 2 : 1, sfd >= 0 ? -1 : 1000) < 0 && errno != EINTR)
+		if (poll(p, sfd >= 0 ? 2 : 1, sfd >= 0 && !released ? -1 : 1000) < 0 && errno != EINTR)
 			_exit(1);
 		if (p[0].revents) {
-			char b;
-			if (read(keep, &b, 1) <= 0)
+			char b[64];
+			ssize_t n = read(keep, b, sizeof b);
+			if (n <= 0)
 				_exit(0);
+			for (ssize_t i = 0; i < n; i++)
+				released = b[i] == 'r' ? 1 : b[i] == 'h' ? 0 : released;
 		}
 		if (sfd >= 0 && (p[1].revents & POLLIN)) {
 			struct signalfd_siginfo si;
@@ -309,6 +326,8 @@ static void be_init(int keep, int proc, int report_fd)
 			}
 		}
 		reap_all();
+		if (released && alone())
+			_exit(0);
 	}
 }
 
@@ -391,14 +410,17 @@ static void do_make(struct req *r)
 	pid_t pid = 0;
 	if (r->unshare & CLONE_NEWPID)
 		pid = start_init(r);
-	int fds[MAXNS];
+	int fds[MAXNS + 1];
 	for (int i = 0; i < r->nsend; i++) {
 		if ((fds[i] = openat(nsdir, nsfile(r->send[i]), O_RDONLY | O_CLOEXEC)) < 0)
 			fail(errno, nsfile(r->send[i]));
 	}
+	int n = r->nsend;
+	if (pid > 0 && (fds[n] = (int)syscall(SYS_pidfd_open, pid, 0)) >= 0)
+		n++; // without pidfds (Linux before 5.3) nsh goes by the pid
 	char msg[64];
 	snprintf(msg, sizeof msg, "OK pid=%d", (int)pid);
-	report(msg, fds, r->nsend);
+	report(msg, fds, n);
 	_exit(0);
 }
 

@@ -430,6 +430,11 @@ func readNsfsMounts(file string) []nsfsMount {
 	if err != nil {
 		return nil // the process exited
 	}
+	return parseNsfsMounts(b)
+}
+
+// parseNsfsMounts finds the nsfs mounts in the text of a mountinfo file.
+func parseNsfsMounts(b []byte) []nsfsMount {
 	var ms []nsfsMount
 	// Only nsfs lines are parsed; the rest is skipped without copying.
 	tag := []byte(" - nsfs ")

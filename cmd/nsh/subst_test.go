@@ -2,13 +2,13 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nsh-dev/nsh/internal/nstest"
 )
 
 // Ctrl-C in a script while a $(...) runs stops the script there: the
@@ -80,7 +80,7 @@ func interrupt(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	}
 	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	deadline := time.Now().Add(patience)
-	for !hasChild(cmd.Process.Pid, "sleep") {
+	for len(nstest.Children(cmd.Process.Pid, "sleep")) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("sleep never started")
 		}
@@ -101,27 +101,4 @@ func interrupt(t *testing.T, args ...string) (stdout, stderr string, code int) {
 		t.Fatal(err)
 	}
 	return out.String(), errb.String(), code
-}
-
-// hasChild reports whether process ppid has a child named comm.
-func hasChild(ppid int, comm string) bool {
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		j := strings.IndexByte(s, '(')
-		if i < 0 || j < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && s[j+1:i] == comm && f[1] == strconv.Itoa(ppid) {
-			return true
-		}
-	}
-	return false
 }

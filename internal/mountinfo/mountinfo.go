@@ -4,12 +4,41 @@ package mountinfo
 
 import (
 	"bufio"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 )
+
+// Mount is one line of a mountinfo file (proc(5)), paths unescaped.
+type Mount struct {
+	Dev    string // MAJOR:MINOR
+	Root   string // the root of the mount in its filesystem; "net:[INODE]" for a pin
+	Point  string // the mount point
+	FSType string
+}
+
+// Parse reads one line of a mountinfo file. Fields are split at single
+// spaces: the kernel escapes space, tab, newline and backslash in paths
+// (\040...) but no other white space, so a path may hold a carriage
+// return or a no-break space, where strings.Fields would split it.
+func Parse(line string) (Mount, bool) {
+	pre, post, ok := strings.Cut(line, " - ")
+	if !ok {
+		return Mount{}, false
+	}
+	// ID PARENT MAJOR:MINOR ROOT POINT OPTIONS [OPTIONAL...]
+	f := strings.Split(pre, " ")
+	// FSTYPE SOURCE SUPEROPTIONS
+	g := strings.Split(post, " ")
+	if len(f) < 6 || len(g) < 3 || g[0] == "" {
+		return Mount{}, false
+	}
+	return Mount{Dev: f[2], Root: Unescape(f[3]), Point: Unescape(f[4]), FSType: g[0]}, true
+}
 
 // Under lists the mount points at or below dir in the calling thread's
 // mount namespace, the latest first (the order to unmount them in).
@@ -19,22 +48,37 @@ func Under(dir string) []string {
 		return nil
 	}
 	defer f.Close()
+	return under(f, dir)
+}
+
+// under is Under reading mountinfo from r.
+func under(r io.Reader, dir string) []string {
 	dir = filepath.Clean(dir)
 	var ms []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) < 5 {
-			continue
-		}
-		m := Unescape(fs[4])
-		if m == dir || strings.HasPrefix(m, dir+"/") {
-			ms = append(ms, m)
+		m, ok := Parse(sc.Text())
+		if ok && (m.Point == dir || strings.HasPrefix(m.Point, dir+"/")) {
+			ms = append(ms, m.Point)
 		}
 	}
 	slices.Reverse(ms)
 	return ms
+}
+
+// Escape escapes a path as the kernel does in mountinfo: space, tab,
+// newline and backslash as \ooo.
+func Escape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; strings.IndexByte(" \t\n\\", c) >= 0 {
+			fmt.Fprintf(&b, `\%03o`, c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // Unescape undoes the octal escapes (\040 for a space) of mountinfo.

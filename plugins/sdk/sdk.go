@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -136,5 +137,12 @@ func closeExecFd() {
 	var fd, exe unix.Stat_t
 	if unix.Fstat(3, &fd) == nil && unix.Stat("/proc/self/exe", &exe) == nil && fd.Dev == exe.Dev && fd.Ino == exe.Ino {
 		unix.Close(3)
+		// Run as /proc/self/fd/3, the process would be named "3" in ps
+		// and top: give it its file's name (argv[0]) back.
+		name := filepath.Base(os.Args[0])
+		if len(name) > 15 {
+			name = name[:15]
+		}
+		os.WriteFile("/proc/self/comm", []byte(name), 0)
 	}
 }
