@@ -271,6 +271,15 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 	if b.Name == "kill" && err == nil {
 		sh.awaitOwnSignal(args)
 	}
+	var lc *builtins.LoopControl
+	if errors.As(err, &lc) && sh.loops == 0 {
+		// break or continue with no loop around: said, and nothing
+		// more, as in bash.
+		sh.last = 0
+		err = sh.said(errors.New(lc.Error()))
+		sh.fds = saved
+		return err
+	}
 	var rr *builtins.ReturnRequest
 	if errors.As(err, &rr) && sh.calls == 0 && sh.sources == 0 {
 		sh.last = 1

@@ -86,8 +86,11 @@ func (sh *Shell) stmt(s *syntax.Stmt) error {
 		return nil
 	}
 	err := sh.redirected(s)
-	if control(err) || sh.last == 0 {
+	switch {
+	case control(err):
 		return err
+	case sh.last == 0:
+		return nil
 	}
 	return sh.failure(s, err)
 }

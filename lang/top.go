@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -103,9 +104,13 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 	ch := make(chan parsed, 16)
 	done := make(chan struct{})
 	defer close(done)
+	in := &noNUL{r: r}
 	go func() {
 		defer close(ch)
-		for s, err := range newParser().StmtsSeq(r) {
+		for s, err := range newParser().StmtsSeq(in) {
+			if in.nul && (s == nil || s.End().Offset() > in.nl) {
+				break // what the NUL cut short is not run
+			}
 			select {
 			case ch <- parsed{s, err}:
 			case <-done:
@@ -115,14 +120,50 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 				return
 			}
 		}
+		if in.nul {
+			select {
+			case ch <- parsed{err: &syntaxError{fmt.Sprintf("%s:%d: %v", name, in.lines+1, ErrBinary)}}:
+			case <-done:
+			}
+		}
 	}()
 	return sh.runPulled(func() (*syntax.Stmt, error, bool) {
 		p, ok := <-ch
-		if p.err != nil {
+		var se *syntaxError
+		if p.err != nil && !errors.As(p.err, &se) {
 			p.err = parseErrorIn(p.err, name)
 		}
 		return p.s, p.err, ok
 	})
+}
+
+// noNUL refuses text with a NUL byte: binary data is no script (bash
+// stops at it too), and running the rest of it would be a guess.
+type noNUL struct {
+	r     io.Reader
+	lines int  // newlines passed on
+	off   uint // bytes passed on
+	nl    uint // where the last newline passed on is
+	nul   bool // a NUL came: the input ends there
+}
+
+// ErrBinary is input with a NUL byte.
+var ErrBinary = errors.New("binary data (NUL byte) in input")
+
+func (n *noNUL) Read(p []byte) (int, error) {
+	if n.nul {
+		return 0, io.EOF
+	}
+	k, err := n.r.Read(p)
+	if i := bytes.IndexByte(p[:k], 0); i >= 0 {
+		k, err, n.nul = i, io.EOF, true
+	}
+	n.lines += bytes.Count(p[:k], []byte{'\n'})
+	if i := bytes.LastIndexByte(p[:k], '\n'); i >= 0 {
+		n.nl = n.off + uint(i)
+	}
+	n.off += uint(k)
+	return k, err
 }
 
 // finish ends the shell after err: says an interruption or a syntax error,
@@ -186,7 +227,7 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 }
 
 // maxSources bounds source inside source.
-const maxSources = 100
+const maxSources = 32
 
 // LineReader is where an interactive shell's lines come from: a terminal.
 type LineReader interface {

@@ -376,7 +376,7 @@ func TestPTYSpawnBashInContext(t *testing.T) {
 // Bad input at the prompt: one error each, and nsh carries on.
 func TestPTYBadInputCarriesOn(t *testing.T) {
 	tm := startTerm(t)
-	tm.say("| x\r", `nsh: syntax error: unexpected "|"`)
+	tm.say("| x\r", "nsh: syntax error: `|` can only immediately follow a statement")
 	tm.say("echo a > /\r", "nsh: cannot redirect > /: is a directory")
 	tm.say("fg %7\r", "nsh: fg: %7: no such job")
 	tm.say("echo \xff\xfejunk | tr a-z A-Z\r", "JUNK")
