@@ -14,7 +14,10 @@ var breakCmd = &Builtin{
 commands after the loop run next.
 
   for ns in red blue; do setns $ns || break; ip -o link; done`,
-	Run: func(env *Env, args []string) error { return loopControl(args, true) },
+	Special: true,
+	Thread:  true,
+	Pure:    true,
+	Run:     func(env *Env, args []string) error { return loopControl(args, true) },
 }
 
 var continueCmd = &Builtin{
@@ -25,7 +28,10 @@ var continueCmd = &Builtin{
 outwards) and goes on with its next round.
 
   for p in $(pgrep sleep); do ns -p $p net || continue; done`,
-	Run: func(env *Env, args []string) error { return loopControl(args, false) },
+	Special: true,
+	Thread:  true,
+	Pure:    true,
+	Run:     func(env *Env, args []string) error { return loopControl(args, false) },
 }
 
 func loopControl(args []string, brk bool) error {
@@ -44,12 +50,15 @@ func loopControl(args []string, brk bool) error {
 }
 
 // Control reports whether err is no failure but a change of the shell's
-// course, exit, break or continue, which a caller passes on untouched:
-// not said, not turned into a status, not negated by !.
+// course, exit, return, break or continue, which a caller passes on
+// untouched: not said, not turned into a status, not negated by !.
 func Control(err error) bool {
-	var er *ExitRequest
-	var lc *LoopControl
-	return errors.As(err, &er) || errors.As(err, &lc)
+	var (
+		er *ExitRequest
+		rr *ReturnRequest
+		lc *LoopControl
+	)
+	return errors.As(err, &er) || errors.As(err, &rr) || errors.As(err, &lc)
 }
 
 // LoopControl is break or continue on its way to its loop: N counts the

@@ -25,6 +25,13 @@ type Env struct {
 	// Job is the job this command is a stage of; programs started by it
 	// join the job's process group. Nil outside the shell's executor.
 	Job *Job
+	// Files are the command's descriptors above 2 (Files[0] is fd 3) as
+	// the shell's redirections made them; nil is a closed one. Programs
+	// get them at their numbers.
+	Files []*os.File
+	// Snap, when set, is where programs start: the context as a
+	// background job found it, wherever Ctx has moved since.
+	Snap *nsctx.Snapshot
 }
 
 // Shell is what builtins need from the shell running them.
@@ -59,11 +66,94 @@ type Shell interface {
 	Started(j *Job)
 }
 
+// Lang is what the builtins of the shell language itself need from the
+// shell beyond Shell: positional parameters, functions, aliases, traps,
+// named options, and running words as commands.
+type Lang interface {
+	Shell
+	// Params and SetParams are $1..$N.
+	Params() []string
+	SetParams(args []string)
+	// Assign sets a variable, failing for a read-only one; Local makes
+	// name local to the function running; ReadOnly marks it read-only;
+	// Remove unsets it (failing for a read-only one); Unexport takes the
+	// export attribute away.
+	Assign(name, value string) error
+	Local(name string) error
+	ReadOnly(name string) error
+	Remove(name string) error
+	Unexport(name string)
+	// LangVars lists the variables with their attributes, sorted.
+	LangVars() []Var
+	// SetFlag is set -LETTER (on) or +LETTER; Options lists the
+	// options as set -o does, or as set +o does (reusable: commands
+	// that set them again).
+	SetFlag(letter byte, on bool) error
+	Options(reusable bool) string
+	// IsFunc, FuncText and UnsetFunc are the shell's functions.
+	IsFunc(name string) bool
+	FuncText(name string) (string, bool)
+	UnsetFunc(name string)
+	// Alias, SetAlias and Aliases are the shell's aliases.
+	Alias(name string) (string, bool)
+	SetAlias(name, value string, remove bool)
+	Aliases() map[string]string
+	// Trap sets what runs on a condition (EXIT, ERR or a signal name
+	// without SIG): "" ignores the signal, reset puts the default back.
+	// Traps lists the conditions set, as trap -p prints them.
+	Trap(cond, action string, reset bool) error
+	Traps() []Trap
+	// Eval parses and runs text in this shell, as eval does.
+	Eval(env *Env, text string) error
+	// Command runs argv as a builtin or a program, never a function
+	// (command NAME).
+	Command(env *Env, argv []string) error
+	// LookupCommand says what a command name is: "alias", "keyword",
+	// "function", "special builtin", "builtin", "plugin" or "file" with
+	// its path; "" if it is none.
+	LookupCommand(name string) (what, path string)
+	// Getopts is the state getopts keeps between calls.
+	Getopts() *GetoptsState
+	// Where is FILE:LINE of the command running, or "nsh".
+	Where() string
+}
+
+// Trap is one condition's action.
+type Trap struct {
+	Cond   string
+	Action string
+}
+
+// GetoptsState is where getopts is inside a group of options (-abc).
+type GetoptsState struct {
+	Next  int // OPTIND as getopts last left it
+	Inner int // the character of the argument to read next, 0 at its start
+}
+
+// ReturnRequest is return on its way to its function or sourced file.
+type ReturnRequest struct{ Code int }
+
+func (r *ReturnRequest) Error() string { return "return: not in a function or a sourced file" }
+
+// ErrNeedsLang is a language builtin run by a shell without the language.
+var ErrNeedsLang = errors.New("this shell does not provide the shell language this builtin needs")
+
+// langOf is the shell as Lang.
+func langOf(env *Env) (Lang, error) {
+	l, ok := env.Shell.(Lang)
+	if !ok {
+		return nil, ErrNeedsLang
+	}
+	return l, nil
+}
+
 // Var is a shell variable.
 type Var struct {
 	Name     string
 	Value    string
 	Exported bool
+	ReadOnly bool
+	Set      bool // has a value (an exported or read-only name may not)
 }
 
 // Func runs a builtin; args[0] is its name.
@@ -92,6 +182,16 @@ type Builtin struct {
 	Options  []string // for completion
 	Operands Operand
 	Quiet    bool // its errors already name what failed (spawn)
+	// Special is one of POSIX's special builtins: found before
+	// functions, and its NAME=VALUE assignments stay after it.
+	Special bool
+	// Thread: it runs on the context thread when the shell is there
+	// (cheaper: no hand-off), because it waits on nothing that needs the
+	// thread and reads no file as nsh's home sees it.
+	Thread bool
+	// Pure: it never uses the namespace context (echo, printf, test),
+	// so a background job need not copy the context for it.
+	Pure bool
 	// Moves is a builtin that changes the shell's context (namespaces,
 	// working directory, push stack). It is refused in a pipeline or a
 	// background job: those run alongside the shell, which has one
@@ -110,7 +210,9 @@ func init() {
 		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
 		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, colonCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
+		dotCmd, readonlyCmd, localCmd, returnCmd, shiftCmd, evalCmd, execCmd, commandCmd, typeCmd, aliasCmd, unaliasCmd, trapCmd, getoptsCmd, timesCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
+		testCmd, bracketCmd, echoCmd, printfCmd, trueCmd, falseCmd, readCmd, umaskCmd,
 	} {
 		table[b.Name] = b
 	}

@@ -8,5 +8,8 @@ var colonCmd = &Builtin{
 endless loop:
 
   while :; do ip -o link; sleep 1; done`,
-	Run: func(env *Env, args []string) error { return nil },
+	Special: true,
+	Thread:  true,
+	Pure:    true,
+	Run:     func(env *Env, args []string) error { return nil },
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func TestEnv(t *testing.T) {
-	out, _, st := nsh(t, `export EE=5; set NOTEXP=6; env`)
+	out, _, st := nsh(t, `export EE=5; NOTEXP=6; env`)
 	if st != 0 || !strings.Contains(out, "\nEE=5\n") || strings.Contains(out, "NOTEXP") {
 		t.Errorf("env: status %d, %q", st, out)
 	}

@@ -1,24 +1,41 @@
 package builtins
 
-import "strconv"
+import (
+	"errors"
+	"strconv"
+)
 
 var exitCmd = &Builtin{
 	Name:    "exit",
 	Summary: "leave nsh",
 	Usage:   "exit [N]",
-	Help: `Leaves nsh with status N (0-255), or with the status of the last command.
-Pins stay; programs already started keep running.`,
+	Help: `Leaves nsh (or the subshell it runs in) with status N, taken modulo 256
+(exit 256 is 0, exit -1 is 255), or with the status of the last command.
+An N that is not a number is said and leaves with status 2, more than
+one N with status 1, as in sh. EXIT traps run first. Pins stay; programs
+already started keep running.
+
+  [ -e /run/netns/lab ] || exit 1`,
+	Special: true,
+	Thread:  true,
+	Pure:    true,
 	Run: func(env *Env, args []string) error {
-		switch len(args) {
-		case 1:
-			return &ExitRequest{Code: env.Shell.LastStatus()}
-		case 2:
-			n, err := strconv.Atoi(args[1])
-			if err != nil || n < 0 || n > 255 {
-				return usageError("%q is not a status (0-255)", args[1])
-			}
-			return &ExitRequest{Code: n}
+		n, err := statusOperand(env, args)
+		switch {
+		case errors.Is(err, errNotNumber):
+			warn(env, args[0], "%q: %v", args[1], err)
+			n = 2
+		case err != nil:
+			warn(env, args[0], "%v", err)
+			n = 1
 		}
-		return usageError("too many operands")
+		return &ExitRequest{Code: n}
 	},
+}
+
+// parseInt reads a decimal integer with an optional sign, as sh's
+// numeric operands are.
+func parseInt(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/nsh-dev/nsh/nsctx"
@@ -69,9 +70,10 @@ type Job struct {
 	modes     *unix.Termios // terminal modes saved when it stopped
 	launched  chan struct{} // closed once a process started or it finished
 	once      sync.Once
-	// Snap, for a background job, is where its programs start, wherever
-	// the shell has gone since (nil: where the shell is).
-	Snap *nsctx.Snapshot
+	id        int // its pid while it has no process (see jobIDs)
+	// OnSignal, if set, is told of a signal sent to the job: the part of
+	// it that runs in nsh (builtins, loops) stops at its next command.
+	OnSignal func(sig unix.Signal)
 }
 
 type procState int
@@ -92,10 +94,25 @@ type proc struct {
 // NewJob makes a job; it joins the table only when it goes to the
 // background or stops.
 func (js *Jobs) NewJob(text, where string, fg bool) *Job {
-	return &Job{js: js, Text: text, Where: where, fg: fg, launched: make(chan struct{})}
+	return &Job{js: js, Text: text, Where: where, fg: fg, launched: make(chan struct{}), id: int(jobIDs.Add(1))}
 }
 
+// jobIDs number the jobs that have no process of their own (a loop of
+// builtins in the background, a plugin call) so that $!, kill and wait
+// can name them: above any pid the kernel hands out (pid_max is at most
+// 2^22), so they never name another process.
+var jobIDs atomic.Int64
+
+func init() { jobIDs.Store(1 << 22) }
+
+// isJobID reports whether pid is one of those numbers.
+func isJobID(pid int) bool { return pid > 1<<22 }
+
 func (j *Job) launch() { j.once.Do(func() { close(j.launched) }) }
+
+// Launch says the job is under way though it has started no process yet
+// (it runs a builtin first): Launched returns, and its pid is its id.
+func (j *Job) Launch() { j.launch() }
 
 // Launched waits until the job has started its first process, or has
 // finished without one: a background job is then real enough to be
@@ -128,7 +145,7 @@ func (j *Job) Go(last bool, fn func() error) {
 // control the first process founds the job's process group and, for a
 // foreground job, takes the terminal before it execs. With reap, a
 // goroutine follows the process; otherwise the caller waits for it.
-func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd, reap bool) (*proc, error) {
+func (j *Job) start(ctx *nsctx.Context, snap *nsctx.Snapshot, cmd *exec.Cmd, reap bool) (*proc, error) {
 	js := j.js
 	j.startMu.Lock()
 	defer j.startMu.Unlock()
@@ -137,13 +154,13 @@ func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd, reap bool) (*proc, error)
 		pgid, fg := j.pgid, j.fg
 		js.mu.Unlock()
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Foreground: fg, Ctty: js.tty}
-		err := ctx.StartIn(j.Snap, cmd)
+		err := ctx.StartIn(snap, cmd)
 		if err != nil && pgid != 0 && errors.Is(err, nsctx.ErrPermission) {
 			// The group's processes have all exited already (true | sleep):
 			// this one founds a new group for the job.
-			retry := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr}
+			retry := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr, ExtraFiles: cmd.ExtraFiles}
 			retry.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: fg, Ctty: js.tty}
-			pgid, cmd, err = 0, retry, ctx.StartIn(j.Snap, retry)
+			pgid, cmd, err = 0, retry, ctx.StartIn(snap, retry)
 		}
 		if err != nil {
 			return nil, err
@@ -153,7 +170,7 @@ func (j *Job) start(ctx *nsctx.Context, cmd *exec.Cmd, reap bool) (*proc, error)
 			j.pgid = cmd.Process.Pid
 			js.mu.Unlock()
 		}
-	} else if err := ctx.StartIn(j.Snap, cmd); err != nil {
+	} else if err := ctx.StartIn(snap, cmd); err != nil {
 		return nil, err
 	}
 	p := &proc{pid: cmd.Process.Pid}
@@ -249,7 +266,7 @@ func (j *Job) leaderPid() int {
 	if len(j.procs) > 0 {
 		return j.procs[0].pid
 	}
-	return 0
+	return j.id
 }
 
 // SaveModes remembers nsh's terminal modes, to restore them after a
@@ -367,6 +384,9 @@ func (js *Jobs) Lookup(spec string) (*Job, error) {
 		}
 		for _, list := range [][]*Job{js.list, js.gone} {
 			for _, j := range list {
+				if j.id == pid {
+					return j, nil
+				}
 				for _, p := range j.procs {
 					if p.pid == pid {
 						return j, nil
@@ -552,11 +572,18 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 			pids = append(pids, p.pid)
 		}
 	}
+	onSignal, done := j.OnSignal, j.finished()
 	js.mu.Unlock()
+	if onSignal != nil && !done && sig != unix.SIGCONT && sig != 0 {
+		onSignal(sig)
+	}
 	if pgid != 0 {
 		return unix.Kill(-pgid, sig)
 	}
 	if len(pids) == 0 {
+		if onSignal != nil && !done {
+			return nil
+		}
 		return errNoProcess
 	}
 	var first error

@@ -11,34 +11,39 @@ import (
 var killCmd = &Builtin{
 	Name:    "kill",
 	Summary: "send a signal to a job or a process",
-	Usage:   "kill [-SIG | -s SIG] %N|PID...\nkill -l",
+	Usage:   "kill [-s SIG | -n NUM | -SIG] %N|PID...\nkill -l [STATUS|SIG...]",
 	Help: `Sends SIG (default TERM) to a job's processes (%N, %%, %-) or to a
-process by pid. SIG is a name (TERM, SIGKILL, hup) or a number. A stopped
-job also gets CONT, so that it can act on the signal. kill -0 sends
-nothing but fails if the target is gone. -l lists the signal names.
+process by pid (-PID: a process group, after --). SIG is a name (TERM,
+SIGKILL, hup, RTMIN+1) or a number. A stopped job also gets CONT, so that
+it can act on the signal. kill -0 sends nothing but fails if the target
+is gone. A failure with one target does not stop the others.
+
+kill -l lists the signals; kill -l N names signal N, or the one that
+ended a command with exit status N (128+N); kill -l NAME gives its number.
 
   kill %1
   kill -9 %2
-  kill -s INT 4242`,
-	Options:  []string{"-l", "-s", "-TERM", "-KILL", "-INT", "-HUP", "-STOP", "-CONT"},
+  kill -s INT 4242
+  kill -l $?`,
+	Options:  []string{"-l", "-s", "-n", "-TERM", "-KILL", "-INT", "-HUP", "-STOP", "-CONT"},
 	Operands: Jobspecs,
+	Pure:     true,
+	Thread:   true,
 	Run: func(env *Env, args []string) error {
 		sig := unix.SIGTERM
 		ops := args[1:]
-		if len(ops) > 0 && ops[0] == "-l" {
-			for s := unix.Signal(1); s < 32; s++ {
-				if n := unix.SignalName(s); n != "" {
-					fmt.Fprintf(env.Stdout, "%2d %s\n", int(s), strings.TrimPrefix(n, "SIG"))
-				}
-			}
-			return nil
+		if len(ops) > 0 && (ops[0] == "-l" || ops[0] == "-L") {
+			return listSignals(env, ops[1:])
 		}
 		if len(ops) > 0 && strings.HasPrefix(ops[0], "-") && ops[0] != "--" {
 			name := ops[0][1:]
 			ops = ops[1:]
-			if name == "s" {
+			if name == "s" || name == "n" {
 				if len(ops) == 0 {
-					return usageError("-s needs a signal")
+					return usageError("-%s needs a signal", name)
+				}
+				if _, err := strconv.Atoi(ops[0]); name == "n" && err != nil {
+					return usageError("-n needs a signal number, not %q", ops[0])
 				}
 				name, ops = ops[0], ops[1:]
 			}
@@ -54,50 +59,112 @@ nothing but fails if the target is gone. -l lists the signal names.
 		if len(ops) == 0 {
 			return usageError("no job or pid given")
 		}
-		js := env.Shell.Jobs()
 		for _, op := range ops {
-			if !strings.HasPrefix(op, "%") {
-				pid, err := strconv.Atoi(op)
-				if err != nil {
-					return usageError("%q is neither a job (%%N) nor a pid", op)
-				}
-				if err := unix.Kill(pid, sig); err != nil {
-					return fmt.Errorf("%d: %v", pid, err)
-				}
-				continue
-			}
-			j, err := js.Lookup(op)
-			if err != nil {
-				return err
-			}
-			if err := js.Signal(j, sig); err != nil {
-				return fmt.Errorf("%s: %v", op, err)
-			}
-			if sig != 0 && sig != unix.SIGCONT && sig != unix.SIGSTOP && sig != unix.SIGTSTP {
-				js.mu.Lock()
-				st := j.stopped()
-				js.mu.Unlock()
-				if st {
-					js.Signal(j, unix.SIGCONT)
-				}
+			if _, err := strconv.Atoi(op); err != nil && !strings.HasPrefix(op, "%") {
+				return usageError("%q is neither a job (%%N) nor a pid", op)
 			}
 		}
-		return nil
+		var first error
+		for _, op := range ops {
+			if err := killOne(env, op, sig); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
 	},
 }
 
-// parseSignal reads TERM, SIGTERM, term or 15; 0 checks that the target
+func killOne(env *Env, op string, sig unix.Signal) error {
+	if pid, err := strconv.Atoi(op); err == nil && !isJobID(pid) {
+		if err := unix.Kill(pid, sig); err != nil {
+			return fmt.Errorf("%d: %v", pid, err)
+		}
+		return nil
+	}
+	js := env.Shell.Jobs()
+	j, err := js.Lookup(op)
+	if err != nil {
+		return err
+	}
+	if err := js.Signal(j, sig); err != nil {
+		return fmt.Errorf("%s: %v", op, err)
+	}
+	if sig != 0 && sig != unix.SIGCONT && sig != unix.SIGSTOP && sig != unix.SIGTSTP {
+		js.mu.Lock()
+		st := j.stopped()
+		js.mu.Unlock()
+		if st {
+			js.Signal(j, unix.SIGCONT)
+		}
+	}
+	return nil
+}
+
+// listSignals is kill -l: all the signals, or each one asked for, by
+// number (an exit status above 128 stands for its signal) or by name.
+func listSignals(env *Env, ops []string) error {
+	if len(ops) == 0 {
+		for n := 1; n <= 64; n++ {
+			if name := signalName(n); name != "" {
+				fmt.Fprintf(env.Stdout, "%2d %s\n", n, name)
+			}
+		}
+		return nil
+	}
+	var first error
+	for _, op := range ops {
+		if n, err := strconv.Atoi(op); err == nil {
+			if n > 128 {
+				n -= 128
+			}
+			if name := signalName(n); name != "" && n <= 64 {
+				fmt.Fprintln(env.Stdout, name)
+				continue
+			}
+		} else if s, err := parseSignal(op); err == nil {
+			fmt.Fprintln(env.Stdout, int(s))
+			continue
+		}
+		if first == nil {
+			first = fmt.Errorf("%s: invalid signal specification", op)
+		}
+	}
+	return first
+}
+
+// signalName is a signal's name without SIG, as bash's kill -l gives it
+// (0 is EXIT, the real-time ones RTMIN+N and RTMAX-N); "" if none.
+func signalName(n int) string {
+	switch {
+	case n == 0:
+		return "EXIT"
+	case n >= rtMin && n <= rtMin+15:
+		return strings.TrimSuffix("RTMIN+"+strconv.Itoa(n-rtMin), "+0")
+	case n > rtMin+15 && n <= rtMax:
+		return strings.TrimSuffix("RTMAX-"+strconv.Itoa(rtMax-n), "-0")
+	case n > 0 && n < 32:
+		return strings.TrimPrefix(unix.SignalName(unix.Signal(n)), "SIG")
+	}
+	return ""
+}
+
+// The real-time signals as glibc numbers them (it keeps 32 and 33).
+const rtMin, rtMax = 34, 64
+
+// parseSignal reads TERM, SIGTERM, term, RTMIN+2 or 15; 0 checks that the target
 // exists (kill -0 %1), as in sh.
 func parseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < 65 {
 		return unix.Signal(n), nil
 	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	if sig := unix.SignalNum(name); sig != 0 {
+	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
+	if sig := unix.SignalNum("SIG" + name); sig != 0 {
 		return sig, nil
+	}
+	for n := rtMin; n <= rtMax; n++ {
+		if signalName(n) == name {
+			return unix.Signal(n), nil
+		}
 	}
 	return 0, usageError("%q is not a signal (kill -l lists them)", s)
 }

@@ -2,159 +2,138 @@ package builtins
 
 import (
 	"fmt"
+	"io"
 	"strings"
 )
 
 var setCmd = &Builtin{
 	Name:    "set",
-	Summary: "set shell variables and options, or list variables",
-	Usage:   "set [NAME=VALUE...]\nset -f|+f|-k|+k|-x|+x\nset -o|+o [NAME]",
-	Help: `Without operands, lists every variable as NAME=VALUE (exported ones
-marked with 'export'). NAME=VALUE sets a shell variable; it reaches
-programs only if it is exported (see export), and an exported variable
-stays exported when set again.
+	Summary: "set options or positional parameters, or list variables",
+	Usage:   "set [-aCefnuvxk] [+aCefnuvxk] [-o NAME] [+o NAME] [--] [ARG...]\nset -o|+o",
+	Help: `Without operands, lists every variable as NAME=VALUE, sorted, quoted
+so that the shell reads it back. Options (- turns on, + turns off):
 
-Options (- turns on, + turns off), by letter or by name with -o NAME:
-  -f   noglob: patterns are off, * ? [...] reach programs as typed
-       (as sh's set -f)
-  -k   keepgoing: a script carries on after a failing command (the
-       default is to stop, as nsh --keep-going changes too); not after
-       a refused or failed builtin that changes the context (setns,
-       unshare, home, push, pop, cd, source) whose status nothing tests
+  -a   allexport: variables set from now on are exported
+  -C   noclobber: > does not overwrite a file (>| does)
+  -e   errexit: a failing command ends the script (the default in a
+       script; if, while, until, && || and ! test a status without it)
+  -f   noglob: * ? [...] reach programs as typed
+  -n   noexec: read commands without running them
+  -u   nounset: expanding an unset variable is an error
+  -v   verbose: print each command as it is read
   -x   xtrace: print each command, and the context it runs in, to
-       standard error before running it (as nsh -x)
-  -o pipefail
-       a pipeline's status is that of its last (rightmost) stage that
-       failed, 0 if none did; without it, its last stage's
+       standard error before running it
+  -k   nsh's "keep going": the same as +e (and +k as -e)
+  -o NAME, +o NAME   an option by its name (set -o lists them: errexit,
+       pipefail, ...); set -o alone lists them, set +o as commands that
+       set them again
 
-set -o alone lists the options, on or off; set +o lists them as the set
-commands that would restore them.
+The ARGs, if any, become the positional parameters $1..$N; "set --"
+empties them, and "set -- ARG..." sets them even when the first begins
+with - or +. "set - ARG..." also ends the options and turns -x and -v off.
+ARGs are words, not assignments: "set NAME=VALUE" sets $1 (NAME=VALUE
+alone sets a variable).
 
-  set NET=lab
-  set -x; unshare net; ip link; set +x
-  set -o pipefail; ns -a | grep -q net`,
-	Options:  []string{"-f", "+f", "-k", "+k", "-x", "+x", "-o", "+o"},
-	Operands: Variables,
-	Run: func(env *Env, args []string) error {
-		if len(args) == 1 {
-			for _, v := range env.Shell.Vars() {
-				printVar(env, v, v.Exported)
-			}
-			return nil
-		}
-		for i := 1; i < len(args); i++ {
-			a := args[i]
-			switch {
-			case a == "-o" || a == "+o":
-				if i == len(args)-1 {
-					listOptions(env, a == "+o")
-					continue
-				}
-				i++
-				if err := setOption(env, args[i], a[0] == '-'); err != nil {
-					return err
-				}
-				continue
-			case len(a) >= 2 && (a[0] == '-' || a[0] == '+'):
-				for _, c := range []byte(a[1:]) {
-					name := ""
-					for _, o := range ShellOptions {
-						if o.Letter == c {
-							name = o.Name
-						}
-					}
-					if name == "" {
-						return usageError("unknown option %c%c (options: %s)", a[0], c, optionList())
-					}
-					if err := setOption(env, name, a[0] == '-'); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			name, value, ok := strings.Cut(a, "=")
-			if !ok {
-				return usageError("%q: want NAME=VALUE or an option", a)
-			}
-			if err := checkName(name); err != nil {
-				return err
-			}
-			env.Shell.SetVar(name, value, false)
+  set -eu -o pipefail
+  set -- red blue; for ns; do setns $ns; ip -o link; home; done`,
+	Options: []string{"-a", "-C", "-e", "-f", "-k", "-n", "-u", "-v", "-x", "-o", "+o", "--"},
+	Special: true,
+	Thread:  true,
+	Pure:    true,
+	Run:     runSet,
+}
+
+func runSet(env *Env, args []string) error {
+	if len(args) == 1 {
+		for _, v := range env.Shell.Vars() {
+			fmt.Fprintf(env.Stdout, "%s=%s\n", v.Name, quote(v.Value))
 		}
 		return nil
-	},
-}
-
-// ShellOption is an option of the shell, as set turns it on and off: by
-// name with -o, and by its letter if it has one.
-type ShellOption struct {
-	Name   string
-	Letter byte
-}
-
-// ShellOptions are the shell's options, sorted by name.
-var ShellOptions = []ShellOption{{"keepgoing", 'k'}, {"noglob", 'f'}, {"pipefail", 0}, {"xtrace", 'x'}}
-
-func optionList() string {
-	var letters, names []string
-	for _, o := range ShellOptions {
-		if o.Letter != 0 {
-			letters = append(letters, "-"+string(o.Letter))
+	}
+	ops := args[1:]
+	params := false // -- or - was given: the operands are $1.., even none
+options:
+	for len(ops) > 0 {
+		a := ops[0]
+		if a == "" || a[0] != '-' && a[0] != '+' {
+			break
 		}
-		names = append(names, o.Name)
+		ops = ops[1:]
+		on := a[0] == '-'
+		switch a {
+		case "--":
+			params = true
+			break options
+		case "-", "+":
+			if on {
+				// As in sh: set - turns -x and -v off.
+				env.Shell.SetOption("xtrace", false)
+				env.Shell.SetOption("verbose", false)
+			}
+			break options
+		}
+		l, err := langOf(env)
+		if err != nil {
+			return err
+		}
+		for _, c := range []byte(a[1:]) {
+			if c != 'o' {
+				if err := l.SetFlag(c, on); err != nil {
+					return usageError("%v", err)
+				}
+				continue
+			}
+			if len(ops) == 0 {
+				io.WriteString(env.Stdout, l.Options(!on))
+				continue
+			}
+			name := ops[0]
+			ops = ops[1:]
+			if err := env.Shell.SetOption(name, on); err != nil {
+				return usageError("%v", err)
+			}
+		}
 	}
-	return strings.Join(letters, ", ") + ", -o NAME with NAME one of " + strings.Join(names, " ")
-}
-
-func setOption(env *Env, name string, on bool) error {
-	if err := env.Shell.SetOption(name, on); err != nil {
-		return usageError("%v (options: %s)", err, optionList())
+	if len(ops) == 0 && !params {
+		return nil
 	}
+	l, err := langOf(env)
+	if err != nil {
+		return err
+	}
+	l.SetParams(ops)
 	return nil
-}
-
-// listOptions writes the options' state: as NAME on|off, or as the set
-// commands that restore it.
-func listOptions(env *Env, asCommands bool) {
-	for _, o := range ShellOptions {
-		on := env.Shell.Option(o.Name)
-		if asCommands {
-			sign := map[bool]string{true: "-", false: "+"}[on]
-			fmt.Fprintf(env.Stdout, "set %so %s\n", sign, o.Name)
-		} else {
-			fmt.Fprintf(env.Stdout, "%-10s %s\n", o.Name, map[bool]string{true: "on", false: "off"}[on])
-		}
-	}
 }
 
 // checkName rejects what cannot be a variable name.
 func checkName(name string) error {
-	ok := name != ""
-	for i, c := range name {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			ok = false
-		}
-	}
-	if !ok {
+	if !isName(name) {
 		return usageError("%q is not a variable name (letters, digits, _)", name)
 	}
 	return nil
 }
 
-// printVar writes a variable so that nsh can read it back.
-func printVar(env *Env, v Var, export bool) {
-	prefix := ""
-	if export {
-		prefix = "export "
+// printVar writes a variable as cmd (export, readonly) would set it
+// again: cmd NAME=VALUE, or cmd NAME for one without a value.
+func printVar(env *Env, cmd string, v Var) {
+	if !v.Set {
+		fmt.Fprintf(env.Stdout, "%s %s\n", cmd, v.Name)
+		return
 	}
-	fmt.Fprintf(env.Stdout, "%s%s=%s\n", prefix, v.Name, quote(v.Value))
+	fmt.Fprintf(env.Stdout, "%s %s=%s\n", cmd, v.Name, quote(v.Value))
 }
 
 // quote single-quotes s when it has anything the shell would read
 // specially.
 func quote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$;&|<>#~*?()`{}") {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$;&|<>#~*?()`{}[]!") {
 		return s
 	}
+	return singleQuote(s)
+}
+
+// singleQuote quotes s for the shell, always (alias values are printed
+// so, as sh does).
+func singleQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -1,5 +1,7 @@
 package builtins
 
+import "strings"
+
 var sourceCmd = &Builtin{
 	Name:    "source",
 	Summary: "run a script in this shell, keeping its namespace changes",
@@ -7,9 +9,11 @@ var sourceCmd = &Builtin{
 	Help: `Reads and runs the commands of FILE in the running shell, not in a new
 one: the namespaces it enters, the directory it changes to and the
 variables it sets stay afterwards. FILE is found in the context's mount
-namespace and working directory. ARGs become $1..$N while it runs.
-Like a script, it stops at its first failing command (unless set -k),
-reporting FILE:LINE.
+namespace: a FILE without a slash in the directories of PATH first, as
+sh's . does, then in the working directory (as bash's source does).
+ARGs become $1..$N while it runs. return leaves it early. Like a
+script, it stops at its first failing command (unless set +e),
+reporting FILE:LINE. The same as . (which is POSIX's name).
 
 ~/.nshrc is sourced this way when nsh starts on a terminal.
 
@@ -17,10 +21,37 @@ reporting FILE:LINE.
   source ./enter.nsh pod1`,
 	Operands: Files,
 	Moves:    true,
-	Run: func(env *Env, args []string) error {
-		if len(args) < 2 {
-			return usageError("no file given")
+	Run:      runSource,
+}
+
+var dotCmd = &Builtin{
+	Name:     ".",
+	Summary:  "run a script in this shell (the same as source)",
+	Usage:    ". FILE [ARG...]",
+	Help:     "POSIX's name for source: see help source.\n\n  . ./lib.nsh\n  . lab.nsh red blue",
+	Operands: Files,
+	Moves:    true,
+	Special:  true,
+	Run:      runSource,
+}
+
+func runSource(env *Env, args []string) error {
+	if len(args) > 1 && args[1] == "--" {
+		args = append(args[:1:1], args[2:]...)
+	}
+	if len(args) < 2 {
+		return usageError("no file given")
+	}
+	file := args[1]
+	if !strings.Contains(file, "/") {
+		path, _ := env.Shell.Var("PATH")
+		found, err := findInPath(env, file, path, false, false)
+		if err != nil {
+			return err
 		}
-		return env.Shell.Source(env, args[1], args[2:])
-	},
+		if len(found) > 0 {
+			file = found[0]
+		}
+	}
+	return env.Shell.Source(env, file, args[2:])
 }

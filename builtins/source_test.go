@@ -10,7 +10,7 @@ import (
 func TestSource(t *testing.T) {
 	dir := t.TempDir()
 	lib := filepath.Join(dir, "lib.nsh")
-	if err := os.WriteFile(lib, []byte("set FROM=lib\ncd "+dir+"\necho args $# $1\n"), 0o644); err != nil {
+	if err := os.WriteFile(lib, []byte("FROM=lib\ncd "+dir+"\necho args $# $1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// Variables and the working directory it changes stay.

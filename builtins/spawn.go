@@ -75,7 +75,7 @@ func Spawn(env *Env, argv []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := env.Job.start(env.Ctx, command(env, argv, files), true)
+	p, err := env.Job.start(env.Ctx, env.Snap, command(env, argv, files), true)
 	if err != nil {
 		finish()
 		return startStatus(err)
@@ -93,6 +93,9 @@ func command(env *Env, argv []string, files [3]*os.File) *exec.Cmd {
 		Stdin:  files[0],
 		Stdout: files[1],
 		Stderr: files[2],
+		// fds 3-9 as the shell's redirections left them (exec 3>f):
+		// never a namespace, which nsh holds close-on-exec.
+		ExtraFiles: env.Files,
 	}
 }
 
@@ -110,7 +113,7 @@ func spawnForeground(env *Env, argv []string) error {
 		return err
 	}
 	cmd := command(env, argv, files)
-	p, err := j.start(env.Ctx, cmd, false)
+	p, err := j.start(env.Ctx, env.Snap, cmd, false)
 	if err != nil {
 		finish()
 		return startStatus(err)

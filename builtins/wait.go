@@ -1,49 +1,53 @@
 package builtins
 
-import "errors"
-
 var waitCmd = &Builtin{
 	Name:    "wait",
 	Summary: "wait for background jobs to finish",
 	Usage:   "wait [%N|PID...]",
 	Help: `Waits for the given jobs (or for every running background job) to
-finish. The status is that of the last job waited for, also of one whose
-end was already reported when given by PID (wait $!); 127 for a job or pid
-nsh does not know. Ctrl-C stops waiting (status 130).
+finish. The status is that of the last one given, as sh's: a job's exit
+status, 128+N for one a signal N killed (143 after kill, for TERM), also
+for one whose end was already reported when given by PID (wait $!);
+127 if nsh does not know the last one (others it does not know are
+said, and skipped). Without operands, the status is 0. Ctrl-C stops
+waiting (status 130).
 
   ip monitor > log &
   ...
-  kill %1; wait %1`,
+  kill %1; wait %1   # status 143`,
 	Operands: Jobspecs,
+	Pure:     true,
 	Run: func(env *Env, args []string) error {
 		js := env.Shell.Jobs()
-		if len(args) == 1 {
-			var last error
+		ops := args[1:]
+		if len(ops) > 0 && ops[0] == "--" {
+			ops = ops[1:]
+		}
+		if len(ops) == 0 {
 			for _, j := range js.Waitable() {
-				if last = js.Wait(j); Status(last) == 130 {
-					return last
+				if Status(js.Wait(j)) == 130 {
+					return ExitStatus(130)
 				}
 			}
 			return nil
 		}
-		var last error
-		for _, spec := range args[1:] {
+		st := 0
+		for i, spec := range ops {
 			j, err := js.Lookup(spec)
 			if err != nil {
-				return &StatusError{127, err}
+				if i == len(ops)-1 {
+					return &StatusError{127, err}
+				}
+				warn(env, args[0], "%v", err)
+				continue
 			}
-			last = js.Wait(j)
+			// How the job ended is its status, not a failure of wait's
+			// to say: no message.
+			st = Status(js.Wait(j))
 		}
-		return quiet(last)
+		if st != 0 {
+			return ExitStatus(st)
+		}
+		return nil
 	},
-}
-
-// quiet keeps a job's status but not its message: wait reports how a job
-// ended, it did not fail itself.
-func quiet(err error) error {
-	var er *ExitRequest
-	if err == nil || errors.As(err, &er) {
-		return err
-	}
-	return ExitStatus(Status(err))
 }

@@ -322,27 +322,7 @@ func (c *Context) Push() error {
 // substitution between the two, so that its commands can hop without
 // moving the shell.
 func (c *Context) Save() (restore func() error, err error) {
-	var f *frame
-	var stack []*frame
-	var h *hold
-	err = c.Do(func() error {
-		if f, err = c.save(); err != nil {
-			return err
-		}
-		for _, s := range c.stack {
-			d, err := s.dup()
-			if err != nil {
-				closeFrames(stack)
-				f.close()
-				return err
-			}
-			stack = append(stack, d)
-		}
-		// What the commands in between do (home, pop) must not end the
-		// inits of the pid namespaces restore goes back to.
-		h = c.hold(append(stack, f)...)
-		return nil
-	})
+	f, stack, mask, h, err := c.saveAll()
 	if err != nil {
 		return nil, err
 	}
@@ -352,9 +332,29 @@ func (c *Context) Save() (restore func() error, err error) {
 			h.gone.Store(true)
 			closeFrames(c.stack)
 			c.stack = stack
+			threadUmask(mask) // (umask 077) stays in the subshell
 			return c.restore(f, false)
 		})
 	}, nil
+}
+
+// saveAll saves the context, copies its push stack and reads its umask.
+// What runs until the hold is let go (home, pop) does not end the inits of
+// the pid namespaces saved.
+func (c *Context) saveAll() (f *frame, stack []*frame, mask int, h *hold, err error) {
+	err = c.Do(func() error {
+		if f, err = c.save(); err != nil {
+			return err
+		}
+		if stack, err = dupFrames(c.stack); err != nil {
+			f.close()
+			return err
+		}
+		mask = threadUmask(-1)
+		h = c.hold(append(stack, f)...)
+		return nil
+	})
+	return f, stack, mask, h, err
 }
 
 func closeFrames(fs []*frame) {

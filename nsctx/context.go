@@ -44,6 +44,8 @@ type Context struct {
 	pins  pinCache
 
 	made madePins // the pins this context made (see Unpin)
+
+	parentHold *hold // a Fork's hold on its parent's pid namespaces
 }
 
 // frame is a saved context: a handle for every kind that differed from
@@ -308,6 +310,9 @@ func (c *Context) Close() error {
 		c.closed = true // makes the loop return
 		return nil
 	})
+	if c.parentHold != nil {
+		c.parentHold.gone.Store(true)
+	}
 	if err == nil {
 		close(c.done)
 		stopInits(inits)

@@ -55,8 +55,30 @@ func (fs FS) Open(path string, flags int, perm os.FileMode) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
+// Stat is stat(2) of path (lstat(2) unless follow), as this FS sees it.
+func (fs FS) Stat(path string, follow bool) (unix.Stat_t, error) { return fs.stat(path, follow) }
+
+// Access is faccessat(2) of path with the effective ids (test -r, -w,
+// -x): mode is unix.R_OK, W_OK, X_OK or F_OK. It checks the file it
+// opened (O_PATH), so a path resolved under another root stays there.
+func (fs FS) Access(path string, mode uint32) error {
+	if path == "" {
+		return unix.ENOENT
+	}
+	fd, err := fs.open(path, unix.O_PATH, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return unix.Faccessat(fd, "", mode, unix.AT_EACCESS|unix.AT_EMPTY_PATH)
+}
+
 func (fs FS) stat(path string, follow bool) (unix.Stat_t, error) {
 	var st unix.Stat_t
+	if path == "" {
+		// Under a root, "" would be its working directory.
+		return st, unix.ENOENT
+	}
 	if fs.dir == unix.AT_FDCWD {
 		flags := 0
 		if !follow {
@@ -96,4 +118,14 @@ func (fs FS) Names(dir string) ([]string, error) {
 	}
 	defer f.Close()
 	return f.Readdirnames(-1)
+}
+
+// ReadDir lists a directory with the entries' types, unsorted.
+func (fs FS) ReadDir(dir string) ([]os.DirEntry, error) {
+	f, err := fs.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
 }

@@ -56,8 +56,9 @@ func (c *Context) startHere(cmd *exec.Cmd) error {
 // programs (sleep 5 && ip link &) belong where the job was started.
 // It keeps the inits of its pid namespaces until it is closed.
 type Snapshot struct {
-	f *frame
-	h *hold
+	f     *frame
+	h     *hold
+	umask int
 }
 
 // Snapshot saves the context for StartIn.
@@ -68,7 +69,7 @@ func (c *Context) Snapshot() (*Snapshot, error) {
 		if err != nil {
 			return err
 		}
-		s = &Snapshot{f, c.hold(f)}
+		s = &Snapshot{f: f, h: c.hold(f), umask: threadUmask(-1)}
 		return nil
 	})
 	return s, err
@@ -101,6 +102,7 @@ func (c *Context) StartIn(s *Snapshot, cmd *exec.Cmd) error {
 		if err := c.restore(s.f, false); err != nil {
 			return err
 		}
+		defer unix.Umask(unix.Umask(s.umask))
 		err = c.startHere(cmd)
 		if rerr := c.restore(back, false); rerr != nil {
 			return fmt.Errorf("going back after starting a job's program: %w", rerr)
@@ -168,4 +170,38 @@ func lookPath(file, path string) (string, error) {
 		return "", ErrNotExecutable
 	}
 	return "", ErrNotFound
+}
+
+// LookPath finds an executable file named file in the directories of path
+// as the context sees them (command -v, type).
+func (c *Context) LookPath(file, path string) (string, error) {
+	if strings.Contains(file, "/") {
+		var ok bool
+		err := c.Files(func(fs FS) error { ok = fs.Exists(file); return nil })
+		if err != nil || !ok {
+			return "", ErrNotFound
+		}
+		return file, nil
+	}
+	var p string
+	err := c.view(func() error {
+		if c.via.ns[Mnt] == nil {
+			var err error
+			p, err = lookPath(file, path)
+			return err
+		}
+		return c.Files(func(fs FS) error {
+			for _, dir := range filepath.SplitList(path) {
+				if dir == "" {
+					dir = "."
+				}
+				if q := filepath.Join(dir, file); fs.Exists(q) && !fs.IsDir(q) {
+					p = q
+					return nil
+				}
+			}
+			return ErrNotFound
+		})
+	})
+	return p, err
 }

@@ -270,6 +270,13 @@ func (h *Host) Settled(name string) (plugin, settled bool) {
 	return false, true
 }
 
+// Has reports whether name is a plugin's command, finding and describing
+// plugins as needed (type, command -v).
+func (h *Host) Has(name string) bool {
+	_, ok := h.lookup(name)
+	return ok
+}
+
 // Load loads the plugin file path now (describing it), as `plugin load`.
 func (h *Host) Load(path string) (builtins.PluginInfo, error) {
 	h.discover()

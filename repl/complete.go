@@ -2,12 +2,16 @@ package repl
 
 import (
 	"fmt"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
+	"mvdan.cc/sh/v3/syntax"
+
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsinfo"
 )
@@ -15,7 +19,7 @@ import (
 // completer offers builtins, programs, options, kinds, pins and file names.
 // Files and programs are looked up on the context thread, so they are the
 // ones the context's mount namespace and working directory show.
-type completer struct{ sh *Shell }
+type completer struct{ sh *lang.Shell }
 
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	words, cur := wordsBefore(string(line[:pos]))
@@ -70,7 +74,7 @@ func (p partial) varName() (name string, ok bool) {
 		return "", false
 	}
 	rest := strings.TrimPrefix(p.value[p.dollars[len(p.dollars)-1]+1:], "{")
-	return rest, rest == "" || isName(rest)
+	return rest, rest == "" || syntax.ValidName(rest)
 }
 
 // expandPrefix is the word's value with its ~ and $NAME expanded, as they
@@ -108,7 +112,7 @@ func (c *completer) expandPrefix(p partial) string {
 	if p.tilde {
 		name, rest, _ := strings.Cut(v[1:], "/")
 		if strings.Contains(v, "/") {
-			v = c.sh.tilde(name) + "/" + rest
+			v = tilde(c.sh, name) + "/" + rest
 		}
 	}
 	return v
@@ -215,7 +219,7 @@ func wordsBefore(text string) ([]string, partial) {
 		cur = partial{raw: text[start:], value: val.String(), open: in, dollars: dollars}
 		cur.tilde = strings.HasPrefix(cur.raw, "~")
 	}
-	for len(words) > 0 && assignment(&Word{Parts: []Part{{Kind: Lit, Text: words[0]}}}) != nil {
+	for len(words) > 0 && isAssignment(words[0]) {
 		words = words[1:] // NAME=VALUE before the command
 	}
 	return words, cur
@@ -249,7 +253,7 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return withSpace(builtinNames())
 	case builtins.Pins:
 		var ps []string
-		if pins, err := c.sh.Ctx.Pins(); err == nil {
+		if pins, err := c.sh.Ctx().Pins(); err == nil {
 			for _, p := range pins {
 				ps = append(ps, p.Path)
 			}
@@ -272,7 +276,7 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return c.files(cur)
 	case builtins.Jobspecs:
 		var out []string
-		for _, id := range c.sh.jobs.IDs() {
+		for _, id := range c.sh.Jobs().IDs() {
 			out = append(out, fmt.Sprintf("%%%d ", id))
 		}
 		return out
@@ -305,7 +309,7 @@ func withSpace(ss []string) []string {
 // files lists the entries that complete prefix, read on the context thread.
 func (c *completer) files(prefix string) []string {
 	var out []string
-	c.sh.Ctx.Files(func(fs nsctx.FS) error {
+	c.sh.Ctx().Files(func(fs nsctx.FS) error {
 		dir, base := filepath.Split(prefix)
 		d := dir
 		if d == "" {
@@ -340,7 +344,7 @@ func (c *completer) programs(prefix string) []string {
 	seen := map[string]bool{}
 	var out []string
 	path, _ := c.sh.Var("PATH")
-	c.sh.Ctx.Files(func(fs nsctx.FS) error {
+	c.sh.Ctx().Files(func(fs nsctx.FS) error {
 		for _, dir := range filepath.SplitList(path) {
 			names, err := fs.Names(dir)
 			if err != nil {
@@ -359,3 +363,29 @@ func (c *completer) programs(prefix string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// isAssignment reports whether a word is NAME=VALUE.
+func isAssignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	return ok && syntax.ValidName(name)
+}
+
+// tilde is the home directory ~NAME names (~ alone: $HOME).
+func tilde(sh *lang.Shell, name string) string {
+	if name == "" {
+		if h, ok := sh.Var("HOME"); ok {
+			return h
+		}
+		return "~"
+	}
+	if u, err := user.Lookup(name); err == nil {
+		return u.HomeDir
+	}
+	return "~" + name
+}
+
+func isNameStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isNameChar(c byte) bool { return isNameStart(c) || c >= '0' && c <= '9' }

@@ -1,12 +1,12 @@
 package repl
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -23,7 +23,7 @@ func TestComplete(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "a dir"), 0o755)
 	os.WriteFile(filepath.Join(dir, "dol$lar"), nil, 0o644)
 	os.WriteFile(filepath.Join(dir, "it's`q"), nil, 0o644)
-	sh := NewShell(ctx, nil, io.Discard, io.Discard, []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1", "DIR=" + dir, "HOME=" + dir})
+	sh := lang.New(lang.Config{Ctx: ctx, Environ: []string{"PATH=" + dir + ":/usr/bin:/bin", "MYVAR=1", "DIR=" + dir, "HOME=" + dir}})
 	sh.CommandNames = func() []string { return []string{"extcmd"} }
 	if err := ctx.Chdir(dir); err != nil {
 		t.Fatal(err)
@@ -58,8 +58,8 @@ func TestComplete(t *testing.T) {
 		{"cat ~/su", []string{"b/"}},    // and ~
 		{"echo x >su", []string{"b/"}},  // a redirection's file, glued
 		{"ls 2>>su", []string{"b/"}},
-		{"./prog-", []string{"one "}},                           // a path as the command
-		{`cat "dol$`, []string{"DIR", "HOME", "MYVAR", "PATH"}}, // $ typed: variables, not the file dol$lar
+		{"./prog-", []string{"one "}}, // a path as the command
+		{`cat "dol$`, []string{"DIR", "HOME", "IFS", "MYVAR", "OPTIND", "PATH", "PS2", "PS4"}}, // $ typed: variables, not the file dol$lar
 		{"while true; do unshare ne", []string{"t "}},
 		// Names are quoted as the word being typed needs them.
 		{"cat my", []string{`\ file\$ `}},
@@ -78,7 +78,7 @@ func TestComplete(t *testing.T) {
 			t.Errorf("complete(%q) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
-	if got := complete("set -"); !reflect.DeepEqual(got, []string{"f ", "k ", "x ", "o "}) {
+	if got := complete("set -"); !reflect.DeepEqual(got, []string{"a ", "C ", "e ", "f ", "k ", "n ", "u ", "v ", "x ", "o ", "- "}) {
 		t.Errorf("set options: %q", got)
 	}
 	if got := complete("hel"); len(got) == 0 || got[0] != "p " {

@@ -1,8 +1,6 @@
 package repl
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -10,46 +8,112 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/plugins"
-	"golang.org/x/sys/unix"
 )
 
-const usageText = `usage: nsh [-x] [-k|--keep-going] [--norc] [-c COMMANDS [NAME [ARG...]] | FILE [ARG...]]
+const usageText = `usage: nsh [-aCefnuvx] [-o OPTION] [--norc] [--keep-going]
+           [-c COMMANDS [NAME [ARG...]] | -s [ARG...] | FILE [ARG...]]
 
 nsh is a shell for Linux namespaces. Without arguments it reads commands
 from the terminal (or from standard input when that is not a terminal).
   -c COMMANDS     run COMMANDS and exit; NAME and ARGs become $0 and $1..$N
+  -s [ARG...]     read the script from standard input, ARGs as $1..$N
   FILE [ARG...]   run the script FILE with $1..$N set, and exit
-  -k, --keep-going  a script carries on past failing commands
-                  (by default it stops at the first, reporting FILE:LINE)
+  -e / +e         a script stops at its first failing command (the default
+                  for scripts) / carries on; --keep-going is +e
   -x              trace: print each command and its context before it runs
+  -aCfnuv, -o OPTION, +o OPTION   set's options (set -o lists them)
   --norc          do not read ~/.nshrc (read only on a terminal)
 Type 'help' inside nsh.`
+
+// invocation is what nsh's command line asks for.
+type invocation struct {
+	command   string // -c's text
+	hasCmd    bool
+	stdin     bool // -s
+	norc      bool
+	operands  []string
+	set       []func(sh *lang.Shell) error // options, in order
+	help      bool
+	keepGoing bool
+}
+
+func parseArgs(args []string) (*invocation, error) {
+	inv := &invocation{}
+	for len(args) > 0 {
+		a := args[0]
+		if a == "--" {
+			args = args[1:]
+			break
+		}
+		if len(a) < 2 || a[0] != '-' && a[0] != '+' {
+			break
+		}
+		args = args[1:]
+		switch a {
+		case "--norc":
+			inv.norc = true
+			continue
+		case "-k", "--keep-going":
+			inv.keepGoing = true
+			continue
+		case "-h", "--help":
+			inv.help = true
+			continue
+		}
+		if strings.HasPrefix(a, "--") {
+			return nil, fmt.Errorf("unknown option %s", a)
+		}
+		on := a[0] == '-'
+		for i := 1; i < len(a); i++ {
+			switch c := a[i]; c {
+			case 'c':
+				if !on {
+					return nil, fmt.Errorf("+c is not an option")
+				}
+				inv.hasCmd = true
+			case 's':
+				inv.stdin = on
+			case 'o':
+				if len(args) == 0 {
+					return nil, fmt.Errorf("%co needs an option name (set -o lists them)", a[0])
+				}
+				name := args[0]
+				args = args[1:]
+				inv.set = append(inv.set, func(sh *lang.Shell) error { return sh.SetOption(name, on) })
+			default:
+				inv.set = append(inv.set, func(sh *lang.Shell) error { return sh.SetFlag(c, on) })
+			}
+		}
+	}
+	if inv.hasCmd {
+		if len(args) == 0 {
+			return nil, fmt.Errorf("-c needs the commands to run")
+		}
+		inv.command, args = args[0], args[1:]
+	}
+	inv.operands = args
+	return inv, nil
+}
 
 // Main runs nsh with the given arguments (without the program name) and
 // returns its exit status. cmd/nsh is a thin wrapper around it.
 func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("nsh", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	command := fs.String("c", "", "")
-	trace := fs.Bool("x", false, "")
-	keep := fs.Bool("k", false, "")
-	fs.BoolVar(keep, "keep-going", false, "")
-	norc := fs.Bool("norc", false, "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, usageText)
-			return 0
-		}
+	inv, err := parseArgs(args)
+	if err != nil {
 		fmt.Fprintf(stderr, "nsh: %v\n%s\n", err, usageText)
 		return 2
 	}
-	cmdSet := false
-	fs.Visit(func(f *flag.Flag) { cmdSet = cmdSet || f.Name == "c" })
+	if inv.help {
+		fmt.Fprintln(stdout, usageText)
+		return 0
+	}
 
 	// Descriptors nsh inherited (beyond 0, 1, 2) must not reach the
 	// programs it starts: one of them could be a namespace, and a program
@@ -58,62 +122,90 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nsh: marking inherited descriptors close-on-exec: %v\n", err)
 		return 1
 	}
+	out, doneOut, err := asFile(stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "nsh: %v\n", err)
+		return 1
+	}
+	defer doneOut()
+	errf, doneErr, err := asFile(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "nsh: %v\n", err)
+		return 1
+	}
+	defer doneErr()
 
 	ctx, err := nsctx.New()
 	if err != nil {
-		fmt.Fprintf(stderr, "nsh: %v\n", err)
+		fmt.Fprintf(errf, "nsh: %v\n", err)
 		return 1
 	}
 	defer ctx.Close()
 
 	var (
-		reader  LineReader
+		script  io.Reader
 		name    = "nsh"
 		dollar0 = "nsh"
-		posArgs []string
-		progIn  io.Reader = stdin
+		params  = inv.operands
+		progIn  = stdin
 	)
 	interactive := false
 	switch {
-	case cmdSet:
-		reader, name = newScriptReader(strings.NewReader(*command)), "-c"
-		if fs.NArg() > 0 {
-			dollar0, posArgs = fs.Arg(0), fs.Args()[1:]
+	case inv.hasCmd:
+		script, name = strings.NewReader(inv.command), "-c"
+		if len(params) > 0 {
+			dollar0, params = params[0], params[1:]
 		}
-	case fs.NArg() >= 1:
-		// The script is opened on the context thread's side only in
-		// that it is where nsh started: it is not in any namespace yet.
-		f, err := os.Open(fs.Arg(0))
+	case len(params) > 0 && !inv.stdin:
+		f, err := os.Open(params[0])
 		if err != nil {
-			fmt.Fprintf(stderr, "nsh: %v\n", err)
+			fmt.Fprintf(errf, "nsh: %v\n", err)
 			return 127
 		}
 		defer f.Close()
-		reader, name, dollar0, posArgs = newScriptReader(f), fs.Arg(0), fs.Arg(0), fs.Args()[1:]
+		script, name, dollar0, params = f, params[0], params[0], params[1:]
 	case isTerminal(stdin):
 		interactive = true
 	default:
 		// The script is stdin itself: programs must not eat the lines
 		// that follow, so they get /dev/null (a redirection < FILE
 		// still gives one its own input).
-		reader, name = newScriptReader(stdin), "<stdin>"
+		script, name = stdin, "<stdin>"
 		devnull, err := os.Open(os.DevNull)
 		if err != nil {
-			fmt.Fprintf(stderr, "nsh: %v\n", err)
+			fmt.Fprintf(errf, "nsh: %v\n", err)
 			return 1
 		}
 		defer devnull.Close()
 		progIn = devnull
 	}
 
-	// Plugins (issue 4): commands from plugin processes, dispatched after
-	// the builtins; help and completion reach them through builtins.Plugins.
-	host := plugins.NewHost(ctx, os.Environ(), stderr)
+	jobs := builtins.NewJobs(-1)
+	if interactive {
+		// Job control: nsh's own process group, owning the terminal.
+		jobs = builtins.NewJobs(takeTerminal(stdin))
+	}
+	jobs.Describe = func() string { return builtins.Where(ctx) }
+
+	// Plugins: commands from plugin processes, dispatched after the
+	// builtins; help and completion reach them through builtins.Plugins.
+	host := plugins.NewHost(ctx, os.Environ(), errf)
 	defer host.Close()
 	builtins.Plugins = host
-	sh := NewShell(ctx, progIn, stdout, stderr, os.Environ(), func(next Handler) Handler { return host.Handler(next) })
-	sh.CommandNames = host.CommandNames
-	sh.Interactive = interactive
+	sh := lang.New(lang.Config{
+		Ctx: ctx, Stdin: progIn, Stdout: out, Stderr: errf,
+		Environ:     os.Environ(),
+		Middleware:  []lang.Middleware{func(next lang.Handler) lang.Handler { return host.Handler(next) }},
+		Name:        dollar0,
+		Args:        params,
+		Interactive: interactive,
+		Jobs:        jobs,
+		IsPlugin: func(name string) bool {
+			plugin, settled := host.Settled(name)
+			return plugin || !settled
+		},
+		HasPlugin: host.Has,
+	})
 	if pwd, ok := sh.Var("PWD"); !ok || !sameFile(pwd, ".") {
 		// As bash: $PWD names the working directory from the start (cd
 		// keeps it so); an inherited one that names another is replaced.
@@ -121,18 +213,19 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			sh.SetVar("PWD", wd, true)
 		}
 	}
-	sh.Trace, sh.KeepGoing = *trace, *keep
-	sh.Name, sh.Args = dollar0, posArgs
-
-	if interactive {
-		// Job control: nsh's own process group, owning the terminal.
-		sh.jobs = builtins.NewJobs(takeTerminal(stdin))
-		sh.jobs.Describe = func() string { return builtins.Where(ctx) }
+	if inv.keepGoing {
+		sh.SetFlag('e', false)
+	}
+	for _, set := range inv.set {
+		if err := set(sh); err != nil {
+			fmt.Fprintf(errf, "nsh: %v\n", err)
+			return 2
+		}
 	}
 
 	// Ctrl-C goes to the foreground program; nsh must survive it. A script
-	// stops after the command during which it arrived; a waiting 'wait'
-	// stops waiting.
+	// stops after the command during which it arrived (or runs its INT
+	// trap); a waiting 'wait' stops waiting.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT)
 	if interactive {
@@ -140,54 +233,68 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		signal.Notify(sigs, unix.SIGTSTP)
 	}
 	defer signal.Stop(sigs)
-	var pending atomic.Bool
 	go func() {
 		for s := range sigs {
 			if s == unix.SIGINT {
-				pending.Store(true)
-				sh.jobs.Interrupt()
+				sh.Interrupt()
+				jobs.Interrupt()
 			}
 		}
 	}()
-	sh.interrupted = func() bool { return pending.Swap(false) }
 
-	if interactive {
-		if f, ok := stdout.(*os.File); ok && isTerminal(f) {
-			sh.Color = true
-		}
-		rl, err := newTerminalReader(sh, stdin, stdout, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "nsh: %v\n", err)
-			return 1
-		}
-		reader = rl
-		if !*norc {
-			sh.sourceRC()
-		}
-	}
-	defer reader.Close()
 	var status int
 	if interactive {
-		status = sh.Run(reader, name)
-	} else {
-		// A script runs on the context thread itself: its namespace
-		// builtins and programs then cost no hand-off between threads
-		// (see Shell.onThread).
-		sh.onThread = true
-		if err := ctx.Run(func() { status = sh.Run(reader, name) }); err != nil {
-			fmt.Fprintf(stderr, "nsh: %v\n", err)
+		color := false
+		if f, ok := stdout.(*os.File); ok && isTerminal(f) {
+			color = true
+		}
+		sh.Prompt = func() string { return prompt(sh, color) }
+		sh.ContPrompt = func() string { v, _ := sh.Var("PS2"); return v }
+		sh.CommandNames = host.CommandNames
+		rl, err := newTerminalReader(sh, stdin, out, errf)
+		if err != nil {
+			fmt.Fprintf(errf, "nsh: %v\n", err)
 			return 1
 		}
+		defer rl.Close()
+		if !inv.norc {
+			sourceRC(sh)
+		}
+		status = sh.RunInteractive(rl)
+		jobs.HangUp()
+		return status
 	}
-	if interactive {
-		sh.jobs.HangUp()
+	// A script runs on the context thread itself: its namespace builtins
+	// and programs then cost no hand-off between threads (lang/place.go).
+	if err := ctx.Run(func() { status = sh.RunOnThread(script, name) }); err != nil {
+		fmt.Fprintf(errf, "nsh: %v\n", err)
+		return 1
 	}
 	return status
 }
 
+// asFile gives a writer as a file the shell can hand to programs: itself,
+// or a pipe whose reading end a goroutine copies to it until done.
+func asFile(w io.Writer) (*os.File, func(), error) {
+	if f, ok := w.(*os.File); ok {
+		return f, func() {}, nil
+	}
+	r, pw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	copied := make(chan struct{})
+	go func() {
+		io.Copy(w, r)
+		r.Close()
+		close(copied)
+	}()
+	return pw, func() { pw.Close(); <-copied }, nil
+}
+
 // sourceRC runs ~/.nshrc if there is one; its failures are reported and
 // the shell starts anyway.
-func (sh *Shell) sourceRC() {
+func sourceRC(sh *lang.Shell) {
 	home, _ := sh.Var("HOME")
 	if home == "" {
 		return
@@ -196,14 +303,7 @@ func (sh *Shell) sourceRC() {
 	if _, err := os.Stat(rc); err != nil {
 		return
 	}
-	env := &builtins.Env{Stdin: sh.Stdin, Stdout: sh.Stdout, Stderr: sh.Stderr, Ctx: sh.Ctx, Shell: sh}
-	err := sh.Source(env, rc, nil)
-	if err != nil {
-		if msg := interactiveMessage(err); msg != "" {
-			fmt.Fprintf(sh.Stderr, "nsh: %s\n", msg)
-		}
-	}
-	sh.last.Store(int32(builtins.Status(err)))
+	sh.SourceRC(rc)
 }
 
 // takeTerminal makes nsh a process group of its own that owns the

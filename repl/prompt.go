@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsinfo"
 	"golang.org/x/sys/unix"
@@ -21,22 +22,24 @@ const (
 	reset  = "\x1b[0m"
 )
 
-func (sh *Shell) prompt() string {
+// prompt is PS1: NSH_PROMPT's template filled in (DefaultPrompt if unset).
+func prompt(sh *lang.Shell, color bool) string {
 	tmpl, ok := sh.Var("NSH_PROMPT")
 	if !ok {
 		tmpl = DefaultPrompt
 	}
-	st, err := sh.Ctx.Status()
+	ctx := sh.Ctx()
+	st, err := ctx.Status()
 	if err != nil {
 		return "nsh? "
 	}
 	// Set at all, even empty: the issue says never with NO_COLOR, and
 	// erring towards no colour is the harmless side.
 	_, noColor := sh.Var("NO_COLOR")
-	p := &promptData{st: &st, last: int(sh.last.Load()), root: os.Geteuid() == 0, color: sh.Color && !noColor}
+	p := &promptData{st: &st, last: sh.LastStatus(), root: os.Geteuid() == 0, color: color && !noColor}
 	p.host = func() string {
 		var u unix.Utsname
-		if sh.Ctx.Do(func() error { return unix.Uname(&u) }) != nil {
+		if ctx.Do(func() error { return unix.Uname(&u) }) != nil {
 			return "?"
 		}
 		return unix.ByteSliceToString(u.Nodename[:])
@@ -47,14 +50,6 @@ func (sh *Shell) prompt() string {
 	// nsh's home mount namespace.
 	p.netns = nsinfo.NetnsName
 	return formatPrompt(tmpl, p)
-}
-
-// contPrompt is the prompt for the lines that finish a command.
-func (sh *Shell) contPrompt() string {
-	if !sh.Interactive {
-		return ""
-	}
-	return "> "
 }
 
 type promptData struct {

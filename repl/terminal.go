@@ -9,6 +9,9 @@ import (
 	"sync"
 
 	"github.com/chzyer/readline"
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/nsh-dev/nsh/lang"
 )
 
 // terminalReader reads lines with readline: editing, history (Ctrl-R
@@ -19,7 +22,7 @@ type terminalReader struct {
 	last string // last command put in the history
 }
 
-func newTerminalReader(sh *Shell, stdin *os.File, stdout, stderr io.Writer) (*terminalReader, error) {
+func newTerminalReader(sh *lang.Shell, stdin *os.File, stdout, stderr io.Writer) (*terminalReader, error) {
 	in := newTTYInput(stdin)
 	cfg := &readline.Config{
 		Prompt:                 "nsh# ",
@@ -61,7 +64,7 @@ func (t *terminalReader) ReadLine(prompt string) (string, error) {
 	t.rl.SetPrompt(prompt)
 	line, err := t.rl.Readline()
 	if errors.Is(err, readline.ErrInterrupt) {
-		return "", ErrInterrupted
+		return "", lang.ErrInterrupted
 	}
 	return line, err
 }
@@ -154,7 +157,7 @@ func (t *ttyInput) Close() error {
 }
 
 // historyFile is $XDG_STATE_HOME/nsh/history, or ~/.local/state/nsh/history.
-func historyFile(sh *Shell) string {
+func historyFile(sh *lang.Shell) string {
 	dir, _ := sh.Var("XDG_STATE_HOME")
 	if dir == "" {
 		home, _ := sh.Var("HOME")
@@ -171,62 +174,20 @@ func historyFile(sh *Shell) string {
 }
 
 // oneLine joins a command typed over several lines into one history line
-// (the history file holds one entry a line): backslash-newlines go, the
-// newlines after | && || become blanks. It keeps the text as typed if
-// joining would change what it means (a newline inside quotes).
+// (the history file holds one entry a line), as the parser reads it. It
+// keeps the text as typed if it cannot be one line (a here-document) or
+// does not parse.
 func oneLine(text string) string {
-	if !strings.Contains(text, "\n") {
+	if !strings.Contains(text, "\n") || strings.Contains(text, "<<") {
 		return text
 	}
-	// A newline after | && || do (or an empty line) only continues the
-	// command; elsewhere it ends one, so it becomes "; ".
-	lines := strings.Split(strings.ReplaceAll(text, "\\\n", ""), "\n")
-	joined := lines[0]
-	for _, l := range lines[1:] {
-		prev := strings.TrimSpace(joined)
-		sep := "; "
-		if prev == "" || strings.HasSuffix(prev, ";") || strings.HasSuffix(prev, "|") || strings.HasSuffix(prev, "&&") ||
-			endsInWord(prev, "do", "then", "else") || strings.TrimSpace(l) == "" {
-			sep = " "
-		}
-		joined += sep + l
-	}
-	a, err := Parse(text)
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(text), "")
 	if err != nil {
 		return text
 	}
-	if same(a, joined) {
-		return joined
+	var b strings.Builder
+	if syntax.NewPrinter(syntax.SingleLine(true)).Print(&b, f) != nil {
+		return text
 	}
-	// The guess failed (a comment, a line ending in &, a word "do"):
-	// write the commands out as nsh reads them, one line.
-	if written := strings.TrimSuffix(strings.TrimSpace(listText(a)), ";"); same(a, written) {
-		return written
-	}
-	return text
-}
-
-// endsInWord reports whether s ends in one of the words (after a blank or
-// ;, or alone).
-func endsInWord(s string, words ...string) bool {
-	for _, w := range words {
-		if s == w || strings.HasSuffix(s, " "+w) || strings.HasSuffix(s, ";"+w) {
-			return true
-		}
-	}
-	return false
-}
-
-// same reports whether text parses to the same commands as list.
-func same(list List, text string) bool {
-	b, err := Parse(text)
-	if err != nil || len(list) != len(b) {
-		return false
-	}
-	for i := range list {
-		if andOrText(list[i]) != andOrText(b[i]) || list[i].Background != b[i].Background {
-			return false
-		}
-	}
-	return true
+	return strings.TrimSpace(b.String())
 }

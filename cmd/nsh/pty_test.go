@@ -286,7 +286,7 @@ func TestPTYColourPrompt(t *testing.T) {
 	tm := startTerm(t, "!NO_COLOR", "NSH_PROMPT=%s> ")
 	tm.say("false\r", "\x1b[31m1\x1b[0m> ")
 	// Setting NO_COLOR, even empty, turns colour off at once.
-	tm.say("set NO_COLOR=\r", "> ")
+	tm.say("NO_COLOR=\r", "> ")
 	tm.say("false\r", " 1> ")
 }
 
@@ -313,7 +313,7 @@ func TestPTYTerminalModesRestored(t *testing.T) {
 
 func TestPTYRCAndHistory(t *testing.T) {
 	home := t.TempDir()
-	if err := os.WriteFile(filepath.Join(home, ".nshrc"), []byte("set FROMRC=loaded\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(home, ".nshrc"), []byte("FROMRC=loaded\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tm := startNsh(t, home, nil)
@@ -376,7 +376,7 @@ func TestPTYSpawnBashInContext(t *testing.T) {
 // Bad input at the prompt: one error each, and nsh carries on.
 func TestPTYBadInputCarriesOn(t *testing.T) {
 	tm := startTerm(t)
-	tm.say("| x\r", `nsh: syntax error: unexpected "|"`)
+	tm.say("| x\r", "nsh: syntax error: `|` can only immediately follow a statement")
 	tm.say("echo a > /\r", "nsh: cannot redirect > /: is a directory")
 	tm.say("fg %7\r", "nsh: fg: %7: no such job")
 	tm.say("echo \xff\xfejunk | tr a-z A-Z\r", "JUNK")

@@ -104,6 +104,13 @@ func (b *Buffer) ReadFrom(r io.Reader) (int64, error) {
 // let go.
 func (b *Buffer) Take() string {
 	var s strings.Builder
+	b.TakeInto(&s)
+	return strings.TrimRight(s.String(), "\n")
+}
+
+// TakeInto is Take into s, which grows once, without cutting the trailing
+// newlines (expand.Config.CmdSubst's writer cuts them itself).
+func (b *Buffer) TakeInto(s *strings.Builder) {
 	s.Grow(int(b.n))
 	for i, c := range b.chunks {
 		for len(c) > 0 {
@@ -118,7 +125,6 @@ func (b *Buffer) Take() string {
 		b.chunks[i] = nil
 	}
 	*b = Buffer{Max: b.Max}
-	return strings.TrimRight(s.String(), "\n")
 }
 
 var units = []struct {

@@ -1,0 +1,82 @@
+package builtins
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// wait's status is the last job's, as a plain status (no message of its
+// own: the job did not fail wait), whatever the job's error was.
+func TestWaitStatus(t *testing.T) {
+	sh := newFakeLang()
+	js := sh.Jobs()
+	started := func(err error) string {
+		j := js.NewJob("job", "", false)
+		j.Go(true, func() error { return err })
+		js.Add(j)
+		j.Launched()
+		return "%" + strconv.Itoa(j.ID)
+	}
+	for _, err := range []error{
+		nil,
+		ExitStatus(5),
+		&StatusError{143, &SignalError{unix.SIGTERM}},
+		&ExitRequest{Code: 3}, // a subshell's exit: its status, not the shell's exit
+		errors.New("ip: something failed"),
+	} {
+		started(err)
+	}
+	var out, errb bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &errb, Shell: sh}
+	w, _ := Lookup("wait")
+	for _, c := range []struct {
+		line string
+		want error
+	}{
+		{"wait %1", nil},
+		{"wait %2", ExitStatus(5)},
+		{"wait %3", ExitStatus(143)},
+		{"wait %4", ExitStatus(3)},
+		{"wait %5", ExitStatus(1)},
+	} {
+		if err := w.Call(env, words(c.line)); err != c.want {
+			t.Errorf("%s: %#v, want %#v", c.line, err, c.want)
+		}
+	}
+	// An unknown job last: 127 and why; one before the last is said
+	// and skipped.
+	id := started(ExitStatus(7))
+	if err := w.Call(env, []string{"wait", id, "%9"}); Status(err) != 127 || !strings.Contains(err.Error(), "%9") || errb.Len() != 0 {
+		t.Errorf("wait %s %%9: %v, stderr %q", id, err, errb.String())
+	}
+	id = started(ExitStatus(8))
+	if err := w.Call(env, []string{"wait", "%9", id}); err != ExitStatus(8) || !strings.Contains(errb.String(), "t.sh:1: wait: %9: no such job") {
+		t.Errorf("wait %%9 %s: %#v, stderr %q", id, err, errb.String())
+	}
+	// Without operands: every job, status 0.
+	started(ExitStatus(9))
+	if err := w.Call(env, words("wait")); err != nil {
+		t.Errorf("wait: %v", err)
+	}
+	if err := w.Call(env, words("wait")); err != nil {
+		t.Errorf("wait with no jobs: %v", err)
+	}
+}
+
+// kill then wait: 143, a status and not an error with a message.
+func TestWaitKilled(t *testing.T) {
+	h := newHarness(t)
+	h.ok("spawn -b sleep 100")
+	h.ok("kill %1")
+	var out bytes.Buffer
+	w, _ := Lookup("wait")
+	err := w.Call(&Env{Stdout: &out, Stderr: &out, Ctx: h.ctx, Shell: &h.sh}, words("wait %1"))
+	if err != ExitStatus(143) {
+		t.Errorf("wait %%1 after kill: %#v, want ExitStatus(143)", err)
+	}
+}

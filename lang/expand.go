@@ -1,0 +1,239 @@
+package lang
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/internal/capture"
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+// Expansion is mvdan.cc/sh/v3/expand's, with nsh's pieces plugged in:
+// variables come from the shell (env), patterns are matched against the
+// files of the context (its mount namespace and working directory, read on
+// the context thread), and $(...) runs in a subshell in the context.
+
+func (sh *Shell) expandCfg() *expand.Config {
+	if sh.cfg == nil {
+		sh.cfg = &expand.Config{Env: env{sh}, CmdSubst: sh.cmdSubst}
+	}
+	sh.cfg.NoUnset = sh.opts.nounset
+	sh.cfg.ReadDir2 = nil
+	if !sh.opts.noglob {
+		sh.cfg.ReadDir2 = sh.readDir
+	}
+	return sh.cfg
+}
+
+// fields expands words as a command's arguments: split, and globbed.
+func (sh *Shell) fields(ws ...*syntax.Word) ([]string, error) {
+	if len(ws) == 0 {
+		return nil, nil
+	}
+	return expand.Fields(sh.expandCfg(), ws...)
+}
+
+// literal expands a word to one string (a case word, a redirection's
+// file, an assignment's value).
+func (sh *Shell) literal(w *syntax.Word) (string, error) {
+	return expand.Literal(sh.expandCfg(), w)
+}
+
+// patternOf expands a word as a pattern: quoted parts match themselves.
+func (sh *Shell) patternOf(w *syntax.Word) (string, error) {
+	return expand.Pattern(sh.expandCfg(), w)
+}
+
+func (sh *Shell) readDir(dir string) ([]fs.DirEntry, error) {
+	var ents []fs.DirEntry
+	err := sh.cx.files(func(f nsctx.FS) (err error) {
+		ents, err = f.ReadDir(dir)
+		return err
+	})
+	return ents, err
+}
+
+// The regexps of case patterns, compiled once: a case in a loop would
+// otherwise compile its patterns at every round.
+var (
+	rxMu    sync.Mutex
+	rxCache = map[string]*regexp.Regexp{}
+)
+
+func regexpMatch(rx, s string) bool {
+	rxMu.Lock()
+	re := rxCache[rx]
+	if re == nil {
+		var err error
+		if re, err = regexp.Compile(rx); err != nil {
+			rxMu.Unlock()
+			return false
+		}
+		if len(rxCache) > 1000 {
+			clear(rxCache)
+		}
+		rxCache[rx] = re
+	}
+	rxMu.Unlock()
+	return re.MatchString(s)
+}
+
+// maxSubsts bounds $(...) inside $(...): each level holds a pipe and a
+// subshell.
+const maxSubsts = 100
+
+// SubstMaxDefault is the most output one $(...) may give, unless
+// NSH_SUBST_MAX says otherwise (a size: 512M, 2G): past it the command
+// around it does not run.
+const SubstMaxDefault = 256 << 20
+
+func (sh *Shell) substMax() (int64, error) {
+	v, ok := sh.varString("NSH_SUBST_MAX")
+	if !ok || v == "" {
+		return SubstMaxDefault, nil
+	}
+	n, err := capture.ParseSize(v)
+	if err != nil {
+		return 0, fmt.Errorf("NSH_SUBST_MAX: %w", err)
+	}
+	return n, nil
+}
+
+// cmdSubst runs $(...) (or `...`) in a subshell writing to w, as
+// expand.Config.CmdSubst. Its status becomes $? (X=$(false) fails). A
+// namespace builtin that failed inside stops the script around it too: it
+// would have run where that failure left it.
+func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
+	if sh.substs >= maxSubsts {
+		return fmt.Errorf("$(...) nested more than %d deep", maxSubsts)
+	}
+	ref, restore, err := sh.cx.foreground()
+	if err != nil {
+		return fmt.Errorf("$(...): %w", err)
+	}
+	sub := sh.subshell(ref)
+	sub.substs++
+	r, pw, err := os.Pipe()
+	if err != nil {
+		restore()
+		ref.close()
+		return fmt.Errorf("$(...): %w", err)
+	}
+	sub.fds.set(1, pw, true)
+	max, err := sh.substMax()
+	if err != nil {
+		restore()
+		ref.close()
+		r.Close()
+		pw.Close()
+		return fmt.Errorf("$(...): %w", err)
+	}
+	out := &capture.Buffer{Max: max}
+	copied := make(chan error, 1)
+	over := new(atomic.Bool)
+	sub.abort = chainAbort(sh.abort, func() int {
+		if over.Load() {
+			return 1
+		}
+		return 0
+	})
+	go func() {
+		_, err := out.ReadFrom(r)
+		if err != nil {
+			over.Store(true) // the commands inside stop at their next
+		}
+		r.Close() // writers past the limit get EPIPE
+		copied <- err
+	}()
+	status, stop := sub.runSub(cs.Stmts)
+	sub.fds.close()
+	// A background job started inside still holds the pipe: the output
+	// is complete when every writer has closed it.
+	cerr := <-copied
+	rerr := restore()
+	ref.close()
+	sh.last, sh.substStatus = status, status
+	sh.substErr = subshellError(status, stop)
+	switch {
+	case sh.stopped(nil):
+		return builtins.Interrupted{}
+	case cerr != nil:
+		return fmt.Errorf("$(...): %w (NSH_SUBST_MAX raises it)", cerr)
+	case rerr != nil:
+		return fmt.Errorf("$(...): going back to the context: %w", rerr)
+	case stop != nil && stop.ns:
+		return stop
+	}
+	// The output is held once in out's chunks and once where expand
+	// keeps it: no more.
+	if sb, ok := w.(*strings.Builder); ok {
+		out.TakeInto(sb)
+	} else {
+		io.WriteString(w, out.Take())
+	}
+	return nil
+}
+
+// tildeAssign expands ~ after each unquoted ':' of an assignment's value
+// (PATH=$PATH:~/bin), as POSIX says; expand does only the start.
+func (sh *Shell) tildeAssign(w *syntax.Word) *syntax.Word {
+	if w == nil {
+		return nil
+	}
+	var parts []syntax.WordPart
+	changed := false
+	for i, p := range w.Parts {
+		lit, ok := p.(*syntax.Lit)
+		if !ok || !strings.Contains(lit.Value, "~") {
+			parts = append(parts, p)
+			continue
+		}
+		segs := strings.Split(lit.Value, ":")
+		for j, seg := range segs {
+			if j > 0 {
+				parts = append(parts, &syntax.Lit{Value: ":"})
+			}
+			if (j > 0 || i == 0) && strings.HasPrefix(seg, "~") {
+				name, rest, slash := strings.Cut(seg[1:], "/")
+				last := j == len(segs)-1 && i < len(w.Parts)-1
+				if home, ok := sh.homeOf(name); ok && (slash || !last) {
+					parts = append(parts, &syntax.SglQuoted{Value: home})
+					if slash {
+						parts = append(parts, &syntax.Lit{Value: "/" + rest})
+					}
+					changed = true
+					continue
+				}
+			}
+			if seg != "" {
+				parts = append(parts, &syntax.Lit{Value: seg})
+			}
+		}
+	}
+	if !changed {
+		return w
+	}
+	return &syntax.Word{Parts: parts}
+}
+
+func (sh *Shell) homeOf(user string) (string, bool) {
+	if user == "" {
+		return sh.varString("HOME")
+	}
+	w := &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{Value: "~" + user}}}
+	s, err := expand.Literal(sh.expandCfg(), w)
+	if err != nil || s == "~"+user {
+		return "", false
+	}
+	return s, true
+}

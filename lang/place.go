@@ -1,0 +1,151 @@
+package lang
+
+import (
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/nsh-dev/nsh/builtins"
+)
+
+// Placement. A script runs on the context thread (Context.Run), so that a
+// namespace builtin or a program costs no hand-off between threads: a
+// program is forked and waited for right there. What waits on other
+// goroutines that may need the thread themselves (pipelines, jobs,
+// plugin calls, builtins not marked Thread) runs through Context.Off,
+// which keeps serving them meanwhile. Off costs a hand-off, so a stretch of
+// statements that want nothing of the thread (a loop of plugin calls)
+// goes off in one, not one hand-off per command.
+
+// runPulled runs the statements pull gives (a script as it is parsed).
+func (sh *Shell) runPulled(pull func() (*syntax.Stmt, error, bool)) error {
+	var held *syntax.Stmt // pulled while off the thread, wanting it
+	for {
+		s := held
+		held = nil
+		if s == nil {
+			var err error
+			var ok bool
+			if s, err, ok = pull(); !ok {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+		if !sh.onThread || sh.wantsThread(s) {
+			if err := sh.stmt(s); err != nil {
+				return err
+			}
+			continue
+		}
+		var err error
+		sh.off(func() {
+			for {
+				if err = sh.stmt(s); err != nil {
+					return
+				}
+				var perr error
+				var ok bool
+				if s, perr, ok = pull(); !ok {
+					s = nil
+					return
+				} else if perr != nil {
+					err = perr
+					return
+				}
+				if sh.wantsThread(s) {
+					held = s
+					return
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if held == nil && s == nil {
+			return nil
+		}
+	}
+}
+
+// stmtsPlaced is stmts for a list run on the context thread: stretches
+// that want nothing of it go off it in one.
+func (sh *Shell) stmtsPlaced(ss []*syntax.Stmt) error {
+	for i := 0; i < len(ss); {
+		if !sh.onThread || sh.wantsThread(ss[i]) {
+			if err := sh.stmt(ss[i]); err != nil {
+				return err
+			}
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(ss) && !sh.wantsThread(ss[j]) {
+			j++
+		}
+		var err error
+		run := ss[i:j]
+		sh.off(func() {
+			for _, s := range run {
+				if err = sh.stmt(s); err != nil {
+					return
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// wantsThread reports whether s has a command that is cheaper on the
+// context thread: a program, a function (its body may have one), a
+// builtin marked Thread, or a command whose name is only known when it
+// runs. Words are not looked into: a $(...) runs once.
+func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
+	if sh.jobsRunning() {
+		return false
+	}
+	if want, ok := sh.placed[s]; ok {
+		return want
+	}
+	want := false
+	syntax.Walk(s, func(n syntax.Node) bool {
+		if want {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.Word:
+			return false
+		case *syntax.Stmt:
+			if n.Background {
+				return false
+			}
+		case *syntax.BinaryCmd:
+			if n.Op == syntax.Pipe || n.Op == syntax.PipeAll {
+				return false
+			}
+		case *syntax.CallExpr:
+			if len(n.Args) == 0 {
+				return false
+			}
+			name := n.Args[0].Lit()
+			if name == "" {
+				want = true
+				return false
+			}
+			if b, ok := builtins.Lookup(name); ok {
+				want = b.Thread
+			} else {
+				want = !sh.isPlugin(name)
+			}
+			return false
+		}
+		return true
+	})
+	if len(sh.placed) > 10000 {
+		clear(sh.placed)
+	}
+	sh.placed[s] = want
+	return want
+}

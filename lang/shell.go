@@ -1,0 +1,383 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+// Handler runs one command: a builtin, a plugin's, or a program.
+type Handler = builtins.Func
+
+// Middleware wraps a handler: it handles what it knows and passes the rest
+// on to next.
+type Middleware func(next Handler) Handler
+
+// Config is what a new Shell is made from.
+type Config struct {
+	Ctx *nsctx.Context
+	// The shell's descriptors 0, 1 and 2.
+	Stdin, Stdout, Stderr *os.File
+	Environ               []string // the exported variables at start
+	// Middleware comes between the builtins and programs (plugins).
+	Middleware []Middleware
+	// Name is $0; Args are $1..$N.
+	Name string
+	Args []string
+	// Interactive: the shell reads a terminal (no errexit, prompts, job
+	// control).
+	Interactive bool
+	// Jobs is the job table (one with the terminal, interactively).
+	Jobs *builtins.Jobs
+	// Interrupted reports and clears a Ctrl-C that reached nsh.
+	Interrupted func() bool
+	// IsPlugin tells a plugin's command from a program for placement: a
+	// guess that may say yes while plugins are not described yet.
+	IsPlugin func(name string) bool
+	// HasPlugin is the sure answer, describing plugins if it must (type,
+	// command -v).
+	HasPlugin func(name string) bool
+}
+
+// funcDef is a function: its body and the file it was defined in, for
+// FILE:LINE in its messages.
+type funcDef struct {
+	body *syntax.Stmt
+	file string
+	base int // lineBase where it was defined (in eval)
+}
+
+// Shell is nsh's shell language interpreter: one shell (or one subshell)
+// with its variables, functions, options, descriptors and namespace
+// context.
+type Shell struct {
+	cx      *ctxRef
+	fds     *fdTable
+	vars    *vars
+	funcs   map[string]funcDef
+	aliases map[string]string
+	traps   *traps
+	opts    options
+	params  []string
+	name    string // $0
+	jobs    *builtins.Jobs
+	handler Handler
+
+	last   int // $?
+	lastBg int // $!
+
+	// Where the command running is: FILE (a script's name, "" at the
+	// prompt) and its line.
+	file string
+	line int
+
+	// What is running.
+	loops    int  // loops around the command (break N)
+	calls    int  // function calls deep
+	sources  int  // source files deep
+	substs   int  // $(...) deep
+	tested   int  // conditions around: if, while, until, && ||, !: no errexit
+	onThread bool // running on the context thread (see place.go)
+	sub      bool // a subshell: exit ends it, not nsh
+	stage    *builtins.Job
+
+	interactive bool
+	interrupted func() bool
+	pending     *atomic.Bool // nsh's own Ctrl-C, shared by subshells
+	exitWarned  bool
+	getopts     builtins.GetoptsState
+	lineBase    int // added to the parser's lines: eval's text starts at its line
+	inTrap      bool
+	expanding   map[string]bool // aliases being expanded
+	placed      map[*syntax.Stmt]bool
+	plugins     func(name string) bool
+	hasPlugin   func(name string) bool
+	depth       int   // compound commands, calls and sources deep
+	substStatus int   // the status of the last $(...) of a command, -1: none
+	substErr    error // and why it failed
+	// abort, when it gives a status, ends the subshell at its next
+	// command: its $(...) is over its limit, its job was killed.
+	abort func() int
+
+	cfg    *expand.Config
+	parser *syntax.Parser
+
+	// CommandNames adds command names to completion (plugins').
+	CommandNames func() []string
+	// Prompt and ContPrompt make PS1 and PS2 at the terminal.
+	Prompt, ContPrompt func() string
+}
+
+// New makes a shell.
+func New(c Config) *Shell {
+	sh := &Shell{
+		cx:          &ctxRef{base: c.Ctx},
+		fds:         newFdTable(c.Stdin, c.Stdout, c.Stderr),
+		vars:        newVars(c.Environ),
+		funcs:       map[string]funcDef{},
+		aliases:     map[string]string{},
+		traps:       newTraps(),
+		params:      c.Args,
+		name:        c.Name,
+		jobs:        c.Jobs,
+		interactive: c.Interactive,
+		interrupted: c.Interrupted,
+		pending:     new(atomic.Bool),
+		placed:      map[*syntax.Stmt]bool{},
+		plugins:     c.IsPlugin,
+		hasPlugin:   c.HasPlugin,
+	}
+	if sh.name == "" {
+		sh.name = "nsh"
+	}
+	if sh.jobs == nil {
+		sh.jobs = builtins.NewJobs(-1)
+	}
+	if sh.jobs.Describe == nil && c.Ctx != nil {
+		sh.jobs.Describe = func() string { return builtins.Where(c.Ctx) }
+	}
+	if sh.interrupted == nil {
+		sh.interrupted = func() bool { return false }
+	}
+	sh.opts.interactive = c.Interactive
+	sh.opts.monitor = c.Interactive
+	// A script stops at its first failing command unless told otherwise
+	// (set +e): the next command would run where the failure left it.
+	sh.opts.errexit = !c.Interactive
+	h := Handler(builtins.Spawn)
+	for i := len(c.Middleware) - 1; i >= 0; i-- {
+		h = c.Middleware[i](h)
+	}
+	sh.handler = h
+	for _, kv := range []string{"PS1=", "PS2=> ", "PS4=+ ", "OPTIND=1", "IFS= \t\n"} {
+		name, value, _ := strings.Cut(kv, "=")
+		if _, ok := sh.varString(name); !ok && name != "PS1" {
+			sh.setString(name, value)
+		}
+	}
+	return sh
+}
+
+// Ctx is the context the shell's commands run in.
+func (sh *Shell) Ctx() *nsctx.Context { return sh.cx.current() }
+
+// Stdin, Stdout and Stderr are the shell's descriptors 0, 1 and 2.
+func (sh *Shell) Stdin() *os.File  { return sh.fds.get(0) }
+func (sh *Shell) Stdout() *os.File { return sh.fds.get(1) }
+func (sh *Shell) Stderr() *os.File { return sh.fds.get(2) }
+
+func (sh *Shell) stderr() io.Writer {
+	if f := sh.fds.get(2); f != nil {
+		return f
+	}
+	return io.Discard
+}
+
+// subshell is a copy of the shell for ( ), $( ), a pipeline's stage or a
+// background job: nothing it changes reaches sh. Its descriptors are the
+// same files (the copy's table is its own); traps other than ignored
+// signals are reset, as POSIX says.
+func (sh *Shell) subshell(cx *ctxRef) *Shell {
+	c := *sh
+	c.cx = cx
+	c.fds = sh.fds.copy()
+	c.vars = sh.vars.copy()
+	c.funcs = make(map[string]funcDef, len(sh.funcs))
+	for k, v := range sh.funcs {
+		c.funcs[k] = v
+	}
+	c.aliases = make(map[string]string, len(sh.aliases))
+	for k, v := range sh.aliases {
+		c.aliases[k] = v
+	}
+	c.traps = sh.traps.forSubshell()
+	c.params = cloneParams(sh.params)
+	c.sub = true
+	c.cfg, c.parser = nil, nil
+	c.interactive = false
+	c.opts.interactive = false
+	c.opts.monitor = false
+	return &c
+}
+
+// Environ implements builtins.Shell: the exported variables.
+func (sh *Shell) Environ() []string { return sh.vars.environ() }
+
+// LastStatus implements builtins.Shell.
+func (sh *Shell) LastStatus() int { return sh.last }
+
+// Var implements builtins.Shell.
+func (sh *Shell) Var(name string) (string, bool) { return sh.varString(name) }
+
+// SetVar implements builtins.Shell. A read-only variable keeps its value
+// (Assign says so).
+func (sh *Shell) SetVar(name, value string, export bool) {
+	sh.setVar(name, expand.Variable{Set: true, Kind: expand.String, Str: value, Exported: export})
+}
+
+// Assign implements builtins.Lang.
+func (sh *Shell) Assign(name, value string) error { return sh.setString(name, value) }
+
+// Export implements builtins.Shell.
+func (sh *Shell) Export(name string) {
+	sh.vars.set(name, expand.Variable{Kind: expand.KeepValue, Exported: true})
+}
+
+// Unexport implements builtins.Lang.
+func (sh *Shell) Unexport(name string) {
+	if vr := sh.vars.lookup(name); vr != nil && vr.Exported {
+		vr.Exported = false
+		sh.vars.env = nil
+	}
+}
+
+// ReadOnly implements builtins.Lang.
+func (sh *Shell) ReadOnly(name string) error {
+	return sh.vars.set(name, expand.Variable{Kind: expand.KeepValue, ReadOnly: true})
+}
+
+// Unset implements builtins.Shell.
+func (sh *Shell) Unset(name string) { sh.vars.unset(name) }
+
+// Remove implements builtins.Lang.
+func (sh *Shell) Remove(name string) error { return sh.vars.unset(name) }
+
+// Local implements builtins.Lang.
+func (sh *Shell) Local(name string) error { return sh.vars.local(name) }
+
+// Vars implements builtins.Shell: the variables that have values.
+func (sh *Shell) Vars() []builtins.Var {
+	var vs []builtins.Var
+	for _, v := range sh.LangVars() {
+		if v.Set {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+// LangVars implements builtins.Lang.
+func (sh *Shell) LangVars() []builtins.Var {
+	var vs []builtins.Var
+	for _, name := range sh.vars.names() {
+		vr := sh.vars.get(name)
+		vs = append(vs, builtins.Var{Name: name, Value: vr.String(), Set: vr.Set, Exported: vr.Exported, ReadOnly: vr.ReadOnly})
+	}
+	return vs
+}
+
+// Option implements builtins.Shell: an option by its -o name.
+func (sh *Shell) Option(name string) bool {
+	on, _ := sh.opts.name(name)
+	return on
+}
+
+// SetOption implements builtins.Shell.
+func (sh *Shell) SetOption(name string, on bool) error {
+	if name == "interactive" || name == "monitor" && on && !sh.interactive {
+		return fmt.Errorf("%s cannot be changed", name)
+	}
+	return sh.opts.setName(name, on)
+}
+
+// SetFlag is set -LETTER (on) or +LETTER.
+func (sh *Shell) SetFlag(letter byte, on bool) error {
+	if letter == 'i' {
+		return fmt.Errorf("-i cannot be changed")
+	}
+	if letter == 'm' && on && !sh.interactive {
+		return fmt.Errorf("-m: job control needs a terminal")
+	}
+	return sh.opts.setLetter(letter, on)
+}
+
+// Options implements builtins.Shell: set -o's listing, or set +o's.
+func (sh *Shell) Options(reusable bool) string { return sh.opts.list(reusable) }
+
+// Params implements builtins.Shell.
+func (sh *Shell) Params() []string { return sh.params }
+
+// SetParams implements builtins.Shell.
+func (sh *Shell) SetParams(args []string) { sh.params = cloneParams(args) }
+
+// Jobs implements builtins.Shell.
+func (sh *Shell) Jobs() *builtins.Jobs { return sh.jobs }
+
+// Started implements builtins.Shell.
+func (sh *Shell) Started(j *builtins.Job) {
+	sh.lastBg = j.Pid()
+	if sh.interactive {
+		fmt.Fprintf(sh.stderr(), "[%d] %d\n", j.ID, j.Pid())
+	}
+}
+
+// IsFunc implements builtins.Shell.
+func (sh *Shell) IsFunc(name string) bool { _, ok := sh.funcs[name]; return ok }
+
+// FuncText implements builtins.Shell: a function's definition, printed.
+func (sh *Shell) FuncText(name string) (string, bool) {
+	f, ok := sh.funcs[name]
+	if !ok {
+		return "", false
+	}
+	var b strings.Builder
+	syntax.NewPrinter(syntax.Indent(4)).Print(&b, &syntax.FuncDecl{Name: &syntax.Lit{Value: name}, Body: f.body})
+	return b.String(), true
+}
+
+// UnsetFunc implements builtins.Shell.
+func (sh *Shell) UnsetFunc(name string) { delete(sh.funcs, name) }
+
+// Alias implements builtins.Shell.
+func (sh *Shell) Alias(name string) (string, bool) { v, ok := sh.aliases[name]; return v, ok }
+
+// SetAlias implements builtins.Shell; an empty value with remove unsets.
+func (sh *Shell) SetAlias(name, value string, remove bool) {
+	if remove {
+		delete(sh.aliases, name)
+		return
+	}
+	sh.aliases[name] = value
+}
+
+// Aliases implements builtins.Shell.
+func (sh *Shell) Aliases() map[string]string { return sh.aliases }
+
+// Getopts implements builtins.Lang.
+func (sh *Shell) Getopts() *builtins.GetoptsState { return &sh.getopts }
+
+// Where implements builtins.Lang: FILE:LINE of the command running, or
+// "nsh" at the prompt.
+func (sh *Shell) Where() string {
+	if sh.file == "" {
+		return "nsh"
+	}
+	return fmt.Sprintf("%s:%d", sh.file, sh.line)
+}
+
+// errorf says a message as the shell does: FILE:LINE: or nsh: first.
+func (sh *Shell) errorf(format string, a ...any) {
+	fmt.Fprintf(sh.stderr(), "%s: %s\n", sh.Where(), clip(fmt.Sprintf(format, a...), msgMax))
+}
+
+// stopped reports a Ctrl-C: one that reached nsh, or a program that died
+// of it.
+func (sh *Shell) stopped(err error) bool {
+	if sh.pending.Load() {
+		return true
+	}
+	if sh.interrupted() {
+		sh.pending.Store(true)
+		return true
+	}
+	return errors.Is(err, builtins.Interrupted{})
+}

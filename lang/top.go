@@ -1,0 +1,368 @@
+package lang
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+// The language: POSIX sh as mvdan.cc/sh/v3/syntax parses it in its bash
+// mode, which also takes the bash forms namespace scripts reach for
+// ([[ ]], $'...', arrays, local, ${x/a/b}); what nsh cannot run is refused
+// with a message when it runs.
+var variant = syntax.Variant(syntax.LangBash)
+
+func newParser() *syntax.Parser { return syntax.NewParser(variant) }
+
+// parse parses a whole text (eval, a trap, an alias).
+func (sh *Shell) parse(r io.Reader, name string) (*syntax.File, error) {
+	if sh.parser == nil {
+		sh.parser = newParser()
+	}
+	f, err := sh.parser.Parse(r, name)
+	if err != nil {
+		return nil, parseError(err)
+	}
+	return f, nil
+}
+
+// parseError words a syntax error as FILE:LINE:COL: message.
+func parseError(err error) error { return parseErrorIn(err, "") }
+
+// parseErrorIn is parseError for a text named name.
+func parseErrorIn(err error, name string) error {
+	var (
+		pe   syntax.ParseError
+		le   syntax.LangError
+		file string
+		pos  syntax.Pos
+		text string
+	)
+	switch {
+	case errors.As(err, &pe):
+		file, pos, text = pe.Filename, pe.Pos, "syntax error: "+pe.Text
+	case errors.As(err, &le):
+		file, pos, text = le.Filename, le.Pos, strings.TrimPrefix(le.Error(), fmt.Sprintf("%s:%s: ", le.Filename, le.Pos))
+	default:
+		return err
+	}
+	if file == "" {
+		file = name
+	}
+	if file == "" {
+		// At the prompt: the line is the one just typed.
+		return &syntaxError{msg: text}
+	}
+	return &syntaxError{msg: fmt.Sprintf("%s:%d:%d: %s", file, pos.Line(), pos.Col(), text)}
+}
+
+// RunScript runs the script r, named name in messages ("-c", "<stdin>",
+// its path), statement by statement as they are parsed, and returns the
+// status nsh exits with. A syntax error stops it there (status 2).
+func (sh *Shell) RunScript(r io.Reader, name string) int {
+	sh.file = name
+	err := sh.runReader(r, name)
+	return sh.finish(err)
+}
+
+// RunOnThread is RunScript for a shell running on its context's thread
+// (inside Context.Run), as nsh runs scripts: see place.go.
+func (sh *Shell) RunOnThread(r io.Reader, name string) int {
+	sh.onThread = true
+	defer func() { sh.onThread = false }()
+	return sh.RunScript(r, name)
+}
+
+// SourceRC runs an rc file at the start of an interactive shell: its
+// failures are said, and the shell starts anyway.
+func (sh *Shell) SourceRC(file string) {
+	env := sh.envFor(sh.fds)
+	err := sh.Source(env, file, nil)
+	if msg := unsaid(err); msg != "" && !programStatus(err) {
+		fmt.Fprintf(sh.stderr(), "nsh: %s\n", msg)
+	}
+	sh.last = builtins.Status(err)
+}
+
+// runReader runs what r holds in this shell, placing each statement as
+// place.go says. A goroutine parses (a few statements ahead, never more),
+// so that the statements can run on whichever goroutine they are placed
+// on: a parser's iterator must stay on the thread that started it.
+func (sh *Shell) runReader(r io.Reader, name string) error {
+	type parsed struct {
+		s   *syntax.Stmt
+		err error
+	}
+	ch := make(chan parsed, 16)
+	done := make(chan struct{})
+	defer close(done)
+	in := &noNUL{r: r}
+	go func() {
+		defer close(ch)
+		for s, err := range newParser().StmtsSeq(in) {
+			if in.nul && (s == nil || s.End().Offset() > in.nl) {
+				break // what the NUL cut short is not run
+			}
+			select {
+			case ch <- parsed{s, err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+		if in.nul {
+			select {
+			case ch <- parsed{err: &syntaxError{fmt.Sprintf("%s:%d: %v", name, in.lines+1, ErrBinary)}}:
+			case <-done:
+			}
+		}
+	}()
+	return sh.runPulled(func() (*syntax.Stmt, error, bool) {
+		p, ok := <-ch
+		var se *syntaxError
+		if p.err != nil && !errors.As(p.err, &se) {
+			p.err = parseErrorIn(p.err, name)
+		}
+		return p.s, p.err, ok
+	})
+}
+
+// noNUL refuses text with a NUL byte: binary data is no script (bash
+// stops at it too), and running the rest of it would be a guess.
+type noNUL struct {
+	r     io.Reader
+	lines int  // newlines passed on
+	off   uint // bytes passed on
+	nl    uint // where the last newline passed on is
+	nul   bool // a NUL came: the input ends there
+}
+
+// ErrBinary is input with a NUL byte.
+var ErrBinary = errors.New("binary data (NUL byte) in input")
+
+func (n *noNUL) Read(p []byte) (int, error) {
+	if n.nul {
+		return 0, io.EOF
+	}
+	k, err := n.r.Read(p)
+	if i := bytes.IndexByte(p[:k], 0); i >= 0 {
+		k, err, n.nul = i, io.EOF, true
+	}
+	n.lines += bytes.Count(p[:k], []byte{'\n'})
+	if i := bytes.LastIndexByte(p[:k], '\n'); i >= 0 {
+		n.nl = n.off + uint(i)
+	}
+	n.off += uint(k)
+	return k, err
+}
+
+// finish ends the shell after err: says an interruption or a syntax error,
+// runs the EXIT trap, and gives the status.
+func (sh *Shell) finish(err error) int {
+	status, _ := sh.exitStatus(err)
+	var se *syntaxError
+	switch {
+	case errors.As(err, &se):
+		fmt.Fprintln(sh.stderr(), clip(se.msg, msgMax))
+		status = 2
+	case errors.Is(err, builtins.Interrupted{}):
+		fmt.Fprintf(sh.stderr(), "%s: interrupted\n", sh.Where())
+		status = 130
+	}
+	sh.last = status
+	if sh.runExitTrap() {
+		status = sh.last
+	}
+	return status
+}
+
+// Source implements builtins.Shell: file runs in this shell, its
+// descriptors those of the source command, args (if any) its $1..$N.
+func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
+	if sh.sources >= maxSources {
+		return &builtins.StatusError{Code: 1, Err: fmt.Errorf("%s: source nested more than %d deep", file, maxSources)}
+	}
+	var f *os.File
+	err := sh.cx.files(func(fs nsctx.FS) (err error) { f, err = fs.Open(file, os.O_RDONLY, 0); return })
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &builtins.StatusError{Code: 1, Err: fmt.Errorf("%s: %v", file, err)}
+	}
+	defer f.Close()
+	sh.sources++
+	savedParams, savedFile, savedLine, savedBase := sh.params, sh.file, sh.line, sh.lineBase
+	if len(args) > 0 {
+		sh.params = args
+	}
+	sh.file, sh.lineBase = file, 0
+	err = sh.runReader(f, file)
+	sh.file, sh.line, sh.lineBase = savedFile, savedLine, savedBase
+	if len(args) > 0 {
+		sh.params = savedParams
+	}
+	sh.sources--
+	var rr *builtins.ReturnRequest
+	if errors.As(err, &rr) {
+		sh.last = rr.Code
+		err = nil
+	}
+	var se *syntaxError
+	if errors.As(err, &se) {
+		return &builtins.StatusError{Code: 2, Err: se}
+	}
+	return sh.statusOf(err)
+}
+
+// maxSources bounds source inside source.
+const maxSources = 32
+
+// LineReader is where an interactive shell's lines come from: a terminal.
+type LineReader interface {
+	// ReadLine returns one line without its newline; io.EOF ends the
+	// input, ErrInterrupted is Ctrl-C at the prompt.
+	ReadLine(prompt string) (string, error)
+}
+
+// ErrInterrupted is Ctrl-C at the prompt.
+var ErrInterrupted = errors.New("interrupted")
+
+// remembering is a reader that keeps a history of whole commands.
+type remembering interface{ Remember(text string) }
+
+// feed gives the parser one line at a time from a LineReader, with PS1 or
+// PS2 as the parser needs more; it keeps the lines of the command being
+// typed, for history.
+type feed struct {
+	sh    *Shell
+	rd    LineReader
+	buf   string
+	more  bool
+	lines []string
+	err   error
+}
+
+func (f *feed) Read(p []byte) (int, error) {
+	if f.buf == "" {
+		if f.err != nil {
+			return 0, f.err
+		}
+		prompt := ""
+		if f.more {
+			if f.sh.ContPrompt != nil {
+				prompt = f.sh.ContPrompt()
+			}
+		} else {
+			f.sh.jobs.Report(f.sh.stderr())
+			f.sh.interrupted() // a Ctrl-C at the prompt is no news for the next command
+			f.sh.pending.Store(false)
+			if f.sh.Prompt != nil {
+				prompt = f.sh.Prompt()
+			}
+		}
+		line, err := f.rd.ReadLine(prompt)
+		if err != nil {
+			f.err = err
+			return 0, err
+		}
+		f.lines = append(f.lines, line)
+		f.buf = line + "\n"
+	}
+	n := copy(p, f.buf)
+	f.buf = f.buf[n:]
+	return n, nil
+}
+
+// RunInteractive reads commands from rd until the end of input or exit,
+// and returns the status nsh exits with.
+func (sh *Shell) RunInteractive(rd LineReader) int {
+	for {
+		f := &feed{sh: sh, rd: rd}
+		p := newParser()
+		err := sh.interact(p, f)
+		var er *builtins.ExitRequest
+		switch {
+		case errors.As(err, &er):
+			if sh.warnJobs() {
+				continue
+			}
+			return sh.finish(err)
+		case errors.Is(f.err, io.EOF):
+			fmt.Fprintln(sh.stderr())
+			if sh.warnJobs() {
+				continue
+			}
+			return sh.finish(nil)
+		case errors.Is(f.err, ErrInterrupted):
+			sh.last = 130
+		case err != nil:
+			sh.last = 2
+			fmt.Fprintf(sh.stderr(), "nsh: %s\n", clip(parseError(err).Error(), msgMax))
+		}
+	}
+}
+
+// interact parses and runs what f gives until it ends; a syntax error or
+// exit returns (the loop around starts a fresh parser).
+func (sh *Shell) interact(p *syntax.Parser, f *feed) error {
+	for stmts, err := range p.InteractiveSeq(f) {
+		if err != nil {
+			return err
+		}
+		if p.Incomplete() {
+			f.more = true
+			continue
+		}
+		f.more = false
+		if rm, ok := f.rd.(remembering); ok && len(f.lines) > 0 {
+			rm.Remember(strings.Join(f.lines, "\n"))
+		}
+		f.lines = f.lines[:0]
+		for _, s := range stmts {
+			err := sh.stmt(s)
+			var er *builtins.ExitRequest
+			if errors.As(err, &er) {
+				return err
+			}
+			if err != nil && !errors.Is(err, builtins.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
+				sh.errorf("%s", unsaid(err))
+			}
+			if control(err) {
+				break // the rest of the line is abandoned
+			}
+			sh.exitWarned = false
+		}
+	}
+	return nil
+}
+
+// warnJobs tells the user about running or stopped jobs the first time
+// they try to leave; it reports whether nsh should stay.
+func (sh *Shell) warnJobs() bool {
+	running, stopped := sh.jobs.Active()
+	if running+stopped == 0 || sh.exitWarned {
+		return false
+	}
+	sh.exitWarned = true
+	var what []string
+	if stopped > 0 {
+		what = append(what, fmt.Sprintf("%d stopped", stopped))
+	}
+	if running > 0 {
+		what = append(what, fmt.Sprintf("%d running", running))
+	}
+	fmt.Fprintf(sh.stderr(), "nsh: there are jobs (%s; 'jobs' lists them). Exit again to leave anyway: stopped jobs get SIGHUP, running ones keep running.\n", strings.Join(what, ", "))
+	return true
+}
