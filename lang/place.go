@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"errors"
+
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
@@ -32,7 +34,7 @@ func (sh *Shell) runPulled(pull func() (*syntax.Stmt, error, bool)) error {
 		}
 		if !sh.onThread || sh.wantsThread(s) {
 			if err := sh.stmt(s); err != nil {
-				return err
+				return sh.endRun(err, s, pull)
 			}
 			continue
 		}
@@ -40,6 +42,7 @@ func (sh *Shell) runPulled(pull func() (*syntax.Stmt, error, bool)) error {
 		sh.off(func() {
 			for {
 				if err = sh.stmt(s); err != nil {
+					err = sh.endRun(err, s, pull)
 					return
 				}
 				var perr error
@@ -64,6 +67,19 @@ func (sh *Shell) runPulled(pull func() (*syntax.Stmt, error, bool)) error {
 			return nil
 		}
 	}
+}
+
+// endRun is what ends a run after statement s ended it with err: in
+// the script itself (not a file it sources), why a failure stopped it is
+// said now, unless s was its last command.
+func (sh *Shell) endRun(err error, s *syntax.Stmt, pull func() (*syntax.Stmt, error, bool)) error {
+	var se *stopError
+	if sh.sources > 0 || !errors.As(err, &se) || se.text == "" {
+		return err
+	}
+	_, _, more := pull()
+	sh.sayStop(err, s, more)
+	return err
 }
 
 // stmtsPlaced is stmts for a list run on the context thread: stretches

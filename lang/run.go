@@ -24,6 +24,8 @@ type stopError struct {
 	status int
 	ns     bool   // a namespace builtin failed: it stops even under set +e
 	msg    string // why, not said yet (a subshell's: its parent may say it)
+	text   string // why, as FILE:LINE: msg, not said yet (see sayStop)
+	stmt   *syntax.Stmt
 }
 
 func (e *stopError) Error() string { return "stopped, exit status " + strconv.Itoa(e.status) }
@@ -125,10 +127,31 @@ func (sh *Shell) failure(s *syntax.Stmt, err error) error {
 		// stops it too.
 		return &stopError{status: sh.last, msg: msg}
 	}
-	if msg != "" {
-		sh.errorf("%s", msg)
+	stop := &stopError{status: sh.last, stmt: s}
+	switch {
+	case msg == "":
+	case sh.depth == 0 && sh.calls == 0 && sh.sources == 0:
+		// A command of the script itself: said by its loop
+		// (runPulled), and not at all if it was the last one, whose
+		// status says it all.
+		stop.text = fmt.Sprintf("%s: %s", sh.Where(), clip(msg, msgMax))
+	default:
+		sh.errorf("%s", msg) // where its stderr is now (source f 2>log)
 	}
-	return &stopError{status: sh.last}
+	return stop
+}
+
+// sayStop says why a script stopped, if it has not been said: unless what
+// stopped it was the last command of all (top, with nothing after it).
+func (sh *Shell) sayStop(err error, top *syntax.Stmt, more bool) {
+	var se *stopError
+	if !errors.As(err, &se) || se.text == "" {
+		return
+	}
+	if se.stmt != top || more {
+		fmt.Fprintln(sh.stderr(), se.text)
+	}
+	se.text = ""
 }
 
 // redirected runs s's command with s's redirections made for it.

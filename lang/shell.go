@@ -97,6 +97,7 @@ type Shell struct {
 	getopts     builtins.GetoptsState
 	lineBase    int // added to the parser's lines: eval's text starts at its line
 	inTrap      bool
+	intr        bool            // it ended because a program died of Ctrl-C
 	expanding   map[string]bool // aliases being expanded
 	placed      map[*syntax.Stmt]bool
 	plugins     func(name string) bool

@@ -42,6 +42,7 @@ func (sh *Shell) exitStatus(err error) (int, *stopError) {
 	case errors.As(err, &se):
 		return se.status, se
 	case errors.Is(err, builtins.Interrupted{}):
+		sh.intr = true
 		return 130, nil
 	}
 	return sh.last, nil
@@ -105,11 +106,13 @@ func (sh *Shell) pipeline(c *syntax.BinaryCmd) error {
 	}
 	statuses := make([]int, n)
 	stops := make([]*stopError, n)
+	subs := make([]*Shell, n)
 	var wg sync.WaitGroup
 	var prev *os.File
 	for i, st := range stages {
 		sub := sh.subshell(sh.cx.concurrent())
 		sub.stage, sub.onThread = job, false
+		subs[i] = sub
 		if prev != nil {
 			sub.fds.set(0, prev, true)
 			prev = nil
@@ -164,6 +167,13 @@ func (sh *Shell) pipeline(c *syntax.BinaryCmd) error {
 	}
 	if sh.stopped(nil) {
 		return builtins.Interrupted{}
+	}
+	for _, sub := range subs {
+		if sub.intr {
+			// A stage died of Ctrl-C: the pipeline is interrupted, as
+			// in bash, whether nsh's own handler has seen it yet or not.
+			return builtins.Interrupted{}
+		}
 	}
 	for _, s := range stops {
 		if s != nil && s.ns && sh.tested == 0 {

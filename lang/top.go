@@ -339,6 +339,7 @@ func (sh *Shell) interact(p *syntax.Parser, f *feed) error {
 			if err != nil && !errors.Is(err, builtins.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
 				sh.errorf("%s", unsaid(err))
 			}
+			sh.sayStop(err, nil, true)
 			if control(err) {
 				break // the rest of the line is abandoned
 			}
