@@ -51,6 +51,14 @@ func NewJobs(tty int) *Jobs {
 	return js
 }
 
+// Sub is a table of its own for a subshell, on the same terminal: a
+// subshell's wait waits for its own jobs, never for the job it runs in.
+func (js *Jobs) Sub() *Jobs {
+	sub := NewJobs(js.tty)
+	sub.pgid, sub.Describe = js.pgid, js.Describe
+	return sub
+}
+
 // Job is a pipeline started by the shell: its stages (builtins run as
 // goroutines, programs as processes) and where it was started.
 type Job struct {

@@ -20,7 +20,7 @@ func TestSet(t *testing.T) {
 	want(t, `set -k; false; echo on`, "on\n", 0)
 	want(t, `set -k; echo on; false`, "on\n", 1)
 	errs := want(t, `set -x; true; set +x; true`, "", 0)
-	if !strings.Contains(errs, "+ [home] true") || strings.Count(errs, "+ ") != 2 {
+	if !strings.Contains(errs, "+ true") || strings.Count(errs, "+ ") != 2 {
 		t.Errorf("trace: %q", errs)
 	}
 	for _, bad := range []string{"set -z", "set -kz"} {

@@ -75,7 +75,7 @@ func Spawn(env *Env, argv []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := env.Job.start(env.Ctx, env.Snap, command(env, argv, files), true)
+	p, _, err := startCmd(env, env.Job, argv, files, true)
 	if err != nil {
 		finish()
 		return startStatus(err)
@@ -99,6 +99,23 @@ func command(env *Env, argv []string, files [3]*os.File) *exec.Cmd {
 	}
 }
 
+// startCmd starts argv as a process of j. An executable file the kernel
+// will not run (no #! line) runs as a script of a new nsh in the context,
+// as POSIX has sh do.
+func startCmd(env *Env, j *Job, argv []string, files [3]*os.File, reap bool) (*proc, *exec.Cmd, error) {
+	cmd := command(env, argv, files)
+	p, err := j.start(env.Ctx, env.Snap, cmd, reap)
+	if errors.Is(err, nsctx.ErrScript) {
+		// cmd.Path is the file as found in PATH; /proc/self/exe is
+		// nsh, whatever the context's mount namespace holds.
+		script := append([]string{"nsh", cmd.Path}, argv[1:]...)
+		cmd = command(env, script, files)
+		cmd.Path = "/proc/self/exe"
+		p, err = j.start(env.Ctx, env.Snap, cmd, reap)
+	}
+	return p, cmd, err
+}
+
 // spawnForeground runs a lone program in the foreground: the most common
 // command of all, and what a script runs in a loop. It starts and waits on
 // the calling goroutine, without the stage goroutine and the reaper
@@ -112,8 +129,7 @@ func spawnForeground(env *Env, argv []string) error {
 	if err != nil {
 		return err
 	}
-	cmd := command(env, argv, files)
-	p, err := j.start(env.Ctx, env.Snap, cmd, false)
+	p, cmd, err := startCmd(env, j, argv, files, false)
 	if err != nil {
 		finish()
 		return startStatus(err)

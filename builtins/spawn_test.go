@@ -1,6 +1,8 @@
 package builtins
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +17,11 @@ func TestSpawnStatus(t *testing.T) {
 	}
 	h.fails("spawn false", 1)
 	h.fails("no-such-command-nsh", 127, "command not found")
-	h.fails("/etc/hostname", 126, "not executable")
+	plain := filepath.Join(t.TempDir(), "plain")
+	if err := os.WriteFile(plain, []byte("data\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.fails(plain, 126, "not executable")
 	h.fails("sh -c kill$IFS-9$IFS$$", 137, "killed by signal 9")
 	h.fails("spawn", 2)
 }

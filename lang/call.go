@@ -31,7 +31,7 @@ func (sh *Shell) call(s *syntax.Stmt, c *syntax.CallExpr) error {
 	if err != nil {
 		return sh.expandError(err)
 	}
-	if sh.interactive && len(args) > 0 && len(c.Args) > 0 {
+	if len(sh.aliases) > 0 && len(args) > 0 && len(c.Args) > 0 {
 		if text, ok := sh.aliasOf(c.Args[0], args[0]); ok {
 			return sh.runAlias(s, c, text)
 		}
@@ -410,7 +410,11 @@ func (sh *Shell) trace(assigns []assignment, args []string) {
 		ws = append(ws, quoteValue(a))
 	}
 	ps4, _ := sh.varString("PS4")
-	fmt.Fprintf(sh.stderr(), "%s[%s] %s\n", ps4, builtins.Where(sh.cx.current()), clip(strings.Join(ws, " "), 4*msgMax))
+	// Where the command runs, when it is not home: + [net:4026532] ip link
+	if where := builtins.Where(sh.cx.current()); where != "home" {
+		ps4 += "[" + where + "] "
+	}
+	fmt.Fprintf(sh.stderr(), "%s%s\n", ps4, clip(strings.Join(ws, " "), 4*msgMax))
 }
 
 // aliasOf is the text an alias gives a command word typed plainly.

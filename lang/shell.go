@@ -201,6 +201,7 @@ func (sh *Shell) subshell(cx *ctxRef) *Shell {
 		c.aliases[k] = v
 	}
 	c.traps = sh.traps.forSubshell()
+	c.jobs = sh.jobs.Sub()
 	c.params = cloneParams(sh.params)
 	c.sub = true
 	c.cfg, c.parser = nil, nil

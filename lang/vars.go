@@ -238,7 +238,9 @@ func (e env) Get(name string) expand.Variable {
 	case "#":
 		return str(strconv.Itoa(len(sh.params)))
 	case "@", "*":
-		return expand.Variable{Set: true, Kind: expand.Indexed, List: sh.params}
+		// Never nil: expand takes a nil list for no list at all, and
+		// "$@" would give one empty word instead of none.
+		return expand.Variable{Set: true, Kind: expand.Indexed, List: append([]string{}, sh.params...)}
 	case "?":
 		return str(strconv.Itoa(sh.last))
 	case "$":

@@ -15,6 +15,9 @@ import (
 var (
 	ErrNotFound      = errors.New("command not found")
 	ErrNotExecutable = errors.New("permission denied (not executable)")
+	// ErrScript is an executable file the kernel cannot run (ENOEXEC): a
+	// script without #!, which a shell runs itself.
+	ErrScript = fmt.Errorf("%w: not a program the kernel runs, and no #! line", ErrNotExecutable)
 )
 
 // Start starts cmd from the context thread, so the program is forked into
@@ -115,7 +118,9 @@ func (c *Context) startError(name string, err error) error {
 	switch {
 	case errors.Is(err, unix.ENOENT):
 		err = ErrNotFound
-	case errors.Is(err, unix.EACCES), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
+	case errors.Is(err, unix.ENOEXEC):
+		err = ErrScript
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EISDIR):
 		err = ErrNotExecutable
 	case errors.Is(err, unix.ENOMEM) && c.effective(PID) != c.home[PID].id:
 		// fork into a pid namespace whose init has exited. If it was
