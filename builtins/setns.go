@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/nsh-dev/nsh/nsctx"
@@ -14,7 +13,7 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]",
+	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
 or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
@@ -25,6 +24,12 @@ exists means the same.
 With -t PID, joins the listed kinds of that process, or every kind (user
 only if it differs from the context's, like nsenter -t PID -a). All or
 nothing: if one kind fails, the context is left exactly as it was.
+
+docker:NAME and podman:NAME (a name or id) join the namespaces of that
+running container's process, as -t does: the engine is asked over its
+API socket ($DOCKER_HOST or /var/run/docker.sock; $CONTAINER_HOST or
+/run/podman/podman.sock), or for podman with no service running, with
+'podman inspect'. Every call gives up after a few seconds.
 
 Joining a user namespace (a rootless container's, one made by
 'unshare -r') works without root if it is yours: programs spawned
@@ -37,7 +42,9 @@ inside it.
   setns /proc/1234/ns/uts uts
   setns -t 1234
   setns -t 1234 net mnt
-  setns -t 1234 user    a rootless container's user namespace`,
+  setns -t 1234 user    a rootless container's user namespace
+  setns podman:web          # like nsenter -t $(podman inspect ...) -a
+  setns docker:web net`,
 	Options:  []string{"-t"},
 	Operands: Pins,
 	Moves:    true,
@@ -54,6 +61,9 @@ func runSetns(env *Env, args []string) error {
 	if *target != "" {
 		return setnsProcess(env, *target, ops)
 	}
+	if done, err := setnsContainer(env, ops); done {
+		return err
+	}
 	if len(ops) < 1 || len(ops) > 2 {
 		return usageError("want TARGET [KIND]")
 	}
@@ -69,9 +79,9 @@ func runSetns(env *Env, args []string) error {
 }
 
 func setnsProcess(env *Env, target string, names []string) error {
-	pid, err := strconv.Atoi(target)
-	if err != nil || pid <= 0 {
-		return usageError("-t wants a process id, not %q", target)
+	pid, err := processWord(env, target)
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
 		return fmt.Errorf("no process %d", pid)
