@@ -152,9 +152,11 @@ func TestContainerErrors(t *testing.T) {
 }
 
 // ns -a --json and the table name the container of its namespaces, and
-// not the host's namespaces it shares.
+// not the host's namespaces it shares; no engine service is needed.
 func TestNsAllContainer(t *testing.T) {
-	h, c, _ := containerHarness(t, "DOCKER_HOST")
+	c := podmantest.Run(t)
+	h := newHarness(t)
+	noEngines(t)
 	var out allOut
 	if err := json.Unmarshal([]byte(h.ok("ns -a --json")), &out); err != nil {
 		t.Fatal(err)
@@ -165,7 +167,7 @@ func TestNsAllContainer(t *testing.T) {
 			continue
 		}
 		if ns.Container.Name == c.Name {
-			if ns.Container.Engine != "docker" || ns.Container.ID != c.ID || ns.PID == nil || *ns.PID != c.PID {
+			if ns.Container.Engine != "podman" || ns.Container.ID != c.ID || ns.PID == nil || *ns.PID != c.PID {
 				t.Errorf("%s %d: container %+v, pid %v", ns.Kind, ns.NS, ns.Container, ns.PID)
 			}
 			named[ns.Kind] = true
@@ -183,7 +185,7 @@ func TestNsAllContainer(t *testing.T) {
 	found := false
 	for _, l := range strings.Split(table, "\n") {
 		if f := strings.Fields(l); len(f) > 3 && f[3] == itoa(c.PID) {
-			found = f[len(f)-1] == "docker:"+c.Name
+			found = f[len(f)-1] == "podman:"+c.Name
 		}
 	}
 	if !found || !strings.Contains(strings.SplitN(table, "\n", 2)[0], "CONTAINER") {

@@ -95,13 +95,11 @@ func runIdentify(env *Env, args []string) error {
 			want = append(want, k)
 		}
 	}
-	engines := make(chan []*nsinfo.Container, 1)
-	go func() { engines <- nsinfo.List(getenv(env), nsinfo.ContainerTimeout) }()
 	snap, err := nsinfo.Scan(nsinfo.Options{Kinds: want})
 	if err != nil {
 		return err
 	}
-	snap.AttachContainers(<-engines, st.Home)
+	snap.AttachContainers(getenv(env))
 	var list []*nsinfo.Namespace
 	for _, k := range want {
 		ns := snap.Lookup(ids[k])

@@ -46,9 +46,11 @@ KIND operands) keeps only those kinds and implies -a. Columns:
            (JSON: "for_children")
   NETNSID  the id the home network namespace gives it (- if none)
   OWNER    its user namespace       PARENT   parent pid/user namespace
-  CONTAINER  ENGINE:NAME of the container whose process is in it, from
-           the docker and podman API sockets that answer (JSON:
-           "container": engine, name, id; null for none)
+  CONTAINER  ENGINE:NAME of the container whose process is in it (podman,
+           docker, containerd:NS/ID), read from the command line of the
+           container monitor (conmon, containerd-shim) that started it;
+           docker's names from its API (JSON: "container": engine, name,
+           id; null for none)
 
 --tree draws the user-namespace ownership tree (owner, the default), the
 pid/user hierarchy (parent), or namespaces under the namespace of their
@@ -204,10 +206,6 @@ func nsAll(env *Env, kinds []nsctx.Kind, tree string, asJSON bool) error {
 		// The tree is made of user namespaces.
 		scan = append(append([]nsctx.Kind(nil), kinds...), nsctx.User)
 	}
-	// The engines are asked while /proc is read: the column costs
-	// about nothing unless an engine is slower than the scan.
-	engines := make(chan []*nsinfo.Container, 1)
-	go func() { engines <- nsinfo.List(getenv(env), nsinfo.ContainerTimeout) }()
 	snap, err := nsinfo.Scan(nsinfo.Options{Kinds: scan})
 	if err != nil {
 		return err
@@ -216,7 +214,7 @@ func nsAll(env *Env, kinds []nsctx.Kind, tree string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	snap.AttachContainers(<-engines, st.Home)
+	snap.AttachContainers(getenv(env))
 	rows := snap.Namespaces
 	var depth []int
 	if tree != "" {

@@ -13,7 +13,7 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]",
+	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns --no-sys ...",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
 or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
@@ -24,6 +24,13 @@ exists means the same.
 With -t PID, joins the listed kinds of that process, or every kind (user
 only if it differs from the context's, like nsenter -t PID -a). All or
 nothing: if one kind fails, the context is left exactly as it was.
+
+Programs in a network namespace that is not home's see its /sys, and for
+one with an ip netns name /etc/netns/NAME/* over /etc, as 'ip netns exec'
+gives them: the context keeps a companion mount namespace for it (not
+shown as a mount namespace of its own; see docs/design.md). Not when the
+mount namespace is joined too (-t PID, a container: theirs is used).
+--no-sys leaves /sys as nsenter does.
 
 docker:NAME and podman:NAME (a name or id) join the namespaces of that
 running container's process, as -t does: the engine is asked over its
@@ -45,7 +52,7 @@ inside it.
   setns -t 1234 user    a rootless container's user namespace
   setns podman:web          # like nsenter -t $(podman inspect ...) -a
   setns docker:web net`,
-	Options:  []string{"-t"},
+	Options:  []string{"-t", "--no-sys"},
 	Operands: Pins,
 	Moves:    true,
 	Run:      runSetns,
@@ -54,9 +61,14 @@ inside it.
 func runSetns(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	target := fs.String("t", "", "")
+	noSys := fs.Bool("no-sys", false, "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if *noSys {
+		env.Ctx.SkipSysView(true)
+		defer env.Ctx.SkipSysView(false)
 	}
 	if *target != "" {
 		return setnsProcess(env, *target, ops)
