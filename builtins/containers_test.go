@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/internal/podmantest"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsinfo"
@@ -191,4 +192,28 @@ func TestNsAllContainer(t *testing.T) {
 	if !found || !strings.Contains(strings.SplitN(table, "\n", 2)[0], "CONTAINER") {
 		t.Errorf("ns -a -t net does not name %s:\n%s", c.Name, table)
 	}
+}
+
+// containerd:NS/ID through containerd's Tasks API, and its containers in
+// ns -a (from the shim's command line).
+func TestContainerd(t *testing.T) {
+	sock := podmantest.Containerd(t)
+	pid := podmantest.RunContainerd(t, "nsh-ctd")
+	h := newHarness(t)
+	noEngines(t)
+	t.Setenv("CONTAINERD_ADDRESS", sock)
+	want := nstest.Readlink(t, "/proc/"+itoa(pid)+"/ns/net")
+	word := "containerd:" + podmantest.CtdNamespace + "/nsh-ctd"
+	h.ok("setns " + word + " net")
+	if got := strings.TrimSpace(h.ok("readlink /proc/self/ns/net")); got != want {
+		t.Errorf("setns %s: in %s, want %s", word, got, want)
+	}
+	h.ok("home")
+	h.fails("setns containerd:"+podmantest.CtdNamespace+"/nsh-no-such", 1, "no such container", sock)
+	out := h.ok("ns -a -t net")
+	if !strings.Contains(out, word) {
+		t.Errorf("ns -a -t net does not name %s:\n%s", word, out)
+	}
+	t.Setenv("CONTAINERD_ADDRESS", filepath.Join(t.TempDir(), "none.sock"))
+	h.fails("setns "+word, 1, "no containerd at")
 }

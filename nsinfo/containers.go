@@ -37,7 +37,7 @@ import (
 var ContainerTimeout = 3 * time.Second
 
 // Engines are the words that name a container: ENGINE:NAME.
-var Engines = []string{"docker", "podman"}
+var Engines = []string{"docker", "podman", "containerd"}
 
 // Container is a container an engine reports.
 type Container struct {
@@ -75,6 +75,9 @@ func ContainerRef(word string) (engine, name string, ok bool) {
 func Sockets(engine string, getenv Getenv) []string {
 	if getenv == nil {
 		getenv = os.LookupEnv
+	}
+	if engine == "containerd" {
+		return containerdSockets(getenv)
 	}
 	hostVar, std := "DOCKER_HOST", []string{"/var/run/docker.sock"}
 	if engine == "podman" {
@@ -170,6 +173,9 @@ func (j *inspectJSON) container(engine string) *Container {
 // as the engines allow) through the first of the engine's sockets that
 // answers; for podman with no service listening, through podman inspect.
 func Inspect(engine, name string, getenv Getenv) (*Container, error) {
+	if engine == "containerd" {
+		return inspectContainerd(name, getenv)
+	}
 	if name == "" || strings.ContainsAny(name, "/?#%") {
 		return nil, fmt.Errorf("%s:%s: not a container name or id", engine, name)
 	}
@@ -285,7 +291,7 @@ func List(getenv Getenv, timeout time.Duration) []*Container {
 	type sock struct{ engine, path string }
 	var socks []sock
 	seen := map[[2]uint64]bool{}
-	for _, e := range Engines {
+	for _, e := range []string{"docker", "podman"} {
 		for _, p := range Sockets(e, getenv) {
 			var st syscall.Stat_t
 			if syscall.Stat(p, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFSOCK {

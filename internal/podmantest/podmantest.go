@@ -31,6 +31,10 @@ var shared struct {
 	image   string
 	svc     *exec.Cmd
 	sock    string
+	ctd     *exec.Cmd
+	ctdSock string
+	ctdErr  error
+	ctdDone bool
 	dir     string
 	imgErr  error
 	svcErr  error
@@ -46,6 +50,13 @@ func Main(m *testing.M) int {
 	if shared.svc != nil {
 		shared.svc.Process.Kill()
 		shared.svc.Wait()
+	}
+	if shared.ctd != nil {
+		// Its tasks are gone (each test's cleanup); images and
+		// snapshots go with its directory.
+		exec.Command("ctr", "-a", shared.ctdSock, "-n", CtdNamespace, "images", "rm", shared.image).Run()
+		shared.ctd.Process.Kill()
+		shared.ctd.Wait()
 	}
 	if shared.image != "" {
 		exec.Command("podman", "rmi", "-f", shared.image).Run()
@@ -75,6 +86,21 @@ func tmpdir() (string, error) {
 	return shared.dir, nil
 }
 
+// once runs fn the first time (done), and fails every test after an
+// error of it.
+func once(t testing.TB, done *bool, errp *error, fn func() error) {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if !*done {
+		*done = true
+		*errp = fn()
+	}
+	if *errp != nil {
+		t.Fatal(*errp)
+	}
+}
+
 // Image returns the test image, imported on first use.
 func Image(t testing.TB) string {
 	t.Helper()
@@ -82,15 +108,7 @@ func Image(t testing.TB) string {
 	nstest.RequireTool(t, "podman")
 	nstest.RequireTool(t, "runc")
 	bb := nstest.RequireTool(t, "busybox")
-	shared.Lock()
-	defer shared.Unlock()
-	if !shared.imgDone {
-		shared.imgDone = true
-		shared.imgErr = makeImage(bb)
-	}
-	if shared.imgErr != nil {
-		t.Fatal(shared.imgErr)
-	}
+	once(t, &shared.imgDone, &shared.imgErr, func() error { return makeImage(bb) })
 	return shared.image
 }
 
@@ -190,15 +208,7 @@ func Exec(t testing.TB, c *Container, argv ...string) string {
 func Service(t testing.TB) string {
 	t.Helper()
 	Image(t)
-	shared.Lock()
-	defer shared.Unlock()
-	if !shared.svcDone {
-		shared.svcDone = true
-		shared.svcErr = startService()
-	}
-	if shared.svcErr != nil {
-		t.Fatal(shared.svcErr)
-	}
+	once(t, &shared.svcDone, &shared.svcErr, startService)
 	return shared.sock
 }
 
@@ -222,4 +232,90 @@ func startService() error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("podman system service did not listen on %s", sock)
+}
+
+// CtdNamespace is the containerd namespace the tests' containers are in.
+const CtdNamespace = "nshtest"
+
+// Containerd returns the socket of a containerd of the tests' own (its
+// root and state in a temporary directory), with the test image imported,
+// started on first use; Main stops it.
+func Containerd(t testing.TB) string {
+	t.Helper()
+	img := Image(t)
+	nstest.RequireTool(t, "containerd")
+	nstest.RequireTool(t, "ctr")
+	once(t, &shared.ctdDone, &shared.ctdErr, func() error { return startContainerd(img) })
+	return shared.ctdSock
+}
+
+func startContainerd(img string) error {
+	dir, err := tmpdir()
+	if err != nil {
+		return err
+	}
+	sock := filepath.Join(dir, "containerd.sock")
+	cmd := exec.Command("containerd", "--root", filepath.Join(dir, "ctd-root"), "--state", filepath.Join(dir, "ctd-state"), "--address", sock)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	shared.ctd = cmd
+	up := false
+	for range 100 {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			up = true
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !up {
+		return fmt.Errorf("containerd did not listen on %s", sock)
+	}
+	shared.ctdSock = sock
+	archive := filepath.Join(dir, "image.tar")
+	if _, err := podman("save", "--format", "oci-archive", "-o", archive, img); err != nil {
+		return err
+	}
+	if out, err := exec.Command("ctr", "-a", sock, "-n", CtdNamespace, "images", "import", "--base-name", strings.Split(img, ":")[0], archive).CombinedOutput(); err != nil {
+		return fmt.Errorf("ctr images import: %v: %s", err, out)
+	}
+	return nil
+}
+
+// RunContainerd starts a containerd task of the test image running sleep
+// and returns its pid; the task and container are removed when the test
+// ends.
+func RunContainerd(t testing.TB, id string) int {
+	t.Helper()
+	sock := Containerd(t)
+	ctr := func(args ...string) (string, error) {
+		out, err := exec.Command("ctr", append([]string{"-a", sock, "-n", CtdNamespace}, args...)...).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	t.Cleanup(func() {
+		ctr("task", "kill", "-s", "SIGKILL", id)
+		for range 50 {
+			if _, err := ctr("task", "delete", id); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		ctr("container", "delete", id)
+	})
+	if out, err := ctr("run", "-d", shared.image, id, "/bin/sleep", "3600"); err != nil {
+		t.Fatalf("ctr run: %v: %s", err, out)
+	}
+	out, err := ctr("task", "ls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == id {
+			pid, _ := strconv.Atoi(f[1])
+			return pid
+		}
+	}
+	t.Fatalf("no task %s in: %s", id, out)
+	return 0
 }
