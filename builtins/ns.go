@@ -124,8 +124,14 @@ func runNs(env *Env, args []string) error {
 	}
 	pid := new(int)
 	if *pword != "" {
-		if *pid, err = processWord(env, *pword); err != nil {
+		var check func() error
+		if *pid, check, err = processWord(env, *pword); err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(); err != nil {
+				return err
+			}
 		}
 	}
 	if *all {
