@@ -2,8 +2,9 @@
 # Benchmark: container targets, side by side in one hyperfine run each.
 #  (a) setns podman:NAME through the API socket, against the usual
 #      nsenter -t $(podman inspect -f '{{.State.Pid}}' NAME) -n true
-#  (b) ns -a with the CONTAINER column (N containers behind the socket),
-#      without it (no engine socket), and lsns
+#  (b) ns -a with the CONTAINER column (N containers), without it (nsh
+#      built at BASE, where this branch left main), and lsns
+#  (c) 20 setns podman:NAME net; home in one nsh, against 20 of the pair
 #
 #   sudo bench/containers.sh            # N=50
 #   sudo N=10 RUNS=20 bench/containers.sh
@@ -19,6 +20,11 @@ mkdir -p bench/results
 tmp=$(mktemp -d)
 nsh=$tmp/nsh
 go build -o "$nsh" ./cmd/nsh
+# ns -a without the column: nsh as of BASE (default: where this branch
+# left main), built from git.
+base=${BASE:-$(git merge-base HEAD main)}
+mkdir "$tmp/base" && git archive "$base" | tar -x -C "$tmp/base"
+(cd "$tmp/base" && go build -o "$tmp/nsh-base" ./cmd/nsh)
 img=localhost/nshbench-bb:latest
 svc=
 cleanup() {
@@ -50,12 +56,18 @@ hyperfine -N --warmup 3 --runs "$runs" --style none --export-json bench/results/
 	-n "nsenter -t \$(podman inspect ...) -n true" "sh -c 'unset CONTAINER_HOST; nsenter -t \$(podman inspect -f {{.State.Pid}} nshbench-1) -n true'" \
 	-n "nsh setns podman:NAME (podman inspect, no service)" "env CONTAINER_HOST=unix://$tmp/none.sock $nsh -c 'setns podman:nshbench-1 net; /bin/true'"
 
+# Inside a running shell: 20 hops in one nsh against 20 of the pair in one sh.
+printf 'setns podman:nshbench-1 net; home\n%.0s' $(seq 20) >"$tmp/hops.nsh"
+hyperfine -N --warmup 2 --runs "$(((runs + 2) / 3))" --style none --export-json bench/results/containers-hops.json \
+	-n "nsh: 20 x setns podman:NAME net; home" "$nsh $tmp/hops.nsh" \
+	-n "sh: 20 x nsenter -t \$(podman inspect ...) -n true" "sh -c 'unset CONTAINER_HOST; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do nsenter -t \$(podman inspect -f {{.State.Pid}} nshbench-1) -n true; done'"
+
 hyperfine -N --warmup 3 --runs "$runs" --style none --export-json bench/results/containers-nsa.json \
 	-n "ns -a (CONTAINER column, $n containers)" "$nsh -c 'ns -a'" \
-	-n "ns -a (no engine)" "env CONTAINER_HOST=unix://$tmp/none.sock $nsh -c 'ns -a'" \
+	-n "ns -a without the column (nsh at ${base:0:7})" "$tmp/nsh-base -c 'ns -a'" \
 	-n "lsns" "lsns"
 
-python3 - bench/results/containers-setns.json bench/results/containers-nsa.json <<'PY'
+python3 - bench/results/containers-setns.json bench/results/containers-hops.json bench/results/containers-nsa.json <<'PY'
 import json, statistics, sys
 for f in sys.argv[1:]:
     rs = json.load(open(f))["results"]

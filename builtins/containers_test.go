@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,10 @@ func TestSetnsContainer(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix://"+sock)
 	h.ok("setns docker:" + c.Name)
 	check("Docker API")
+	// Tab offers the running containers.
+	if ws := nsinfo.ContainerWords(os.LookupEnv); !slices.Contains(ws, "docker:"+c.Name) {
+		t.Errorf("completion words %q lack docker:%s", ws, c.Name)
+	}
 	// The prompt's name for the network namespace.
 	h.ok("setns docker:" + c.Name + " net")
 	st, _ := h.ctx.Status()

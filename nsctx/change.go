@@ -161,6 +161,7 @@ func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error
 	}
 	if flags&unix.CLONE_NEWNET != 0 {
 		c.mntJoined = false
+		c.notePlain()
 	}
 	if flags&unix.CLONE_NEWNS != 0 {
 		c.comp, c.compNet = ID{}, ID{}
@@ -280,6 +281,7 @@ func (c *Context) joinHint(target [NumKinds]*Handle) string {
 func (c *Context) join1(target [NumKinds]*Handle) error {
 	if target[Net] != nil {
 		c.mntJoined = target[Mnt] != nil
+		defer c.notePlain()
 	}
 	via := false
 	for k, h := range target {

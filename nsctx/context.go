@@ -54,6 +54,7 @@ type Context struct {
 	sysNet, sysMnt ID
 	noSys          atomic.Bool
 	noSysOnce      atomic.Bool
+	plainNet       ID // entered with SkipSysView: no companion for it
 	// mntJoined: the last change of network namespace named the mount
 	// namespace too (setns -t PID, a container): no companion then.
 	mntJoined bool
@@ -233,7 +234,6 @@ func (c *Context) do(fn func() error, long, readOnly bool) error {
 		// The shell itself runs on the thread (Run): no hand-off.
 		err := fn()
 		if !readOnly {
-			c.syncSys()
 			c.changed()
 		}
 		return err
@@ -249,7 +249,6 @@ func (c *Context) do(fn func() error, long, readOnly bool) error {
 		c.long = long
 		err := fn()
 		if !readOnly {
-			c.syncSys()
 			c.changed()
 		}
 		errc <- err

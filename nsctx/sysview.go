@@ -17,13 +17,13 @@ import (
 // /sys/class/net. iproute2 runs each program in a private mount namespace
 // with / made slave, /sys unmounted lazily and sysfs mounted again, and
 // /etc/netns/NAME/* bound over /etc/*. nsh does the same once per network
-// namespace instead of once per program: while the context's network
-// namespace is not home's and its mount namespace is home's (and was not
-// named with it: setns -t PID joins PID's, as nsenter -a does), the context
-// thread sits in a companion mount namespace made that way, which every
-// program then starts in (and builtins see). It is made when the network
-// namespace changes and left (back to home's mount namespace) when it
-// changes again. A context in a mount namespace of its own (unshare mnt,
+// namespace instead of once per program: when a program starts while the
+// context's network namespace is not home's and its mount namespace is
+// home's (and was not named with it: setns -t PID joins PID's, as nsenter
+// -a does), the context thread first moves to a companion mount namespace
+// made that way, where this program and the next ones start. It is left
+// (back to home's mount namespace) at home, or at the first program after
+// the network namespace changed again. A context in a mount namespace of its own (unshare mnt,
 // a joined container's) is left alone: its /sys is its owner's business,
 // and an 'unshare mnt' made inside a companion starts with the
 // companion's mounts. Joining a mount namespace leaves the companion.
@@ -38,14 +38,14 @@ func (c *Context) SetSysView(on bool) { c.noSys.Store(!on) }
 // SysView reports whether SetSysView is on.
 func (c *Context) SysView() bool { return !c.noSys.Load() }
 
-// SkipSysView(true) makes the next change of network namespace make no
-// companion (setns --no-sys); SkipSysView(false) after the change takes
-// back a skip the change did not use.
+// SkipSysView(true) makes the network namespaces entered until
+// SkipSysView(false) go without a companion (setns --no-sys).
 func (c *Context) SkipSysView(skip bool) { c.noSysOnce.Store(skip) }
 
 // syncSys puts the thread in the mount namespace that goes with its
-// network namespace. Runs on the thread after work that may have moved
-// the context; cheap when nothing changed. A companion that cannot be
+// network namespace. Runs on the thread before a program starts, not at
+// every change: 'setns PIN; home' hops stay a setns each. Cheap when
+// nothing changed. A companion that cannot be
 // made (no CAP_SYS_ADMIN over the mount namespace) is not an error: the
 // programs see home's /sys, as they would under nsenter.
 func (c *Context) syncSys() {
@@ -71,7 +71,7 @@ func (c *Context) syncSys() {
 			fchdir(c.homeCwd)
 		}
 	}
-	if c.noSysOnce.Swap(false) || net == c.home[Net].id || c.noSys.Load() || c.mntJoined || c.cur[Mnt] != c.home[Mnt].id || c.via.active() {
+	if net == c.plainNet || net == c.home[Net].id || c.noSys.Load() || c.mntJoined || c.cur[Mnt] != c.home[Mnt].id || c.via.active() {
 		return
 	}
 	if err := c.makeCompanion(netnsNameOf(net)); err == nil {
@@ -169,5 +169,13 @@ func dashOr(s, alt string) string {
 func remountSys() {
 	if unix.Unmount("/sys", unix.MNT_DETACH) == nil {
 		unix.Mount("sysfs", "/sys", "sysfs", 0, "")
+	}
+}
+
+// notePlain records, under SkipSysView, that the network namespace just
+// entered goes without a companion.
+func (c *Context) notePlain() {
+	if c.noSysOnce.Load() {
+		c.plainNet = c.cur[Net]
 	}
 }
