@@ -12,15 +12,16 @@ import (
 var identifyCmd = &Builtin{
 	Name:    "identify",
 	Summary: "which pins, ip netns names and processes share a namespace",
-	Usage:   "identify [--json] [PATH|NAME|PID] [KIND...]",
+	Usage:   "identify [--json] [PATH|NAME|PID|ENGINE:NAME] [KIND...]",
 	Help: `Like 'ip netns identify', for every kind: for the namespace in PATH (a
 pin, /proc/PID/ns/KIND, an ip netns NAME), or each namespace of process
-PID, or (with neither) each namespace of the context, it lists
+PID or container ENGINE:NAME (docker:web, podman:web), or (with neither) each namespace of the context, it lists
 
   names   ip netns names (/run/netns/NAME)
   pins    nsfs bind mounts, in any mount namespace
   pids    processes in it (any of their threads)
   fds     /proc/PID/fd/N files holding it open
+  container  ENGINE:NAME (id) of the container whose process is in it
 
 KIND operands keep only those kinds. '*' marks a namespace the context is
 in.
@@ -57,6 +58,12 @@ func runIdentify(env *Env, args []string) error {
 	}
 	var want []nsctx.Kind
 	var ids [nsctx.NumKinds]nsctx.ID
+	if c, ok, err := containerPID(env, target); ok {
+		if err != nil {
+			return err
+		}
+		target = strconv.Itoa(c.PID)
+	}
 	switch pid, perr := strconv.Atoi(target); {
 	case target == "":
 		ids = st.Cur
@@ -92,6 +99,7 @@ func runIdentify(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	snap.AttachContainers(getenv(env))
 	var list []*nsinfo.Namespace
 	for _, k := range want {
 		ns := snap.Lookup(ids[k])
@@ -141,6 +149,9 @@ func runIdentify(env *Env, args []string) error {
 				fds = append(fds, f.Path())
 			}
 			fmt.Fprintf(&b, "  fds:   %s\n", strings.Join(fds, " "))
+		}
+		if c := ns.Container; c != nil {
+			fmt.Fprintf(&b, "  container: %s (%s)\n", c.Label(), c.ID)
 		}
 		if ps := childPaths(ns); len(ps) > 0 {
 			fmt.Fprintf(&b, "  for children of: %s\n", strings.Join(ps, " "))

@@ -15,7 +15,7 @@ import (
 var nsCmd = &Builtin{
 	Name:    "ns",
 	Summary: "show the context's namespaces, a process's, or every namespace on the host",
-	Usage: "ns [--json] [KIND...]\nns -p PID [--json] [KIND...]\n" +
+	Usage: "ns [--json] [KIND...]\nns -p PID|ENGINE:NAME [--json] [KIND...]\n" +
 		"ns -a [-t KIND]... [--json] [--tree[=owner|parent|process]] [KIND...]",
 	Help: `One line per kind: the kind, the namespace inode, and '*' where it
 differs from nsh's home namespaces. pid and time are the namespaces that
@@ -26,6 +26,7 @@ program starts.
   ns net uts      only these kinds
   ns --json       the same as JSON, for scripts
   ns -p 1234      where process 1234 is, marked against home
+  ns -p podman:web  where that container's process is
 
 With -a (--all), every namespace on the host, like lsns but also those held
 only by pins (in any mount namespace), by open fds, or by single threads
@@ -45,6 +46,11 @@ KIND operands) keeps only those kinds and implies -a. Columns:
            (JSON: "for_children")
   NETNSID  the id the home network namespace gives it (- if none)
   OWNER    its user namespace       PARENT   parent pid/user namespace
+  CONTAINER  ENGINE:NAME of the container whose process is in it (podman,
+           docker, containerd:NS/ID), read from the command line of the
+           container monitor (conmon, containerd-shim) that started it;
+           docker's names from its API (JSON: "container": engine, name,
+           id; null for none)
 
 --tree draws the user-namespace ownership tree (owner, the default), the
 pid/user hierarchy (parent), or namespaces under the namespace of their
@@ -98,7 +104,7 @@ func (t *treeFlag) Set(s string) error {
 func runNs(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
-	pid := fs.Int("p", 0, "")
+	pword := fs.String("p", "", "")
 	all := fs.Bool("a", false, "")
 	fs.BoolVar(all, "all", false, "")
 	var types kindList
@@ -115,6 +121,18 @@ func runNs(env *Env, args []string) error {
 	kinds, err := parseKinds(append(types, ops...))
 	if err != nil {
 		return err
+	}
+	pid := new(int)
+	if *pword != "" {
+		var check func() error
+		if *pid, check, err = processWord(env, *pword); err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(); err != nil {
+				return err
+			}
+		}
 	}
 	if *all {
 		if *pid != 0 {
@@ -202,6 +220,7 @@ func nsAll(env *Env, kinds []nsctx.Kind, tree string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	snap.AttachContainers(getenv(env))
 	rows := snap.Namespaces
 	var depth []int
 	if tree != "" {
@@ -359,7 +378,7 @@ func netnsidText(ns *nsinfo.Namespace) string {
 }
 
 func writeAllTable(w io.Writer, rows []*nsinfo.Namespace, depth []int, last []bool, st *nsctx.Status) {
-	head := []string{"NS", "KIND", "NPROCS", "PID", "PPID", "USER", "COMMAND", "PATH", "NETNSID", "OWNER", "PARENT"}
+	head := []string{"NS", "KIND", "NPROCS", "PID", "PPID", "USER", "COMMAND", "PATH", "NETNSID", "OWNER", "PARENT", "CONTAINER"}
 	cells := make([][]string, 0, len(rows)+1)
 	cells = append(cells, head)
 	for i, ns := range rows {
@@ -378,7 +397,7 @@ func writeAllTable(w io.Writer, rows []*nsinfo.Namespace, depth []int, last []bo
 		cells = append(cells, []string{
 			treePrefix(depth, last, i) + strconv.FormatUint(ns.ID.Ino, 10) + mark, ns.Kind.String(),
 			strconv.Itoa(len(ns.PIDs)), pid, ppid, dash(ns.User), dash(cmd),
-			pathText(ns), netnsidText(ns), inoOrDash(ns.Owner), inoOrDash(ns.Parent),
+			pathText(ns), netnsidText(ns), inoOrDash(ns.Owner), inoOrDash(ns.Parent), containerText(ns),
 		})
 	}
 	widths := make([]int, len(cells[0]))
@@ -414,30 +433,32 @@ func sum(l []int) (n int) {
 
 // nsJSON is one namespace in ns -a --json.
 type nsJSON struct {
-	NS          uint64    `json:"ns"`
-	Kind        string    `json:"kind"`
-	NProcs      int       `json:"nprocs"`
-	PID         *int      `json:"pid"`
-	PPID        *int      `json:"ppid"`
-	UID         *int      `json:"uid"`
-	User        *string   `json:"user"`
-	Command     *string   `json:"command"`
-	Paths       []string  `json:"paths"`
-	Fds         []string  `json:"fds"`
-	ForChildren []string  `json:"for_children,omitempty"`
-	Netns       []string  `json:"netns_names,omitempty"`
-	NetnsID     *int      `json:"netnsid,omitempty"`
-	Owner       *uint64   `json:"owner"`
-	Parent      *uint64   `json:"parent"`
-	Current     bool      `json:"current"`
-	PIDs        []int     `json:"pids"`
-	Children    []*nsJSON `json:"children,omitempty"`
+	NS          uint64            `json:"ns"`
+	Kind        string            `json:"kind"`
+	NProcs      int               `json:"nprocs"`
+	PID         *int              `json:"pid"`
+	PPID        *int              `json:"ppid"`
+	UID         *int              `json:"uid"`
+	User        *string           `json:"user"`
+	Command     *string           `json:"command"`
+	Paths       []string          `json:"paths"`
+	Fds         []string          `json:"fds"`
+	ForChildren []string          `json:"for_children,omitempty"`
+	Netns       []string          `json:"netns_names,omitempty"`
+	NetnsID     *int              `json:"netnsid,omitempty"`
+	Owner       *uint64           `json:"owner"`
+	Parent      *uint64           `json:"parent"`
+	Current     bool              `json:"current"`
+	Container   *nsinfo.Container `json:"container"`
+	PIDs        []int             `json:"pids"`
+	Children    []*nsJSON         `json:"children,omitempty"`
 }
 
 func toJSON(ns *nsinfo.Namespace, st *nsctx.Status) *nsJSON {
 	j := &nsJSON{
 		NS: ns.ID.Ino, Kind: ns.Kind.String(), NProcs: len(ns.PIDs),
 		Paths: pinPaths(ns), Fds: fdPaths(ns), ForChildren: childPaths(ns), Netns: ns.Names, Current: st.Cur[ns.Kind] == ns.ID, PIDs: ns.PIDs,
+		Container: ns.Container,
 	}
 	if j.PIDs == nil {
 		j.PIDs = []int{}
@@ -553,6 +574,8 @@ func (j *nsJSON) appendJSON(b []byte, ind string) []byte {
 	b = appendUintPtr(b, j.Parent)
 	key(`"current"`)
 	b = strconv.AppendBool(b, j.Current)
+	key(`"container"`)
+	b = appendContainer(b, j.Container, in)
 	key(`"pids"`)
 	b = appendInts(b, j.PIDs, in)
 	if len(j.Children) > 0 {

@@ -100,6 +100,7 @@ func TestNsAllJSONMatchesEncoding(t *testing.T) {
 			NS: 1, Kind: "net", PID: &one, PPID: &one, UID: &one, User: &odd, Command: &odd,
 			Paths: []string{odd, "/run/netns/x"}, Fds: []string{}, Netns: []string{"x"},
 			NetnsID: &id, Owner: &ino, PIDs: []int{1, 2},
+			Container: &nsinfo.Container{Engine: "podman", Name: odd, ID: "e103df23"},
 			Children: []*nsJSON{{NS: 2, Kind: "user", Paths: []string{}, Fds: []string{"/proc/1/fd/3"}, PIDs: []int{},
 				Children: []*nsJSON{{NS: 3, Paths: []string{}, Fds: []string{}, PIDs: []int{}, Parent: &ino}}}},
 		}},

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/nsh-dev/nsh/nsctx"
@@ -14,7 +14,7 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]",
+	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns --no-sys ...",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
 or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
@@ -25,6 +25,32 @@ exists means the same.
 With -t PID, joins the listed kinds of that process, or every kind (user
 only if it differs from the context's, like nsenter -t PID -a). All or
 nothing: if one kind fails, the context is left exactly as it was.
+
+Targets util-linux nsenter 2.41 has, in nsh's words:
+  -t PID:INODE    nsenter -t PID:INODE: refused unless PID is still the
+                  process whose pidfd has inode INODE (pidfs; a reused pid
+                  has another), checked again after its files are opened
+  -N FD           nsenter -N FD: the network namespace of socket FD
+                  (SIOCGSKNS), one of the command's fds (setns -N 3 3<...);
+  -N PID:FD       ... or of process PID's fd FD (pidfd_getfd)
+  nsid:N          the network namespace that the context's network
+                  namespace gives nsid N (ip link's link-netnsid);
+                  nsenter has no such option
+  --user-parent   nsenter --user-parent: with -t, the parent of PID's user
+                  namespace instead of it (implies user)
+
+Programs in a network namespace that is not home's see its /sys, and for
+one with an ip netns name /etc/netns/NAME/* over /etc, as 'ip netns exec'
+gives them: the context keeps a companion mount namespace for it (not
+shown as a mount namespace of its own; see docs/design.md). Not when the
+mount namespace is joined too (-t PID, a container: theirs is used).
+--no-sys leaves /sys as nsenter does.
+
+docker:NAME and podman:NAME (a name or id) join the namespaces of that
+running container's process, as -t does: the engine is asked over its
+API socket ($DOCKER_HOST or /var/run/docker.sock; $CONTAINER_HOST or
+/run/podman/podman.sock), or for podman with no service running, with
+'podman inspect'. Every call gives up after a few seconds.
 
 Joining a user namespace (a rootless container's, one made by
 'unshare -r') works without root if it is yours: programs spawned
@@ -37,8 +63,10 @@ inside it.
   setns /proc/1234/ns/uts uts
   setns -t 1234
   setns -t 1234 net mnt
-  setns -t 1234 user    a rootless container's user namespace`,
-	Options:  []string{"-t"},
+  setns -t 1234 user    a rootless container's user namespace
+  setns podman:web          # like nsenter -t $(podman inspect ...) -a
+  setns docker:web net`,
+	Options:  []string{"-t", "-N", "--user-parent", "--no-sys"},
 	Operands: Pins,
 	Moves:    true,
 	Run:      runSetns,
@@ -47,12 +75,31 @@ inside it.
 func runSetns(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	target := fs.String("t", "", "")
+	noSys := fs.Bool("no-sys", false, "")
+	sock := fs.String("N", "", "")
+	userPar := fs.Bool("user-parent", false, "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
+	if *noSys {
+		env.Ctx.SkipSysView(true)
+		defer env.Ctx.SkipSysView(false)
+	}
+	if *sock != "" {
+		if *target != "" || len(ops) > 1 || len(ops) == 1 && ops[0] != "net" {
+			return usageError("-N FD joins a network namespace only")
+		}
+		return setnsSocket(env, *sock)
+	}
 	if *target != "" {
-		return setnsProcess(env, *target, ops)
+		return setnsProcess(env, *target, ops, *userPar)
+	}
+	if *userPar {
+		return usageError("--user-parent goes with -t PID")
+	}
+	if done, err := setnsWord(env, ops); done {
+		return err
 	}
 	if len(ops) < 1 || len(ops) > 2 {
 		return usageError("want TARGET [KIND]")
@@ -68,10 +115,10 @@ func runSetns(env *Env, args []string) error {
 	return joinTarget(env, ops[0], want)
 }
 
-func setnsProcess(env *Env, target string, names []string) error {
-	pid, err := strconv.Atoi(target)
-	if err != nil || pid <= 0 {
-		return usageError("-t wants a process id, not %q", target)
+func setnsProcess(env *Env, target string, names []string, userPar bool) error {
+	pid, check, err := processWord(env, target)
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
 		return fmt.Errorf("no process %d", pid)
@@ -79,6 +126,9 @@ func setnsProcess(env *Env, target string, names []string) error {
 	kinds, err := parseKinds(names)
 	if err != nil {
 		return err
+	}
+	if userPar && !slices.Contains(kinds, nsctx.User) {
+		kinds = append(kinds, nsctx.User) // as nsenter: it implies --user
 	}
 	if len(kinds) == 0 {
 		// Every kind; user only when it differs from the context's, as
@@ -106,7 +156,20 @@ func setnsProcess(env *Env, target string, names []string) error {
 		if err != nil {
 			return err
 		}
+		if k == nsctx.User && userPar {
+			p, err := userParent(h)
+			h.Close()
+			if err != nil {
+				return err
+			}
+			h = p
+		}
 		hs = append(hs, h)
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return err
+		}
 	}
 	return env.Ctx.Join(hs...)
 }

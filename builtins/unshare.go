@@ -12,7 +12,7 @@ import (
 var unshareCmd = &Builtin{
 	Name:    "unshare",
 	Summary: "give the context new namespaces",
-	Usage: "unshare [--propagation private|slave|shared|unchanged] KIND...\n" +
+	Usage: "unshare [--propagation private|slave|shared|unchanged] [--no-sys] KIND...\n" +
 		"unshare user [--map-root|--map-current|--map-user UID --map-group GID] [--map-auto] [--setgroups allow|deny] [KIND...]\n" +
 		"unshare pid [--mount-proc] [KIND...]\n" +
 		"unshare time [--monotonic SECS] [--boottime SECS] [KIND...]",
@@ -44,6 +44,10 @@ time: --monotonic and --boottime (each implies time) set the clocks'
 offsets, in seconds (cat /proc/uptime shows the boottime one), before
 anything runs inside; util-linux wants -T spelled out, nsh does not.
 
+net: programs see the new namespace's /sys (ls /sys/class/net shows lo),
+as under ip netns exec; with mnt too, sysfs is mounted again inside the
+new mount namespace. --no-sys leaves /sys as util-linux unshare does.
+
   unshare net           a fresh network namespace with only lo
   unshare net uts ipc   several at once
   unshare mnt --propagation slave
@@ -51,7 +55,7 @@ anything runs inside; util-linux wants -T spelled out, nsh does not.
   unshare net uts mnt pid --mount-proc
   unshare time --boottime 86400`,
 	Options: []string{"--propagation", "--map-root", "--map-current", "--map-user", "--map-group",
-		"--map-auto", "--setgroups", "--mount-proc", "--monotonic", "--boottime"},
+		"--map-auto", "--setgroups", "--mount-proc", "--monotonic", "--boottime", "--no-sys"},
 	Operands: Kinds,
 	Moves:    true,
 	Run:      runUnshare,
@@ -71,9 +75,14 @@ func runUnshare(env *Env, args []string) error {
 	mountProc := fs.Bool("mount-proc", false, "")
 	mono := fs.String("monotonic", "", "")
 	boot := fs.String("boottime", "", "")
+	noSys := fs.Bool("no-sys", false, "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if *noSys {
+		env.Ctx.SkipSysView(true)
+		defer env.Ctx.SkipSysView(false)
 	}
 	o := nsctx.UnshareOptions{MountProc: *mountProc}
 	if o.Prop, err = nsctx.ParsePropagation(*prop); err != nil {

@@ -159,6 +159,18 @@ func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error
 			return undo(fmt.Errorf("mnt: setting propagation of /: %w", plain(err)))
 		}
 	}
+	if flags&unix.CLONE_NEWNET != 0 {
+		c.mntJoined = false
+		c.notePlain()
+	}
+	if flags&unix.CLONE_NEWNS != 0 {
+		c.comp, c.compNet = ID{}, ID{}
+		if flags&unix.CLONE_NEWNET != 0 && !c.noSys.Load() && !c.noSysOnce.Load() {
+			// unshare net mnt: the new mount namespace is the user's
+			// own, and gets its network namespace's /sys in it.
+			remountSys()
+		}
+	}
 	if newPID {
 		// The namespace's first process: nsh's own init, so that every
 		// later spawn joins the same namespace. It mounts /proc, being the
@@ -267,6 +279,10 @@ func (c *Context) joinHint(target [NumKinds]*Handle) string {
 }
 
 func (c *Context) join1(target [NumKinds]*Handle) error {
+	if target[Net] != nil {
+		c.mntJoined = target[Mnt] != nil
+		defer c.notePlain()
+	}
 	via := false
 	for k, h := range target {
 		if h != nil && c.needsVia(Kind(k), h.id) {
@@ -293,11 +309,20 @@ func (c *Context) join1(target [NumKinds]*Handle) error {
 func (c *Context) GoHome() error {
 	return c.Do(func() error {
 		cwd := -1
-		if c.cur[Mnt] != c.home[Mnt].id || c.via.ns[Mnt] != nil {
+		if c.effective(Mnt) != c.home[Mnt].id || c.via.ns[Mnt] != nil {
 			cwd = c.homeCwd
+		}
+		wd := ""
+		if cwd < 0 && c.cur[Mnt] != c.home[Mnt].id {
+			// Leaving a companion (sysview.go): same files, and setns
+			// would move the thread to /.
+			wd, _ = getwd()
 		}
 		if err := c.enter(c.home, cwd); err != nil {
 			return err
+		}
+		if wd != "" && unix.Chdir(wd) != nil {
+			fchdir(c.homeCwd)
 		}
 		c.via.close()
 		return nil
@@ -408,6 +433,10 @@ func (c *Context) save() (*frame, error) {
 		return nil, fmt.Errorf("saving working directory: %w", plain(err))
 	}
 	f.cwd = cwd
+	if c.cur[Mnt] == c.comp {
+		f.comp, f.compNet = c.comp, c.compNet
+	}
+	f.mntJoined = c.mntJoined
 	if f.via, err = c.via.dup(); err != nil {
 		f.close()
 		return nil, err
@@ -436,6 +465,10 @@ func (c *Context) restore(f *frame, keepCwd bool) error {
 		via.close()
 		return err
 	}
+	if !f.comp.IsZero() && c.cur[Mnt] == f.comp {
+		c.comp, c.compNet = f.comp, f.compNet
+	}
+	c.mntJoined = f.mntJoined
 	c.via.close()
 	c.via = via
 	return nil
@@ -486,6 +519,10 @@ func (c *Context) enter(target [NumKinds]*Handle, cwd int) error {
 			return kindError(k, err)
 		}
 		c.cur[k] = h.id
+		if k == Mnt {
+			// Whatever it is, not the companion (restore says so).
+			c.comp, c.compNet = ID{}, ID{}
+		}
 		done = append(done, k)
 	}
 	if err := fchdir(cwd); err != nil {

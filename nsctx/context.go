@@ -46,6 +46,18 @@ type Context struct {
 	made madePins // the pins this context made (see Unpin)
 
 	parentHold *hold // a Fork's hold on its parent's pid namespaces
+
+	// The companion mount namespace (sysview.go): comp is the one the
+	// thread made for network namespace compNet; sysNet and sysMnt are
+	// where the thread was when syncSys last looked.
+	comp, compNet  ID
+	sysNet, sysMnt ID
+	noSys          atomic.Bool
+	noSysOnce      atomic.Bool
+	plainNet       ID // entered with SkipSysView: no companion for it
+	// mntJoined: the last change of network namespace named the mount
+	// namespace too (setns -t PID, a container): no companion then.
+	mntJoined bool
 }
 
 // frame is a saved context: a handle for every kind that differed from
@@ -54,11 +66,15 @@ type frame struct {
 	ns  [NumKinds]*Handle
 	cwd int
 	via viaState
+	// The companion mount namespace the context was in, if any, and the
+	// network namespace it goes with.
+	comp, compNet ID
+	mntJoined     bool
 }
 
 // dup is a copy of f with descriptors of its own.
 func (f *frame) dup() (*frame, error) {
-	g := &frame{cwd: -1}
+	g := &frame{cwd: -1, comp: f.comp, compNet: f.compNet, mntJoined: f.mntJoined}
 	for k, h := range f.ns {
 		if h == nil {
 			continue
@@ -183,6 +199,7 @@ func (c *Context) openHome() error {
 		c.home[k] = h
 		c.cur[k] = h.id
 	}
+	c.sysNet, c.sysMnt = c.cur[Net], c.cur[Mnt]
 	cwd, err := unix.Open(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		c.closeHome()

@@ -33,6 +33,9 @@ func (c *Context) startHere(cmd *exec.Cmd) error {
 	if err := c.checkInit(); err != nil {
 		return err
 	}
+	// The /sys that goes with the network namespace (sysview.go), made
+	// when a program needs it rather than at every hop.
+	c.syncSys()
 	if c.via.active() {
 		return c.startVia(cmd)
 	}

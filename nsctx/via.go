@@ -70,6 +70,11 @@ func (c *Context) effective(k Kind) ID {
 	if h := c.via.ns[k]; h != nil {
 		return h.id
 	}
+	if k == Mnt && !c.comp.IsZero() && c.cur[Mnt] == c.comp {
+		// The companion (sysview.go) is part of the network
+		// namespace's view, not a place the user went.
+		return c.home[Mnt].id
+	}
 	return c.cur[k]
 }
 

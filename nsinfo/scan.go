@@ -86,8 +86,9 @@ type Namespace struct {
 	// (pid and time only): /proc/PID/task/TID/ns/KIND_for_children.
 	ForChildren   []Task
 	NetnsID       int
-	Owner, Parent nsctx.ID // zero when unknown or none (the initial user namespace)
-	openPath      string   // a path Scan could open it by
+	Owner, Parent nsctx.ID   // zero when unknown or none (the initial user namespace)
+	Container     *Container // the container it belongs to (AttachContainers), or nil
+	openPath      string     // a path Scan could open it by
 }
 
 // Snapshot is the result of one Scan.

@@ -266,6 +266,8 @@ func (c *completer) candidates(words []string, cur string) []string {
 		for _, n := range nsinfo.NetnsList() {
 			ps = append(ps, n, "netns:"+n)
 		}
+		// Running containers, from the engine sockets that answer.
+		ps = append(ps, nsinfo.ContainerWords(c.sh.Var)...)
 		return append(withSpace(ps), c.files(cur)...)
 	case builtins.Commands:
 		if len(words) == 1 {

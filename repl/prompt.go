@@ -48,7 +48,7 @@ func prompt(sh *lang.Shell, color bool) string {
 	p.home = func() string { v, _ := sh.Var("HOME"); return v }
 	// Read from this goroutine, not the context thread: names live in
 	// nsh's home mount namespace.
-	p.netns = nsinfo.NetnsName
+	p.netns = nsinfo.NetnsOrContainer // net=red, net=podman:web
 	return formatPrompt(tmpl, p)
 }
 
