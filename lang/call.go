@@ -27,6 +27,9 @@ type assignment struct {
 // its redirections.
 func (sh *Shell) call(s *syntax.Stmt, c *syntax.CallExpr) error {
 	sh.substStatus = -1
+	saved := sh.callStmt
+	sh.callStmt = s
+	defer func() { sh.callStmt = saved }()
 	args, err := sh.fields(c.Args...)
 	if err != nil {
 		return sh.expandError(err)
@@ -299,12 +302,20 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 		err = sh.said(named(b.Name, err))
 	}
 	sh.fds = saved
-	if b.Moves && sh.tested == 0 && !sh.interactive {
+	if b.Moves && !sh.nsTested() && !sh.interactive {
 		// The next command would run where this failure left the
 		// context: whatever set -e says, the script stops.
 		return &stopError{status: sh.last, ns: true}
 	}
 	return err
+}
+
+// nsTested tells whether the status of the command running is itself
+// tested (setns x || ..., if ! push x): inside a function, a group or a
+// subshell whose status is tested, a failed setns is not, since the next
+// command inside would run where it left the context.
+func (sh *Shell) nsTested() bool {
+	return sh.tested > 0 && sh.callStmt != nil && sh.callStmt == sh.testedStmt
 }
 
 // callFunc runs a function: its body with $1..$N the call's arguments and
