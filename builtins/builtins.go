@@ -316,7 +316,8 @@ func Moved(err error) bool {
 
 // moveError marks the failure of a builtin that Moves.
 func moveError(err error) error {
-	if _, status := err.(ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, Interrupted{}) {
+	var ran *RanError
+	if _, status := err.(ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, Interrupted{}) || errors.As(err, &ran) {
 		return err
 	}
 	return &MoveError{err}

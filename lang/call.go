@@ -292,6 +292,12 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 		sh.fds = saved
 		return err
 	}
+	var ran *builtins.RanError
+	if errors.As(err, &ran) {
+		// setns TARGET CMD: CMD's failure, said as CMD's own would be.
+		sh.fds = saved
+		return ran.Err
+	}
 	switch {
 	case bareStatus(err):
 		// Said only if it stops the script: "false: exit status 1".
