@@ -203,6 +203,10 @@ func (sh *Shell) assignValue(a *syntax.Assign) (expand.Variable, error) {
 // command (exported to a program).
 func (sh *Shell) dispatch(args []string, assigns []assignment, t *fdTable, funcs bool) error {
 	name := args[0]
+	if _, isFunc := sh.funcs[name]; sh.allow != nil && !sh.allow(name) && !(isFunc && funcs) {
+		sh.last = 127
+		return sh.said(fmt.Errorf("%s: not run in this sandbox", name))
+	}
 	b, isBuiltin := builtins.Lookup(name)
 	if isBuiltin && b.Special {
 		for _, a := range assigns {
@@ -360,6 +364,10 @@ func (sh *Shell) callFunc(f funcDef, args []string, t *fdTable) error {
 // forked and waited for there (no hand-off), unless jobs run, which need
 // the thread free.
 func (sh *Shell) external(args []string, t *fdTable) error {
+	if sh.allow != nil {
+		sh.last = 127
+		return sh.said(fmt.Errorf("%s: no programs in this sandbox", args[0]))
+	}
 	plugin := sh.isPlugin(args[0])
 	if sh.onThread && (plugin || sh.jobsRunning()) {
 		var err error

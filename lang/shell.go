@@ -116,6 +116,12 @@ type Shell struct {
 	cfg    *expand.Config
 	parser *syntax.Parser
 
+	// allow, when set, is a test's sandbox (fuzz_test.go): only the
+	// commands it allows run (functions too), no program, and every
+	// redirection opens /dev/null, so that random scripts cannot touch
+	// the machine.
+	allow func(name string) bool
+
 	// CommandNames adds command names to completion (plugins').
 	CommandNames func() []string
 	// Prompt and ContPrompt make PS1 and PS2 at the terminal.
