@@ -312,9 +312,10 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 		err = sh.said(named(b.Name, err))
 	}
 	sh.fds = saved
-	if b.Moves && !sh.nsTested() && !sh.interactive {
+	if b.Moves && !sh.nsTested() {
 		// The next command would run where this failure left the
-		// context: whatever set -e says, the script stops.
+		// context: whatever set -e says, the script stops (at the
+		// prompt, the rest of the line is abandoned).
 		return &stopError{status: sh.last, ns: true}
 	}
 	return err
