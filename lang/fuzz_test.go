@@ -45,7 +45,8 @@ func FuzzScript(f *testing.F) {
 		"alias l='echo aliased'\nl",
 		"until false; do break; done & wait $!",
 		"x=$'tab\\t'; [[ $x == tab* ]] && echo bash",
-		"echo <(echo hi) >(cat)", // crashed the expander
+		"echo <(echo hi) >(cat)",       // crashed the expander
+		"() echo hi; echo not reached", // a function with no name crashed
 	} {
 		f.Add(s)
 	}
@@ -145,6 +146,29 @@ func TestProcSubstRefused(t *testing.T) {
 	}
 	got, _ := os.ReadFile(out.Name())
 	if want := "bench:1: process substitution <(...) and >(...) is not supported by nsh\n"; string(got) != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestNamelessFunction: "() cmd" parses as a function with no name; it
+// is an error that stops the script, not a crash.
+func TestNamelessFunction(t *testing.T) {
+	c, err := fuzzCtx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(t.TempDir() + "/out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	sh := New(Config{Ctx: c, Stdin: out, Stdout: out, Stderr: out})
+	sh.allow = func(name string) bool { return sandboxed[name] }
+	if st := runScript(c, sh, "set +e; () echo hi; echo not reached"); st != 2 {
+		t.Errorf("status %d, want 2", st)
+	}
+	got, _ := os.ReadFile(out.Name())
+	if want := "bench:1: syntax error: a function definition needs a name\n"; string(got) != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -206,6 +206,12 @@ func (sh *Shell) command(cmd syntax.Command) error {
 	case *syntax.CaseClause:
 		return sh.nested(func() error { return sh.caseClause(c) })
 	case *syntax.FuncDecl:
+		if c.Name == nil {
+			// The parser lets "() cmd" through as a function with no
+			// name (a zsh form it refuses only before a brace).
+			sh.last = 2
+			return sh.stop(errors.New("syntax error: a function definition needs a name"))
+		}
 		if !syntax.ValidName(c.Name.Value) && !validFuncName(c.Name.Value) {
 			sh.last = 2
 			return sh.said(fmt.Errorf("%q is not a valid function name", c.Name.Value))
