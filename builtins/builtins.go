@@ -316,7 +316,8 @@ func Moved(err error) bool {
 
 // moveError marks the failure of a builtin that Moves.
 func moveError(err error) error {
-	if _, status := err.(ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, Interrupted{}) {
+	var ran *RanError
+	if _, status := err.(ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, Interrupted{}) || errors.As(err, &ran) {
 		return err
 	}
 	return &MoveError{err}
@@ -325,7 +326,7 @@ func moveError(err error) error {
 // HelpText is Help, with what the table says about the builtin besides.
 func (b *Builtin) HelpText() string {
 	if b.Moves {
-		return strings.TrimRight(b.Help, "\n") + "\n\nIt changes the shell's context, so it runs only as a command of its\nown: not in a pipeline or a background job, which run alongside the shell.\nWhen it fails or is refused, a script stops, even under set -k, unless\nits status is tested (if, while, &&, ||, !)."
+		return strings.TrimRight(b.Help, "\n") + "\n\nIt changes the shell's context; in a subshell, a pipeline's stage or a\nbackground job it changes only that one's copy of the context. When it\nfails or is refused, a script stops, even under set +e, unless its own\nstatus is tested (if, while, &&, ||, !)."
 	}
 	return b.Help
 }

@@ -14,13 +14,19 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns --no-sys ...",
+	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns TARGET [KIND] CMD [ARG...]\nsetns --no-sys ...",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
 or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
 context's working directory. netns:NAME is the ip netns namespace NAME
 (/run/netns/NAME, whoever made it); a bare NAME where no file of that name
 exists means the same.
+
+With CMD, runs CMD (a builtin or a program) there and comes back, as ip
+netns exec does: the shell's context is as it was after, and the status is
+CMD's. Only a failure to join counts as a failed setns (see below); CMD's
+own failure is a command's. Unlike ip netns exec, nothing is mounted
+(/sys stays the context's) and /etc/netns/NAME is not bound.
 
 With -t PID, joins the listed kinds of that process, or every kind (user
 only if it differs from the context's, like nsenter -t PID -a). All or
@@ -65,7 +71,8 @@ inside it.
   setns -t 1234 net mnt
   setns -t 1234 user    a rootless container's user namespace
   setns podman:web          # like nsenter -t $(podman inspect ...) -a
-  setns docker:web net`,
+  setns docker:web net
+  setns red ip -o link      # red's links; the shell stays where it was`,
 	Options:  []string{"-t", "-N", "--user-parent", "--no-sys"},
 	Operands: Pins,
 	Moves:    true,
@@ -73,6 +80,15 @@ inside it.
 }
 
 func runSetns(env *Env, args []string) error {
+	if len(args) > 2 && !strings.HasPrefix(args[1], "-") {
+		target, want, cmd := args[1], nsctx.Kind(-1), args[2:]
+		if k, err := nsctx.ParseKind(cmd[0]); err == nil {
+			want, cmd = k, cmd[1:]
+		}
+		if len(cmd) > 0 && isCommand(env, cmd) {
+			return setnsRun(env, target, want, cmd)
+		}
+	}
 	fs := newFlags(args[0])
 	target := fs.String("t", "", "")
 	noSys := fs.Bool("no-sys", false, "")
@@ -114,6 +130,51 @@ func runSetns(env *Env, args []string) error {
 	}
 	return joinTarget(env, ops[0], want)
 }
+
+// setnsRun is setns TARGET [KIND] CMD...: join, run CMD, and go back to
+// the context as it was (stack and all), whatever CMD did.
+func setnsRun(env *Env, target string, want nsctx.Kind, cmd []string) error {
+	l, err := langOf(env)
+	if err != nil {
+		return err
+	}
+	restore, err := env.Ctx.Save()
+	if err != nil {
+		return err
+	}
+	err = joinTarget(env, target, want)
+	if err == nil {
+		err = &RanError{l.Command(env, cmd)}
+		if err.(*RanError).Err == nil {
+			err = nil
+		}
+	}
+	if rerr := restore(); rerr != nil {
+		return fmt.Errorf("coming back after %s: %w", cmd[0], rerr)
+	}
+	return err
+}
+
+// isCommand tells setns TARGET CMD from setns TARGET KIND with the kind
+// misspelled: one word that names no command is taken for a KIND.
+func isCommand(env *Env, cmd []string) bool {
+	l, err := langOf(env)
+	if err != nil {
+		return false
+	}
+	if len(cmd) > 1 {
+		return true
+	}
+	what, _ := l.LookupCommand(cmd[0])
+	return what != ""
+}
+
+// RanError is the status of the command setns TARGET CMD ran: the
+// command's failure, not the builtin's, so it is no MoveError.
+type RanError struct{ Err error }
+
+func (e *RanError) Error() string { return e.Err.Error() }
+func (e *RanError) Unwrap() error { return e.Err }
 
 func setnsProcess(env *Env, target string, names []string, userPar bool) error {
 	pid, check, err := processWord(env, target)

@@ -27,6 +27,9 @@ type assignment struct {
 // its redirections.
 func (sh *Shell) call(s *syntax.Stmt, c *syntax.CallExpr) error {
 	sh.substStatus = -1
+	saved := sh.callStmt
+	sh.callStmt = s
+	defer func() { sh.callStmt = saved }()
 	args, err := sh.fields(c.Args...)
 	if err != nil {
 		return sh.expandError(err)
@@ -200,6 +203,10 @@ func (sh *Shell) assignValue(a *syntax.Assign) (expand.Variable, error) {
 // command (exported to a program).
 func (sh *Shell) dispatch(args []string, assigns []assignment, t *fdTable, funcs bool) error {
 	name := args[0]
+	if _, isFunc := sh.funcs[name]; sh.allow != nil && !sh.allow(name) && !(isFunc && funcs) {
+		sh.last = 127
+		return sh.said(fmt.Errorf("%s: not run in this sandbox", name))
+	}
 	b, isBuiltin := builtins.Lookup(name)
 	if isBuiltin && b.Special {
 		for _, a := range assigns {
@@ -289,6 +296,12 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 		sh.fds = saved
 		return err
 	}
+	var ran *builtins.RanError
+	if errors.As(err, &ran) {
+		// setns TARGET CMD: CMD's failure, said as CMD's own would be.
+		sh.fds = saved
+		return ran.Err
+	}
 	switch {
 	case bareStatus(err):
 		// Said only if it stops the script: "false: exit status 1".
@@ -299,12 +312,21 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 		err = sh.said(named(b.Name, err))
 	}
 	sh.fds = saved
-	if b.Moves && sh.tested == 0 && !sh.interactive {
+	if b.Moves && !sh.nsTested() {
 		// The next command would run where this failure left the
-		// context: whatever set -e says, the script stops.
+		// context: whatever set -e says, the script stops (at the
+		// prompt, the rest of the line is abandoned).
 		return &stopError{status: sh.last, ns: true}
 	}
 	return err
+}
+
+// nsTested tells whether the status of the command running is itself
+// tested (setns x || ..., if ! push x): inside a function, a group or a
+// subshell whose status is tested, a failed setns is not, since the next
+// command inside would run where it left the context.
+func (sh *Shell) nsTested() bool {
+	return sh.tested > 0 && sh.callStmt != nil && sh.callStmt == sh.testedStmt
 }
 
 // callFunc runs a function: its body with $1..$N the call's arguments and
@@ -343,6 +365,10 @@ func (sh *Shell) callFunc(f funcDef, args []string, t *fdTable) error {
 // forked and waited for there (no hand-off), unless jobs run, which need
 // the thread free.
 func (sh *Shell) external(args []string, t *fdTable) error {
+	if sh.allow != nil {
+		sh.last = 127
+		return sh.said(fmt.Errorf("%s: no programs in this sandbox", args[0]))
+	}
 	plugin := sh.isPlugin(args[0])
 	if sh.onThread && (plugin || sh.jobsRunning()) {
 		var err error

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -25,7 +26,7 @@ import (
 
 func (sh *Shell) expandCfg() *expand.Config {
 	if sh.cfg == nil {
-		sh.cfg = &expand.Config{Env: env{sh}, CmdSubst: sh.cmdSubst}
+		sh.cfg = &expand.Config{Env: env{sh}, CmdSubst: sh.cmdSubst, ProcSubst: noProcSubst}
 	}
 	sh.cfg.NoUnset = sh.opts.nounset
 	sh.cfg.ReadDir2 = nil
@@ -33,6 +34,12 @@ func (sh *Shell) expandCfg() *expand.Config {
 		sh.cfg.ReadDir2 = sh.readDir
 	}
 	return sh.cfg
+}
+
+// noProcSubst refuses <(...) and >(...), which the parser takes in its
+// bash mode: the expander needs a function for them or crashes.
+func noProcSubst(*syntax.ProcSubst) (string, error) {
+	return "", errors.New("process substitution <(...) and >(...) is not supported by nsh")
 }
 
 // fields expands words as a command's arguments: split, and globbed.

@@ -75,8 +75,11 @@ func (sh *Shell) stmt(s *syntax.Stmt) error {
 	}
 	if s.Negated {
 		sh.tested++
+		saved := sh.testedStmt
+		sh.testedStmt = s
 		err := sh.redirected(s)
 		sh.tested--
+		sh.testedStmt = saved
 		if control(err) {
 			return err
 		}
@@ -203,6 +206,12 @@ func (sh *Shell) command(cmd syntax.Command) error {
 	case *syntax.CaseClause:
 		return sh.nested(func() error { return sh.caseClause(c) })
 	case *syntax.FuncDecl:
+		if c.Name == nil {
+			// The parser lets "() cmd" through as a function with no
+			// name (a zsh form it refuses only before a brace).
+			sh.last = 2
+			return sh.stop(errors.New("syntax error: a function definition needs a name"))
+		}
 		if !syntax.ValidName(c.Name.Value) && !validFuncName(c.Name.Value) {
 			sh.last = 2
 			return sh.said(fmt.Errorf("%q is not a valid function name", c.Name.Value))
@@ -293,15 +302,23 @@ func (sh *Shell) nested(fn func() error) error {
 // script.
 func (sh *Shell) cond(ss []*syntax.Stmt) (bool, error) {
 	sh.tested++
+	saved := sh.testedStmt
+	if len(ss) > 0 {
+		sh.testedStmt = ss[len(ss)-1] // the others' statuses are not seen
+	}
 	err := sh.stmts(ss)
 	sh.tested--
+	sh.testedStmt = saved
 	return sh.last == 0, err
 }
 
 func (sh *Shell) andOr(c *syntax.BinaryCmd) error {
 	sh.tested++
+	saved := sh.testedStmt
+	sh.testedStmt = c.X
 	err := sh.stmt(c.X)
 	sh.tested--
+	sh.testedStmt = saved
 	if err != nil {
 		return err
 	}

@@ -81,14 +81,18 @@ type Shell struct {
 	line int
 
 	// What is running.
-	loops    int  // loops around the command (break N)
-	calls    int  // function calls deep
-	sources  int  // source files deep
-	substs   int  // $(...) deep
-	tested   int  // conditions around: if, while, until, && ||, !: no errexit
-	onThread bool // running on the context thread (see place.go)
-	sub      bool // a subshell: exit ends it, not nsh
-	stage    *builtins.Job
+	loops   int // loops around the command (break N)
+	calls   int // function calls deep
+	sources int // source files deep
+	substs  int // $(...) deep
+	tested  int // conditions around: if, while, until, && ||, !: no errexit
+	// The statement whose status the innermost condition tests, and the
+	// simple command running: a namespace builtin's failure is tested
+	// only when they are one (see builtin).
+	testedStmt, callStmt *syntax.Stmt
+	onThread             bool // running on the context thread (see place.go)
+	sub                  bool // a subshell: exit ends it, not nsh
+	stage                *builtins.Job
 
 	interactive bool
 	interrupted func() bool
@@ -111,6 +115,12 @@ type Shell struct {
 
 	cfg    *expand.Config
 	parser *syntax.Parser
+
+	// allow, when set, is a test's sandbox (fuzz_test.go): only the
+	// commands it allows run (functions too), no program, and every
+	// redirection opens /dev/null, so that random scripts cannot touch
+	// the machine.
+	allow func(name string) bool
 
 	// CommandNames adds command names to completion (plugins').
 	CommandNames func() []string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"strings"
 
@@ -107,20 +108,21 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 	in := &noNUL{r: r}
 	go func() {
 		defer close(ch)
-		for s, err := range newParser().StmtsSeq(in) {
+		ended := false
+		each(newParser().StmtsSeq(in), func(s *syntax.Stmt, err error) bool {
 			if in.nul && (s == nil || s.End().Offset() > in.nl) {
-				break // what the NUL cut short is not run
+				return false // what the NUL cut short is not run
 			}
 			select {
 			case ch <- parsed{s, err}:
 			case <-done:
-				return
+				ended = true
+				return false
 			}
-			if err != nil {
-				return
-			}
-		}
-		if in.nul {
+			ended = err != nil
+			return !ended
+		})
+		if in.nul && !ended {
 			select {
 			case ch <- parsed{err: &syntaxError{fmt.Sprintf("%s:%d: %v", name, in.lines+1, ErrBinary)}}:
 			case <-done:
@@ -316,14 +318,15 @@ func (sh *Shell) RunInteractive(rd LineReader) int {
 
 // interact parses and runs what f gives until it ends; a syntax error or
 // exit returns (the loop around starts a fresh parser).
-func (sh *Shell) interact(p *syntax.Parser, f *feed) error {
-	for stmts, err := range p.InteractiveSeq(f) {
+func (sh *Shell) interact(p *syntax.Parser, f *feed) (ret error) {
+	each(p.InteractiveSeq(f), func(stmts []*syntax.Stmt, err error) bool {
 		if err != nil {
-			return err
+			ret = err
+			return false
 		}
 		if p.Incomplete() {
 			f.more = true
-			continue
+			return true
 		}
 		f.more = false
 		if rm, ok := f.rd.(remembering); ok && len(f.lines) > 0 {
@@ -334,7 +337,8 @@ func (sh *Shell) interact(p *syntax.Parser, f *feed) error {
 			err := sh.stmt(s)
 			var er *builtins.ExitRequest
 			if errors.As(err, &er) {
-				return err
+				ret = err
+				return false
 			}
 			if err != nil && !errors.Is(err, builtins.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
 				sh.errorf("%s", unsaid(err))
@@ -345,8 +349,23 @@ func (sh *Shell) interact(p *syntax.Parser, f *feed) error {
 			}
 			sh.exitWarned = false
 		}
-	}
-	return nil
+		return true
+	})
+	return ret
+}
+
+// each calls fn with what seq yields until fn says stop. mvdan.cc/sh's
+// StmtsSeq yields its error once more after being told to stop, which a
+// range loop turns into a panic ("continued iteration after function for
+// loop body returned false"): called directly, late yields are dropped.
+func each[T any](seq iter.Seq2[T, error], fn func(T, error) bool) {
+	stopped := false
+	seq(func(v T, err error) bool {
+		if !stopped && !fn(v, err) {
+			stopped = true
+		}
+		return !stopped
+	})
 }
 
 // warnJobs tells the user about running or stopped jobs the first time

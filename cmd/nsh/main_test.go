@@ -35,11 +35,16 @@ func TestScripts(t *testing.T) {
 	nstest.RequireRoot(t)
 	nobody := nobodyBinary(t)
 	plugins := pluginsForScripts(t)
+	testdata, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", os.Getenv("PATH"))
 			env.Setenv("NSH_TEST_PLUGINS", plugins) // plugin_*.txtar
+			env.Setenv("TESTDATA", testdata)        // topology.txtar
 			// For the scripts that run nsh as an ordinary user:
 			//   exec setpriv --reuid=65534 --regid=65534 --clear-groups $NOBODY_NSH
 			env.Setenv("NOBODY_NSH", nobody)

@@ -484,3 +484,20 @@ func TestPTYStaleCtrlC(t *testing.T) {
 	}
 	tm.typ("kill %1\r")
 }
+
+// At the prompt too, a failed setns abandons the rest of its line (the
+// next command would run on the host), unless its status is tested; the
+// next line runs as usual.
+func TestPTYFailedSetnsEndsLine(t *testing.T) {
+	tm := startTerm(t)
+	tm.say("setns /nonexistent; echo rest | tr a-z A-Z\r", "nsh: setns: /nonexistent")
+	tm.atPrompt()
+	tm.say("setns /nonexistent || echo tested | tr a-z A-Z\r", "TESTED")
+	tm.atPrompt()
+	tm.say("echo next | tr a-z A-Z\r", "NEXT")
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	if strings.Contains(tm.out.String(), "REST") {
+		t.Errorf("the rest of the line ran after a failed setns:\n%q", tm.out.String())
+	}
+}
