@@ -125,6 +125,13 @@ func (tm *term) say(typed, want string) {
 	tm.expect(want)
 }
 
+// all is everything the terminal showed so far.
+func (tm *term) all() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.out.String()
+}
+
 // expect waits for want to appear in the output after what was matched
 // before.
 func (tm *term) expect(want string) {
@@ -476,11 +483,44 @@ func TestPTYStaleCtrlC(t *testing.T) {
 	tm.typ("true\r")
 	tm.atPrompt()
 	tm.say("for i in a b c; do echo x$i | tr a-z A-Z; done; echo done$? | tr a-z A-Z\r", "DONE0")
-	tm.mu.Lock()
-	out := tm.out.String()
-	tm.mu.Unlock()
-	if !strings.Contains(out, "XC") {
+	if out := tm.all(); !strings.Contains(out, "XC") {
 		t.Errorf("the loop was cut short:\n%q", out)
 	}
 	tm.typ("kill %1\r")
+}
+
+// Ctrl-Z at the prompt does nothing (as in bash), and nsh reads the
+// terminal only at its prompt: the lines typed into the foreground
+// programs that follow are theirs, and none is run by nsh later.
+func TestPTYCtrlZAtPromptStealsNothing(t *testing.T) {
+	tm := startTerm(t)
+	tm.atPrompt()
+	tm.typ("\x1a")
+	tm.atPrompt()
+	tm.typ("cat\r")
+	tm.waitForeground("cat")
+	tm.typ("first-4\r")
+	tm.expect("first-4\r\nfirst-4") // the echo, then cat's copy
+	tm.typ("\x04")
+	tm.atPrompt()
+	tm.typ(`sh -c 'read x; echo got:$x'` + "\r")
+	tm.waitForeground("sh")
+	tm.say("line-2\r", "got:line-2")
+	tm.atPrompt()
+	if _, err := exec.LookPath("less"); err == nil {
+		tm.typ("echo paged | less\r")
+		tm.waitForeground("less")
+		tm.typ("q")
+		tm.atPrompt()
+	}
+	if _, err := exec.LookPath("vi"); err == nil {
+		tm.typ("vi -u NONE -c 'set nocp'\r")
+		tm.waitForeground("vi")
+		tm.typ("\x1b:q!\r")
+		tm.atPrompt()
+	}
+	tm.say("echo still''here\r", "stillhere")
+	if out := tm.all(); strings.Contains(out, "not found") {
+		t.Errorf("nsh ran a line typed into a program:\n%q", out)
+	}
 }
