@@ -14,9 +14,10 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]",
+	Usage:   "setns TARGET [KIND]\nsetns DIR\nsetns netns:NAME\nsetns -t PID [KIND...]",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
-or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
+or /proc/PID/task/TID/ns/KIND, or a directory of pins as pin DIR made it
+(every kind pinned there is joined, all or nothing). The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
 context's working directory. netns:NAME is the ip netns namespace NAME
 (/run/netns/NAME, whoever made it); a bare NAME where no file of that name
@@ -33,6 +34,7 @@ nsenter gives them, and the other kinds of the process are entered from
 inside it.
 
   setns /tmp/lab/net
+  setns /tmp/lab            # pin /tmp/lab made it: net and uts
   setns red                 # ip netns add red made it
   setns /proc/1234/ns/uts uts
   setns -t 1234
@@ -117,6 +119,12 @@ func setnsProcess(env *Env, target string, names []string) error {
 func joinTarget(env *Env, target string, want nsctx.Kind) error {
 	if !strings.HasPrefix(target, "netns:") {
 		err := env.Ctx.JoinFile(target, want)
+		if errors.Is(err, nsctx.ErrNotNamespace) {
+			if ok, derr := joinDir(env, target, want); ok {
+				return derr
+			}
+			return &nsctx.Error{Path: target, Err: fmt.Errorf("%w, nor a directory of pins", nsctx.ErrNotNamespace)}
+		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

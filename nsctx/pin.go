@@ -334,6 +334,49 @@ func (c *Context) Unpin(path string) error {
 	})
 }
 
+// UnpinDir undoes pin DIR: it unpins DIR/KIND for every kind pinned
+// there and removes DIR when that leaves it empty (a directory others
+// can change is left alone). It returns the pins it removed; none is
+// ErrNotPin.
+func (c *Context) UnpinDir(dir string) ([]string, error) {
+	dir, err := c.abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, k := range Kinds() {
+		p := filepath.Join(dir, k.String())
+		err := c.Unpin(p)
+		if errors.Is(err, ErrNotPin) || errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return done, err
+		}
+		done = append(done, p)
+	}
+	if len(done) == 0 {
+		return nil, &Error{Path: dir, Err: ErrNotPin}
+	}
+	if unix.Geteuid() != 0 {
+		return done, nil // its pins were inside the context's mount namespace
+	}
+	return done, c.atHome(func() error {
+		d, err := walk.Parent(dir, false)
+		if err != nil {
+			return walkError(dir, err)
+		}
+		defer d.Close()
+		if d.Open != "" {
+			return nil
+		}
+		if err := unix.Unlinkat(d.Fd, d.Name, unix.AT_REMOVEDIR); err != nil && !errors.Is(err, unix.ENOTEMPTY) && !errors.Is(err, unix.EEXIST) {
+			return pathError(dir, err)
+		}
+		return nil
+	})
+}
+
 // madePins is the set of pins a context made, path and namespace inode:
 // those it may unpin through a directory others can write.
 type madePins struct {
