@@ -240,6 +240,17 @@ type ExitStatus uint8
 
 func (s ExitStatus) Error() string { return fmt.Sprintf("exit status %d", uint8(s)) }
 
+// StatusNote is a status with a note said only if it stops a script
+// (wait's "%1 was killed by signal 15"): interactively, as a bare status,
+// nothing is said.
+type StatusNote struct {
+	Code ExitStatus
+	Note string
+}
+
+func (e *StatusNote) Error() string { return e.Note }
+func (e *StatusNote) Unwrap() error { return e.Code }
+
 // StatusError is a failure with a message and a particular status
 // (127 command not found, 126 not executable).
 type StatusError struct {
