@@ -455,7 +455,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, usageError("see help %s", fs.Name())
 			}
-			return nil, usageError("%s", longFlags.ReplaceAllString(err.Error(), "$1--$2"))
+			return nil, usageError("%s", flagMessage(err))
 		}
 		left := fs.Args()
 		if n := len(rest) - len(left); n > 0 && rest[n-1] == "--" {
@@ -467,6 +467,46 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		ops = append(ops, left[0])
 		rest = left[1:]
 	}
+}
+
+// Package flag's messages, as they read in nsh's words.
+var (
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -(.+)$`)
+	flagBadBool   = regexp.MustCompile(`^invalid boolean value (".*") for -([^:]+): (.*)$`)
+	flagBadValue  = regexp.MustCompile(`^invalid value (".*") for flag -([^:]+): (.*)$`)
+	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -(.+)$`)
+)
+
+// flagMessage says a parse error of package flag as nsh's usage spells
+// options: -n, --name, never Go's -name or "invalid boolean value".
+func flagMessage(err error) string {
+	msg := err.Error()
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		return "unknown option " + dashed(m[1])
+	}
+	if m := flagBadBool.FindStringSubmatch(msg); m != nil {
+		if m[3] == "parse error" {
+			return dashed(m[2]) + " takes no value, not " + m[1]
+		}
+		return m[3]
+	}
+	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+		if m[3] == "parse error" {
+			return dashed(m[2]) + ": bad value " + m[1]
+		}
+		return m[3]
+	}
+	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
+		return dashed(m[1]) + " needs a value"
+	}
+	return longFlags.ReplaceAllString(msg, "$1--$2")
+}
+
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // parseKinds parses kind names, an unknown one being a usage error.

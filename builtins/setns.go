@@ -26,6 +26,8 @@ exists means the same.
 With -t PID, joins the listed kinds of that process, or every kind (user
 only if it differs from the context's, like nsenter -t PID -a). All or
 nothing: if one kind fails, the context is left exactly as it was.
+nsenter's spellings work too: setns -t PID -n -u (--target, --net,
+--uts ... name kinds; -a/--all is every kind).
 
 Joining a user namespace (a rootless container's, one made by
 'unshare -r') works without root if it is yours: programs spawned
@@ -47,8 +49,16 @@ inside it.
 }
 
 func runSetns(env *Env, args []string) error {
+	// nsenter's spellings: setns -t PID -n -u, --net; -a is every kind.
+	args, err := kindOptions(args, "", "a", []string{"all"}, func(k nsctx.Kind, file string) string {
+		return fmt.Sprintf("give the file itself: setns %s %s", file, k)
+	})
+	if err != nil {
+		return err
+	}
 	fs := newFlags(args[0])
 	target := fs.String("t", "", "")
+	fs.StringVar(target, "target", "", "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err

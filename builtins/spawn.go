@@ -78,7 +78,7 @@ func Spawn(env *Env, argv []string) error {
 	p, _, err := startCmd(env, env.Job, argv, files, true)
 	if err != nil {
 		finish()
-		return startStatus(err)
+		return startStatus(env, argv[0], err)
 	}
 	st := env.Job.waitExit(p)
 	finish()
@@ -132,7 +132,7 @@ func spawnForeground(env *Env, argv []string) error {
 	p, cmd, err := startCmd(env, j, argv, files, false)
 	if err != nil {
 		finish()
-		return startStatus(err)
+		return startStatus(env, argv[0], err)
 	}
 	for {
 		var ws unix.WaitStatus
@@ -234,9 +234,15 @@ func osFiles(in io.Reader, out, errw io.Writer) ([3]*os.File, func(), error) {
 	return fs, finish, nil
 }
 
-func startStatus(err error) error {
+func startStatus(env *Env, name string, err error) error {
 	switch {
 	case errors.Is(err, nsctx.ErrNotFound):
+		if !strings.Contains(name, "/") {
+			path, _ := env.Shell.Var("PATH")
+			if s := nearest(name, path); s != "" {
+				err = fmt.Errorf("%w; did you mean %s?", err, s)
+			}
+		}
 		return &StatusError{127, err}
 	case errors.Is(err, nsctx.ErrNotExecutable):
 		return &StatusError{126, err}

@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -44,6 +45,12 @@ time: --monotonic and --boottime (each implies time) set the clocks'
 offsets, in seconds (cat /proc/uptime shows the boottime one), before
 anything runs inside; util-linux wants -T spelled out, nsh does not.
 
+util-linux's spellings work too: -m -u -i -n -p -U -C -T (also together,
+-nu) and --mount --uts --ipc --net --pid --user --cgroup --time name kinds,
+--mount-proc=/proc is --mount-proc, and -f/--fork is accepted and means
+nothing (nsh always starts pid's init). --net=FILE and the like are not:
+pin the namespace after (unshare net; pin net FILE).
+
   unshare net           a fresh network namespace with only lo
   unshare net uts ipc   several at once
   unshare mnt --propagation slave
@@ -58,6 +65,12 @@ anything runs inside; util-linux wants -T spelled out, nsh does not.
 }
 
 func runUnshare(env *Env, args []string) error {
+	args, err := kindOptions(args, "rc", "f", []string{"fork"}, func(k nsctx.Kind, file string) string {
+		return fmt.Sprintf("nsh pins apart: unshare %s; pin %s %s", k, k, file)
+	})
+	if err != nil {
+		return err
+	}
 	fs := newFlags(args[0])
 	prop := fs.String("propagation", "private", "")
 	mapRoot := fs.Bool("map-root", false, "")
@@ -68,14 +81,15 @@ func runUnshare(env *Env, args []string) error {
 	mapGroup := fs.String("map-group", "", "")
 	mapAuto := fs.Bool("map-auto", false, "")
 	setgroups := fs.String("setgroups", "", "")
-	mountProc := fs.Bool("mount-proc", false, "")
+	var mountProc mountProcFlag
+	fs.Var(&mountProc, "mount-proc", "")
 	mono := fs.String("monotonic", "", "")
 	boot := fs.String("boottime", "", "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	o := nsctx.UnshareOptions{MountProc: *mountProc}
+	o := nsctx.UnshareOptions{MountProc: bool(mountProc)}
 	if o.Prop, err = nsctx.ParsePropagation(*prop); err != nil {
 		return usageError("%v", err)
 	}
@@ -100,7 +114,7 @@ func runUnshare(env *Env, args []string) error {
 	if *mono != "" || *boot != "" {
 		kinds = addKind(kinds, nsctx.Time)
 	}
-	if *mountProc {
+	if mountProc {
 		kinds = addKind(kinds, nsctx.Mnt)
 	}
 	if len(kinds) == 0 {
