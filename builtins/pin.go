@@ -3,6 +3,7 @@ package builtins
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/nsh-dev/nsh/nsctx"
@@ -31,6 +32,11 @@ unpin. A relative path is joined to the context's working directory. A
 mount namespace can only be pinned on a mount that is not shared: nsh
 makes the directory a private bind mount of itself when needed, as
 iproute2 does for /run/netns.
+
+Without root, pins are made inside the context's mount namespace (after
+unshare user --map-root and unshare mnt), parent directories too; pin DIR
+then pins every kind but mnt, which cannot be pinned inside itself, and
+says so.
 
   unshare net uts
   pin /tmp/lab              # /tmp/lab/net and /tmp/lab/uts
@@ -73,8 +79,13 @@ func runPin(env *Env, args []string) error {
 			// Read as DIR, it would pin into ./net/net.
 			return usageError("%s is a kind: want pin %s PATH (or pin ./%s for a directory)", ops[0], k, ops[0])
 		}
-		_, err := env.Ctx.PinAll(ops[0])
-		return err
+		if _, err := env.Ctx.PinAll(ops[0]); err != nil {
+			return err
+		}
+		if st, err := env.Ctx.Status(); err == nil && st.Differs(nsctx.Mnt) && os.Geteuid() != 0 {
+			fmt.Fprintf(env.Stderr, "pin: mnt is not pinned: without root the pins are inside the context's mount namespace, which cannot hold itself\n")
+		}
+		return nil
 	case 2:
 		k, err := nsctx.ParseKind(ops[0])
 		if err != nil {

@@ -83,7 +83,8 @@ func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
 	return p, nil
 }
 
-// PinAll pins every kind that differs from home as DIR/KIND, all or none.
+// PinAll pins every kind that differs from home as DIR/KIND, all or none
+// (mnt aside without root).
 func (c *Context) PinAll(dir string) ([]PinInfo, error) {
 	st, err := c.Status()
 	if err != nil {
@@ -91,7 +92,9 @@ func (c *Context) PinAll(dir string) ([]PinInfo, error) {
 	}
 	var done []PinInfo
 	for _, k := range Kinds() {
-		if !st.Differs(k) {
+		if !st.Differs(k) || k == Mnt && unix.Geteuid() != 0 {
+			// Without root pins go inside the context's mount
+			// namespace, which cannot hold a pin of itself.
 			continue
 		}
 		p, err := c.Pin(k, filepath.Join(dir, k.String()))
