@@ -171,6 +171,8 @@ const (
 	Names              // builtin names
 	Jobspecs           // %N job specs
 	Variables          // shell variable names
+	PinTargets         // pin's: a kind or a directory, then a path
+	PinPaths           // unpin's: pins, ip netns names and file names, each
 )
 
 // Builtin is one entry of the table.

@@ -54,7 +54,7 @@ too pin says so; pin DIR keeps them all (and setns DIR joins them all).
   unshare net
   pin --netns blue          # then: ip netns exec blue ip link`,
 	Options:  []string{"--netns", "--force"},
-	Operands: Kinds,
+	Operands: PinTargets,
 	Run:      runPin,
 }
 

@@ -31,7 +31,7 @@ only the pins it made itself, and refuses the others.
   unpin /tmp/lab/net /tmp/lab/uts
   unpin /tmp/lab            # what pin /tmp/lab made, and the directory
   unpin blue                # what pin --netns blue made`,
-	Operands: Pins,
+	Operands: PinPaths,
 	Run:      runUnpin,
 }
 

@@ -524,3 +524,32 @@ func TestPTYCtrlZAtPromptStealsNothing(t *testing.T) {
 		t.Errorf("nsh ran a line typed into a program:\n%q", out)
 	}
 }
+
+// completed types a line, Tab-completes it, and runs it as echo's
+// arguments (Ctrl-A goes to the start of the line): it returns nothing,
+// but waits for echo to print want, so the line as completed is seen.
+func (tm *term) completed(typed, want string) {
+	tm.t.Helper()
+	tm.atPrompt()
+	tm.typ(typed)
+	time.Sleep(100 * time.Millisecond) // completion is drawn before the next key
+	tm.typ("\x01echo \r")
+	tm.expect("\n" + want + "\r\n")
+}
+
+// Completion of job specs offers each job once, and pin and unpin
+// complete paths (pin DIR, pin KIND PATH, unpin PATH...).
+func TestPTYCompleteJobsAndPinPaths(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "labdir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tm := startTerm(t)
+	tm.say("sleep 1000 &\r", "[1] ")
+	tm.completed("fg \t\t", "fg %1")
+	tm.completed("pin "+dir+"/lab\t", "pin "+dir+"/labdir/")
+	tm.completed("pin net "+dir+"/lab\t", "pin net "+dir+"/labdir/")
+	tm.completed("unpin "+dir+"/x "+dir+"/lab\t", "unpin "+dir+"/x "+dir+"/labdir/")
+	tm.completed("pin ne\t", "pin net")
+	tm.typ("kill %1\r")
+}
