@@ -19,6 +19,7 @@ import (
 type terminalReader struct {
 	rl   *readline.Instance
 	in   *ttyInput
+	out  io.Writer
 	last string // last command put in the history
 }
 
@@ -42,7 +43,7 @@ func newTerminalReader(sh *lang.Shell, stdin *os.File, stdout, stderr io.Writer)
 		in.Close()
 		return nil, err
 	}
-	return &terminalReader{rl: rl, in: in}, nil
+	return &terminalReader{rl: rl, in: in, out: stdout}, nil
 }
 
 // Remember puts a whole command (continuation lines joined) in the
@@ -57,6 +58,12 @@ func (t *terminalReader) Remember(text string) {
 }
 
 func (t *terminalReader) ReadLine(prompt string) (string, error) {
+	// readline redraws its whole prompt at every key, and one of several
+	// lines climbs the screen: the lines above the last are written once.
+	if i := strings.LastIndexByte(prompt, '\n'); i >= 0 {
+		io.WriteString(t.out, prompt[:i+1])
+		prompt = prompt[i+1:]
+	}
 	t.rl.SetPrompt(prompt)
 	t.in.gate(true)
 	line, err := t.rl.Readline()

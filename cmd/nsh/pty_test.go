@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -552,4 +553,22 @@ func TestPTYCompleteJobsAndPinPaths(t *testing.T) {
 	tm.completed("unpin "+dir+"/x "+dir+"/lab\t", "unpin "+dir+"/x "+dir+"/labdir/")
 	tm.completed("pin ne\t", "pin net")
 	tm.typ("kill %1\r")
+}
+
+// A prompt of several lines draws its first lines once, not at every
+// key; %u names the user from the uid when $USER is unset.
+func TestPTYMultiLinePrompt(t *testing.T) {
+	tm := startTerm(t, "!USER", "NSH_PROMPT=top-%u%n> ")
+	want := "top-root"
+	if u, err := user.Current(); err == nil {
+		want = "top-" + u.Username
+	}
+	tm.expect(want + "\r\n")
+	tm.expect("> ")
+	tm.say("echo typed | tr a-z A-Z\r", "TYPED")
+	tm.expect(want + "\r\n")
+	tm.atPrompt()
+	if n := strings.Count(tm.all(), "top-"); n != 2 {
+		t.Errorf("the prompt's first line was drawn %d times for 2 prompts", n)
+	}
 }
