@@ -30,7 +30,10 @@ before anything runs inside:
   --map-root          your uid and gid are root inside (implies user,
                       setgroups deny)
   --map-current       your uid and gid are the same inside
-  --map-user UID      your uid is UID inside; --map-group GID likewise
+  --map-user UID      your uid is UID inside; --map-group GID likewise.
+                      Alone, either maps the other id to itself (util-linux
+                      leaves it unmapped: nobody's); unshare user
+                      --map-user 5 runs programs as uid 5, your gid
   --map-auto          also map your first /etc/subuid and /etc/subgid
                       ranges (needs newuidmap/newgidmap; setgroups allow)
   --setgroups allow|deny
