@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 var identifyCmd = &Builtin{
 	Name:    "identify",
 	Summary: "which pins, ip netns names and processes share a namespace",
-	Usage:   "identify [--json] [PATH|NAME|PID] [KIND...]",
+	Usage:   "identify [-v] [--json] [PATH|NAME|PID] [KIND...]",
 	Help: `Like 'ip netns identify', for every kind: for the namespace in PATH (a
 pin, /proc/PID/ns/KIND, an ip netns NAME), or each namespace of process
 PID, or (with neither) each namespace of the context, it lists
@@ -23,12 +24,13 @@ PID, or (with neither) each namespace of the context, it lists
   fds     /proc/PID/fd/N files holding it open
 
 KIND operands keep only those kinds. '*' marks a namespace the context is
-in.
+in. More than 8 pids are summed up (the first 8 and the count): -v lists
+them all, as --json does.
 
   identify                  where the context is, and who else is there
   identify red              the ip netns namespace red
   identify 1234 net         process 1234's network namespace`,
-	Options:  []string{"--json"},
+	Options:  []string{"--json", "-v"},
 	Operands: Pins,
 	Run:      runIdentify,
 }
@@ -36,6 +38,7 @@ in.
 func runIdentify(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
+	verbose := fs.Bool("v", false, "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -61,6 +64,9 @@ func runIdentify(env *Env, args []string) error {
 	case target == "":
 		ids = st.Cur
 	case perr == nil && pid > 0:
+		if !processExists(pid) {
+			return fmt.Errorf("no process %d", pid)
+		}
 		for _, k := range kindsOr(kinds) {
 			h, err := nsctx.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, k))
 			if err != nil {
@@ -133,6 +139,10 @@ func runIdentify(env *Env, args []string) error {
 				s[i] = strconv.Itoa(p)
 			}
 			pids = strings.Join(s, " ")
+			if len(s) > pidsShown && !*verbose {
+				// The host's namespaces hold every process: a summary.
+				pids = fmt.Sprintf("%s ... (%d in all; identify -v lists them)", strings.Join(s[:pidsShown], " "), len(s))
+			}
 		}
 		fmt.Fprintf(&b, "  pids:  %s\n", pids)
 		if len(ns.Fds) > 0 {
@@ -148,6 +158,14 @@ func runIdentify(env *Env, args []string) error {
 	}
 	_, err = env.Stdout.Write([]byte(b.String()))
 	return err
+}
+
+// pidsShown is how many pids identify lists without -v.
+const pidsShown = 8
+
+func processExists(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
 }
 
 // kindsOr is kinds, or every kind when none are given.
