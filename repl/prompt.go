@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/nsh-dev/nsh/lang"
