@@ -171,6 +171,8 @@ const (
 	Names              // builtin names
 	Jobspecs           // %N job specs
 	Variables          // shell variable names
+	PinTargets         // pin's: a kind or a directory, then a path
+	PinPaths           // unpin's: pins, ip netns names and file names, each
 )
 
 // Builtin is one entry of the table.
@@ -239,6 +241,17 @@ func Table() []*Builtin {
 type ExitStatus uint8
 
 func (s ExitStatus) Error() string { return fmt.Sprintf("exit status %d", uint8(s)) }
+
+// StatusNote is a status with a note said only if it stops a script
+// (wait's "%1 was killed by signal 15"): interactively, as a bare status,
+// nothing is said.
+type StatusNote struct {
+	Code ExitStatus
+	Note string
+}
+
+func (e *StatusNote) Error() string { return e.Note }
+func (e *StatusNote) Unwrap() error { return e.Code }
 
 // StatusError is a failure with a message and a particular status
 // (127 command not found, 126 not executable).
@@ -445,7 +458,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, usageError("see help %s", fs.Name())
 			}
-			return nil, usageError("%s", longFlags.ReplaceAllString(err.Error(), "$1--$2"))
+			return nil, usageError("%s", flagMessage(err))
 		}
 		left := fs.Args()
 		if n := len(rest) - len(left); n > 0 && rest[n-1] == "--" {
@@ -457,6 +470,46 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		ops = append(ops, left[0])
 		rest = left[1:]
 	}
+}
+
+// Package flag's messages, as they read in nsh's words.
+var (
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -(.+)$`)
+	flagBadBool   = regexp.MustCompile(`^invalid boolean value (".*") for -([^:]+): (.*)$`)
+	flagBadValue  = regexp.MustCompile(`^invalid value (".*") for flag -([^:]+): (.*)$`)
+	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -(.+)$`)
+)
+
+// flagMessage says a parse error of package flag as nsh's usage spells
+// options: -n, --name, never Go's -name or "invalid boolean value".
+func flagMessage(err error) string {
+	msg := err.Error()
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		return "unknown option " + dashed(m[1])
+	}
+	if m := flagBadBool.FindStringSubmatch(msg); m != nil {
+		if m[3] == "parse error" {
+			return dashed(m[2]) + " takes no value, not " + m[1]
+		}
+		return m[3]
+	}
+	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+		if m[3] == "parse error" {
+			return dashed(m[2]) + ": bad value " + m[1]
+		}
+		return m[3]
+	}
+	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
+		return dashed(m[1]) + " needs a value"
+	}
+	return longFlags.ReplaceAllString(msg, "$1--$2")
+}
+
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // parseKinds parses kind names, an unknown one being a usage error.

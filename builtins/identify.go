@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 var identifyCmd = &Builtin{
 	Name:    "identify",
 	Summary: "which pins, ip netns names and processes share a namespace",
-	Usage:   "identify [--json] [PATH|NAME|PID|ENGINE:NAME] [KIND...]",
+	Usage:   "identify [-v] [--json] [PATH|NAME|PID|ENGINE:NAME] [KIND...]",
 	Help: `Like 'ip netns identify', for every kind: for the namespace in PATH (a
 pin, /proc/PID/ns/KIND, an ip netns NAME), or each namespace of process
 PID or container ENGINE:NAME (docker:web, podman:web), or (with neither) each namespace of the context, it lists
@@ -24,12 +25,13 @@ PID or container ENGINE:NAME (docker:web, podman:web), or (with neither) each na
   container  ENGINE:NAME (id) of the container whose process is in it
 
 KIND operands keep only those kinds. '*' marks a namespace the context is
-in.
+in. More than 8 pids are summed up (the first 8 and the count): -v lists
+them all, as --json does.
 
   identify                  where the context is, and who else is there
   identify red              the ip netns namespace red
   identify 1234 net         process 1234's network namespace`,
-	Options:  []string{"--json"},
+	Options:  []string{"--json", "-v"},
 	Operands: Pins,
 	Run:      runIdentify,
 }
@@ -37,6 +39,7 @@ in.
 func runIdentify(env *Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
+	verbose := fs.Bool("v", false, "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -68,6 +71,9 @@ func runIdentify(env *Env, args []string) error {
 	case target == "":
 		ids = st.Cur
 	case perr == nil && pid > 0:
+		if !processExists(pid) {
+			return fmt.Errorf("no process %d", pid)
+		}
 		for _, k := range kindsOr(kinds) {
 			h, err := nsctx.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, k))
 			if err != nil {
@@ -141,6 +147,10 @@ func runIdentify(env *Env, args []string) error {
 				s[i] = strconv.Itoa(p)
 			}
 			pids = strings.Join(s, " ")
+			if len(s) > pidsShown && !*verbose {
+				// The host's namespaces hold every process: a summary.
+				pids = fmt.Sprintf("%s ... (%d in all; identify -v lists them)", strings.Join(s[:pidsShown], " "), len(s))
+			}
 		}
 		fmt.Fprintf(&b, "  pids:  %s\n", pids)
 		if len(ns.Fds) > 0 {
@@ -159,6 +169,14 @@ func runIdentify(env *Env, args []string) error {
 	}
 	_, err = env.Stdout.Write([]byte(b.String()))
 	return err
+}
+
+// pidsShown is how many pids identify lists without -v.
+const pidsShown = 8
+
+func processExists(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
 }
 
 // kindsOr is kinds, or every kind when none are given.

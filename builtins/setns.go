@@ -14,9 +14,10 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns TARGET [KIND] CMD [ARG...]\nsetns --no-sys ...",
+	Usage:   "setns TARGET [KIND]\nsetns DIR\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns TARGET [KIND] CMD [ARG...]\nsetns --no-sys ...",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
-or /proc/PID/task/TID/ns/KIND. The kind is read from the file; a KIND that
+or /proc/PID/task/TID/ns/KIND, or a directory of pins as pin DIR made it
+(every kind pinned there is joined, all or nothing). The kind is read from the file; a KIND that
 does not match it is an error. A relative TARGET is taken from the
 context's working directory. netns:NAME is the ip netns namespace NAME
 (/run/netns/NAME, whoever made it); a bare NAME where no file of that name
@@ -31,6 +32,8 @@ own failure is a command's. Unlike ip netns exec, nothing is mounted
 With -t PID, joins the listed kinds of that process, or every kind (user
 only if it differs from the context's, like nsenter -t PID -a). All or
 nothing: if one kind fails, the context is left exactly as it was.
+nsenter's spellings work too: setns -t PID -n -u (--target, --net,
+--uts ... name kinds; -a/--all is every kind).
 
 Targets util-linux nsenter 2.41 has, in nsh's words:
   -t PID:INODE    nsenter -t PID:INODE: refused unless PID is still the
@@ -65,6 +68,7 @@ nsenter gives them, and the other kinds of the process are entered from
 inside it.
 
   setns /tmp/lab/net
+  setns /tmp/lab            # pin /tmp/lab made it: net and uts
   setns red                 # ip netns add red made it
   setns /proc/1234/ns/uts uts
   setns -t 1234
@@ -89,8 +93,16 @@ func runSetns(env *Env, args []string) error {
 			return setnsRun(env, target, want, cmd)
 		}
 	}
+	// nsenter's spellings: setns -t PID -n -u, --net; -a is every kind.
+	args, err := kindOptions(args, "", "a", []string{"all"}, func(k nsctx.Kind, file string) string {
+		return fmt.Sprintf("give the file itself: setns %s %s", file, k)
+	})
+	if err != nil {
+		return err
+	}
 	fs := newFlags(args[0])
 	target := fs.String("t", "", "")
+	fs.StringVar(target, "target", "", "")
 	noSys := fs.Bool("no-sys", false, "")
 	sock := fs.String("N", "", "")
 	userPar := fs.Bool("user-parent", false, "")
@@ -161,6 +173,9 @@ func isCommand(env *Env, cmd []string) bool {
 	l, err := langOf(env)
 	if err != nil {
 		return false
+	}
+	if _, err := nsctx.ParseKind(cmd[0]); err == nil {
+		return false // setns TARGET KIND KIND...: kinds, not a command named uts
 	}
 	if len(cmd) > 1 {
 		return true
@@ -241,6 +256,12 @@ func setnsProcess(env *Env, target string, names []string, userPar bool) error {
 func joinTarget(env *Env, target string, want nsctx.Kind) error {
 	if !strings.HasPrefix(target, "netns:") {
 		err := env.Ctx.JoinFile(target, want)
+		if errors.Is(err, nsctx.ErrNotNamespace) {
+			if ok, derr := joinDir(env, target, want); ok {
+				return derr
+			}
+			return &nsctx.Error{Path: target, Err: fmt.Errorf("%w, nor a directory of pins", nsctx.ErrNotNamespace)}
+		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

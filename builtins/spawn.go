@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -78,7 +79,7 @@ func Spawn(env *Env, argv []string) error {
 	p, _, err := startCmd(env, env.Job, argv, files, true)
 	if err != nil {
 		finish()
-		return startStatus(err)
+		return startStatus(env, argv[0], err)
 	}
 	st := env.Job.waitExit(p)
 	finish()
@@ -132,7 +133,7 @@ func spawnForeground(env *Env, argv []string) error {
 	p, cmd, err := startCmd(env, j, argv, files, false)
 	if err != nil {
 		finish()
-		return startStatus(err)
+		return startStatus(env, argv[0], err)
 	}
 	for {
 		var ws unix.WaitStatus
@@ -234,9 +235,15 @@ func osFiles(in io.Reader, out, errw io.Writer) ([3]*os.File, func(), error) {
 	return fs, finish, nil
 }
 
-func startStatus(err error) error {
+func startStatus(env *Env, name string, err error) error {
 	switch {
 	case errors.Is(err, nsctx.ErrNotFound):
+		if !strings.Contains(name, "/") {
+			path, _ := env.Shell.Var("PATH")
+			if s := nearest(name, path); s != "" {
+				err = fmt.Errorf("%w; did you mean %s?", err, s)
+			}
+		}
 		return &StatusError{127, err}
 	case errors.Is(err, nsctx.ErrNotExecutable):
 		return &StatusError{126, err}
@@ -277,8 +284,15 @@ func (e *SignalError) Error() string {
 }
 
 // Where describes the context for job listings and traces: the kinds
-// that differ from home with their inodes, or "home".
+// that differ from home with their inodes (net=NAME for an ip netns one,
+// as the prompt shows it), or "home".
 func Where(ctx *nsctx.Context) string {
+	netnsName := func(k nsctx.Kind, id nsctx.ID) string {
+		if k != nsctx.Net {
+			return ""
+		}
+		return nsinfo.NetnsName(id)
+	}
 	st, err := ctx.Status()
 	if err != nil {
 		return "?"
@@ -288,6 +302,8 @@ func Where(ctx *nsctx.Context) string {
 		if st.Differs(k) {
 			if st.Pending(k) {
 				ks = append(ks, k.String()+":new")
+			} else if n := netnsName(k, st.Cur[k]); n != "" {
+				ks = append(ks, k.String()+"="+n) // as the prompt says it
 			} else {
 				ks = append(ks, fmt.Sprintf("%s:%d", k, st.Cur[k].Ino))
 			}

@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -29,7 +30,10 @@ before anything runs inside:
   --map-root          your uid and gid are root inside (implies user,
                       setgroups deny)
   --map-current       your uid and gid are the same inside
-  --map-user UID      your uid is UID inside; --map-group GID likewise
+  --map-user UID      your uid is UID inside; --map-group GID likewise.
+                      Alone, either maps the other id to itself (util-linux
+                      leaves it unmapped: nobody's); unshare user
+                      --map-user 5 runs programs as uid 5, your gid
   --map-auto          also map your first /etc/subuid and /etc/subgid
                       ranges (needs newuidmap/newgidmap; setgroups allow)
   --setgroups allow|deny
@@ -47,6 +51,11 @@ anything runs inside; util-linux wants -T spelled out, nsh does not.
 net: programs see the new namespace's /sys (ls /sys/class/net shows lo),
 as under ip netns exec; with mnt too, sysfs is mounted again inside the
 new mount namespace. --no-sys leaves /sys as util-linux unshare does.
+util-linux's spellings work too: -m -u -i -n -p -U -C -T (also together,
+-nu) and --mount --uts --ipc --net --pid --user --cgroup --time name kinds,
+--mount-proc=/proc is --mount-proc, and -f/--fork is accepted and means
+nothing (nsh always starts pid's init). --net=FILE and the like are not:
+pin the namespace after (unshare net; pin net FILE).
 
   unshare net           a fresh network namespace with only lo
   unshare net uts ipc   several at once
@@ -62,6 +71,12 @@ new mount namespace. --no-sys leaves /sys as util-linux unshare does.
 }
 
 func runUnshare(env *Env, args []string) error {
+	args, err := kindOptions(args, "rc", "f", []string{"fork"}, func(k nsctx.Kind, file string) string {
+		return fmt.Sprintf("nsh pins apart: unshare %s; pin %s %s", k, k, file)
+	})
+	if err != nil {
+		return err
+	}
 	fs := newFlags(args[0])
 	prop := fs.String("propagation", "private", "")
 	mapRoot := fs.Bool("map-root", false, "")
@@ -72,7 +87,8 @@ func runUnshare(env *Env, args []string) error {
 	mapGroup := fs.String("map-group", "", "")
 	mapAuto := fs.Bool("map-auto", false, "")
 	setgroups := fs.String("setgroups", "", "")
-	mountProc := fs.Bool("mount-proc", false, "")
+	var mountProc mountProcFlag
+	fs.Var(&mountProc, "mount-proc", "")
 	mono := fs.String("monotonic", "", "")
 	boot := fs.String("boottime", "", "")
 	noSys := fs.Bool("no-sys", false, "")
@@ -84,7 +100,7 @@ func runUnshare(env *Env, args []string) error {
 		env.Ctx.SkipSysView(true)
 		defer env.Ctx.SkipSysView(false)
 	}
-	o := nsctx.UnshareOptions{MountProc: *mountProc}
+	o := nsctx.UnshareOptions{MountProc: bool(mountProc)}
 	if o.Prop, err = nsctx.ParsePropagation(*prop); err != nil {
 		return usageError("%v", err)
 	}
@@ -109,7 +125,7 @@ func runUnshare(env *Env, args []string) error {
 	if *mono != "" || *boot != "" {
 		kinds = addKind(kinds, nsctx.Time)
 	}
-	if *mountProc {
+	if mountProc {
 		kinds = addKind(kinds, nsctx.Mnt)
 	}
 	if len(kinds) == 0 {

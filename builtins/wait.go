@@ -1,5 +1,11 @@
 package builtins
 
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
 var waitCmd = &Builtin{
 	Name:    "wait",
 	Summary: "wait for background jobs to finish",
@@ -14,7 +20,10 @@ waiting (status 130).
 
   ip monitor > log &
   ...
-  kill %1; wait %1   # status 143`,
+  kill %1; wait %1   # status 143
+
+A script stops at a failing command, and a job that kill ended has
+failed (status 143, as in sh -e): after kill, write 'wait %1 || true'.`,
 	Operands: Jobspecs,
 	Pure:     true,
 	Run: func(env *Env, args []string) error {
@@ -31,7 +40,7 @@ waiting (status 130).
 			}
 			return nil
 		}
-		st := 0
+		var last error
 		for i, spec := range ops {
 			j, err := js.Lookup(spec)
 			if err != nil {
@@ -42,12 +51,21 @@ waiting (status 130).
 				continue
 			}
 			// How the job ended is its status, not a failure of wait's
-			// to say: no message.
-			st = Status(js.Wait(j))
+			// to say: a note only if it stops a script.
+			werr := js.Wait(j)
+			st := Status(werr)
+			last = ExitStatus(st)
+			if sig := unix.Signal(st - 128); st > 128 && unix.SignalName(sig) != "" {
+				note := fmt.Sprintf("%s was %s: status %d", spec, &SignalError{sig}, st)
+				if sig == unix.SIGTERM {
+					note += fmt.Sprintf(" (after kill, write wait %s || true)", spec)
+				}
+				last = &StatusNote{ExitStatus(st), note}
+			}
 		}
-		if st != 0 {
-			return ExitStatus(st)
+		if Status(last) == 0 {
+			return nil
 		}
-		return nil
+		return last
 	},
 }

@@ -3,6 +3,7 @@ package builtins
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,11 +41,11 @@ func TestWaitStatus(t *testing.T) {
 	}{
 		{"wait %1", nil},
 		{"wait %2", ExitStatus(5)},
-		{"wait %3", ExitStatus(143)},
+		{"wait %3", &StatusNote{ExitStatus(143), "%3 was killed by signal 15 (SIGTERM): status 143 (after kill, write wait %3 || true)"}},
 		{"wait %4", ExitStatus(3)},
 		{"wait %5", ExitStatus(1)},
 	} {
-		if err := w.Call(env, words(c.line)); err != c.want {
+		if err := w.Call(env, words(c.line)); fmt.Sprintf("%#v", err) != fmt.Sprintf("%#v", c.want) {
 			t.Errorf("%s: %#v, want %#v", c.line, err, c.want)
 		}
 	}
@@ -68,7 +69,8 @@ func TestWaitStatus(t *testing.T) {
 	}
 }
 
-// kill then wait: 143, a status and not an error with a message.
+// kill then wait: 143, a status whose note is said only if it stops a
+// script.
 func TestWaitKilled(t *testing.T) {
 	h := newHarness(t)
 	h.ok("spawn -b sleep 100")
@@ -76,7 +78,8 @@ func TestWaitKilled(t *testing.T) {
 	var out bytes.Buffer
 	w, _ := Lookup("wait")
 	err := w.Call(&Env{Stdout: &out, Stderr: &out, Ctx: h.ctx, Shell: &h.sh}, words("wait %1"))
-	if err != ExitStatus(143) {
-		t.Errorf("wait %%1 after kill: %#v, want ExitStatus(143)", err)
+	var sn *StatusNote
+	if Status(err) != 143 || !errors.As(err, &sn) || out.Len() != 0 {
+		t.Errorf("wait %%1 after kill: %#v (said %q), want status 143 with a note", err, out.String())
 	}
 }

@@ -110,7 +110,8 @@ func named(name string, err error) error {
 func bareStatus(err error) bool {
 	var es builtins.ExitStatus
 	var sd saidError
-	return errors.As(err, &es) && err.Error() == es.Error() && !errors.As(err, &sd)
+	var sn *builtins.StatusNote
+	return errors.As(err, &es) && (err.Error() == es.Error() || errors.As(err, &sn)) && !errors.As(err, &sd)
 }
 
 // msgMax bounds a message: room for a builtin's usage, not for the whole

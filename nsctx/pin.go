@@ -83,7 +83,8 @@ func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
 	return p, nil
 }
 
-// PinAll pins every kind that differs from home as DIR/KIND, all or none.
+// PinAll pins every kind that differs from home as DIR/KIND, all or none
+// (mnt aside without root).
 func (c *Context) PinAll(dir string) ([]PinInfo, error) {
 	st, err := c.Status()
 	if err != nil {
@@ -91,7 +92,9 @@ func (c *Context) PinAll(dir string) ([]PinInfo, error) {
 	}
 	var done []PinInfo
 	for _, k := range Kinds() {
-		if !st.Differs(k) {
+		if !st.Differs(k) || k == Mnt && unix.Geteuid() != 0 {
+			// Without root pins go inside the context's mount
+			// namespace, which cannot hold a pin of itself.
 			continue
 		}
 		p, err := c.Pin(k, filepath.Join(dir, k.String()))
@@ -331,6 +334,49 @@ func (c *Context) Unpin(path string) error {
 			c.made.remove(path, ino)
 		}
 		return err
+	})
+}
+
+// UnpinDir undoes pin DIR: it unpins DIR/KIND for every kind pinned
+// there and removes DIR when that leaves it empty (a directory others
+// can change is left alone). It returns the pins it removed; none is
+// ErrNotPin.
+func (c *Context) UnpinDir(dir string) ([]string, error) {
+	dir, err := c.abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, k := range Kinds() {
+		p := filepath.Join(dir, k.String())
+		err := c.Unpin(p)
+		if errors.Is(err, ErrNotPin) || errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return done, err
+		}
+		done = append(done, p)
+	}
+	if len(done) == 0 {
+		return nil, &Error{Path: dir, Err: ErrNotPin}
+	}
+	if unix.Geteuid() != 0 {
+		return done, nil // its pins were inside the context's mount namespace
+	}
+	return done, c.atHome(func() error {
+		d, err := walk.Parent(dir, false)
+		if err != nil {
+			return walkError(dir, err)
+		}
+		defer d.Close()
+		if d.Open != "" {
+			return nil
+		}
+		if err := unix.Unlinkat(d.Fd, d.Name, unix.AT_REMOVEDIR); err != nil && !errors.Is(err, unix.ENOTEMPTY) && !errors.Is(err, unix.EEXIST) {
+			return pathError(dir, err)
+		}
+		return nil
 	})
 }
 

@@ -488,7 +488,33 @@ static void enter_pid(struct req *r)
 // walk at home follows only links no one else could have made, but here
 // the owners it would check are seen through the user namespace's map, so
 // none is followed.
-static int open_parent(const char *path, const char **last)
+// make_dirs opens dir, making the directories missing on the way (mode
+// 0755, as mkdir -p and nsh's pin at home), one component at a time and
+// without following a symbolic link. It returns -1 with errno set.
+static int make_dirs(char *dir)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS,
+	};
+	int fd = open(dir[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (char *c = strtok(dir, "/"); fd >= 0 && c; c = strtok(NULL, "/")) {
+		if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST) {
+			int err = errno;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+		int next = syscall(SYS_openat2, fd, c, &how, sizeof how);
+		int err = errno;
+		close(fd);
+		errno = err;
+		fd = next;
+	}
+	return fd;
+}
+
+static int open_parent(const char *path, const char **last, int make)
 {
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
@@ -503,6 +529,8 @@ static int open_parent(const char *path, const char **last)
 		.resolve = RESOLVE_NO_SYMLINKS,
 	};
 	int fd = syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof how);
+	if (fd < 0 && errno == ENOENT && make)
+		fd = make_dirs(dir);
 	if (fd < 0 && errno == ELOOP)
 		fail(ELOOP, "a symbolic link on the way (without root nsh follows none: give the path without links)");
 	if (fd < 0)
@@ -523,7 +551,7 @@ static void do_pin(struct req *r)
 {
 	const char *path = getenv("_NSH_PIN"), *name;
 	enter_pid(r); // so that /proc/self exists in a --mount-proc /proc
-	int dir = open_parent(path, &name);
+	int dir = open_parent(path, &name, 1);
 	int fd = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 	int created = fd >= 0;
 	struct stat st;
@@ -560,7 +588,7 @@ static void do_unpin(struct req *r)
 	char self[64];
 	struct stat st;
 	enter_pid(r); // /proc/self/fd in a --mount-proc /proc
-	int dir = open_parent(path, &name);
+	int dir = open_parent(path, &name, 0);
 	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		fail(errno, "stat");

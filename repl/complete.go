@@ -252,23 +252,17 @@ func (c *completer) candidates(words []string, cur string) []string {
 	case builtins.Names:
 		return withSpace(builtinNames())
 	case builtins.Pins:
-		var ps []string
-		if pins, err := c.sh.Ctx().Pins(); err == nil {
-			for _, p := range pins {
-				ps = append(ps, p.Path)
-			}
-		}
 		if len(words) >= 2 {
 			return withSpace(nsctx.KindNames())
 		}
-		// ip netns names work as a bare NAME (setns red), and as
-		// netns:NAME.
-		for _, n := range nsinfo.NetnsList() {
-			ps = append(ps, n, "netns:"+n)
+		return c.pins(cur, true)
+	case builtins.PinPaths:
+		return c.pins(cur, false)
+	case builtins.PinTargets:
+		if len(words) == 1 {
+			return append(withSpace(nsctx.KindNames()), c.files(cur)...)
 		}
-		// Running containers, from the engine sockets that answer.
-		ps = append(ps, nsinfo.ContainerWords(c.sh.Var)...)
-		return append(withSpace(ps), c.files(cur)...)
+		return c.files(cur)
 	case builtins.Commands:
 		if len(words) == 1 {
 			return withSpace(c.programs(cur))
@@ -277,9 +271,13 @@ func (c *completer) candidates(words []string, cur string) []string {
 	case builtins.Files:
 		return c.files(cur)
 	case builtins.Jobspecs:
+		// Each job once: a spec already on the line is not offered again
+		// (fg <Tab><Tab> made fg %1 %1).
 		var out []string
 		for _, id := range c.sh.Jobs().IDs() {
-			out = append(out, fmt.Sprintf("%%%d ", id))
+			if spec := fmt.Sprintf("%%%d", id); !slices.Contains(words[1:], spec) {
+				out = append(out, spec+" ")
+			}
 		}
 		return out
 	case builtins.Variables:
@@ -290,6 +288,27 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return out
 	}
 	return nil
+}
+
+// pins are the pins' paths, ip netns names (a bare NAME, and netns:NAME
+// if prefixed), then file names.
+func (c *completer) pins(cur string, prefixed bool) []string {
+	var ps []string
+	if pins, err := c.sh.Ctx().Pins(); err == nil {
+		for _, p := range pins {
+			ps = append(ps, p.Path)
+		}
+	}
+	for _, n := range nsinfo.NetnsList() {
+		ps = append(ps, n)
+		if prefixed {
+			ps = append(ps, "netns:"+n)
+		}
+	}
+	if prefixed { // setns, push: running containers, from the engine sockets that answer
+		ps = append(ps, nsinfo.ContainerWords(c.sh.Var)...)
+	}
+	return append(withSpace(ps), c.files(cur)...)
 }
 
 func builtinNames() []string {

@@ -3,7 +3,9 @@ package repl
 import (
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/nsh-dev/nsh/lang"
@@ -44,7 +46,17 @@ func prompt(sh *lang.Shell, color bool) string {
 		}
 		return unix.ByteSliceToString(u.Nodename[:])
 	}
-	p.user = func() string { v, _ := sh.Var("USER"); return v }
+	p.user = func() string {
+		if v, _ := sh.Var("USER"); v != "" {
+			return v
+		}
+		// As bash's \u: the name of nsh's uid, whatever $USER says.
+		uid := strconv.Itoa(os.Getuid())
+		if u, err := user.LookupId(uid); err == nil {
+			return u.Username
+		}
+		return uid
+	}
 	p.home = func() string { v, _ := sh.Var("HOME"); return v }
 	// Read from this goroutine, not the context thread: names live in
 	// nsh's home mount namespace.

@@ -19,6 +19,7 @@ import (
 type terminalReader struct {
 	rl   *readline.Instance
 	in   *ttyInput
+	out  io.Writer
 	last string // last command put in the history
 }
 
@@ -36,17 +37,13 @@ func newTerminalReader(sh *lang.Shell, stdin *os.File, stdout, stderr io.Writer)
 		Stdout:                 stdout,
 		Stderr:                 stderr,
 		HistorySearchFold:      true,
-		FuncFilterInputRune: func(r rune) (rune, bool) {
-			// Ctrl-Z at the prompt would stop nsh itself: nothing to stop.
-			return r, r != readline.CharCtrlZ
-		},
 	}
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		in.Close()
 		return nil, err
 	}
-	return &terminalReader{rl: rl, in: in}, nil
+	return &terminalReader{rl: rl, in: in, out: stdout}, nil
 }
 
 // Remember puts a whole command (continuation lines joined) in the
@@ -61,8 +58,16 @@ func (t *terminalReader) Remember(text string) {
 }
 
 func (t *terminalReader) ReadLine(prompt string) (string, error) {
+	// readline redraws its whole prompt at every key, and one of several
+	// lines climbs the screen: the lines above the last are written once.
+	if i := strings.LastIndexByte(prompt, '\n'); i >= 0 {
+		io.WriteString(t.out, prompt[:i+1])
+		prompt = prompt[i+1:]
+	}
 	t.rl.SetPrompt(prompt)
+	t.in.gate(true)
 	line, err := t.rl.Readline()
+	t.in.gate(false)
 	if errors.Is(err, readline.ErrInterrupt) {
 		return "", lang.ErrInterrupted
 	}
@@ -76,7 +81,13 @@ func (t *terminalReader) Close() error {
 	return t.rl.Close()
 }
 
-// ttyInput is the terminal as readline reads it, with two fixes.
+// ttyInput is the terminal as readline reads it, with three fixes.
+//
+// readline's reading goroutine may read on after a line ended: its
+// filter for Ctrl-Z left a spare wake-up behind, and the line typed next
+// into cat was read by nsh and run at the next prompt. ttyInput reads
+// only while a prompt is up (the gate is open), and drops Ctrl-Z itself:
+// at the prompt there is nothing to stop, as in bash.
 //
 // readline takes a NUL byte for the end of input and then keeps reading.
 // But NUL is what Ctrl-Space sends, and what the kernel leaves in place of
@@ -94,6 +105,9 @@ type ttyInput struct {
 	got  chan ttyChunk
 	done chan struct{}
 	once sync.Once
+
+	mu   sync.Mutex
+	open chan struct{} // closed while a prompt is up
 }
 
 type ttyChunk struct {
@@ -102,7 +116,7 @@ type ttyChunk struct {
 }
 
 func newTTYInput(f *os.File) *ttyInput {
-	t := &ttyInput{f: f, ask: make(chan int), got: make(chan ttyChunk), done: make(chan struct{})}
+	t := &ttyInput{f: f, ask: make(chan int), got: make(chan ttyChunk), done: make(chan struct{}), open: make(chan struct{})}
 	go t.loop()
 	return t
 }
@@ -125,8 +139,32 @@ func (t *ttyInput) loop() {
 	}
 }
 
+// gate opens or closes reading.
+func (t *ttyInput) gate(open bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	select {
+	case <-t.open:
+		if !open {
+			t.open = make(chan struct{})
+		}
+	default:
+		if open {
+			close(t.open)
+		}
+	}
+}
+
 func (t *ttyInput) Read(p []byte) (int, error) {
 	for {
+		t.mu.Lock()
+		open := t.open
+		t.mu.Unlock()
+		select {
+		case <-open:
+		case <-t.done:
+			return 0, io.EOF
+		}
 		select {
 		case t.ask <- len(p):
 		case <-t.done:
@@ -140,7 +178,7 @@ func (t *ttyInput) Read(p []byte) (int, error) {
 		}
 		n := 0
 		for _, b := range c.b {
-			if b != 0 {
+			if b != 0 && b != readline.CharCtrlZ {
 				p[n] = b
 				n++
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -123,6 +124,13 @@ func (tm *term) say(typed, want string) {
 	}
 	tm.typ(typed)
 	tm.expect(want)
+}
+
+// all is everything the terminal showed so far.
+func (tm *term) all() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.out.String()
 }
 
 // expect waits for want to appear in the output after what was matched
@@ -476,10 +484,7 @@ func TestPTYStaleCtrlC(t *testing.T) {
 	tm.typ("true\r")
 	tm.atPrompt()
 	tm.say("for i in a b c; do echo x$i | tr a-z A-Z; done; echo done$? | tr a-z A-Z\r", "DONE0")
-	tm.mu.Lock()
-	out := tm.out.String()
-	tm.mu.Unlock()
-	if !strings.Contains(out, "XC") {
+	if out := tm.all(); !strings.Contains(out, "XC") {
 		t.Errorf("the loop was cut short:\n%q", out)
 	}
 	tm.typ("kill %1\r")
@@ -499,5 +504,88 @@ func TestPTYFailedSetnsEndsLine(t *testing.T) {
 	defer tm.mu.Unlock()
 	if strings.Contains(tm.out.String(), "REST") {
 		t.Errorf("the rest of the line ran after a failed setns:\n%q", tm.out.String())
+	}
+}
+
+// Ctrl-Z at the prompt does nothing (as in bash), and nsh reads the
+// terminal only at its prompt: the lines typed into the foreground
+// programs that follow are theirs, and none is run by nsh later.
+func TestPTYCtrlZAtPromptStealsNothing(t *testing.T) {
+	tm := startTerm(t)
+	tm.atPrompt()
+	tm.typ("\x1a")
+	tm.atPrompt()
+	tm.typ("cat\r")
+	tm.waitForeground("cat")
+	tm.typ("first-4\r")
+	tm.expect("first-4\r\nfirst-4") // the echo, then cat's copy
+	tm.typ("\x04")
+	tm.atPrompt()
+	tm.typ(`sh -c 'read x; echo got:$x'` + "\r")
+	tm.waitForeground("sh")
+	tm.say("line-2\r", "got:line-2")
+	tm.atPrompt()
+	if _, err := exec.LookPath("less"); err == nil {
+		tm.typ("echo paged | less\r")
+		tm.waitForeground("less")
+		tm.typ("q")
+		tm.atPrompt()
+	}
+	if _, err := exec.LookPath("vi"); err == nil {
+		tm.typ("vi -u NONE -c 'set nocp'\r")
+		tm.waitForeground("vi")
+		tm.typ("\x1b:q!\r")
+		tm.atPrompt()
+	}
+	tm.say("echo still''here\r", "stillhere")
+	if out := tm.all(); strings.Contains(out, "not found") {
+		t.Errorf("nsh ran a line typed into a program:\n%q", out)
+	}
+}
+
+// completed types a line, Tab-completes it, and runs it as echo's
+// arguments (Ctrl-A goes to the start of the line): it returns nothing,
+// but waits for echo to print want, so the line as completed is seen.
+func (tm *term) completed(typed, want string) {
+	tm.t.Helper()
+	tm.atPrompt()
+	tm.typ(typed)
+	time.Sleep(100 * time.Millisecond) // completion is drawn before the next key
+	tm.typ("\x01echo \r")
+	tm.expect("\n" + want + "\r\n")
+}
+
+// Completion of job specs offers each job once, and pin and unpin
+// complete paths (pin DIR, pin KIND PATH, unpin PATH...).
+func TestPTYCompleteJobsAndPinPaths(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "labdir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tm := startTerm(t)
+	tm.say("sleep 1000 &\r", "[1] ")
+	tm.completed("fg \t\t", "fg %1")
+	tm.completed("pin "+dir+"/lab\t", "pin "+dir+"/labdir/")
+	tm.completed("pin net "+dir+"/lab\t", "pin net "+dir+"/labdir/")
+	tm.completed("unpin "+dir+"/x "+dir+"/lab\t", "unpin "+dir+"/x "+dir+"/labdir/")
+	tm.completed("pin ne\t", "pin net")
+	tm.typ("kill %1\r")
+}
+
+// A prompt of several lines draws its first lines once, not at every
+// key; %u names the user from the uid when $USER is unset.
+func TestPTYMultiLinePrompt(t *testing.T) {
+	tm := startTerm(t, "!USER", "NSH_PROMPT=top-%u%n> ")
+	want := "top-root"
+	if u, err := user.Current(); err == nil {
+		want = "top-" + u.Username
+	}
+	tm.expect(want + "\r\n")
+	tm.expect("> ")
+	tm.say("echo typed | tr a-z A-Z\r", "TYPED")
+	tm.expect(want + "\r\n")
+	tm.atPrompt()
+	if n := strings.Count(tm.all(), "top-"); n != 2 {
+		t.Errorf("the prompt's first line was drawn %d times for 2 prompts", n)
 	}
 }
