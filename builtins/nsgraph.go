@@ -76,7 +76,9 @@ func runNsGraph(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, noColour := env.Shell.Var("NO_COLOR")
+	// no-color.org: set and not empty.
+	nc, _ := env.Shell.Var("NO_COLOR")
+	noColour := nc != ""
 	switch {
 	case *svg != "":
 		return writeSVG(env, g, *svg, !noColour)
