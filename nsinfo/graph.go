@@ -243,9 +243,42 @@ func threadNet() nsctx.ID {
 // namespace that cannot be opened any more has gone: fd stays -1.
 func (n *NetNode) read(pbuf []byte) {
 	n.fd = openNs(n.NS, pbuf)
-	if n.fd < 0 {
-		return
+	if n.fd >= 0 {
+		n.load()
 	}
+}
+
+// LinkNames lists the links of the network namespace open at fd (for
+// completing `ip link set `), read as ReadGraph reads, on a locked thread.
+func LinkNames(fd int, home nsctx.ID) []string {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return nil
+	}
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	n := &NetNode{fd: dup, Home: nsctx.ID{Dev: st.Dev, Ino: st.Ino} == home}
+	done := make(chan []string)
+	go func() {
+		runtime.LockOSThread()
+		n.load()
+		var names []string
+		for _, l := range n.Links {
+			names = append(names, l.Name)
+		}
+		n.close()
+		if threadNet() == home {
+			runtime.UnlockOSThread()
+		}
+		done <- names
+	}()
+	return <-done
+}
+
+// load reads the links and addresses of the namespace open at n.fd.
+func (n *NetNode) load() {
 	var err error
 	if n.Home {
 		n.h, err = vnl.NewHandle(unix.NETLINK_ROUTE)
