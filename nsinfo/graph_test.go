@@ -174,8 +174,9 @@ func TestGraphTopology(t *testing.T) {
 	}
 }
 
-// A veth to the host is an edge to the home namespace, whose other links
-// are listed too; a namespace with only lo is loopback-only.
+// A veth to the host, and a macvlan whose parent is on the host, are
+// edges to the home namespace, whose links are listed too; a namespace
+// with only lo is loopback-only.
 func TestGraphHostAndLoopback(t *testing.T) {
 	nstest.RequireRoot(t)
 	a, lo := uniq("ghost"), uniq("glo")
@@ -184,10 +185,14 @@ func TestGraphHostAndLoopback(t *testing.T) {
 	host := "gh" + uniq("")[1:]
 	ipn(t, "link", "add", host, "type", "veth", "peer", "name", "up0", "netns", a)
 	t.Cleanup(func() { exec.Command("ip", "link", "del", host).Run() })
+	// A macvlan moved into a, its parent left on the host.
+	ipn(t, "link", "add", "link", host, "name", "m"+host, "type", "macvlan")
+	ipn(t, "link", "set", "m"+host, "netns", a)
 	g := graphOf(t, a, lo)
 	var out bytes.Buffer
 	g.WriteText(&out)
-	for _, s := range []string{"host (net ", "  " + a + ":up0 <-> host:" + host + "\n", "loopback only (1): " + lo + "\n"} {
+	for _, s := range []string{"host (net ", "  " + a + ":up0 <-> host:" + host + "\n",
+		"  " + a + ":m" + host + " -> host:" + host + " (macvlan)\n", "loopback only (1): " + lo + "\n"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("no %q in:\n%s", s, out.String())
 		}
