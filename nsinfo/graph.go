@@ -108,6 +108,9 @@ func ReadGraph(s *Snapshot, home nsctx.ID, want []nsctx.ID) (*Graph, error) {
 		}
 	}
 	if err := readNodes(nodes, home); err != nil {
+		for _, n := range nodes {
+			n.close()
+		}
 		return nil, err
 	}
 	g := &Graph{}
@@ -209,6 +212,11 @@ func readNodes(nodes []*NetNode, home nsctx.ID) error {
 		go func() {
 			defer wg.Done()
 			runtime.LockOSThread()
+			if threadNet() != home {
+				// Go made this thread from one that was elsewhere.
+				bad.Store(true)
+				return
+			}
 			pbuf := make([]byte, 0, 128)
 			for {
 				i := int(next.Add(1)) - 1
@@ -226,7 +234,7 @@ func readNodes(nodes []*NetNode, home nsctx.ID) error {
 	}
 	wg.Wait()
 	if bad.Load() {
-		return errors.New("a thread did not return to the home network namespace")
+		return errors.New("a reading thread was not in the home network namespace")
 	}
 	return nil
 }
