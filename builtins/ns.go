@@ -16,7 +16,8 @@ var nsCmd = &Builtin{
 	Name:    "ns",
 	Summary: "show the context's namespaces, a process's, or every namespace on the host",
 	Usage: "ns [--json] [KIND...]\nns -p PID|ENGINE:NAME [--json] [KIND...]\n" +
-		"ns -a [-t KIND]... [--json] [--tree[=owner|parent|process]] [KIND...]",
+		"ns -a [-t KIND]... [--json] [--tree[=owner|parent|process]] [KIND...]\n" +
+		"ns graph [--json|--dot|--svg FILE] [-t PID]... [TARGET...]",
 	Help: `One line per kind: the kind, the namespace inode, and '*' where it
 differs from nsh's home namespaces. pid and time are the namespaces that
 spawned programs get. A new pid namespace shows "new" until its first
@@ -59,8 +60,20 @@ process's parent (process). --json gives objects (nested "children" with
 
   ns -a -t net
   ns -a --tree=owner
-  ns -a --json net`,
-	Options:  []string{"--json", "-p", "-a", "--all", "-t", "--tree", "--tree=owner", "--tree=parent", "--tree=process"},
+  ns -a --json net
+
+ns graph shows the wiring of network namespaces (all, or the TARGETs:
+ip netns names, pins, -t PID): each one's links (type, state, MTU,
+master, addresses), then the edges: veth pairs (red:veth0 <-> blue:veth1,
+each end found from both sides by netnsid and ifindex), bridge ports,
+and the parents of vlan, macvlan, ipvlan and vxlan links, also on the
+host. Loopback-only namespaces share one line. --json gives nodes and
+edges (docs/graph.md), --dot Graphviz input (no state colours with
+NO_COLOR set), --svg FILE the picture, drawn by Graphviz's dot.
+
+  ns graph
+  ns graph --svg net.svg red blue`,
+	Options:  []string{"graph", "--dot", "--svg", "--json", "-p", "-a", "--all", "-t", "--tree", "--tree=owner", "--tree=parent", "--tree=process"},
 	Operands: Kinds,
 	Run:      runNs,
 }
@@ -102,6 +115,9 @@ func (t *treeFlag) Set(s string) error {
 }
 
 func runNs(env *Env, args []string) error {
+	if len(args) > 1 && args[1] == "graph" {
+		return runNsGraph(env, args[1:])
+	}
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
 	pword := fs.String("p", "", "")

@@ -236,6 +236,9 @@ func (c *completer) candidates(words []string, cur string) []string {
 		}
 		return withSpace(append(names, c.programs(cur)...))
 	}
+	if len(words) == 3 && words[0] == "ip" && words[1] == "link" && words[2] == "set" {
+		return withSpace(c.linkNames())
+	}
 	b, ok := builtins.Lookup(words[0])
 	if _, isPlugin := builtins.LookupPluginCommand(words[0]); !ok && isPlugin {
 		return append(withSpace(builtins.Plugins.Complete(words[0], append(words[1:], cur))), c.files(cur)...)
@@ -309,6 +312,18 @@ func (c *completer) pins(cur string, prefixed bool) []string {
 		ps = append(ps, nsinfo.ContainerWords(c.sh.Var)...)
 	}
 	return append(withSpace(ps), c.files(cur)...)
+}
+
+// linkNames are the interfaces of the context's network namespace.
+func (c *completer) linkNames() []string {
+	h, err := c.sh.Ctx().OpenCurrent(nsctx.Net)
+	if err != nil {
+		return nil
+	}
+	defer h.Close()
+	names := nsinfo.LinkNames(h.Fd(), c.sh.Ctx().Home(nsctx.Net).ID())
+	sort.Strings(names)
+	return names
 }
 
 func builtinNames() []string {

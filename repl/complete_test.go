@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
 )
@@ -83,5 +84,33 @@ func TestComplete(t *testing.T) {
 	}
 	if got := complete("hel"); len(got) == 0 || got[0] != "p " {
 		t.Errorf("help not offered first: %q", got)
+	}
+}
+
+// After `ip link set `, the interfaces of the context's network namespace.
+func TestCompleteLinkNames(t *testing.T) {
+	nstest.RequireRoot(t)
+	ip := nstest.RequireTool(t, "ip")
+	ctx, err := nsctx.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close() // the namespace, and the veths in it, go with it
+	if err := ctx.Unshare([]nsctx.Kind{nsctx.Net}, nsctx.PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	nstest.Output(t, ctx.Start, ip, "link", "add", "cv0", "type", "veth", "peer", "name", "cv1")
+	c := &completer{sh: lang.New(lang.Config{Ctx: ctx})}
+	got, _ := c.Do([]rune("ip link set c"), len("ip link set c"))
+	var out []string
+	for _, r := range got {
+		out = append(out, string(r))
+	}
+	if !reflect.DeepEqual(out, []string{"v0 ", "v1 "}) {
+		t.Errorf("ip link set c completes to %q", out)
+	}
+	got, _ = c.Do([]rune("ip link set "), len("ip link set "))
+	if len(got) != 3 {
+		t.Errorf("ip link set completes to %d names, want lo cv0 cv1", len(got))
 	}
 }
