@@ -87,6 +87,7 @@ type Shell struct {
 	substs   int  // $(...) deep
 	tested   int  // conditions around: if, while, until, && ||, !: no errexit
 	onThread bool // running on the context thread (see place.go)
+	offs     int  // hand-offs made by off, which tests of placement count
 	sub      bool // a subshell: exit ends it, not nsh
 	stage    *builtins.Job
 
