@@ -179,27 +179,26 @@ var hops = map[string]bool{"setns": true, "push": true, "home": true, "pop": tru
 
 // hopInline reports whether the hop b with its expanded args may run
 // on the context thread. home and pop only enter namespaces the context
-// holds. setns and push read a netns:NAME or bare NAME under /run/netns
-// and a -t PID under /proc, and unshare --map-auto reads /etc/subuid,
-// all as nsh's home mount namespace shows them: the thread shows the
-// context's, the same one while the context's mount namespace is home's.
-// Away from it, only setns or push of paths (a "/" in each, no option)
-// runs there, as JoinFile opens them on the thread anyway.
+// holds, and setns or push of paths (a "/" in each, no option) opens them
+// on the thread anyway (JoinFile). Otherwise setns and push read a
+// netns:NAME or bare NAME under /run/netns or a -t PID under /proc, and
+// unshare --map-auto reads /etc/subuid, all as nsh's home mount namespace
+// shows them: the thread shows the context's, the same one while the
+// context's mount namespace is home's.
 func (sh *Shell) hopInline(b *builtins.Builtin, args []string) bool {
 	switch b.Name {
 	case "home", "pop":
 		return true
 	}
-	if st, err := sh.cx.base.Status(); err == nil && !st.Differs(nsctx.Mnt) {
-		return true
-	}
-	if b.Name == "unshare" || len(args) < 2 {
-		return false
-	}
+	paths := b.Name != "unshare" && len(args) > 1
 	for _, a := range args[1:] {
 		if strings.HasPrefix(a, "-") || strings.HasPrefix(a, "netns:") || !strings.Contains(a, "/") {
-			return false
+			paths = false
 		}
 	}
-	return true
+	if paths {
+		return true
+	}
+	st, err := sh.cx.base.Status()
+	return err == nil && !st.Differs(nsctx.Mnt)
 }
