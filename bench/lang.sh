@@ -16,7 +16,8 @@
 # (5) parsing a 1 MB script: nsh -n, dash -n, bash -n.
 # (6) bad input: 100,000 nested ifs, a 10 MB line, $(...) 10,000 deep, a
 #     script that sources itself: status, first line of stderr, peak RSS
-#     (wait4's ru_maxrss) and time of one run each.
+#     (GNU time's %M: the shell's own process, not the children dash
+#     and bash fork for $(...)) and time of one run each, killed at 30 s.
 # Writes bench/results/lang.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -120,9 +121,16 @@ done >"$w/loop.out"
 
 mkdir -p bench/results
 python3 - "$w" "${shells[@]}" <<'PY' | tee bench/results/lang.md
-import json, os, platform, subprocess, sys, time
+import json, os, platform, signal, subprocess, sys, threading, time
 w, sh = sys.argv[1], sys.argv[2:]
 shells = list(zip(sh[0::2], sh[1::2]))
+def killpg(g):
+    try:
+        for _ in range(50):  # a forking shell may have children underway
+            os.killpg(g, signal.SIGKILL)
+            time.sleep(0.1)
+    except ProcessLookupError:
+        pass
 def load(n):
     return {r["name"]: r for r in json.load(open(f"{w}/{n}.json"))}
 def cell(r):
@@ -162,17 +170,31 @@ table("loop", "dash")
 print("output: " + "; ".join(l.strip().replace("\t", ": ") for l in open(f"{w}/loop.out")) + "\n")
 print("(5) parsing a 1 MB script (%d bytes)\n" % os.path.getsize(f"{w}/big.sh"))
 table("parse", "dash -n")
-print("(6) bad input: one run each; peak RSS is wait4's ru_maxrss\n")
+print("(6) bad input: one run each, killed at 30 s; peak RSS is GNU time's %M (the shell's own process)\n")
 print("| input | shell | status | time | peak RSS | first line of stderr |")
 print("|---|---|---|---|---|---|")
 for f, what in [("nestif", "100,000 nested if"), ("longline", "a 10 MB line"), ("deepsubst", "$(...) 10,000 deep"), ("selfsrc", "a script sourcing itself")]:
     for n, b in shells:
+        # In a session of its own, killed whole after 30 s: dash and bash
+        # fork a shell per level of $(...), 10,000 deep.
         t = time.perf_counter()
-        p = subprocess.Popen([b, f"{w}/{f}.sh"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        err = p.stderr.read().decode(errors="replace").strip().splitlines()
-        _, st, ru = os.wait4(p.pid, 0)
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%x %M", "-o", f"{w}/rss", b, f"{w}/{f}.sh"], stdout=subprocess.DEVNULL, stderr=open(f"{w}/err", "w"), start_new_session=True)
+        timer = threading.Timer(30, killpg, [p.pid])
+        timer.start()
+        os.waitpid(p.pid, 0)
+        timer.cancel()
         dt = time.perf_counter() - t
-        status = f"signal {os.WTERMSIG(st)}" if os.WIFSIGNALED(st) else str(os.WEXITSTATUS(st))
+        killpg(p.pid)
+        err = open(f"{w}/err", errors="replace").read().strip().splitlines()
+        # GNU time, a small program, so that the peak is not python's
+        # own before exec: "%x %M", after "Command terminated by signal N"
+        tl = open(f"{w}/rss").read().split("\n")
+        sig = [l.split()[-1] for l in tl if "terminated by signal" in l]
+        x, rss = (tl[-2].split() + ["0", "0"])[:2] if len(tl) > 1 else ("0", "0")
+        status = f"signal {sig[0]}" if sig else x
+        mem = f"{int(rss)/1024:.1f} MiB"
+        if dt >= 30:
+            status, mem = "killed at 30 s", "-"
         line = (err[0] if err else "").replace(w + "/", "").replace("|", "\\|")[:90]
-        print(f"| {what} | {n} | {status} | {dt:.2f} s | {ru.ru_maxrss/1024:.1f} MiB | {line} |")
+        print(f"| {what} | {n} | {status} | {dt:.2f} s | {mem} | {line} |")
 PY
