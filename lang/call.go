@@ -248,9 +248,10 @@ func (sh *Shell) envFor(t *fdTable) *builtins.Env {
 }
 
 // builtin runs a builtin: on the context thread when the shell is there
-// and the builtin may (Thread), else off it.
+// and the builtin may (Thread, or a hop that reads no file as home sees
+// it), else off it.
 func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
-	if sh.onThread && (!b.Thread || sh.jobsRunning()) {
+	if sh.onThread && (!(b.Thread || hops[b.Name] && sh.hopInline(b, args)) || sh.jobsRunning()) {
 		var err error
 		sh.off(func() { err = sh.builtin(b, args, t) })
 		return err
@@ -421,6 +422,7 @@ func (sh *Shell) jobsRunning() bool {
 
 // off runs fn off the context thread, which meanwhile serves requests.
 func (sh *Shell) off(fn func()) {
+	sh.offs++
 	sh.onThread = false
 	sh.cx.base.Off(fn)
 	sh.onThread = true

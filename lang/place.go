@@ -2,10 +2,12 @@ package lang
 
 import (
 	"errors"
+	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/nsctx"
 )
 
 // Placement. A script runs on the context thread (Context.Run), so that a
@@ -116,7 +118,7 @@ func (sh *Shell) stmtsPlaced(ss []*syntax.Stmt) error {
 
 // wantsThread reports whether s has a command that is cheaper on the
 // context thread: a program, a function (its body may have one), a
-// builtin marked Thread, or a command whose name is only known when it
+// builtin marked Thread or a hop, or a command whose name is only known when it
 // runs. Words are not looked into: a $(...) runs once.
 func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 	if sh.jobsRunning() {
@@ -143,6 +145,9 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 			}
 		case *syntax.CallExpr:
 			if len(n.Args) == 0 {
+				// NAME=VALUE alone: the shell's own variables,
+				// cheaper where the loop around it is.
+				want = len(n.Assigns) > 0
 				return false
 			}
 			name := n.Args[0].Lit()
@@ -151,7 +156,7 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 				return false
 			}
 			if b, ok := builtins.Lookup(name); ok {
-				want = b.Thread
+				want = b.Thread || hops[name]
 			} else {
 				want = !sh.isPlugin(name)
 			}
@@ -164,4 +169,36 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 	}
 	sh.placed[s] = want
 	return want
+}
+
+// hops are the builtins that change the context: each is a few
+// syscalls on the context thread, and a hand-off there and back would
+// cost ten times the work (a hop loop). They run on the thread unless
+// their operands read files as nsh's home sees them (see hopInline).
+var hops = map[string]bool{"setns": true, "push": true, "home": true, "pop": true, "unshare": true}
+
+// hopInline reports whether the hop b with its expanded args may run
+// on the context thread. home and pop only enter namespaces the context
+// holds, and setns or push of paths (a "/" in each, no option) opens them
+// on the thread anyway (JoinFile). Otherwise setns and push read a
+// netns:NAME or bare NAME under /run/netns or a -t PID under /proc, and
+// unshare --map-auto reads /etc/subuid, all as nsh's home mount namespace
+// shows them: the thread shows the context's, the same one while the
+// context's mount namespace is home's.
+func (sh *Shell) hopInline(b *builtins.Builtin, args []string) bool {
+	switch b.Name {
+	case "home", "pop":
+		return true
+	}
+	paths := b.Name != "unshare" && len(args) > 1
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "-") || strings.HasPrefix(a, "netns:") || !strings.Contains(a, "/") {
+			paths = false
+		}
+	}
+	if paths {
+		return true
+	}
+	st, err := sh.cx.base.Status()
+	return err == nil && !st.Differs(nsctx.Mnt)
 }

@@ -91,6 +91,7 @@ type Shell struct {
 	// only when they are one (see builtin).
 	testedStmt, callStmt *syntax.Stmt
 	onThread             bool // running on the context thread (see place.go)
+	offs                 int  // hand-offs made by off, which tests of placement count
 	sub                  bool // a subshell: exit ends it, not nsh
 	stage                *builtins.Job
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"runtime"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -28,7 +29,7 @@ func (sh *Shell) parse(r io.Reader, name string) (*syntax.File, error) {
 	if sh.parser == nil {
 		sh.parser = newParser()
 	}
-	f, err := sh.parser.Parse(r, name)
+	f, err := sh.parser.Parse(newShallow(r, name), name)
 	if err != nil {
 		return nil, parseError(err)
 	}
@@ -109,7 +110,7 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 	go func() {
 		defer close(ch)
 		ended := false
-		each(newParser().StmtsSeq(in), func(s *syntax.Stmt, err error) bool {
+		each(newParser().StmtsSeq(newShallow(in, name)), func(s *syntax.Stmt, err error) bool {
 			if in.nul && (s == nil || s.End().Offset() > in.nl) {
 				return false // what the NUL cut short is not run
 			}
@@ -165,6 +166,45 @@ func (n *noNUL) Read(p []byte) (int, error) {
 		n.nl = n.off + uint(i)
 	}
 	n.off += uint(k)
+	return k, err
+}
+
+// maxParseFrames bounds the parser's recursion. mvdan.cc/sh's parser
+// recurses once per level of nesting (about 6 frames an if, 8 a $(...),
+// 30 a "(" or "$(("), and Go ends the whole process when a goroutine's
+// stack passes 1 GB: 100,000 nested ifs took 270 MB, a million would
+// crash. 16,000 frames are a 4 MB stack: 2,500 nested ifs or 500 "(",
+// far more than scripts nest. Counting them costs 0.3 us a frame, paid
+// on each 1 KB the parser reads: it stays small for scripts that do not
+// nest deep, and 0.1 s on input that goes to the bound.
+const maxParseFrames = 16000
+
+// shallow is the parser's input, which ends in an error when the parser
+// reads it (every 1 KB) from deeper than maxParseFrames below where it
+// started: so the parse stops a chunk past that depth, not at the end.
+type shallow struct {
+	r     io.Reader
+	name  string
+	limit int // frames, counted from the caller's
+	lines int
+}
+
+func newShallow(r io.Reader, name string) *shallow {
+	var pc [1]uintptr
+	base := 64
+	for runtime.Callers(base, pc[:]) > 0 {
+		base *= 2 // eval in deep functions: their frames are not the parser's
+	}
+	return &shallow{r: r, name: name, limit: base + maxParseFrames}
+}
+
+func (s *shallow) Read(p []byte) (int, error) {
+	var pc [1]uintptr
+	if runtime.Callers(s.limit, pc[:]) > 0 {
+		return 0, &syntaxError{fmt.Sprintf("%s:%d: syntax error: commands nested too deep to parse", s.name, s.lines+1)}
+	}
+	k, err := s.r.Read(p)
+	s.lines += bytes.Count(p[:k], []byte{'\n'})
 	return k, err
 }
 

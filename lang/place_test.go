@@ -1,0 +1,70 @@
+package lang
+
+import (
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/nsh-dev/nsh/nsctx"
+)
+
+// Hops run on the context thread, also when their operands are $VARs
+// (they are judged once expanded); only what reads files as nsh's home
+// sees them, away from its mount namespace, goes off it. Counted, not
+// timed: each hand-off is one call of Shell.off.
+func TestHopsPlaced(t *testing.T) {
+	holder := exec.Command("unshare", "--net", "sleep", "600")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	pid := strconv.Itoa(holder.Process.Pid)
+	target := "/proc/" + pid + "/ns/net"
+	home, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1000; i++ {
+		if l, _ := os.Readlink(target); l != "" && l != home {
+			break
+		}
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { devnull.Close() })
+	for _, c := range []struct {
+		script string
+		offs   int
+	}{
+		{"P=" + target + "\nfor i in 1 2 3; do setns $P; home; done", 0},
+		{"setns " + target + "; home", 0},
+		{"T=-t; setns $T " + pid + " net; home", 0}, // /proc as home sees it: home's mount namespace
+		{"P=" + target + "; push; setns $P; pop; push $P; pop", 0},
+		{"unshare net; home", 0},
+		{"unshare mnt; P=" + target + "; setns $P; home", 0},
+		{"unshare mnt; setns -t " + pid + " net; home", 1}, // this /proc is not home's
+		{"unshare mnt; push -t " + pid + " net; pop; home", 1},
+		{"true | true", 1}, // a pipeline: the count counts
+	} {
+		ctx, err := nsctx.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh := New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ()})
+		st := runScript(ctx, sh, c.script+"\n")
+		s, serr := ctx.Status()
+		ctx.Close()
+		if st != 0 || serr != nil {
+			t.Fatalf("%q: status %d, %v", c.script, st, serr)
+		}
+		if s.Differs(nsctx.Net) || s.Differs(nsctx.Mnt) {
+			t.Errorf("%q: not home after", c.script)
+		}
+		if sh.offs != c.offs {
+			t.Errorf("%q: %d hand-offs, want %d", c.script, sh.offs, c.offs)
+		}
+	}
+}
