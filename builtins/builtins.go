@@ -114,6 +114,9 @@ type Lang interface {
 	LookupCommand(name string) (what, path string)
 	// Getopts is the state getopts keeps between calls.
 	Getopts() *GetoptsState
+	// Hashed is the table of hash: command names and the files they
+	// were found as (the shell's own, changed in place).
+	Hashed() map[string]string
 	// Where is FILE:LINE of the command running, or "nsh".
 	Where() string
 }
@@ -210,7 +213,7 @@ func init() {
 		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
 		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, colonCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
-		dotCmd, readonlyCmd, localCmd, returnCmd, shiftCmd, evalCmd, execCmd, commandCmd, typeCmd, aliasCmd, unaliasCmd, trapCmd, getoptsCmd, timesCmd,
+		dotCmd, readonlyCmd, localCmd, returnCmd, shiftCmd, evalCmd, execCmd, commandCmd, typeCmd, aliasCmd, unaliasCmd, trapCmd, getoptsCmd, timesCmd, hashCmd, ulimitCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
 		testCmd, bracketCmd, echoCmd, printfCmd, trueCmd, falseCmd, readCmd, umaskCmd,
 	} {
