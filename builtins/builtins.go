@@ -267,7 +267,10 @@ func (e *UsageError) Error() string {
 }
 
 // ExitRequest is returned by `exit`: the shell stops with Code.
-type ExitRequest struct{ Code int }
+type ExitRequest struct {
+	Code int
+	Bare bool // exit without N: in a trap, the status before the trap counts
+}
 
 func (e *ExitRequest) Error() string { return fmt.Sprintf("exit %d", e.Code) }
 

@@ -208,6 +208,7 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 		sh.params = args
 	}
 	sh.file, sh.lineBase = file, 0
+	sh.last = 0 // a file with no command returns 0, not the status before
 	err = sh.runReader(f, file)
 	sh.file, sh.line, sh.lineBase = savedFile, savedLine, savedBase
 	if len(args) > 0 {
