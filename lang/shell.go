@@ -96,7 +96,7 @@ type Shell struct {
 	exitWarned  bool
 	getopts     builtins.GetoptsState
 	hashed      map[string]string // hash's table, for show: nsh looks PATH up at each command
-	lineBase    int // added to the parser's lines: eval's text starts at its line
+	lineBase    int               // added to the parser's lines: eval's text starts at its line
 	inTrap      bool
 	intr        bool            // it ended because a program died of Ctrl-C
 	expanding   map[string]bool // aliases being expanded
