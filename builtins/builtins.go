@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -379,13 +380,23 @@ func trackPwd(env *Env) {
 		return
 	}
 	old, _ := env.Shell.Var("PWD")
-	if wd == old {
-		return
+	if wd == old || path.IsAbs(old) && !hasDots(old) && sameDir(env.Ctx, old) {
+		return // a logical $PWD (cd -L through a link) that is still right
 	}
 	if old != "" {
 		env.Shell.SetVar("OLDPWD", old, true)
 	}
 	env.Shell.SetVar("PWD", wd, true)
+}
+
+// hasDots: a path with . or .. names, which a $PWD must not have.
+func hasDots(p string) bool {
+	for _, e := range strings.Split(p, "/") {
+		if e == "." || e == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // checkedWriter keeps the first error writing a builtin's output, so that

@@ -30,17 +30,12 @@ check their programs first, and hash -r is never needed.
 			return err
 		}
 		table := l.Hashed()
-		ops := args[1:]
-		for len(ops) > 0 && len(ops[0]) > 1 && ops[0][0] == '-' {
-			if ops[0] == "--" {
-				ops = ops[1:]
-				break
-			}
-			if ops[0] != "-r" {
-				return usageError("%s: invalid option", ops[0])
-			}
+		opts, ops, err := splitOptions(args, "r")
+		if err != nil {
+			return err
+		}
+		if opts != "" {
 			clear(table)
-			ops = ops[1:]
 		}
 		if len(args) == 1 {
 			names := make([]string, 0, len(table))

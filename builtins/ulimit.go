@@ -67,31 +67,24 @@ nsh was started with, until ulimit -n sets one.
 	Thread: true,
 	Pure:   true,
 	Run: func(env *Env, args []string) error {
+		opts, ops, err := splitOptions(args, "HSacdflnstuv")
+		if err != nil {
+			return err
+		}
 		hard, soft, all := false, false, false
 		var which []limit
-		ops := args[1:]
-		for len(ops) > 0 && len(ops[0]) > 1 && ops[0][0] == '-' {
-			if ops[0] == "--" {
-				ops = ops[1:]
-				break
+		for _, c := range []byte(opts) {
+			switch c {
+			case 'H':
+				hard = true
+			case 'S':
+				soft = true
+			case 'a':
+				all = true
+			default:
+				l, _ := findLimit(c)
+				which = append(which, l)
 			}
-			for _, c := range []byte(ops[0][1:]) {
-				switch c {
-				case 'H':
-					hard = true
-				case 'S':
-					soft = true
-				case 'a':
-					all = true
-				default:
-					l, ok := findLimit(c)
-					if !ok {
-						return usageError("-%c: invalid option", c)
-					}
-					which = append(which, l)
-				}
-			}
-			ops = ops[1:]
 		}
 		if all {
 			which = limits
