@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -114,6 +115,9 @@ type Lang interface {
 	LookupCommand(name string) (what, path string)
 	// Getopts is the state getopts keeps between calls.
 	Getopts() *GetoptsState
+	// Hashed is the table of hash: command names and the files they
+	// were found as (the shell's own, changed in place).
+	Hashed() map[string]string
 	// Where is FILE:LINE of the command running, or "nsh".
 	Where() string
 }
@@ -212,7 +216,7 @@ func init() {
 		nsCmd, unshareCmd, setnsCmd, pinCmd, unpinCmd, pinsCmd, identifyCmd,
 		homeCmd, pushCmd, popCmd, spawnCmd, cdCmd, pwdCmd, exitCmd, breakCmd, continueCmd, colonCmd, helpCmd,
 		setCmd, exportCmd, unsetCmd, envCmd, sourceCmd,
-		dotCmd, readonlyCmd, localCmd, returnCmd, shiftCmd, evalCmd, execCmd, commandCmd, typeCmd, aliasCmd, unaliasCmd, trapCmd, getoptsCmd, timesCmd,
+		dotCmd, readonlyCmd, localCmd, returnCmd, shiftCmd, evalCmd, execCmd, commandCmd, typeCmd, aliasCmd, unaliasCmd, trapCmd, getoptsCmd, timesCmd, hashCmd, ulimitCmd,
 		jobsCmd, fgCmd, bgCmd, waitCmd, killCmd, pluginCmd,
 		testCmd, bracketCmd, echoCmd, printfCmd, trueCmd, falseCmd, readCmd, umaskCmd,
 	} {
@@ -277,7 +281,10 @@ func (e *UsageError) Error() string {
 }
 
 // ExitRequest is returned by `exit`: the shell stops with Code.
-type ExitRequest struct{ Code int }
+type ExitRequest struct {
+	Code int
+	Bare bool // exit without N: in a trap, the status before the trap counts
+}
 
 func (e *ExitRequest) Error() string { return fmt.Sprintf("exit %d", e.Code) }
 
@@ -387,13 +394,23 @@ func trackPwd(env *Env) {
 		return
 	}
 	old, _ := env.Shell.Var("PWD")
-	if wd == old {
-		return
+	if wd == old || path.IsAbs(old) && !hasDots(old) && sameDir(env.Ctx, old) {
+		return // a logical $PWD (cd -L through a link) that is still right
 	}
 	if old != "" {
 		env.Shell.SetVar("OLDPWD", old, true)
 	}
 	env.Shell.SetVar("PWD", wd, true)
+}
+
+// hasDots: a path with . or .. names, which a $PWD must not have.
+func hasDots(p string) bool {
+	for _, e := range strings.Split(p, "/") {
+		if e == "." || e == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // checkedWriter keeps the first error writing a builtin's output, so that

@@ -47,7 +47,7 @@ func TestEvalExecLang(t *testing.T) {
 	}, func(f *fakeLang) { f.cmdErr = &StatusError{127, errorString("nosuch: not found")} })
 	runLangCases(t, []langCase{
 		{"exec exit", "exec exit 4", "command[\"exit\" \"4\"]\nexit 4\n", ""},
-	}, func(f *fakeLang) { f.cmdErr = &ExitRequest{4} })
+	}, func(f *fakeLang) { f.cmdErr = &ExitRequest{Code: 4} })
 }
 
 type errorString string

@@ -29,7 +29,7 @@ already started keep running.
 			warn(env, args[0], "%v", err)
 			n = 1
 		}
-		return &ExitRequest{Code: n}
+		return &ExitRequest{Code: n, Bare: len(args) == 1}
 	},
 }
 

@@ -24,6 +24,7 @@ type fakeLang struct {
 	aliases map[string]string
 	traps   []Trap
 	getopts GetoptsState
+	hashed  map[string]string
 	last    int
 	jobs    *Jobs
 
@@ -294,7 +295,13 @@ func (f *fakeLang) LookupCommand(name string) (what, path string) {
 	return "", ""
 }
 func (f *fakeLang) Getopts() *GetoptsState { return &f.getopts }
-func (f *fakeLang) Where() string          { return "t.sh:1" }
+func (f *fakeLang) Hashed() map[string]string {
+	if f.hashed == nil {
+		f.hashed = map[string]string{}
+	}
+	return f.hashed
+}
+func (f *fakeLang) Where() string { return "t.sh:1" }
 
 // words splits a test command line into words: blanks separate them,
 // '...' and "..." quote (nothing else is special).

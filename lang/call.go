@@ -211,11 +211,11 @@ func (sh *Shell) dispatch(args []string, assigns []assignment, t *fdTable, funcs
 	if isBuiltin && b.Special {
 		for _, a := range assigns {
 			if err := sh.setVar(a.name, a.vr); err != nil {
-				sh.last = 1
-				return sh.said(err)
+				sh.last = 2
+				return sh.specialFailed(sh.said(err), funcs)
 			}
 		}
-		return sh.builtin(b, args, t)
+		return sh.specialFailed(sh.builtin(b, args, t), funcs)
 	}
 	if len(assigns) > 0 {
 		sh.vars.push()
@@ -237,6 +237,18 @@ func (sh *Shell) dispatch(args []string, assigns []assignment, t *fdTable, funcs
 		return sh.builtin(b, args, t)
 	}
 	return sh.external(args, t)
+}
+
+// specialFailed ends a script whose special builtin was used wrongly or
+// assigned to a read-only variable, as POSIX says (break abc, export of a
+// read-only name), even where its status is tested; run through command
+// (direct false) it is an ordinary failure.
+func (sh *Shell) specialFailed(err error, direct bool) error {
+	var ue *builtins.UsageError
+	if err == nil || !direct || sh.interactive || !errors.As(err, &ue) && !errors.Is(err, errReadOnly) {
+		return err
+	}
+	return &stopError{status: sh.last}
 }
 
 // envFor is what a command gets: its descriptors, the context, the shell.
@@ -276,6 +288,9 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 	sh.fds = t // eval, source, . and command run with the builtin's descriptors
 	err := b.Call(env, args)
 	sh.last = builtins.Status(err)
+	if errors.Is(err, errReadOnly) {
+		sh.last = 2 // as dash and mksh: a misuse, not a failure
+	}
 	if b.Name == "kill" && err == nil {
 		sh.awaitOwnSignal(args)
 	}

@@ -100,7 +100,8 @@ type Shell struct {
 	pending     *atomic.Bool // nsh's own Ctrl-C, shared by subshells
 	exitWarned  bool
 	getopts     builtins.GetoptsState
-	lineBase    int // added to the parser's lines: eval's text starts at its line
+	hashed      map[string]string // hash's table, for show: nsh looks PATH up at each command
+	lineBase    int               // added to the parser's lines: eval's text starts at its line
 	inTrap      bool
 	intr        bool            // it ended because a program died of Ctrl-C
 	expanding   map[string]bool // aliases being expanded
@@ -367,6 +368,14 @@ func (sh *Shell) Aliases() map[string]string { return sh.aliases }
 
 // Getopts implements builtins.Lang.
 func (sh *Shell) Getopts() *builtins.GetoptsState { return &sh.getopts }
+
+// Hashed implements builtins.Lang.
+func (sh *Shell) Hashed() map[string]string {
+	if sh.hashed == nil {
+		sh.hashed = map[string]string{}
+	}
+	return sh.hashed
+}
 
 // Where implements builtins.Lang: FILE:LINE of the command running, or
 // "nsh" at the prompt.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -132,6 +133,13 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 	}()
 	return sh.runPulled(func() (*syntax.Stmt, error, bool) {
 		p, ok := <-ch
+		if p.s != nil {
+			// set -v: the lines of the command, once, before it runs
+			// (the parser reads ahead, so not as it reads them).
+			if text := in.upTo(p.s.End().Offset()); sh.opts.verbose {
+				sh.stderr().Write(text)
+			}
+		}
 		var se *syntaxError
 		if p.err != nil && !errors.As(p.err, &se) {
 			p.err = parseErrorIn(p.err, name)
@@ -148,6 +156,30 @@ type noNUL struct {
 	off   uint // bytes passed on
 	nl    uint // where the last newline passed on is
 	nul   bool // a NUL came: the input ends there
+
+	mu   sync.Mutex
+	text []byte // what was read and not yet given to upTo, from offset done
+	done uint
+}
+
+// upTo takes the text read up to the end of the line holding offset end
+// (or all read so far): set -v prints it.
+func (n *noNUL) upTo(end uint) []byte {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if end < n.done {
+		return nil
+	}
+	i := min(int(end-n.done), len(n.text))
+	if j := bytes.IndexByte(n.text[i:], '\n'); j >= 0 {
+		i += j + 1
+	} else {
+		i = len(n.text)
+	}
+	out := bytes.Clone(n.text[:i])
+	n.text = n.text[i:]
+	n.done += uint(i)
+	return out
 }
 
 // ErrBinary is input with a NUL byte.
@@ -166,6 +198,9 @@ func (n *noNUL) Read(p []byte) (int, error) {
 		n.nl = n.off + uint(i)
 	}
 	n.off += uint(k)
+	n.mu.Lock()
+	n.text = append(n.text, p[:k]...)
+	n.mu.Unlock()
 	return k, err
 }
 
@@ -250,6 +285,7 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 		sh.params = args
 	}
 	sh.file, sh.lineBase = file, 0
+	sh.last = 0 // a file with no command returns 0, not the status before
 	err = sh.runReader(f, file)
 	sh.file, sh.line, sh.lineBase = savedFile, savedLine, savedBase
 	if len(args) > 0 {

@@ -253,7 +253,7 @@ func (sh *Shell) runExitTrap() bool {
 	err = sh.stmts(f.Stmts)
 	sh.inTrap = false
 	var er *builtins.ExitRequest
-	if errors.As(err, &er) {
+	if errors.As(err, &er) && !er.Bare {
 		sh.last = er.Code
 		return true
 	}

@@ -24,6 +24,12 @@ var helperLinked bool
 // that would not understand the instructions.
 func RegisterHelper() { helperLinked = true }
 
+// StartNofile is the soft RLIMIT_NOFILE nsh was started with, before Go
+// raised its own (package nsexec reads it first; 0 when not linked).
+// Programs started through os/exec get it back until a Setrlimit of
+// RLIMIT_NOFILE changes the process's limit for good.
+var StartNofile uint64
+
 var errNoHelper = errors.New("this nsh was built without its helper (package nsexec, which needs cgo)")
 
 // helperReq is what the helper is told to do (see nsexec.c).

@@ -17,7 +17,7 @@ import (
 	"github.com/nsh-dev/nsh/plugins"
 )
 
-const usageText = `usage: nsh [-aCefnuvx] [-o OPTION] [--norc] [--keep-going]
+const usageText = `usage: nsh [-aCefinuvx] [-o OPTION] [--norc] [--keep-going]
            [-c COMMANDS [NAME [ARG...]] | -s [ARG...] | FILE [ARG...]]
 
 nsh is a shell for Linux namespaces. Without arguments it reads commands
@@ -27,6 +27,8 @@ from the terminal (or from standard input when that is not a terminal).
   FILE [ARG...]   run the script FILE with $1..$N set, and exit
   -e / +e         a script stops at its first failing command (the default
                   for scripts) / carries on; --keep-going is +e
+  -i              interactive, even when standard input is not a terminal:
+                  prompts on stderr, no stop at a failing command
   -x              trace: print each command and its context before it runs
   -aCfnuv, -o OPTION, +o OPTION   set's options (set -o lists them)
   --norc          do not read ~/.nshrc (read only on a terminal)
@@ -37,6 +39,7 @@ type invocation struct {
 	command   string // -c's text
 	hasCmd    bool
 	stdin     bool // -s
+	forceTTY  bool // -i
 	norc      bool
 	operands  []string
 	set       []func(sh *lang.Shell) error // options, in order
@@ -80,6 +83,8 @@ func parseArgs(args []string) (*invocation, error) {
 				inv.hasCmd = true
 			case 's':
 				inv.stdin = on
+			case 'i':
+				inv.forceTTY = on
 			case 'o':
 				if len(args) == 0 {
 					return nil, fmt.Errorf("%co needs an option name (set -o lists them)", a[0])
@@ -164,7 +169,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		}
 		defer f.Close()
 		script, name, dollar0, params = f, params[0], params[0], params[1:]
-	case isTerminal(stdin):
+	case isTerminal(stdin), inv.forceTTY:
 		interactive = true
 	default:
 		// The script is stdin itself: programs must not eat the lines
@@ -183,7 +188,10 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	jobs := builtins.NewJobs(-1)
 	if interactive {
 		// Job control: nsh's own process group, owning the terminal.
-		jobs = builtins.NewJobs(takeTerminal(stdin))
+		jobs = builtins.NewJobs(-1)
+		if isTerminal(stdin) {
+			jobs = builtins.NewJobs(takeTerminal(stdin))
+		}
 	}
 	jobs.Describe = func() string { return builtins.Where(ctx) }
 
@@ -251,16 +259,20 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		sh.Prompt = func() string { return prompt(sh, color) }
 		sh.ContPrompt = func() string { v, _ := sh.Var("PS2"); return v }
 		sh.CommandNames = host.CommandNames
-		rl, err := newTerminalReader(sh, stdin, out, errf)
-		if err != nil {
-			fmt.Fprintf(errf, "nsh: %v\n", err)
-			return 1
+		var rd lang.LineReader = &plainReader{in: stdin, prompt: errf}
+		if isTerminal(stdin) {
+			rl, err := newTerminalReader(sh, stdin, out, errf)
+			if err != nil {
+				fmt.Fprintf(errf, "nsh: %v\n", err)
+				return 1
+			}
+			defer rl.Close()
+			rd = rl
 		}
-		defer rl.Close()
 		if !inv.norc {
 			sourceRC(sh)
 		}
-		status = sh.RunInteractive(rl)
+		status = sh.RunInteractive(rd)
 		jobs.HangUp()
 		return status
 	}
@@ -350,4 +362,35 @@ func sameFile(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && os.SameFile(sa, sb)
+}
+
+// plainReader is nsh -i's input when it is not a terminal: the prompt
+// goes to stderr, as sh's does, and lines are read a byte at a time so
+// that a program the commands start reads what follows them.
+type plainReader struct {
+	in     *os.File
+	prompt io.Writer
+}
+
+func (p *plainReader) ReadLine(prompt string) (string, error) {
+	fmt.Fprint(p.prompt, prompt)
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := p.in.Read(b)
+		if n == 1 {
+			if b[0] == '\n' {
+				return string(line), nil
+			}
+			line = append(line, b[0])
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		if err == io.EOF && len(line) > 0 {
+			return string(line), nil
+		}
+		return "", err
+	}
 }
