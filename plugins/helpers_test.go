@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/nsh-dev/nsh/builtins"
-	"github.com/rogpeppe/go-internal/txtar"
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/rogpeppe/go-internal/txtar"
 	"golang.org/x/sys/unix"
 )
 
