@@ -245,7 +245,15 @@ func (h *Host) Handler(next func(*builtins.Env, []string) error) func(*builtins.
 		if !ok {
 			return next(env, args)
 		}
-		if err := h.run(env, p, args); err != nil {
+		js, stop := watchJob(env.Job)
+		defer stop()
+		if env.Job != nil {
+			// A call starts no process of the job's: it is under way now,
+			// so a background call is listed at once with its id as $!
+			// (and kill %N, watched from here on, cancels it).
+			env.Job.Launch()
+		}
+		if err := h.run(env, js, p, args); err != nil {
 			return fmt.Errorf("%s: %w", args[0], err) // as the shell names builtins
 		}
 		return nil
