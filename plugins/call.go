@@ -94,6 +94,8 @@ func (pr *proc) call(env *builtins.Env, js *jobSignals, start *pluginv1.Start, g
 		pr.stream, pr.cancel = stream, cancel
 	}
 	stream := pr.stream
+	pr.stdout.set(env.Stdout)
+	defer pr.stdout.set(nil)
 	done := make(chan struct{})
 	// Nothing of this call may be sent once it is over: the next call's
 	// messages follow on the same stream.

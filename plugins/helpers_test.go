@@ -147,9 +147,10 @@ func (s *fakeShell) LastStatus() int   { return 0 }
 // checked gone) when the test ends.
 type testHost struct {
 	*Host
-	t   *testing.T
-	ctx *nsctx.Context
-	env []string
+	t    *testing.T
+	ctx  *nsctx.Context
+	env  []string
+	warn *bytes.Buffer // what discovery reported
 }
 
 func newTestHost(t *testing.T, dir string) *testHost {
@@ -160,11 +161,11 @@ func newTestHost(t *testing.T, dir string) *testHost {
 		t.Fatal(err)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "NSH_PLUGIN_PATH=" + dir,
-		"XDG_CACHE_HOME=" + t.TempDir(), "TESTVAR=hello"}
-	var warn bytes.Buffer
-	h := NewHost(ctx, env, &warn)
+		"XDG_CACHE_HOME=" + t.TempDir(), "XDG_STATE_HOME=" + t.TempDir(), "TESTVAR=hello"}
+	warn := new(bytes.Buffer)
+	h := NewHost(ctx, env, warn)
 	h.StartTimeout = 3 * time.Second
-	th := &testHost{h, t, ctx, env}
+	th := &testHost{h, t, ctx, env, warn}
 	t.Cleanup(func() {
 		pids := th.pids()
 		h.Close()

@@ -29,6 +29,7 @@ type Command struct {
 type Plugin struct {
 	Name      string
 	Path      string
+	Origin    string // the kind of directory it was found in (searchDir)
 	Version   string
 	Commands  []Command
 	described bool
@@ -92,26 +93,101 @@ func NewHost(ctx *nsctx.Context, env []string, warn io.Writer) *Host {
 func (h *Host) discover() {
 	h.discovered.Do(func() {
 		defer h.discoveredDone.Store(true)
-		h.mu.Lock()
-		h.cache = loadCache(h.cachePath)
-		var refused []*Plugin
-		for _, f := range scan(Dirs(h.env)) {
-			if p := h.add(f); p.refused != nil {
-				refused = append(refused, p)
-			}
-		}
-		h.mu.Unlock()
-		for _, p := range refused {
-			if h.warn != nil {
-				fmt.Fprintf(h.warn, "nsh: plugin %s refused: %v\n", p.Name, p.refused)
-			}
-		}
+		h.scanPlugins()
 	})
+}
+
+// scanPlugins reads the search path and registers what it finds. Of a
+// name the first plugin that is not refused wins: a refused one does not
+// hide a later one (refused, it cannot run anyway; the later one passed
+// the same check on its own), and the refusal says which one is used.
+func (h *Host) scanPlugins() {
+	dirs, warnings := searchDirs(h.env)
+	h.mu.Lock()
+	h.cache = loadCache(h.cachePath)
+	var refused []*Plugin
+	used := map[string]*Plugin{}
+	for _, f := range scan(dirs) {
+		if q := used[f.name]; q != nil && q.refused == nil {
+			continue // shadowed, as in PATH
+		}
+		p := h.add(f)
+		if p.refused != nil {
+			refused = append(refused, p)
+		}
+		if used[f.name] == nil || p.refused == nil {
+			used[f.name] = p
+		}
+	}
+	// The refused ones that some other plugin of their name stands in
+	// for are no plugin of the table: they are only reported.
+	kept := h.plugins[:0]
+	for _, p := range h.plugins {
+		if used[p.Name] == p {
+			kept = append(kept, p)
+		}
+	}
+	h.plugins = kept
+	h.mu.Unlock()
+	if h.warn == nil {
+		return
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(h.warn, "nsh: %s\n", w)
+	}
+	for _, p := range refused {
+		instead := "no other " + Prefix + p.Name + " is in the search path"
+		if q := used[p.Name]; q != p {
+			instead = "using " + q.Path + " instead"
+		}
+		fmt.Fprintf(h.warn, "nsh: plugin %s refused: %v (%s)\n", p.Name, p.refused, instead)
+	}
+}
+
+// Rescan forgets what discovery found and what failed, stops the idle
+// processes and finds the plugins afresh (plugin rescan).
+func (h *Host) Rescan() error {
+	h.discover()
+	h.stopAll(func(poolKey) bool { return true })
+	h.mu.Lock()
+	for path, e := range h.cache {
+		if e.Broken != "" {
+			delete(h.cache, path)
+		}
+	}
+	saveCache(h.cachePath, h.cache)
+	h.plugins, h.cmds = nil, map[string]*Plugin{}
+	h.mu.Unlock()
+	h.scanPlugins()
+	h.describeAll()
+	return nil
+}
+
+// Unusable explains why the plugin called name cannot run, when it is
+// refused or broken and no working plugin provides a command name: a
+// broken plugin's commands are not known, but its name usually is one.
+func (h *Host) Unusable(name string) error {
+	h.discover()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.cmds[name]; ok {
+		return nil
+	}
+	for _, p := range h.plugins {
+		why := p.refused
+		if why == nil {
+			why = p.broken
+		}
+		if p.Name == name && why != nil {
+			return fmt.Errorf("plugin %s%s is unusable: %s (fix it and run 'plugin rescan')", Prefix, name, firstLine(why))
+		}
+	}
+	return nil
 }
 
 // add registers a plugin file; h.mu is held or the host is not shared yet.
 func (h *Host) add(f found) *Plugin {
-	p := &Plugin{Name: f.name, Path: f.path}
+	p := &Plugin{Name: f.name, Path: f.path, Origin: f.origin}
 	h.plugins = append(h.plugins, p)
 	var err error
 	if p.size, p.mtime, err = checkedStamp(p.Path); err != nil {
@@ -243,6 +319,9 @@ func (h *Host) Handler(next func(*builtins.Env, []string) error) func(*builtins.
 	return func(env *builtins.Env, args []string) error {
 		p, ok := h.lookup(args[0])
 		if !ok {
+			if err := h.Unusable(args[0]); err != nil {
+				return &builtins.StatusError{Code: 127, Err: fmt.Errorf("%s: %w", args[0], err)}
+			}
 			return next(env, args)
 		}
 		js, stop := watchJob(env.Job)
@@ -307,7 +386,7 @@ func (h *Host) Load(path string) (builtins.PluginInfo, error) {
 			return builtins.PluginInfo{}, fmt.Errorf("a plugin named %s is already loaded from %s (plugin unload %s first)", name, p.Path, name)
 		}
 	}
-	p := &Plugin{Name: name, Path: abs, size: size, mtime: mtime}
+	p := &Plugin{Name: name, Path: abs, Origin: "loaded", size: size, mtime: mtime}
 	h.plugins = append(h.plugins, p)
 	h.mu.Unlock()
 	if err := h.describe(p); err != nil {
@@ -356,7 +435,7 @@ func (h *Host) List() []builtins.PluginInfo {
 	defer h.mu.Unlock()
 	var out []builtins.PluginInfo
 	for _, p := range h.plugins {
-		i := builtins.PluginInfo{Name: p.Name, Version: p.Version, Path: p.Path, Shadowed: map[string]string{}}
+		i := builtins.PluginInfo{Name: p.Name, Version: p.Version, Path: p.Path, Origin: p.Origin, Shadowed: map[string]string{}}
 		if p.refused != nil {
 			i.Err = "refused: " + p.refused.Error()
 		} else if p.broken != nil {

@@ -3,6 +3,7 @@ package plugins
 import (
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
+	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/nsctx"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"google.golang.org/grpc"
@@ -38,6 +40,8 @@ type proc struct {
 	rpc    pluginv1.CommandsClient
 	run    *procRunner
 	stderr *ring // its own stderr: shown when it fails
+	log    *pluginLog
+	stdout *callStdout
 	size   int64 // the stamp of the file it runs (stampOf)
 	mtime  int64
 	timer  *time.Timer
@@ -145,7 +149,9 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		return nil, fmt.Errorf("plugin %s refused: %v", p.Name, err)
 	}
 	defer file.Close() // the child has its own copy once started
-	pr := &proc{plugin: p, stderr: &ring{}}
+	pr := &proc{plugin: p, stderr: &ring{}, log: newLog(h.env, p.Name)}
+	pr.stdout = &callStdout{log: pr.log}
+	stderr := io.MultiWriter(pr.stderr, pr.log)
 	pr.size, pr.mtime = stampOf(st)
 	pr.client = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  pluginv1.Handshake,
@@ -158,9 +164,9 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		},
 		SkipHostEnv:     true, // the shell's exported environment, not nsh's own
 		StartTimeout:    h.StartTimeout,
-		Stderr:          pr.stderr,
-		SyncStderr:      pr.stderr,
-		SyncStdout:      pr.stderr,
+		Stderr:          stderr,
+		SyncStderr:      stderr,
+		SyncStdout:      pr.stdout,
 		Logger:          hclog.NewNullLogger(),
 		GRPCDialOptions: dialOptions,
 	})
@@ -169,12 +175,22 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		var raw any
 		if raw, err = cp.Dispense(pluginv1.PluginName); err == nil {
 			pr.rpc = raw.(pluginv1.CommandsClient)
+			pr.log.started(pr.run.pid, builtins.Where(h.ctx))
 			return pr, nil
 		}
 	}
 	pr.fail()
 	return nil, pr.startFailure(err, h.StartTimeout)
 }
+
+// cookieWanted is what a plugin is started with, for authors of plugins
+// in other languages; cookieRefusals are what the SDK and go-plugin say
+// on stderr when the cookie is not theirs.
+var (
+	cookieWanted = fmt.Sprintf("%s=%s and PLUGIN_PROTOCOL_VERSIONS=%d (protocol grpc)",
+		pluginv1.Handshake.MagicCookieKey, pluginv1.Handshake.MagicCookieValue, pluginv1.Version)
+	cookieRefusals = []string{"is an nsh plugin: install it", "This binary is a plugin"}
+)
 
 var dialOptions = []grpc.DialOption{
 	grpc.WithInitialWindowSize(1 << 20),
@@ -187,6 +203,7 @@ func (pr *proc) stop() {
 		pr.cancel()
 	}
 	pr.client.Kill()
+	pr.log.Close()
 }
 
 // fail kills the process group at once and waits until the process is
@@ -199,6 +216,7 @@ func (pr *proc) fail() {
 		pr.cancel()
 	}
 	pr.client.Kill()
+	pr.log.Close()
 }
 
 func (pr *proc) describe() (*pluginv1.DescribeResponse, error) {
@@ -225,11 +243,13 @@ func (pr *proc) who() string { return "plugin " + pr.plugin.Name }
 func (pr *proc) startFailure(err error, timeout time.Duration) error {
 	msg, _, _ := strings.Cut(err.Error(), "\n")
 	switch {
+	case pr.stderr.saw(cookieRefusals...):
+		msg = "the handshake cookie did not match: nsh starts a plugin with " + cookieWanted
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		msg = fmt.Sprintf("no handshake within %v (is it an nsh plugin?)", timeout)
 	case strings.HasPrefix(msg, "Unrecognized remote plugin message"):
 		line := strings.TrimSpace(strings.TrimPrefix(msg, "Unrecognized remote plugin message:"))
-		msg = fmt.Sprintf("bad handshake: it printed %q on stdout (a plugin must not write to stdout before serving)", clean(line, lineMax, false))
+		msg = fmt.Sprintf("bad handshake: it printed %q on stdout, not go-plugin's handshake line (a plugin must not write to stdout before serving; it must check %s)", clean(line, lineMax, false), cookieWanted)
 	case strings.Contains(msg, "plugin exited before we could connect"):
 		msg = "exited before its handshake"
 	default:
@@ -256,7 +276,7 @@ func (pr *proc) failure(err error) error {
 
 func (pr *proc) stderrTail() string {
 	if s := pr.stderr.String(); s != "" {
-		return "\n  its stderr:" + s
+		return "\n  its stderr (plugin log " + pr.plugin.Name + " shows more):" + s
 	}
 	return ""
 }
