@@ -31,3 +31,18 @@ func TestV1PluginStillServed(t *testing.T) {
 		t.Errorf("plugin list shows version %q", version)
 	}
 }
+
+// A plugin that needs a newer host is refused with a message that says so.
+func TestPluginNeedsNewerHost(t *testing.T) {
+	h := newTestHost(t, pluginDir(t, map[string]string{"future": "test"}))
+	if h.Has("tpid") {
+		t.Fatal("a plugin for a newer nsh ran")
+	}
+	want := "plugin future: it needs a newer nsh: plugin protocol 1.99, and this nsh speaks 1.1"
+	if !strings.Contains(h.warn.String(), want) {
+		t.Errorf("discovery said %q", h.warn.String())
+	}
+	if err := h.Unusable("future"); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Unusable: %v", err)
+	}
+}

@@ -285,6 +285,11 @@ func (h *Host) describe(p *Plugin) error {
 		return err
 	}
 	r, err := pr.describe()
+	var newer errNeedsNewer
+	if errors.As(err, &newer) {
+		go pr.stop()
+		return fmt.Errorf("%s: %v", pr.who(), err)
+	}
 	if err != nil {
 		pr.fail()
 		return pr.failure(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/nsh-dev/nsh/nsctx"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 // A process serves calls only in the context it was started in: the pool
@@ -219,10 +221,29 @@ func (pr *proc) fail() {
 	pr.log.Close()
 }
 
+// describe asks the process what it provides, and checks that this host
+// speaks the protocol minor version it needs.
 func (pr *proc) describe() (*pluginv1.DescribeResponse, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return pr.rpc.Describe(ctx, &pluginv1.DescribeRequest{})
+	var md metadata.MD
+	r, err := pr.rpc.Describe(ctx, &pluginv1.DescribeRequest{}, grpc.Header(&md))
+	if err != nil {
+		return nil, err
+	}
+	if v := md.Get(pluginv1.NeedsKey); len(v) > 0 {
+		if n, err := strconv.Atoi(v[0]); err == nil && n > pluginv1.Minor {
+			return nil, errNeedsNewer{n}
+		}
+	}
+	return r, nil
+}
+
+// errNeedsNewer is a plugin made for a newer nsh.
+type errNeedsNewer struct{ minor int }
+
+func (e errNeedsNewer) Error() string {
+	return fmt.Sprintf("it needs a newer nsh: plugin protocol 1.%d, and this nsh speaks 1.%d (update nsh, or use an older build of the plugin)", e.minor, pluginv1.Minor)
 }
 
 func (pr *proc) complete(name string, args []string) ([]string, error) {

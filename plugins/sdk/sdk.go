@@ -189,6 +189,15 @@ func (s *server) restore() {
 	})
 }
 
+// needsHost is the least protocol minor the plugin needs of nsh.
+var needsHost = 0
+
+// NeedsHost declares, before Serve, that the plugin needs an nsh that
+// speaks protocol minor version minor (pluginv1.Minor lists them): an
+// older nsh refuses it with a message that says so, rather than failing
+// at some call.
+func NeedsHost(minor int) { needsHost = minor }
+
 // Serve serves the commands until nsh stops the plugin. version is the
 // plugin's own version, shown by `plugin list`. Serve does not return.
 func Serve(version string, cmds ...*Command) {

@@ -7,9 +7,12 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"sync"
 
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 type server struct {
@@ -20,8 +23,9 @@ type server struct {
 	stdout  *stdoutPipe // nil until the first call, or if it cannot be had
 }
 
-func (s *server) Describe(context.Context, *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
+func (s *server) Describe(ctx context.Context, _ *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
 	s.restore()
+	grpc.SetHeader(ctx, metadata.Pairs(pluginv1.MinorKey, strconv.Itoa(pluginv1.Minor), pluginv1.NeedsKey, strconv.Itoa(needsHost)))
 	r := &pluginv1.DescribeResponse{Version: s.version}
 	for _, c := range s.order {
 		usage := c.Usage

@@ -28,6 +28,8 @@ func main() {
 	case strings.Contains(name, "cookie"):
 		// As a plugin built for another host (or SDK) sees nsh's cookie.
 		os.Setenv("NSH_PLUGIN_COOKIE", "some-other-program")
+	case strings.Contains(name, "future"):
+		sdk.NeedsHost(99)
 	case strings.Contains(name, "mute"):
 		fmt.Fprintln(os.Stderr, "mute plugin: sleeping instead of serving")
 		time.Sleep(time.Hour)
