@@ -49,11 +49,13 @@ type Host struct {
 	// StartTimeout bounds the handshake; Grace is how long a command may
 	// take to stop after Ctrl-C before its process is killed; IdleTimeout
 	// stops processes nobody used for that long; MaxIdle is how many idle
-	// processes are kept per (plugin, context).
+	// processes are kept per (plugin, context), MaxIdleTotal in all (the
+	// longest idle is stopped first).
 	StartTimeout time.Duration
 	Grace        time.Duration
 	IdleTimeout  time.Duration
 	MaxIdle      int
+	MaxIdleTotal int
 
 	mu        sync.Mutex
 	plugins   []*Plugin // in discovery order
@@ -82,6 +84,7 @@ func NewHost(ctx *nsctx.Context, env []string, warn io.Writer) *Host {
 		Grace:        2 * time.Second,
 		IdleTimeout:  60 * time.Second,
 		MaxIdle:      2,
+		MaxIdleTotal: 6,
 		cmds:         map[string]*Plugin{},
 		cachePath:    cachePath(env),
 	}
@@ -217,14 +220,30 @@ func (h *Host) register(p *Plugin) {
 }
 
 // lookup finds the plugin providing a command; a name not known yet makes
-// the host describe the plugins it has not described.
+// the host describe the plugins it has not described: first the one of
+// the same name (nsh-plugin-NAME usually provides NAME), then, if need
+// be, all the others at once.
 func (h *Host) lookup(name string) (*Plugin, bool) {
 	h.discover()
 	h.mu.Lock()
 	p, ok := h.cmds[name]
+	var same *Plugin
+	for _, q := range h.plugins {
+		if q.Name == name && !q.described && q.refused == nil {
+			same = q
+		}
+	}
 	h.mu.Unlock()
 	if ok {
 		return p, true
+	}
+	if same != nil && h.describeSome([]*Plugin{same}) > 0 {
+		h.mu.Lock()
+		p, ok = h.cmds[name]
+		h.mu.Unlock()
+		if ok {
+			return p, true
+		}
 	}
 	if h.describeAll() == 0 {
 		return nil, false
@@ -236,7 +255,7 @@ func (h *Host) lookup(name string) (*Plugin, bool) {
 }
 
 // describeAll describes every plugin not described yet and returns how
-// many it described. A plugin that fails is reported and left undescribed.
+// many it described.
 func (h *Host) describeAll() int {
 	h.discover()
 	h.mu.Lock()
@@ -247,31 +266,66 @@ func (h *Host) describeAll() int {
 		}
 	}
 	h.mu.Unlock()
-	n := 0
-	for _, p := range todo {
+	return h.describeSome(todo)
+}
+
+// describeSome describes plugins in parallel (each is a process to start)
+// and returns how many it described. One that fails is reported and left
+// undescribed; one that failed before is tried again only once its file
+// has changed.
+func (h *Host) describeSome(todo []*Plugin) int {
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, p := range todo {
 		if p.broken != nil {
 			size, mtime, err := checkedStamp(p.Path)
 			if err != nil || size == p.size && mtime == p.mtime {
-				continue // reported once already
+				errs[i] = errReported
+				continue
 			}
 			p.size, p.mtime = size, mtime
 		}
-		if err := h.describe(p); err != nil {
-			p.broken = err
-			if h.warn != nil {
-				fmt.Fprintf(h.warn, "nsh: %v\n", err)
-			}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = h.describe(p)
+		}()
+	}
+	wg.Wait()
+	// Described in any order, registered in discovery order: of a command
+	// name, the first plugin's wins.
+	h.mu.Lock()
+	h.cmds = map[string]*Plugin{}
+	for _, p := range h.plugins {
+		if p.described {
+			h.register(p)
+		}
+	}
+	h.mu.Unlock()
+	n := 0
+	for i, p := range todo {
+		switch err := errs[i]; {
+		case err == errReported:
+		case err != nil:
 			h.mu.Lock()
+			p.broken = err
 			h.cache[p.Path] = &cacheEntry{Size: p.size, Mtime: p.mtime, Broken: firstLine(err)}
 			saveCache(h.cachePath, h.cache)
 			h.mu.Unlock()
-			continue
+			if h.warn != nil {
+				fmt.Fprintf(h.warn, "nsh: %v\n", err)
+			}
+		default:
+			h.mu.Lock()
+			p.broken = nil
+			h.mu.Unlock()
+			n++
 		}
-		p.broken = nil
-		n++
 	}
 	return n
 }
+
+var errReported = errors.New("reported already")
 
 // describe asks a plugin for its commands, from a process in the current
 // context that then joins the pool, and caches the answer.

@@ -47,6 +47,8 @@ type proc struct {
 	size   int64 // the stamp of the file it runs (stampOf)
 	mtime  int64
 	timer  *time.Timer
+	// idleSince is when it last went idle (evictLocked).
+	idleSince time.Time
 
 	// The Run stream, kept from call to call; sendMu orders its sends.
 	stream pluginv1.Commands_RunClient
@@ -99,8 +101,43 @@ func (h *Host) put(key poolKey, pr *proc) {
 		go pr.stop()
 		return
 	}
+	h.evictLocked(h.MaxIdleTotal - 1)
+	pr.idleSince = time.Now()
 	h.pool.idle[key] = append(h.pool.idle[key], pr)
 	pr.timer = time.AfterFunc(h.IdleTimeout, func() { h.expire(key, pr) })
+}
+
+// evictLocked stops the longest idle processes until at most max are
+// idle: each costs some 15 MB, and plugins used in many contexts (or
+// many plugins) would add up. Needs h.mu.
+func (h *Host) evictLocked(max int) {
+	for {
+		var oldest *proc
+		var oldKey poolKey
+		n := 0
+		for k, list := range h.pool.idle {
+			for _, pr := range list {
+				n++
+				if oldest == nil || pr.idleSince.Before(oldest.idleSince) {
+					oldest, oldKey = pr, k
+				}
+			}
+		}
+		if n <= max || oldest == nil {
+			return
+		}
+		oldest.timer.Stop()
+		list := h.pool.idle[oldKey]
+		for i, q := range list {
+			if q == oldest {
+				h.pool.idle[oldKey] = append(list[:i:i], list[i+1:]...)
+			}
+		}
+		if len(h.pool.idle[oldKey]) == 0 {
+			delete(h.pool.idle, oldKey)
+		}
+		go oldest.stop()
+	}
 }
 
 // expire stops pr if it is still idle.
