@@ -127,22 +127,14 @@ func (h *Host) evictLocked(max int) {
 			return
 		}
 		oldest.timer.Stop()
-		list := h.pool.idle[oldKey]
-		for i, q := range list {
-			if q == oldest {
-				h.pool.idle[oldKey] = append(list[:i:i], list[i+1:]...)
-			}
-		}
-		if len(h.pool.idle[oldKey]) == 0 {
-			delete(h.pool.idle, oldKey)
-		}
+		h.unpoolLocked(oldKey, oldest)
 		go oldest.stop()
 	}
 }
 
-// expire stops pr if it is still idle.
-func (h *Host) expire(key poolKey, pr *proc) {
-	h.mu.Lock()
+// unpoolLocked takes pr out of the idle pool, reporting whether it was
+// there. Needs h.mu.
+func (h *Host) unpoolLocked(key poolKey, pr *proc) bool {
 	list := h.pool.idle[key]
 	for i, q := range list {
 		if q == pr {
@@ -150,12 +142,20 @@ func (h *Host) expire(key poolKey, pr *proc) {
 			if len(h.pool.idle[key]) == 0 {
 				delete(h.pool.idle, key)
 			}
-			h.mu.Unlock()
-			pr.stop()
-			return
+			return true
 		}
 	}
+	return false
+}
+
+// expire stops pr if it is still idle.
+func (h *Host) expire(key poolKey, pr *proc) {
+	h.mu.Lock()
+	idle := h.unpoolLocked(key, pr)
 	h.mu.Unlock()
+	if idle {
+		pr.stop()
+	}
 }
 
 // stopAll stops the idle processes whose key matches, and waits for them.
