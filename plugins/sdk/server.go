@@ -131,6 +131,17 @@ func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, ove
 	return in
 }
 
+// RunCommand runs cmd for call in this process as nsh would run it in the
+// plugin and returns its exit status: for tests (package sdktest), not
+// for plugins.
+func RunCommand(ctx context.Context, cmd *Command, call *Call) int {
+	call.cmd = cmd
+	if len(call.Args) == 0 {
+		call.Args = []string{cmd.Name}
+	}
+	return run(ctx, cmd, call)
+}
+
 // run calls the command, turning a panic into a message and status 70
 // (EX_SOFTWARE) so that one bad call does not take the plugin down.
 func run(ctx context.Context, c *Command, call *Call) (code int) {
