@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,11 @@ import (
 func nshScript(t *testing.T, dir, script string) string {
 	t.Helper()
 	nstest.RequireRoot(t)
-	cmd := exec.Command(filepath.Join(built(t), "nsh"), "-c", script)
+	// A script that hangs fails the test, and leaves nothing behind: its
+	// plugins die with nsh.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(built(t), "nsh"), "-c", script)
 	cmd.Env = append(os.Environ(), "NSH_PLUGIN_PATH="+dir, "XDG_CACHE_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
