@@ -36,25 +36,32 @@ func captureStdout(other io.Writer) *stdoutPipe {
 
 func (p *stdoutPipe) forward(r *os.File) {
 	defer r.Close()
+	rc, err := r.SyscallConn()
+	if err != nil {
+		return
+	}
 	buf := make([]byte, 32<<10)
-	fds := []unix.PollFd{{Fd: int32(p.fd), Events: unix.POLLIN}}
 	for {
-		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
-			return
-		}
-		// Read under the lock, so that detach, seeing the pipe empty,
-		// knows that nothing is on its way either.
-		p.mu.Lock()
-		n, err := unix.Read(p.fd, buf)
-		if n > 0 {
-			if p.w != nil {
-				p.w.Write(buf[:n])
-			} else {
-				p.other.Write(buf[:n])
+		var n int
+		var rerr error
+		// Waited for by Go's poller (a blocking poll(2) would hold the one
+		// P, GOMAXPROCS=1, until sysmon takes it back: milliseconds), and
+		// read under the lock, so that drain, seeing the pipe empty, knows
+		// that nothing is on its way either.
+		err := rc.Read(func(fd uintptr) bool {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			n, rerr = unix.Read(int(fd), buf)
+			if n > 0 {
+				if p.w != nil {
+					p.w.Write(buf[:n])
+				} else {
+					p.other.Write(buf[:n])
+				}
 			}
-		}
-		p.mu.Unlock()
-		if err != nil && err != unix.EINTR && err != unix.EAGAIN || n == 0 && err == nil {
+			return rerr != unix.EAGAIN
+		})
+		if err != nil || rerr != nil && rerr != unix.EINTR || n == 0 && rerr == nil {
 			return
 		}
 	}
