@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -15,9 +16,9 @@ import (
 // in the plugin's log. (go-plugin would carry it on a stream of its own
 // that nsh cannot order with the call's output.)
 type stdoutPipe struct {
-	fd    int
-	mu    sync.Mutex // held while a chunk is read and passed on
-	w     io.Writer  // the running call's stdout, nil between calls
+	rc    syscall.RawConn // the read end (never r.Fd(): that makes it blocking)
+	mu    sync.Mutex      // held while a chunk is read and passed on
+	w     io.Writer       // the running call's stdout, nil between calls
 	other io.Writer
 }
 
@@ -28,7 +29,11 @@ func captureStdout(other io.Writer) *stdoutPipe {
 	if err != nil {
 		return nil
 	}
-	p := &stdoutPipe{fd: int(r.Fd()), other: other}
+	rc, err := r.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	p := &stdoutPipe{rc: rc, other: other}
 	os.Stdout = w
 	go p.forward(r)
 	return p
@@ -36,10 +41,6 @@ func captureStdout(other io.Writer) *stdoutPipe {
 
 func (p *stdoutPipe) forward(r *os.File) {
 	defer r.Close()
-	rc, err := r.SyscallConn()
-	if err != nil {
-		return
-	}
 	buf := make([]byte, 32<<10)
 	for {
 		var n int
@@ -48,7 +49,7 @@ func (p *stdoutPipe) forward(r *os.File) {
 		// P, GOMAXPROCS=1, until sysmon takes it back: milliseconds), and
 		// read under the lock, so that drain, seeing the pipe empty, knows
 		// that nothing is on its way either.
-		err := rc.Read(func(fd uintptr) bool {
+		err := p.rc.Read(func(fd uintptr) bool {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			n, rerr = unix.Read(int(fd), buf)
@@ -91,7 +92,10 @@ func (p *stdoutPipe) drain(wait time.Duration, detach bool) {
 	}
 	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Microsecond) {
 		p.mu.Lock()
-		n, err := unix.IoctlGetInt(p.fd, unix.TIOCINQ) // FIONREAD
+		n, err := 0, error(nil)
+		if cerr := p.rc.Control(func(fd uintptr) { n, err = unix.IoctlGetInt(int(fd), unix.TIOCINQ) }); cerr != nil { // FIONREAD
+			err = cerr
+		}
 		done := err != nil || n == 0 || time.Now().After(deadline)
 		if done && detach {
 			p.w = nil
