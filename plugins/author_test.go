@@ -145,6 +145,9 @@ func TestSearchOrder(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("dirs %v, want %v", got, want)
 	}
+	if !leftover("x.dpkg-new") || leftover("x.y") {
+		t.Error("leftover")
+	}
 	got, _ = searchDirs([]string{"HOME=/home/u", "XDG_DATA_HOME=/d"})
 	if got[0].path != "/d/nsh/plugins" || len(got) != 3 {
 		t.Errorf("with XDG_DATA_HOME: %v", got)

@@ -70,7 +70,7 @@ func scan(dirs []searchDir) []found {
 		}
 		for _, e := range ents {
 			name, ok := strings.CutPrefix(e.Name(), Prefix)
-			if !ok || name == "" {
+			if !ok || name == "" || leftover(name) {
 				continue
 			}
 			p := filepath.Join(dir.path, e.Name())
@@ -82,6 +82,17 @@ func scan(dirs []searchDir) []found {
 		}
 	}
 	return out
+}
+
+// leftover reports whether a file name is a package manager's or an
+// editor's copy (nsh-plugin-x.dpkg-new while dpkg installs), no plugin.
+func leftover(name string) bool {
+	for _, s := range []string{".dpkg-new", ".dpkg-old", ".dpkg-tmp", ".dpkg-dist", ".rpmnew", ".rpmsave", "~"} {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // cacheEntry is what a plugin said about itself, valid while its file

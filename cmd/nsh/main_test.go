@@ -40,6 +40,10 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", os.Getenv("PATH"))
 			env.Setenv("NSH_TEST_PLUGINS", plugins) // plugin_*.txtar
+			// No plugins but a script's own: what the machine has
+			// installed (/usr/lib/nsh/plugins) would start in its
+			// namespaces when a program's name is first looked up.
+			env.Setenv("NSH_PLUGIN_PATH", "")
 			// For the scripts that run nsh as an ordinary user:
 			//   exec setpriv --reuid=65534 --regid=65534 --clear-groups $NOBODY_NSH
 			env.Setenv("NOBODY_NSH", nobody)
