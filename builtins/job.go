@@ -82,6 +82,7 @@ type Job struct {
 	// OnSignal, if set, is told of a signal sent to the job: the part of
 	// it that runs in nsh (builtins, loops) stops at its next command.
 	OnSignal func(sig unix.Signal)
+	watchers map[*func(unix.Signal)]bool // Watch; guarded by js.mu
 }
 
 type procState int
@@ -121,6 +122,31 @@ func (j *Job) launch() { j.once.Do(func() { close(j.launched) }) }
 // Launch says the job is under way though it has started no process yet
 // (it runs a builtin first): Launched returns, and its pid is its id.
 func (j *Job) Launch() { j.launch() }
+
+// Watch tells fn of each signal sent to the job (but SIGCONT) until stop
+// is called: a stage that runs no process, such as a plugin call, ends
+// its own work on kill %N.
+func (j *Job) Watch(fn func(sig unix.Signal)) (stop func()) {
+	j.js.mu.Lock()
+	defer j.js.mu.Unlock()
+	if j.watchers == nil {
+		j.watchers = map[*func(unix.Signal)]bool{}
+	}
+	j.watchers[&fn] = true
+	return func() {
+		j.js.mu.Lock()
+		delete(j.watchers, &fn)
+		j.js.mu.Unlock()
+	}
+}
+
+// InForeground reports whether the job owns the shell's attention: it was
+// started in the foreground or brought there by fg.
+func (j *Job) InForeground() bool {
+	j.js.mu.Lock()
+	defer j.js.mu.Unlock()
+	return j.fg
+}
 
 // Launched waits until the job has started its first process, or has
 // finished without one: a background job is then real enough to be
@@ -581,15 +607,24 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 		}
 	}
 	onSignal, done := j.OnSignal, j.finished()
+	var watchers []func(unix.Signal)
+	for fn := range j.watchers {
+		watchers = append(watchers, *fn)
+	}
 	js.mu.Unlock()
 	if onSignal != nil && !done && sig != unix.SIGCONT && sig != 0 {
 		onSignal(sig)
+	}
+	if sig != unix.SIGCONT && sig != 0 {
+		for _, fn := range watchers {
+			fn(sig)
+		}
 	}
 	if pgid != 0 {
 		return unix.Kill(-pgid, sig)
 	}
 	if len(pids) == 0 {
-		if onSignal != nil && !done {
+		if (onSignal != nil || len(watchers) > 0) && !done {
 			return nil
 		}
 		return errNoProcess

@@ -9,21 +9,27 @@ import (
 var pluginCmd = &Builtin{
 	Name:    "plugin",
 	Summary: "load, unload and list plugins (commands from other programs)",
-	Usage:   "plugin list\nplugin load PATH\nplugin unload NAME",
+	Usage:   "plugin list\nplugin load PATH\nplugin unload NAME\nplugin log NAME\nplugin rescan",
 	Help: `Plugins are programs named nsh-plugin-NAME that provide commands. nsh
-finds them in the directories of $NSH_PLUGIN_PATH (colon-separated), else
-in $XDG_DATA_HOME/nsh/plugins (~/.local/share/nsh/plugins), and starts one
-only when one of its commands is first used, inside the current namespace
-context: a plugin command sees the namespaces the shell is in.
+finds them in the directories of $NSH_PLUGIN_PATH (colon-separated, absolute
+paths only), else in $XDG_DATA_HOME/nsh/plugins (~/.local/share/nsh/plugins),
+then /usr/local/lib/nsh/plugins, then /usr/lib/nsh/plugins; the first usable
+one of a name wins. It starts one only when one of its commands is first
+used, inside the current namespace context: a plugin command sees the
+namespaces the shell is in.
 
-  plugin list         each plugin: name, version, commands, path; a command
-                      that a builtin (or an earlier plugin) shadows is marked
+  plugin list         each plugin: name, version, commands, where it came
+                      from, path; a command that a builtin (or an earlier
+                      plugin) shadows is marked
   plugin load PATH    load the plugin file PATH now
   plugin unload NAME  forget a plugin and stop its processes
+  plugin log NAME     the last lines of the plugin's log (its processes'
+                      stderr: $XDG_STATE_HOME/nsh/plugins/NAME.log)
+  plugin rescan       look for plugins again, and retry the broken ones
 
 A plugin file, or a directory above it, that anyone but its owner and root
 can write is refused. Builtins win a name clash. See docs/plugins.md.`,
-	Options:  []string{"list", "load", "unload"},
+	Options:  []string{"list", "load", "unload", "log", "rescan"},
 	Operands: Files,
 	Run:      runPlugin,
 }
@@ -43,11 +49,18 @@ type PluginHost interface {
 	// memory only: settled is false while plugins are still to be found
 	// or described (which reads files in nsh's home mount namespace).
 	Settled(name string) (plugin, settled bool)
+	// Log is the path of a plugin's log and its last lines; Rescan finds
+	// the plugins afresh; Unusable explains why name, a plugin's name,
+	// cannot run (nil if it can or is no plugin's).
+	Log(name string, lines int) (path, text string, err error)
+	Rescan() error
+	Unusable(name string) error
 }
 
 // PluginInfo describes one plugin for `plugin list`.
 type PluginInfo struct {
 	Name, Version, Path string
+	Origin              string // where it was found: user, local, system, NSH_PLUGIN_PATH, loaded
 	Commands            []string
 	Shadowed            map[string]string // command -> what wins over it
 	Err                 string            // why it is not usable: "refused: ..." or "broken: ..."
@@ -69,11 +82,18 @@ func PluginCommands() []PluginCommand {
 	return Plugins.Commands()
 }
 
-// LookupPluginCommand finds a plugin command by name, for help and completion.
+// LookupPluginCommand finds a plugin command by name, for help and
+// completion. A plugin of that name that cannot run is found too, with
+// why as its help.
 func LookupPluginCommand(name string) (PluginCommand, bool) {
 	for _, c := range PluginCommands() {
 		if c.Name == name {
 			return c, true
+		}
+	}
+	if Plugins != nil {
+		if err := Plugins.Unusable(name); err != nil {
+			return PluginCommand{Name: name, Usage: name, Help: err.Error(), Plugin: name}, true
 		}
 	}
 	return PluginCommand{}, false
@@ -107,14 +127,33 @@ func runPlugin(env *Env, args []string) error {
 			return usageError("unload needs one NAME")
 		}
 		return Plugins.Unload(ops[0])
+	case "log":
+		if len(ops) != 1 {
+			return usageError("log needs one NAME")
+		}
+		path, text, err := Plugins.Log(ops[0], 100)
+		if err != nil {
+			return err
+		}
+		if text == "" {
+			fmt.Fprintf(env.Stdout, "%s: empty\n", path)
+			return nil
+		}
+		fmt.Fprintf(env.Stdout, "%s (its last lines):\n%s\n", path, text)
+		return nil
+	case "rescan":
+		if len(ops) > 0 {
+			return usageError("rescan takes no operands")
+		}
+		return Plugins.Rescan()
 	default:
-		return usageError("unknown subcommand %q (list, load, unload)", sub)
+		return usageError("unknown subcommand %q (list, load, unload, log, rescan)", sub)
 	}
 }
 
 func listPlugins(env *Env, ps []PluginInfo) error {
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "PLUGIN\tVERSION\tCOMMANDS\tPATH")
+	fmt.Fprintln(w, "PLUGIN\tVERSION\tCOMMANDS\tFROM\tPATH")
 	for _, p := range ps {
 		var cmds []string
 		for _, c := range p.Commands {
@@ -134,7 +173,7 @@ func listPlugins(env *Env, ps []PluginInfo) error {
 		if v == "" {
 			v = "-"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Name, v, list, p.Path)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", p.Name, v, list, p.Origin, p.Path)
 	}
 	return w.Flush()
 }

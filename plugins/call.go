@@ -17,7 +17,7 @@ import (
 )
 
 // run runs a plugin command in a process living in the current context.
-func (h *Host) run(env *builtins.Env, p *Plugin, args []string) error {
+func (h *Host) run(env *builtins.Env, js *jobSignals, p *Plugin, args []string) error {
 	key, cwd, err := h.key(p)
 	if err != nil {
 		return err
@@ -28,7 +28,7 @@ func (h *Host) run(env *builtins.Env, p *Plugin, args []string) error {
 	}
 	start := &pluginv1.Start{Args: args, Env: env.Shell.Environ(), Dir: cwd}
 	terminalInfo(env, start)
-	code, err := pr.call(env, start, h.Grace)
+	code, err := pr.call(env, js, start, h.Grace)
 	if err != nil {
 		return err
 	}
@@ -37,6 +37,35 @@ func (h *Host) run(env *builtins.Env, p *Plugin, args []string) error {
 		return builtins.ExitStatus(code)
 	}
 	return nil
+}
+
+// jobSignals are the signals sent to the job of a call (kill %N): the
+// first is kept, and interrupt or kill (SIGKILL: no grace) is poked. They
+// are watched from before the plugin's process is found or started, so
+// that none sent meanwhile is lost.
+type jobSignals struct {
+	sig             atomic.Int32
+	interrupt, kill chan struct{}
+}
+
+func watchJob(job *builtins.Job) (*jobSignals, func()) {
+	js := &jobSignals{interrupt: make(chan struct{}, 1), kill: make(chan struct{}, 1)}
+	if job == nil {
+		return js, func() {}
+	}
+	return js, job.Watch(func(sig unix.Signal) {
+		switch sig {
+		case unix.SIGCHLD, unix.SIGWINCH, unix.SIGURG, unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+			// Ignored, or a stop: a call cannot stop (its process serves
+			// other calls), so it goes on.
+			return
+		case unix.SIGKILL:
+			poke(js.kill)
+		default:
+			poke(js.interrupt)
+		}
+		js.sig.CompareAndSwap(0, int32(sig))
+	})
 }
 
 // errInterrupted is a call that Ctrl-C ended by killing the plugin.
@@ -53,7 +82,7 @@ func (e errInterrupted) Error() string {
 // passed on as an interrupt; a plugin that has not finished grace after
 // the interrupt is killed. On any error but a plain exit status the
 // process is gone (killed and reaped) and must not be reused.
-func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Duration) (int, error) {
+func (pr *proc) call(env *builtins.Env, js *jobSignals, start *pluginv1.Start, grace time.Duration) (int, error) {
 	if pr.stream == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		stream, err := pr.rpc.Run(ctx)
@@ -65,6 +94,8 @@ func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Durati
 		pr.stream, pr.cancel = stream, cancel
 	}
 	stream := pr.stream
+	pr.stdout.set(env.Stdout)
+	defer pr.stdout.set(nil)
 	done := make(chan struct{})
 	// Nothing of this call may be sent once it is over: the next call's
 	// messages follow on the same stream.
@@ -89,25 +120,30 @@ func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Durati
 	}
 
 	// Ctrl-C reaches nsh (plugins have their own process group): pass it
-	// on, and kill the plugin if it does not stop in time.
+	// on while the call is in the foreground, as kill %N always is, and
+	// kill the plugin if it does not stop in time (SIGKILL: at once).
 	var killed atomic.Bool
-	interrupt := make(chan struct{}, 1)
-	stopWatch := watchInterrupts(interrupt)
+	sigint := make(chan struct{}, 1)
+	stopWatch := watchInterrupts(sigint)
 	defer stopWatch()
+	job, interrupt, kill := env.Job, js.interrupt, js.kill
+	foreground := func() bool { return job == nil || job.InForeground() }
 	go func() {
-		select {
-		case <-interrupt:
-		case <-done:
+		switch awaitInterrupt(sigint, interrupt, kill, done, foreground) {
+		case callDone:
 			return
+		case callInterrupted:
+			send(&pluginv1.Input{Msg: &pluginv1.Input_Interrupt{Interrupt: true}})
+			select {
+			case <-time.After(grace):
+			case <-kill:
+			case <-done:
+				return
+			}
 		}
-		send(&pluginv1.Input{Msg: &pluginv1.Input_Interrupt{Interrupt: true}})
-		select {
-		case <-time.After(grace):
-			killed.Store(true)
-			pr.run.Kill(context.Background())
-			pr.cancel()
-		case <-done:
-		}
+		killed.Store(true)
+		pr.run.Kill(context.Background())
+		pr.cancel()
 	}()
 
 	var reads chan int
@@ -115,6 +151,9 @@ func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Durati
 		m, err := stream.Recv()
 		if err != nil {
 			pr.fail()
+			if sig := js.sig.Load(); sig != 0 && killed.Load() {
+				return 0, &builtins.StatusError{Code: 128 + int(sig), Err: &builtins.SignalError{Sig: unix.Signal(sig)}}
+			}
 			if killed.Load() {
 				return 130, &builtins.StatusError{Code: 130, Err: errInterrupted{grace}}
 			}
@@ -126,26 +165,73 @@ func (pr *proc) call(env *builtins.Env, start *pluginv1.Start, grace time.Durati
 		switch msg := m.Msg.(type) {
 		case *pluginv1.Output_Stdout:
 			if _, err := env.Stdout.Write(msg.Stdout); err != nil {
-				select { // a closed pipe: stop the command as Ctrl-C would
-				case interrupt <- struct{}{}:
-				default:
-				}
+				poke(interrupt) // a closed pipe: stop the command as Ctrl-C would
 			}
 		case *pluginv1.Output_Stderr:
 			env.Stderr.Write(msg.Stderr)
 		case *pluginv1.Output_Read:
 			if reads == nil {
 				reads = make(chan int, 1)
-				go pumpStdin(env.Stdin, reads, done, send)
+				in := env.Stdin
+				if !foreground() && isTerminal(in) {
+					in = nil // the terminal is the shell's: end of input
+				}
+				go pumpStdin(in, reads, done, send)
 			}
 			select {
 			case reads <- int(msg.Read):
 			default: // a read is already pending
 			}
 		case *pluginv1.Output_Exit:
+			if sig := js.sig.Load(); sig != 0 {
+				// Ended by kill: the status says so, as a program's would.
+				return 128 + int(sig), nil
+			}
 			return int(msg.Exit), nil
 		}
 	}
+}
+
+const (
+	callDone = iota
+	callInterrupted
+	callKilled
+)
+
+// awaitInterrupt waits until the call ends (callDone) or is to stop:
+// Ctrl-C while it is in the foreground, or interrupt (callInterrupted),
+// or kill (callKilled: no grace).
+func awaitInterrupt(sigint, interrupt, kill, done <-chan struct{}, foreground func() bool) int {
+	for {
+		select {
+		case <-sigint:
+			if foreground() {
+				return callInterrupted
+			}
+		case <-interrupt:
+			return callInterrupted
+		case <-kill:
+			return callKilled
+		case <-done:
+			return callDone
+		}
+	}
+}
+
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // SIGINT is watched for the whole life of the process (signal.Notify and

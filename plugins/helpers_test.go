@@ -14,6 +14,7 @@ import (
 	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/rogpeppe/go-internal/txtar"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// built returns the directory holding nsh-plugin-{netinfo,whereami,test}
+// built returns the directory holding nsh-plugin-{netinfo,whereami,test,v1}
 // and nsh.
 func built(t testing.TB) string {
 	t.Helper()
@@ -64,12 +65,51 @@ func built(t testing.TB) string {
 				}
 			}()
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := buildV1(filepath.Join(binDir, Prefix+"v1")); err != nil {
+				mu.Lock()
+				buildErr = err
+				mu.Unlock()
+			}
+		}()
 		wg.Wait()
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
 	return binDir
+}
+
+// buildV1 builds the plugin of testdata/v1plugin.txtar, made with the SDK
+// of protocol 1 as it was first released, to out.
+func buildV1(out string) error {
+	ar, err := txtar.ParseFile("testdata/v1plugin.txtar")
+	if err != nil {
+		return err
+	}
+	src, err := os.MkdirTemp("", "nsh-v1plugin-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(src)
+	for _, f := range ar.Files {
+		p := filepath.Join(src, f.Name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly -buildvcs=false")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return &buildError{"testdata/v1plugin.txtar", string(b)}
+	}
+	return nil
 }
 
 type buildError struct{ pkg, out string }
@@ -107,9 +147,10 @@ func (s *fakeShell) LastStatus() int   { return 0 }
 // checked gone) when the test ends.
 type testHost struct {
 	*Host
-	t   *testing.T
-	ctx *nsctx.Context
-	env []string
+	t    *testing.T
+	ctx  *nsctx.Context
+	env  []string
+	warn *bytes.Buffer // what discovery reported
 }
 
 func newTestHost(t *testing.T, dir string) *testHost {
@@ -120,11 +161,11 @@ func newTestHost(t *testing.T, dir string) *testHost {
 		t.Fatal(err)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "NSH_PLUGIN_PATH=" + dir,
-		"XDG_CACHE_HOME=" + t.TempDir(), "TESTVAR=hello"}
-	var warn bytes.Buffer
-	h := NewHost(ctx, env, &warn)
+		"XDG_CACHE_HOME=" + t.TempDir(), "XDG_STATE_HOME=" + t.TempDir(), "TESTVAR=hello"}
+	warn := new(bytes.Buffer)
+	h := NewHost(ctx, env, warn)
 	h.StartTimeout = 3 * time.Second
-	th := &testHost{h, t, ctx, env}
+	th := &testHost{h, t, ctx, env, warn}
 	t.Cleanup(func() {
 		pids := th.pids()
 		h.Close()

@@ -29,6 +29,7 @@ type Command struct {
 type Plugin struct {
 	Name      string
 	Path      string
+	Origin    string // the kind of directory it was found in (searchDir)
 	Version   string
 	Commands  []Command
 	described bool
@@ -48,11 +49,13 @@ type Host struct {
 	// StartTimeout bounds the handshake; Grace is how long a command may
 	// take to stop after Ctrl-C before its process is killed; IdleTimeout
 	// stops processes nobody used for that long; MaxIdle is how many idle
-	// processes are kept per (plugin, context).
+	// processes are kept per (plugin, context), MaxIdleTotal in all (the
+	// longest idle is stopped first).
 	StartTimeout time.Duration
 	Grace        time.Duration
 	IdleTimeout  time.Duration
 	MaxIdle      int
+	MaxIdleTotal int
 
 	mu        sync.Mutex
 	plugins   []*Plugin // in discovery order
@@ -81,6 +84,7 @@ func NewHost(ctx *nsctx.Context, env []string, warn io.Writer) *Host {
 		Grace:        2 * time.Second,
 		IdleTimeout:  60 * time.Second,
 		MaxIdle:      2,
+		MaxIdleTotal: 6,
 		cmds:         map[string]*Plugin{},
 		cachePath:    cachePath(env),
 	}
@@ -92,26 +96,101 @@ func NewHost(ctx *nsctx.Context, env []string, warn io.Writer) *Host {
 func (h *Host) discover() {
 	h.discovered.Do(func() {
 		defer h.discoveredDone.Store(true)
-		h.mu.Lock()
-		h.cache = loadCache(h.cachePath)
-		var refused []*Plugin
-		for _, f := range scan(Dirs(h.env)) {
-			if p := h.add(f); p.refused != nil {
-				refused = append(refused, p)
-			}
-		}
-		h.mu.Unlock()
-		for _, p := range refused {
-			if h.warn != nil {
-				fmt.Fprintf(h.warn, "nsh: plugin %s refused: %v\n", p.Name, p.refused)
-			}
-		}
+		h.scanPlugins()
 	})
+}
+
+// scanPlugins reads the search path and registers what it finds. Of a
+// name the first plugin that is not refused wins: a refused one does not
+// hide a later one (refused, it cannot run anyway; the later one passed
+// the same check on its own), and the refusal says which one is used.
+func (h *Host) scanPlugins() {
+	dirs, warnings := searchDirs(h.env)
+	h.mu.Lock()
+	h.cache = loadCache(h.cachePath)
+	var refused []*Plugin
+	used := map[string]*Plugin{}
+	for _, f := range scan(dirs) {
+		if q := used[f.name]; q != nil && q.refused == nil {
+			continue // shadowed, as in PATH
+		}
+		p := h.add(f)
+		if p.refused != nil {
+			refused = append(refused, p)
+		}
+		if used[f.name] == nil || p.refused == nil {
+			used[f.name] = p
+		}
+	}
+	// The refused ones that some other plugin of their name stands in
+	// for are no plugin of the table: they are only reported.
+	kept := h.plugins[:0]
+	for _, p := range h.plugins {
+		if used[p.Name] == p {
+			kept = append(kept, p)
+		}
+	}
+	h.plugins = kept
+	h.mu.Unlock()
+	if h.warn == nil {
+		return
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(h.warn, "nsh: %s\n", w)
+	}
+	for _, p := range refused {
+		instead := "no other " + Prefix + p.Name + " is in the search path"
+		if q := used[p.Name]; q != p {
+			instead = "using " + q.Path + " instead"
+		}
+		fmt.Fprintf(h.warn, "nsh: plugin %s refused: %v (%s)\n", p.Name, p.refused, instead)
+	}
+}
+
+// Rescan forgets what discovery found and what failed, stops the idle
+// processes and finds the plugins afresh (plugin rescan).
+func (h *Host) Rescan() error {
+	h.discover()
+	h.stopAll(func(poolKey) bool { return true })
+	h.mu.Lock()
+	for path, e := range h.cache {
+		if e.Broken != "" {
+			delete(h.cache, path)
+		}
+	}
+	saveCache(h.cachePath, h.cache)
+	h.plugins, h.cmds = nil, map[string]*Plugin{}
+	h.mu.Unlock()
+	h.scanPlugins()
+	h.describeAll()
+	return nil
+}
+
+// Unusable explains why the plugin called name cannot run, when it is
+// refused or broken and no working plugin provides a command name: a
+// broken plugin's commands are not known, but its name usually is one.
+func (h *Host) Unusable(name string) error {
+	h.discover()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.cmds[name]; ok {
+		return nil
+	}
+	for _, p := range h.plugins {
+		why := p.refused
+		if why == nil {
+			why = p.broken
+		}
+		if p.Name == name && why != nil {
+			return fmt.Errorf("plugin %s%s is unusable: %s (fix it and run 'plugin rescan')", Prefix, name, firstLine(why))
+		}
+	}
+	return nil
 }
 
 // add registers a plugin file; h.mu is held or the host is not shared yet.
 func (h *Host) add(f found) *Plugin {
-	p := &Plugin{Name: f.name, Path: f.path}
+	p := &Plugin{Name: f.name, Path: f.path, Origin: f.origin}
 	h.plugins = append(h.plugins, p)
 	var err error
 	if p.size, p.mtime, err = checkedStamp(p.Path); err != nil {
@@ -141,14 +220,30 @@ func (h *Host) register(p *Plugin) {
 }
 
 // lookup finds the plugin providing a command; a name not known yet makes
-// the host describe the plugins it has not described.
+// the host describe the plugins it has not described: first the one of
+// the same name (nsh-plugin-NAME usually provides NAME), then, if need
+// be, all the others at once.
 func (h *Host) lookup(name string) (*Plugin, bool) {
 	h.discover()
 	h.mu.Lock()
 	p, ok := h.cmds[name]
+	var same *Plugin
+	for _, q := range h.plugins {
+		if q.Name == name && !q.described && q.refused == nil {
+			same = q
+		}
+	}
 	h.mu.Unlock()
 	if ok {
 		return p, true
+	}
+	if same != nil && h.describeSome([]*Plugin{same}) > 0 {
+		h.mu.Lock()
+		p, ok = h.cmds[name]
+		h.mu.Unlock()
+		if ok {
+			return p, true
+		}
 	}
 	if h.describeAll() == 0 {
 		return nil, false
@@ -160,7 +255,7 @@ func (h *Host) lookup(name string) (*Plugin, bool) {
 }
 
 // describeAll describes every plugin not described yet and returns how
-// many it described. A plugin that fails is reported and left undescribed.
+// many it described.
 func (h *Host) describeAll() int {
 	h.discover()
 	h.mu.Lock()
@@ -171,31 +266,66 @@ func (h *Host) describeAll() int {
 		}
 	}
 	h.mu.Unlock()
-	n := 0
-	for _, p := range todo {
+	return h.describeSome(todo)
+}
+
+// describeSome describes plugins in parallel (each is a process to start)
+// and returns how many it described. One that fails is reported and left
+// undescribed; one that failed before is tried again only once its file
+// has changed.
+func (h *Host) describeSome(todo []*Plugin) int {
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, p := range todo {
 		if p.broken != nil {
 			size, mtime, err := checkedStamp(p.Path)
 			if err != nil || size == p.size && mtime == p.mtime {
-				continue // reported once already
+				errs[i] = errReported
+				continue
 			}
 			p.size, p.mtime = size, mtime
 		}
-		if err := h.describe(p); err != nil {
-			p.broken = err
-			if h.warn != nil {
-				fmt.Fprintf(h.warn, "nsh: %v\n", err)
-			}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = h.describe(p)
+		}()
+	}
+	wg.Wait()
+	// Described in any order, registered in discovery order: of a command
+	// name, the first plugin's wins.
+	h.mu.Lock()
+	h.cmds = map[string]*Plugin{}
+	for _, p := range h.plugins {
+		if p.described {
+			h.register(p)
+		}
+	}
+	h.mu.Unlock()
+	n := 0
+	for i, p := range todo {
+		switch err := errs[i]; {
+		case err == errReported:
+		case err != nil:
 			h.mu.Lock()
+			p.broken = err
 			h.cache[p.Path] = &cacheEntry{Size: p.size, Mtime: p.mtime, Broken: firstLine(err)}
 			saveCache(h.cachePath, h.cache)
 			h.mu.Unlock()
-			continue
+			if h.warn != nil {
+				fmt.Fprintf(h.warn, "nsh: %v\n", err)
+			}
+		default:
+			h.mu.Lock()
+			p.broken = nil
+			h.mu.Unlock()
+			n++
 		}
-		p.broken = nil
-		n++
 	}
 	return n
 }
+
+var errReported = errors.New("reported already")
 
 // describe asks a plugin for its commands, from a process in the current
 // context that then joins the pool, and caches the answer.
@@ -209,6 +339,11 @@ func (h *Host) describe(p *Plugin) error {
 		return err
 	}
 	r, err := pr.describe()
+	var newer errNeedsNewer
+	if errors.As(err, &newer) {
+		go pr.stop()
+		return fmt.Errorf("%s: %v", pr.who(), err)
+	}
 	if err != nil {
 		pr.fail()
 		return pr.failure(err)
@@ -243,9 +378,20 @@ func (h *Host) Handler(next func(*builtins.Env, []string) error) func(*builtins.
 	return func(env *builtins.Env, args []string) error {
 		p, ok := h.lookup(args[0])
 		if !ok {
+			if err := h.Unusable(args[0]); err != nil {
+				return &builtins.StatusError{Code: 127, Err: fmt.Errorf("%s: %w", args[0], err)}
+			}
 			return next(env, args)
 		}
-		if err := h.run(env, p, args); err != nil {
+		js, stop := watchJob(env.Job)
+		defer stop()
+		if env.Job != nil {
+			// A call starts no process of the job's: it is under way now,
+			// so a background call is listed at once with its id as $!
+			// (and kill %N, watched from here on, cancels it).
+			env.Job.Launch()
+		}
+		if err := h.run(env, js, p, args); err != nil {
 			return fmt.Errorf("%s: %w", args[0], err) // as the shell names builtins
 		}
 		return nil
@@ -299,7 +445,7 @@ func (h *Host) Load(path string) (builtins.PluginInfo, error) {
 			return builtins.PluginInfo{}, fmt.Errorf("a plugin named %s is already loaded from %s (plugin unload %s first)", name, p.Path, name)
 		}
 	}
-	p := &Plugin{Name: name, Path: abs, size: size, mtime: mtime}
+	p := &Plugin{Name: name, Path: abs, Origin: "loaded", size: size, mtime: mtime}
 	h.plugins = append(h.plugins, p)
 	h.mu.Unlock()
 	if err := h.describe(p); err != nil {
@@ -348,7 +494,7 @@ func (h *Host) List() []builtins.PluginInfo {
 	defer h.mu.Unlock()
 	var out []builtins.PluginInfo
 	for _, p := range h.plugins {
-		i := builtins.PluginInfo{Name: p.Name, Version: p.Version, Path: p.Path, Shadowed: map[string]string{}}
+		i := builtins.PluginInfo{Name: p.Name, Version: p.Version, Path: p.Path, Origin: p.Origin, Shadowed: map[string]string{}}
 		if p.refused != nil {
 			i.Err = "refused: " + p.refused.Error()
 		} else if p.broken != nil {

@@ -3,7 +3,9 @@ package plugins
 import (
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -11,9 +13,11 @@ import (
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
+	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/nsctx"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 // A process serves calls only in the context it was started in: the pool
@@ -38,9 +42,13 @@ type proc struct {
 	rpc    pluginv1.CommandsClient
 	run    *procRunner
 	stderr *ring // its own stderr: shown when it fails
+	log    *pluginLog
+	stdout *callStdout
 	size   int64 // the stamp of the file it runs (stampOf)
 	mtime  int64
 	timer  *time.Timer
+	// idleSince is when it last went idle (evictLocked).
+	idleSince time.Time
 
 	// The Run stream, kept from call to call; sendMu orders its sends.
 	stream pluginv1.Commands_RunClient
@@ -93,13 +101,40 @@ func (h *Host) put(key poolKey, pr *proc) {
 		go pr.stop()
 		return
 	}
+	h.evictLocked(h.MaxIdleTotal - 1)
+	pr.idleSince = time.Now()
 	h.pool.idle[key] = append(h.pool.idle[key], pr)
 	pr.timer = time.AfterFunc(h.IdleTimeout, func() { h.expire(key, pr) })
 }
 
-// expire stops pr if it is still idle.
-func (h *Host) expire(key poolKey, pr *proc) {
-	h.mu.Lock()
+// evictLocked stops the longest idle processes until at most max are
+// idle: each costs some 15 MB, and plugins used in many contexts (or
+// many plugins) would add up. Needs h.mu.
+func (h *Host) evictLocked(max int) {
+	for {
+		var oldest *proc
+		var oldKey poolKey
+		n := 0
+		for k, list := range h.pool.idle {
+			for _, pr := range list {
+				n++
+				if oldest == nil || pr.idleSince.Before(oldest.idleSince) {
+					oldest, oldKey = pr, k
+				}
+			}
+		}
+		if n <= max || oldest == nil {
+			return
+		}
+		oldest.timer.Stop()
+		h.unpoolLocked(oldKey, oldest)
+		go oldest.stop()
+	}
+}
+
+// unpoolLocked takes pr out of the idle pool, reporting whether it was
+// there. Needs h.mu.
+func (h *Host) unpoolLocked(key poolKey, pr *proc) bool {
 	list := h.pool.idle[key]
 	for i, q := range list {
 		if q == pr {
@@ -107,12 +142,20 @@ func (h *Host) expire(key poolKey, pr *proc) {
 			if len(h.pool.idle[key]) == 0 {
 				delete(h.pool.idle, key)
 			}
-			h.mu.Unlock()
-			pr.stop()
-			return
+			return true
 		}
 	}
+	return false
+}
+
+// expire stops pr if it is still idle.
+func (h *Host) expire(key poolKey, pr *proc) {
+	h.mu.Lock()
+	idle := h.unpoolLocked(key, pr)
 	h.mu.Unlock()
+	if idle {
+		pr.stop()
+	}
 }
 
 // stopAll stops the idle processes whose key matches, and waits for them.
@@ -145,7 +188,9 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		return nil, fmt.Errorf("plugin %s refused: %v", p.Name, err)
 	}
 	defer file.Close() // the child has its own copy once started
-	pr := &proc{plugin: p, stderr: &ring{}}
+	pr := &proc{plugin: p, stderr: &ring{}, log: newLog(h.env, p.Name)}
+	pr.stdout = &callStdout{log: pr.log}
+	stderr := io.MultiWriter(pr.stderr, pr.log)
 	pr.size, pr.mtime = stampOf(st)
 	pr.client = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  pluginv1.Handshake,
@@ -158,9 +203,9 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		},
 		SkipHostEnv:     true, // the shell's exported environment, not nsh's own
 		StartTimeout:    h.StartTimeout,
-		Stderr:          pr.stderr,
-		SyncStderr:      pr.stderr,
-		SyncStdout:      pr.stderr,
+		Stderr:          stderr,
+		SyncStderr:      stderr,
+		SyncStdout:      pr.stdout,
 		Logger:          hclog.NewNullLogger(),
 		GRPCDialOptions: dialOptions,
 	})
@@ -169,12 +214,22 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		var raw any
 		if raw, err = cp.Dispense(pluginv1.PluginName); err == nil {
 			pr.rpc = raw.(pluginv1.CommandsClient)
+			pr.log.started(pr.run.pid, builtins.Where(h.ctx))
 			return pr, nil
 		}
 	}
 	pr.fail()
 	return nil, pr.startFailure(err, h.StartTimeout)
 }
+
+// cookieWanted is what a plugin is started with, for authors of plugins
+// in other languages; cookieRefusals are what the SDK and go-plugin say
+// on stderr when the cookie is not theirs.
+var (
+	cookieWanted = fmt.Sprintf("%s=%s and PLUGIN_PROTOCOL_VERSIONS=%d (protocol grpc)",
+		pluginv1.Handshake.MagicCookieKey, pluginv1.Handshake.MagicCookieValue, pluginv1.Version)
+	cookieRefusals = []string{"is an nsh plugin: install it", "This binary is a plugin"}
+)
 
 var dialOptions = []grpc.DialOption{
 	grpc.WithInitialWindowSize(1 << 20),
@@ -187,6 +242,7 @@ func (pr *proc) stop() {
 		pr.cancel()
 	}
 	pr.client.Kill()
+	pr.log.Close()
 }
 
 // fail kills the process group at once and waits until the process is
@@ -199,12 +255,32 @@ func (pr *proc) fail() {
 		pr.cancel()
 	}
 	pr.client.Kill()
+	pr.log.Close()
 }
 
+// describe asks the process what it provides, and checks that this host
+// speaks the protocol minor version it needs.
 func (pr *proc) describe() (*pluginv1.DescribeResponse, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return pr.rpc.Describe(ctx, &pluginv1.DescribeRequest{})
+	var md metadata.MD
+	r, err := pr.rpc.Describe(ctx, &pluginv1.DescribeRequest{}, grpc.Header(&md))
+	if err != nil {
+		return nil, err
+	}
+	if v := md.Get(pluginv1.NeedsKey); len(v) > 0 {
+		if n, err := strconv.Atoi(v[0]); err == nil && n > pluginv1.Minor {
+			return nil, errNeedsNewer{n}
+		}
+	}
+	return r, nil
+}
+
+// errNeedsNewer is a plugin made for a newer nsh.
+type errNeedsNewer struct{ minor int }
+
+func (e errNeedsNewer) Error() string {
+	return fmt.Sprintf("it needs a newer nsh: plugin protocol 1.%d, and this nsh speaks 1.%d (update nsh, or use an older build of the plugin)", e.minor, pluginv1.Minor)
 }
 
 func (pr *proc) complete(name string, args []string) ([]string, error) {
@@ -225,11 +301,13 @@ func (pr *proc) who() string { return "plugin " + pr.plugin.Name }
 func (pr *proc) startFailure(err error, timeout time.Duration) error {
 	msg, _, _ := strings.Cut(err.Error(), "\n")
 	switch {
+	case pr.stderr.saw(cookieRefusals...):
+		msg = "the handshake cookie did not match: nsh starts a plugin with " + cookieWanted
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		msg = fmt.Sprintf("no handshake within %v (is it an nsh plugin?)", timeout)
 	case strings.HasPrefix(msg, "Unrecognized remote plugin message"):
 		line := strings.TrimSpace(strings.TrimPrefix(msg, "Unrecognized remote plugin message:"))
-		msg = fmt.Sprintf("bad handshake: it printed %q on stdout (a plugin must not write to stdout before serving)", clean(line, lineMax, false))
+		msg = fmt.Sprintf("bad handshake: it printed %q on stdout, not go-plugin's handshake line (a plugin must not write to stdout before serving; it must check %s)", clean(line, lineMax, false), cookieWanted)
 	case strings.Contains(msg, "plugin exited before we could connect"):
 		msg = "exited before its handshake"
 	default:
@@ -256,7 +334,7 @@ func (pr *proc) failure(err error) error {
 
 func (pr *proc) stderrTail() string {
 	if s := pr.stderr.String(); s != "" {
-		return "\n  its stderr:" + s
+		return "\n  its stderr (plugin log " + pr.plugin.Name + " shows more):" + s
 	}
 	return ""
 }

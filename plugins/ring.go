@@ -14,6 +14,7 @@ type ring struct {
 	part    []byte
 	crash   []string // a Go panic's first lines: the message and where
 	inCrash bool
+	first   []string // the first lines (saw)
 }
 
 // The shell keeps an error message to a few hundred bytes: a failure
@@ -42,10 +43,28 @@ func (r *ring) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// saw reports whether a line seen so far contains one of subs (only the
+// first lines are kept: what refuses a handshake comes first).
+func (r *ring) saw(subs ...string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range append(r.first, r.lines...) {
+		for _, s := range subs {
+			if strings.Contains(l, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (r *ring) add(line string) {
 	line = strings.TrimRight(line, "\r")
 	if strings.TrimSpace(line) == "" {
 		return
+	}
+	if len(r.first) < ringLines {
+		r.first = append(r.first, clean(line, 2*maxLine, false))
 	}
 	line = clean(line, lineMax, false)
 	// A Go crash prints its message first and then every goroutine: the

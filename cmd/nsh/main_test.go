@@ -45,6 +45,10 @@ func TestScripts(t *testing.T) {
 			env.Setenv("PATH", os.Getenv("PATH"))
 			env.Setenv("NSH_TEST_PLUGINS", plugins) // plugin_*.txtar
 			env.Setenv("TESTDATA", testdata)        // topology.txtar
+			// No plugins but a script's own: what the machine has
+			// installed (/usr/lib/nsh/plugins) would start in its
+			// namespaces when a program's name is first looked up.
+			env.Setenv("NSH_PLUGIN_PATH", "")
 			// For the scripts that run nsh as an ordinary user:
 			//   exec setpriv --reuid=65534 --regid=65534 --clear-groups $NOBODY_NSH
 			env.Setenv("NOBODY_NSH", nobody)

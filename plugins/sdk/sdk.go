@@ -5,23 +5,39 @@
 //		sdk.Serve("1.0", &sdk.Command{
 //			Name:    "hello",
 //			Summary: "say hello from the namespace context",
-//			Run: func(ctx context.Context, c *sdk.Call) int {
-//				host, _ := os.Hostname()
+//			Usage:   "hello [-loud]",
+//			RunE: func(ctx context.Context, c *sdk.Call) error {
+//				fs := c.Flags()
+//				loud := fs.Bool("loud", false, "shout")
+//				if err := c.Parse(fs); err != nil {
+//					return err // status 2, or 0 for -h
+//				}
+//				host, err := os.Hostname()
+//				if err != nil {
+//					return err // status 1, "hello: ..." on stderr
+//				}
+//				if *loud {
+//					host = strings.ToUpper(host)
+//				}
 //				fmt.Fprintf(c.Stdout, "hello from %s\n", host)
-//				return 0
+//				return nil
 //			},
 //		})
 //	}
 //
 // nsh starts the plugin from its context thread, so the process lives in the
 // user's current namespaces: os.Hostname, net.Interfaces and /proc/self/ns
-// answer for the context. Write output to Call.Stdout and Call.Stderr (not
-// os.Stdout): they reach the user as they are written. docs/plugins.md is the
-// full guide.
+// answer for the context. Write output to Call.Stdout and Call.Stderr: they
+// reach the user as they are written. What the plugin writes on os.Stdout
+// during a call reaches the call's stdout too; what it writes on os.Stderr
+// goes to the plugin's log (plugin log NAME). docs/plugins.md is the full
+// guide; package sdktest runs commands in tests.
 package sdk
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,9 +60,14 @@ type Command struct {
 	Usage   string // synopsis, e.g. "hello [NAME]"; defaults to Name
 	Help    string // longer description for `help NAME`
 
-	// Run runs the command. ctx is cancelled when the user presses Ctrl-C;
-	// return soon after (nsh kills the plugin after a short grace period).
-	// The result is the command's exit status.
+	// RunE runs the command: nil is status 0, an error made by Exit
+	// carries its status and message, any other error is status 1 with
+	// "NAME: error" on stderr. ctx is cancelled when the user presses
+	// Ctrl-C or kills the job; return soon after (nsh kills the plugin
+	// after a short grace period). Set RunE or Run.
+	RunE func(ctx context.Context, c *Call) error
+
+	// Run is the first SDK's shape, kept: the result is the exit status.
 	Run func(ctx context.Context, c *Call) int
 
 	// Complete, if set, returns candidates for the last of args (the words
@@ -66,16 +87,82 @@ type Call struct {
 	// Whether each stream is a terminal, and its size (0 if none).
 	StdinTTY, StdoutTTY, StderrTTY bool
 	Rows, Cols                     int
+
+	cmd *Command
 }
 
 // Getenv returns the value of an exported variable, "" if unset.
 func (c *Call) Getenv(key string) string {
+	v, _ := c.LookupEnv(key)
+	return v
+}
+
+// LookupEnv returns the value of an exported variable and whether it is
+// set, as os.LookupEnv does.
+func (c *Call) LookupEnv(key string) (string, bool) {
 	for i := len(c.Env) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(c.Env[i], "="); ok && k == key {
-			return v
+			return v, true
 		}
 	}
-	return ""
+	return "", false
+}
+
+// ExitError is a command's exit status with a message for stderr (none
+// if Msg is empty). Exit makes one.
+type ExitError struct {
+	Code int
+	Msg  string
+}
+
+func (e *ExitError) Error() string {
+	if e.Msg == "" {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Msg
+}
+
+// Exit is an error that ends a command with status code, printing msg
+// (if not empty) on its stderr as "NAME: msg".
+func Exit(code int, msg string) error { return &ExitError{code, msg} }
+
+// Flags returns a flag set for the command's options: its messages go to
+// the call's stderr and its -h and --help show the command's usage.
+// Parse it with Parse.
+func (c *Call) Flags() *flag.FlagSet {
+	name := ""
+	if len(c.Args) > 0 {
+		name = c.Args[0]
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	fs.Usage = func() {
+		usage := name
+		if c.cmd != nil && c.cmd.Usage != "" {
+			usage = c.cmd.Usage
+		}
+		fmt.Fprintf(fs.Output(), "usage: %s\n", strings.ReplaceAll(usage, "\n", "\n       "))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// Parse parses the call's arguments with fs. The error it returns, for
+// the command to return at once, is status 2 for a bad option (already
+// explained on stderr) and status 0 for -h or --help (the usage shown).
+func (c *Call) Parse(fs *flag.FlagSet) error {
+	var args []string
+	if len(c.Args) > 1 {
+		args = c.Args[1:]
+	}
+	switch err := fs.Parse(args); {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		return &ExitError{Code: 0}
+	default:
+		return &ExitError{Code: 2}
+	}
 }
 
 // newGRPCServer fixes the HTTP/2 windows, which turns off gRPC's bandwidth
@@ -93,19 +180,45 @@ var (
 	stderrOnce sync.Once
 )
 
-func restoreStderr() { stderrOnce.Do(func() { os.Stderr = stderr }) }
+// restore puts the real stderr back and captures stdout (see stdoutPipe),
+// at the first call: go-plugin replaces both once it serves.
+func (s *server) restore() {
+	stderrOnce.Do(func() {
+		os.Stderr = stderr
+		s.stdout = captureStdout(stderr)
+	})
+}
+
+// needsHost is the least protocol minor the plugin needs of nsh.
+var needsHost = 0
+
+// NeedsHost declares, before Serve, that the plugin needs an nsh that
+// speaks protocol minor version minor (pluginv1.Minor lists them): an
+// older nsh refuses it with a message that says so, rather than failing
+// at some call.
+func NeedsHost(minor int) { needsHost = minor }
 
 // Serve serves the commands until nsh stops the plugin. version is the
 // plugin's own version, shown by `plugin list`. Serve does not return.
 func Serve(version string, cmds ...*Command) {
 	srv := &server{version: version, cmds: map[string]*Command{}}
 	for _, c := range cmds {
-		if c.Name == "" || c.Run == nil {
-			fmt.Fprintln(os.Stderr, "nsh plugin: a command needs a Name and a Run function")
+		if c.Name == "" || c.Run == nil && c.RunE == nil {
+			fmt.Fprintln(os.Stderr, "nsh plugin: a command needs a Name and a RunE (or Run) function")
 			os.Exit(2)
 		}
 		srv.order = append(srv.order, c)
 		srv.cmds[c.Name] = c
+	}
+	if os.Getenv(pluginv1.Handshake.MagicCookieKey) != pluginv1.Handshake.MagicCookieValue {
+		// Run by hand, or by a program that is not nsh: go-plugin's own
+		// text would speak of "plugins" in general.
+		var names []string
+		for _, c := range srv.order {
+			names = append(names, c.Name)
+		}
+		fmt.Fprintf(os.Stderr, "%s is an nsh plugin: install it in $NSH_PLUGIN_PATH and run %s inside nsh\n", filepath.Base(os.Args[0]), strings.Join(names, ", "))
+		os.Exit(1)
 	}
 	if os.Getenv("GOMAXPROCS") == "" {
 		// One P: a call hops between gRPC's goroutines, and with several

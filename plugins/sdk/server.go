@@ -2,13 +2,17 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"sync"
 
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 type server struct {
@@ -16,10 +20,12 @@ type server struct {
 	version string
 	order   []*Command
 	cmds    map[string]*Command
+	stdout  *stdoutPipe // nil until the first call, or if it cannot be had
 }
 
-func (s *server) Describe(context.Context, *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
-	restoreStderr()
+func (s *server) Describe(ctx context.Context, _ *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
+	s.restore()
+	grpc.SetHeader(ctx, metadata.Pairs(pluginv1.MinorKey, strconv.Itoa(pluginv1.Minor), pluginv1.NeedsKey, strconv.Itoa(needsHost)))
 	r := &pluginv1.DescribeResponse{Version: s.version}
 	for _, c := range s.order {
 		usage := c.Usage
@@ -45,7 +51,7 @@ func (s *server) Complete(_ context.Context, req *pluginv1.CompleteRequest) (*pl
 // Start and ends with the exit status the plugin sends. What arrives for a
 // call that is over (input nsh had in flight) is dropped.
 func (s *server) Run(stream pluginv1.Commands_RunServer) error {
-	restoreStderr()
+	s.restore()
 	out := &sender{stream: stream}
 	var (
 		mu  sync.Mutex
@@ -102,24 +108,38 @@ func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, ove
 	call := &Call{
 		Args: st.Args, Env: st.Env, Dir: st.Dir,
 		Stdin:    in,
-		Stdout:   &writer{out, false},
-		Stderr:   &writer{out, true},
+		Stdout:   &writer{out, false, s.stdout},
+		Stderr:   &writer{out, true, s.stdout},
 		StdinTTY: st.StdinTty, StdoutTTY: st.StdoutTty, StderrTTY: st.StderrTty,
 		Rows: int(st.Rows), Cols: int(st.Cols),
+		cmd: s.cmds[st.Args[0]],
 	}
+	s.stdout.attach(&writer{out, false, nil}) // not call.Stdout: it would flush the pipe it is fed from
 	go func() {
 		code := 127
-		if c := s.cmds[st.Args[0]]; c != nil {
+		if c := call.cmd; c != nil {
 			code = run(ctx, c, call)
 		} else {
 			fmt.Fprintf(call.Stderr, "%s: this plugin has no such command\n", st.Args[0])
 		}
+		s.stdout.detach()
 		cancel()
 		close(in.finished)
 		over()
 		out.send(&pluginv1.Output{Msg: &pluginv1.Output_Exit{Exit: int32(code)}})
 	}()
 	return in
+}
+
+// RunCommand runs cmd for call in this process as nsh would run it in the
+// plugin and returns its exit status: for tests (package sdktest), not
+// for plugins.
+func RunCommand(ctx context.Context, cmd *Command, call *Call) int {
+	call.cmd = cmd
+	if len(call.Args) == 0 {
+		call.Args = []string{cmd.Name}
+	}
+	return run(ctx, cmd, call)
 }
 
 // run calls the command, turning a panic into a message and status 70
@@ -132,7 +152,27 @@ func run(ctx context.Context, c *Command, call *Call) (code int) {
 			code = 70
 		}
 	}()
-	return c.Run(ctx, call)
+	if c.RunE == nil {
+		return c.Run(ctx, call)
+	}
+	return status(c.Name, call.Stderr, c.RunE(ctx, call))
+}
+
+// status is the exit status for what RunE returned, saying the error on
+// stderr: an ExitError's message, or a plain error as status 1.
+func status(name string, stderr io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Msg != "" {
+			fmt.Fprintf(stderr, "%s: %s\n", name, ee.Msg)
+		}
+		return ee.Code
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	return 1
 }
 
 // sender serializes sends on the stream (gRPC allows one sender at a time).
@@ -151,9 +191,11 @@ func (s *sender) send(m *pluginv1.Output) error {
 type writer struct {
 	out    *sender
 	stderr bool
+	before *stdoutPipe // what was printed on os.Stdout goes first
 }
 
 func (w *writer) Write(p []byte) (int, error) {
+	w.before.flush()
 	b := append([]byte(nil), p...)
 	m := &pluginv1.Output{Msg: &pluginv1.Output_Stdout{Stdout: b}}
 	if w.stderr {

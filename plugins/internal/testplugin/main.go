@@ -25,6 +25,11 @@ func main() {
 	case strings.Contains(name, "garbage"):
 		fmt.Println("hello, I am not a plugin")
 		fmt.Fprintln(os.Stderr, "garbage plugin: about to misbehave")
+	case strings.Contains(name, "cookie"):
+		// As a plugin built for another host (or SDK) sees nsh's cookie.
+		os.Setenv("NSH_PLUGIN_COOKIE", "some-other-program")
+	case strings.Contains(name, "future"):
+		sdk.NeedsHost(99)
 	case strings.Contains(name, "mute"):
 		fmt.Fprintln(os.Stderr, "mute plugin: sleeping instead of serving")
 		time.Sleep(time.Hour)
@@ -117,6 +122,41 @@ func main() {
 			}
 			return 0
 		}),
+		cmd("tprint", "print on os.Stdout between lines on Call.Stdout", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintln(c.Stdout, "one")
+			fmt.Println("two")
+			fmt.Fprintln(c.Stdout, "three")
+			fmt.Println("four")
+			return 0
+		}),
+		cmd("tlog", "write a line on os.Stderr", func(ctx context.Context, c *sdk.Call) int {
+			fmt.Fprintln(os.Stderr, "testplugin: a line for the log", c.Args[1:])
+			return 0
+		}),
+		&sdk.Command{Name: "tflags", Summary: "options, errors and statuses", Usage: "tflags [-n N] [-fail MSG] [-exit CODE] [VAR]",
+			RunE: func(ctx context.Context, c *sdk.Call) error {
+				fs := c.Flags()
+				n := fs.Int("n", 1, "how many times")
+				fail := fs.String("fail", "", "fail with this error")
+				exit := fs.Int("exit", 0, "exit with this status and a message")
+				if err := c.Parse(fs); err != nil {
+					return err
+				}
+				if *fail != "" {
+					return fmt.Errorf("%s", *fail)
+				}
+				if *exit != 0 {
+					return sdk.Exit(*exit, "exiting as asked")
+				}
+				for i := 0; i < *n; i++ {
+					fmt.Fprintln(c.Stdout, "n", i)
+				}
+				for _, v := range fs.Args() {
+					val, ok := c.LookupEnv(v)
+					fmt.Fprintf(c.Stdout, "%s=%q set=%v\n", v, val, ok)
+				}
+				return nil
+			}},
 		cmd("cd", "clashes with the builtin", func(ctx context.Context, c *sdk.Call) int {
 			fmt.Fprintln(c.Stdout, "plugin cd ran")
 			return 0

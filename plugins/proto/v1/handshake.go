@@ -16,3 +16,18 @@ var Handshake = plugin.HandshakeConfig{
 	MagicCookieKey:   "NSH_PLUGIN_COOKIE",
 	MagicCookieValue: "nsh-namespace-shell-plugin",
 }
+
+// Minor is the protocol's minor version: additions within protocol 1 that
+// old peers ignore. A plugin's Describe answer carries, in its gRPC header,
+// the minor it speaks (MinorKey) and the least minor it needs of the host
+// (NeedsKey); the host refuses one that needs more than it speaks, saying
+// so. A plugin that sends neither (the first SDK) speaks minor 0.
+//
+//	0: the first SDK
+//	1: os.Stdout during a call reaches the call (in order), RunE
+const Minor = 1
+
+const (
+	MinorKey = "nsh-protocol-minor"
+	NeedsKey = "nsh-needs-host-minor"
+)

@@ -1,0 +1,121 @@
+package plugins
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/nsh-dev/nsh/internal/nstest"
+)
+
+// nshScript runs nsh -c script with the plugins of dir and returns its
+// combined output.
+func nshScript(t *testing.T, dir, script string) string {
+	t.Helper()
+	nstest.RequireRoot(t)
+	// A script that hangs fails the test, and leaves nothing behind: its
+	// plugins die with nsh.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(built(t), "nsh"), "-c", script)
+	cmd.Env = append(os.Environ(), "NSH_PLUGIN_PATH="+dir, "XDG_CACHE_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("nsh -c %q: %v\n%s", script, err, out)
+	}
+	return string(out)
+}
+
+// A plugin call with & is a job: it goes to the background at once, with
+// an id in $! that kill and wait take; kill %1 cancels its context.
+func TestPluginCallInTheBackground(t *testing.T) {
+	dir := pluginDir(t, map[string]string{"test": "test"})
+	out := filepath.Join(t.TempDir(), "out")
+	got := nshScript(t, dir, `set +e
+tslow >`+out+` & p=$!
+echo "pid=$p"
+jobs
+kill %1
+wait $p; echo "status=$?"
+tail -n 1 `+out+`
+thang >/dev/null &
+kill -KILL $!; wait $!; echo "killed=$?"
+`)
+	if !regexp.MustCompile(`pid=(419[0-9]{4}|4[2-9][0-9]{5})\n`).MatchString(got) {
+		t.Errorf("$! is no job id:\n%s", got)
+	}
+	for _, want := range []string{"[1]+  Running   tslow >" + out + " &", "status=143\ncancelled\n", "killed=137\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+}
+
+// Under a terminal: [1] N at once, the prompt comes back and runs what is
+// typed, jobs lists the call, kill %1 ends it, fg brings one back and
+// Ctrl-C interrupts it there.
+func TestPluginCallJobUnderATerminal(t *testing.T) {
+	nstest.RequireRoot(t)
+	dir := pluginDir(t, map[string]string{"test": "test"})
+	cmd := exec.Command(filepath.Join(built(t), "nsh"))
+	cmd.Env = append(os.Environ(), "NSH_PLUGIN_PATH="+dir, "XDG_CACHE_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir(), "TERM=dumb")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); tty.Close() })
+	var mu sync.Mutex
+	var screen bytes.Buffer
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			mu.Lock()
+			screen.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	expect := func(re string) {
+		t.Helper()
+		r := regexp.MustCompile(re)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			ok := r.MatchString(screen.String())
+			mu.Unlock()
+			if ok {
+				return
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("no %q on the terminal:\n%q", re, screen.String())
+	}
+	typ := func(s string) { tty.WriteString(s) }
+	typ("tslow >/dev/null &\n")
+	expect(`\[1\] 4[0-9]{6}\r\n`)
+	typ("echo typed-$((1+1))\n")
+	expect(`typed-2\r\n`)
+	typ("jobs\n")
+	expect(`\[1\]\+  Running   tslow >/dev/null &`)
+	typ("kill %1; sleep 0.5\n")
+	typ("echo after\n")
+	expect(`\[1\]\+  Exit 143  tslow >/dev/null &`)
+	typ("tslow >/dev/null &\n")
+	expect(`\[1\] 4[0-9]{6}\r\n`)
+	typ("fg\n")
+	time.Sleep(300 * time.Millisecond)
+	typ("\x03")
+	typ("echo back-$?\n")
+	expect(`back-130\r\n`)
+}
