@@ -6,7 +6,9 @@
 //
 //	import _ "github.com/nsh-dev/nsh/nsexec"
 //
-// Without the import (or built with CGO_ENABLED=0) nsh still works, but
-// refuses user namespaces, time offsets and a pid namespace init with an
-// error that says so.
+// Without the import nsh still works, but refuses user namespaces, time
+// offsets and a pid namespace init with an error that says so. The package
+// itself needs cgo: built with CGO_ENABLED=0 (or with no C compiler, when
+// Go turns cgo off itself) it fails to compile with a message that says
+// what to install (nocgo.go).
 package nsexec

@@ -17,7 +17,7 @@ import (
 	"github.com/nsh-dev/nsh/plugins"
 )
 
-const usageText = `usage: nsh [-aCefinuvx] [-o OPTION] [--norc] [--keep-going]
+const usageText = `usage: nsh [-aCefinuvx] [-o OPTION] [--norc] [--keep-going] [-V|--version]
            [-c COMMANDS [NAME [ARG...]] | -s [ARG...] | FILE [ARG...]]
 
 nsh is a shell for Linux namespaces. Without arguments it reads commands
@@ -32,6 +32,7 @@ from the terminal (or from standard input when that is not a terminal).
   -x              trace: print each command and its context before it runs
   -aCfnuv, -o OPTION, +o OPTION   set's options (set -o lists them)
   --norc          do not read ~/.nshrc (read only on a terminal)
+  -V, --version   print the version, revision, Go version and plugin protocol
 Type 'help' inside nsh.`
 
 // invocation is what nsh's command line asks for.
@@ -44,6 +45,7 @@ type invocation struct {
 	operands  []string
 	set       []func(sh *lang.Shell) error // options, in order
 	help      bool
+	version   bool
 	keepGoing bool
 }
 
@@ -68,6 +70,9 @@ func parseArgs(args []string) (*invocation, error) {
 			continue
 		case "-h", "--help":
 			inv.help = true
+			continue
+		case "-V", "--version":
+			inv.version = true
 			continue
 		}
 		if strings.HasPrefix(a, "--") {
@@ -117,6 +122,10 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	}
 	if inv.help {
 		fmt.Fprintln(stdout, usageText)
+		return 0
+	}
+	if inv.version {
+		fmt.Fprint(stdout, versionText())
 		return 0
 	}
 
@@ -221,6 +230,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			sh.SetVar("PWD", wd, true)
 		}
 	}
+	sh.SetVar("NSH_VERSION", Version(), false)
 	if inv.keepGoing {
 		sh.SetFlag('e', false)
 	}
