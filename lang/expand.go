@@ -172,7 +172,9 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	sh.last, sh.substStatus = status, status
 	sh.substErr = subshellError(status, stop)
 	switch {
-	case sh.stopped(nil):
+	case sh.stopped(nil) || sub.intr:
+		// sub.intr: a program inside died of Ctrl-C, which nsh's own
+		// handler may not have seen yet (as for a pipeline's stage).
 		return builtins.Interrupted{}
 	case cerr != nil:
 		return fmt.Errorf("$(...): %w (NSH_SUBST_MAX raises it)", cerr)

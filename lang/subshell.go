@@ -65,7 +65,7 @@ func (sh *Shell) subshellCmd(c *syntax.Subshell) error {
 	if rerr != nil {
 		return sh.stop(rerr)
 	}
-	if sh.stopped(nil) {
+	if sh.stopped(nil) || sub.intr { // sub.intr: see cmdSubst
 		return builtins.Interrupted{}
 	}
 	return subshellError(status, stop)
