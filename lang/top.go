@@ -99,40 +99,80 @@ func (sh *Shell) SourceRC(file string) {
 // place.go says. A goroutine parses (a few statements ahead, never more),
 // so that the statements can run on whichever goroutine they are placed
 // on: a parser's iterator must stay on the thread that started it.
+//
+// The statements go over in batches: a hand-over per statement woke the
+// parser's thread for each (a futex wake and a sleep, about a quarter of
+// a setns/home pair's cost). A batch goes as soon as the runner is idle,
+// and always before the parser reads more input, so nothing parsed waits
+// behind input that has not come (a pipe, a terminal).
 func (sh *Shell) runReader(r io.Reader, name string) error {
 	type parsed struct {
 		s   *syntax.Stmt
 		err error
 	}
-	ch := make(chan parsed, 16)
+	const maxBatch = 64
+	ch := make(chan []parsed, 1)
 	done := make(chan struct{})
 	defer close(done)
 	in := &noNUL{r: r}
+	var batch []parsed
+	flush := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		select {
+		case ch <- batch:
+			batch = nil
+			return true
+		case <-done:
+			return false
+		}
+	}
+	src := &flushing{r: in, flush: flush}
 	go func() {
 		defer close(ch)
 		ended := false
-		each(newParser().StmtsSeq(newShallow(in, name)), func(s *syntax.Stmt, err error) bool {
+		each(newParser().StmtsSeq(newShallow(src, name)), func(s *syntax.Stmt, err error) bool {
 			if in.nul && (s == nil || s.End().Offset() > in.nl) {
 				return false // what the NUL cut short is not run
 			}
-			select {
-			case ch <- parsed{s, err}:
-			case <-done:
-				ended = true
-				return false
-			}
+			batch = append(batch, parsed{s, err})
 			ended = err != nil
-			return !ended
+			if ended || len(batch) >= maxBatch {
+				if !flush() {
+					ended = true
+					return false
+				}
+				return !ended
+			}
+			select { // the runner waits: give it what there is
+			case ch <- batch:
+				batch = nil
+			default:
+			}
+			return true
 		})
+		if !flush() {
+			return
+		}
 		if in.nul && !ended {
 			select {
-			case ch <- parsed{err: &syntaxError{fmt.Sprintf("%s:%d: %v", name, in.lines+1, ErrBinary)}}:
+			case ch <- []parsed{{err: &syntaxError{fmt.Sprintf("%s:%d: %v", name, in.lines+1, ErrBinary)}}}:
 			case <-done:
 			}
 		}
 	}()
+	var queue []parsed
 	return sh.runPulled(func() (*syntax.Stmt, error, bool) {
-		p, ok := <-ch
+		if len(queue) == 0 {
+			b, ok := <-ch
+			if !ok {
+				return nil, nil, false
+			}
+			queue = b
+		}
+		p, ok := queue[0], true
+		queue = queue[1:]
 		if p.s != nil {
 			// set -v: the lines of the command, once, before it runs
 			// (the parser reads ahead, so not as it reads them).
@@ -146,6 +186,20 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 		}
 		return p.s, p.err, ok
 	})
+}
+
+// flushing hands the parsed statements over before each read, which may
+// wait for input that has not come.
+type flushing struct {
+	r     io.Reader
+	flush func() bool
+}
+
+func (f *flushing) Read(p []byte) (int, error) {
+	if !f.flush() {
+		return 0, io.EOF // the runner has stopped
+	}
+	return f.r.Read(p)
 }
 
 // noNUL refuses text with a NUL byte: binary data is no script (bash
