@@ -157,6 +157,10 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 			}
 			if b, ok := builtins.Lookup(name); ok {
 				want = b.Thread || hops[name]
+			} else if _, fn := sh.funcs[name]; fn {
+				// A function, whatever plugins there may be (their
+				// discovery may not have run yet: isPlugin says maybe).
+				want = true
 			} else {
 				want = !sh.isPlugin(name)
 			}
