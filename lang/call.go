@@ -477,8 +477,22 @@ func (sh *Shell) aliasOf(w *syntax.Word, name string) (string, bool) {
 func (sh *Shell) runAlias(s *syntax.Stmt, c *syntax.CallExpr, text string) error {
 	var b strings.Builder
 	b.WriteString(text)
+	rest := c.Args[1:]
+	// An alias whose text ends in a blank has the next word looked up as
+	// an alias too (POSIX: alias run='sudo ' and so on).
+	for strings.HasSuffix(text, " ") || strings.HasSuffix(text, "\t") {
+		if len(rest) == 0 {
+			break
+		}
+		next, ok := sh.aliasOf(rest[0], rest[0].Lit())
+		if !ok || rest[0].Lit() == c.Args[0].Lit() {
+			break
+		}
+		b.WriteString(next)
+		text, rest = next, rest[1:]
+	}
 	p := syntax.NewPrinter()
-	for _, w := range c.Args[1:] {
+	for _, w := range rest {
 		b.WriteByte(' ')
 		p.Print(&b, w)
 	}
