@@ -1,6 +1,7 @@
 package nsctx
 
 import (
+	"cmp"
 	"errors"
 	"os"
 	"path/filepath"
@@ -132,7 +133,7 @@ func (c *Context) makeCompanion(name string) error {
 	}
 	// iproute2: a read-only sysfs when the unmount was refused; the
 	// unmount worked here, so mount it as it was.
-	if err := unix.Mount(dashOr(name, "sysfs"), "/sys", "sysfs", 0, ""); err != nil {
+	if err := unix.Mount(cmp.Or(name, "sysfs"), "/sys", "sysfs", 0, ""); err != nil {
 		return undo(err)
 	}
 	if name != "" {
@@ -155,13 +156,6 @@ func bindEtc(name string) {
 		}
 		unix.Mount(filepath.Join(dir, e.Name()), filepath.Join("/etc", e.Name()), "none", unix.MS_BIND, "")
 	}
-}
-
-func dashOr(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
 }
 
 // remountSys mounts a sysfs of the thread's network namespace over /sys,

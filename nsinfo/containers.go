@@ -11,6 +11,7 @@ package nsinfo
 // module would add dozens of dependencies (moby, OCI specs, OpenTelemetry).
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -263,16 +264,9 @@ func RunningPID(engine, name string, getenv Getenv) (*Container, error) {
 		return nil, err
 	}
 	if c.PID <= 0 || (c.State != "" && c.State != "running") {
-		return nil, fmt.Errorf("%s:%s: container is %s, not running", engine, name, dash(c.State))
+		return nil, fmt.Errorf("%s:%s: container is %s, not running", engine, name, cmp.Or(c.State, "-"))
 	}
 	return c, nil
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // listJSON is an entry of GET /containers/json (Docker) and of podman's
@@ -394,7 +388,7 @@ func (s *Snapshot) AttachContainers(getenv Getenv) {
 
 // monitor reads process pid as a container monitor, or returns nil.
 func monitor(pid int, euid int) *Container {
-	dir := "/proc/" + itoa(pid)
+	dir := "/proc/" + strconv.Itoa(pid)
 	var st syscall.Stat_t
 	if syscall.Stat(dir, &st) != nil || (st.Uid != 0 && int(st.Uid) != euid) {
 		return nil
@@ -430,7 +424,7 @@ func monitor(pid int, euid int) *Container {
 		if id == "" {
 			return nil
 		}
-		return &Container{Engine: "podman", Name: dashOr(name, id), ID: id}
+		return &Container{Engine: "podman", Name: cmp.Or(name, id), ID: id}
 	}
 	id, cns := arg("-id"), arg("-namespace")
 	if id == "" {
@@ -440,13 +434,6 @@ func monitor(pid int, euid int) *Container {
 		return &Container{Engine: "docker", Name: id, ID: id}
 	}
 	return &Container{Engine: "containerd", Name: cns + "/" + id, ID: id}
-}
-
-func dashOr(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
 }
 
 // dockerNames gives docker containers their names from the Docker API's
@@ -471,8 +458,6 @@ func dockerNames(cs []*Container, getenv Getenv) {
 		return
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // joined remembers the containers nsh joined, so that the prompt can say
 // net=podman:web without asking the engine at every prompt.
