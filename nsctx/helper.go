@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,7 +36,7 @@ var errNoHelper = errors.New("this nsh was built without its helper (package nse
 // helperReq is what the helper is told to do (see nsexec.c).
 type helperReq struct {
 	mode     string // exec, check, make, init
-	join     []*Handle
+	join     []*nsfs.Handle
 	uid, gid int // credentials after joining a user namespace; -1 leaves them
 	cwd      string
 	fork     bool
@@ -44,20 +45,20 @@ type helperReq struct {
 	mono     int64
 	boot     int64
 	maps     func(pid int) error // writes the id maps of a new user namespace
-	send     []Kind
+	send     []nsfs.Kind
 	proc     bool
-	keep     *os.File // read end of an init's keep-alive pipe
-	pin      *Handle  // the namespace to bind-mount onto pinPath
+	keep     *os.File     // read end of an init's keep-alive pipe
+	pin      *nsfs.Handle // the namespace to bind-mount onto pinPath
 	pinPath  string
 	open     string // the file mode open sends back
 	raw      bool   // open: any file, not only a namespace
 }
 
 type helperResult struct {
-	pid   int       // the init a make request started, as the helper numbers it
-	pidfd int       // and a pidfd of it (-1: none)
-	ns    []*Handle // the namespaces a make request sent, in send order
-	fd    int       // the file a raw open sent
+	pid   int            // the init a make request started, as the helper numbers it
+	pidfd int            // and a pidfd of it (-1: none)
+	ns    []*nsfs.Handle // the namespaces a make request sent, in send order
+	fd    int            // the file a raw open sent
 }
 
 // helperError is a step the helper reported failing.
@@ -66,7 +67,7 @@ type helperError struct {
 	errno unix.Errno
 }
 
-func (e *helperError) Error() string { return e.what + ": " + plain(e.errno).Error() }
+func (e *helperError) Error() string { return e.what + ": " + nsfs.Plain(e.errno).Error() }
 func (e *helperError) Unwrap() error { return e.errno }
 
 // runHelper starts cmd (a fresh helper command, or the program to run for
@@ -95,17 +96,17 @@ func runHelper(r *helperReq, cmd *exec.Cmd) (*helperResult, error) {
 	if len(r.join) > 0 {
 		var js []string
 		for _, h := range r.join {
-			fd, err := unix.FcntlInt(uintptr(h.fd), unix.F_DUPFD_CLOEXEC, 0)
+			fd, err := unix.FcntlInt(uintptr(h.Fd()), unix.F_DUPFD_CLOEXEC, 0)
 			if err != nil {
 				return nil, err
 			}
-			js = append(js, fmt.Sprintf("%d:%#x", base+len(theirs), h.kind.Flag()))
+			js = append(js, fmt.Sprintf("%d:%#x", base+len(theirs), h.Kind().Flag()))
 			theirs = append(theirs, os.NewFile(uintptr(fd), h.String()))
 		}
 		spec = append(spec, "join="+strings.Join(js, ","))
 	}
 	if r.pin != nil {
-		fd, err := unix.FcntlInt(uintptr(r.pin.fd), unix.F_DUPFD_CLOEXEC, 0)
+		fd, err := unix.FcntlInt(uintptr(r.pin.Fd()), unix.F_DUPFD_CLOEXEC, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +179,7 @@ func helperRun(r *helperReq) (*helperResult, error) {
 
 func readReports(sock int, r *helperReq, pid int) (*helperResult, error) {
 	buf := make([]byte, 1024)
-	oob := make([]byte, unix.CmsgSpace(4*(int(NumKinds)+1))) // and a pidfd
+	oob := make([]byte, unix.CmsgSpace(4*(int(nsfs.NumKinds)+1))) // and a pidfd
 	for {
 		n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if errors.Is(err, unix.EINTR) {
@@ -234,12 +235,12 @@ func readReports(sock int, r *helperReq, pid int) (*helperResult, error) {
 				return &helperResult{fd: fds[0]}, nil
 			}
 			if r.mode == "open" && len(fds) == 1 {
-				h, err := fromFd(fds[0], r.open)
+				h, err := nsfs.FromFd(fds[0], r.open)
 				if err != nil {
 					unix.Close(fds[0])
 					return nil, err
 				}
-				return &helperResult{ns: []*Handle{h}}, nil
+				return &helperResult{ns: []*nsfs.Handle{h}}, nil
 			}
 			bad := func(err error) (*helperResult, error) {
 				for _, h := range res.ns {
@@ -251,8 +252,8 @@ func readReports(sock int, r *helperReq, pid int) (*helperResult, error) {
 				return nil, err
 			}
 			for i, fd := range fds {
-				h, err := fromFd(fd, "helper")
-				if err != nil || i >= len(r.send) || h.kind != r.send[i] {
+				h, err := nsfs.FromFd(fd, "helper")
+				if err != nil || i >= len(r.send) || h.Kind() != r.send[i] {
 					for _, fd := range fds[i:] {
 						unix.Close(fd)
 					}
