@@ -131,13 +131,23 @@ func TestContainerErrors(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix://"+missing)
 	h.fails("setns docker:web", 1, "docker:web: no docker engine at "+missing)
 
-	// An engine that accepts and never answers.
+	hung := hungSocket(t)
+	t.Setenv("DOCKER_HOST", "unix://"+hung)
+	_, errs, st := h.run("setns docker:web")
+	if st != 1 || !strings.Contains(errs, hung) || !strings.Contains(errs, "Timeout") || strings.Count(errs, "\n") > 0 {
+		t.Errorf("hung engine: status %d, %q", st, errs)
+	}
+}
+
+// hungSocket is a socket that accepts and never answers; calls to
+// engines give up after 300ms until the test ends.
+func hungSocket(t *testing.T) string {
 	hung := filepath.Join(t.TempDir(), "hung.sock")
 	l, err := net.Listen("unix", hung)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	t.Cleanup(func() { l.Close() })
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -149,12 +159,8 @@ func TestContainerErrors(t *testing.T) {
 	}()
 	old := nsinfo.ContainerTimeout
 	nsinfo.ContainerTimeout = 300 * time.Millisecond
-	defer func() { nsinfo.ContainerTimeout = old }()
-	t.Setenv("DOCKER_HOST", "unix://"+hung)
-	_, errs, st := h.run("setns docker:web")
-	if st != 1 || !strings.Contains(errs, hung) || !strings.Contains(errs, "Timeout") || strings.Count(errs, "\n") > 0 {
-		t.Errorf("hung engine: status %d, %q", st, errs)
-	}
+	t.Cleanup(func() { nsinfo.ContainerTimeout = old })
+	return hung
 }
 
 // ns -a --json and the table name the container of its namespaces, and

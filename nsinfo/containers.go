@@ -37,8 +37,9 @@ import (
 // reply, or a 'podman inspect' run.
 var ContainerTimeout = 3 * time.Second
 
-// Engines are the words that name a container: ENGINE:NAME.
-var Engines = []string{"docker", "podman", "containerd"}
+// Engines are the words that name a container: ENGINE:NAME (pod: a
+// Kubernetes pod's sandbox, pod:[NAMESPACE/]NAME).
+var Engines = []string{"docker", "podman", "containerd", "pod"}
 
 // Container is a container an engine reports.
 type Container struct {
@@ -77,8 +78,11 @@ func Sockets(engine string, getenv Getenv) []string {
 	if getenv == nil {
 		getenv = os.LookupEnv
 	}
-	if engine == "containerd" {
+	switch engine {
+	case "containerd":
 		return containerdSockets(getenv)
+	case "pod":
+		return criSockets(getenv)
 	}
 	hostVar, std := "DOCKER_HOST", []string{"/var/run/docker.sock"}
 	if engine == "podman" {
@@ -174,8 +178,11 @@ func (j *inspectJSON) container(engine string) *Container {
 // as the engines allow) through the first of the engine's sockets that
 // answers; for podman with no service listening, through podman inspect.
 func Inspect(engine, name string, getenv Getenv) (*Container, error) {
-	if engine == "containerd" {
+	switch engine {
+	case "containerd":
 		return inspectContainerd(name, getenv)
+	case "pod":
+		return inspectPod(name, getenv)
 	}
 	if name == "" || strings.ContainsAny(name, "/?#%") {
 		return nil, fmt.Errorf("%s:%s: not a container name or id", engine, name)
@@ -433,6 +440,11 @@ func monitor(pid int, euid int) *Container {
 	if cns == "moby" {
 		return &Container{Engine: "docker", Name: id, ID: id}
 	}
+	if cns == "k8s.io" {
+		if p := podOfShim(strconv.Itoa(pid)); p != nil {
+			return p
+		}
+	}
 	return &Container{Engine: "containerd", Name: cns + "/" + id, ID: id}
 }
 
@@ -483,11 +495,15 @@ func NetnsOrContainer(id nsfs.ID) string {
 	return ContainerLabel(id)
 }
 
-// ContainerWords are ENGINE:NAME for each running container, for
-// completion; a short timeout keeps Tab quick when an engine hangs.
+// ContainerWords are ENGINE:NAME for each running container and
+// pod:NS/NAME for each ready pod, for completion; a short timeout keeps
+// Tab quick when an engine hangs.
 func ContainerWords(getenv Getenv) []string {
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
 	var ws []string
-	for _, c := range List(getenv, 500*time.Millisecond) {
+	for _, c := range append(List(getenv, 500*time.Millisecond), listPods(getenv, 500*time.Millisecond)...) {
 		ws = append(ws, c.Label())
 	}
 	return ws

@@ -35,6 +35,8 @@ var shared struct {
 	ctdSock string
 	ctdErr  error
 	ctdDone bool
+	criErr  error
+	criDone bool
 	dir     string
 	imgErr  error
 	svcErr  error
@@ -57,6 +59,7 @@ func Main(m *testing.M) int {
 		exec.Command("ctr", "-a", shared.ctdSock, "-n", CtdNamespace, "images", "rm", shared.image).Run()
 		shared.ctd.Process.Kill()
 		shared.ctd.Wait()
+		criCleanup()
 	}
 	if shared.image != "" {
 		exec.Command("podman", "rmi", "-f", shared.image).Run()
@@ -136,8 +139,22 @@ func makeImage(bb string) error {
 		}
 	}
 	tag := fmt.Sprintf("localhost/nsh-test-bb:%d", os.Getpid())
+	if err := importRootfs(root, tag); err != nil {
+		return err
+	}
+	shared.image = tag
+	return nil
+}
+
+// importRootfs makes image tag of directory root with podman import
+// (changes: its --change instructions).
+func importRootfs(root, tag string, changes ...string) error {
 	tar := exec.Command("tar", "-C", root, "-c", ".")
-	imp := exec.Command("podman", "import", "-", tag)
+	args := []string{"import"}
+	for _, c := range changes {
+		args = append(args, "--change", c)
+	}
+	imp := exec.Command("podman", append(args, "-", tag)...)
 	pipe, err := tar.StdoutPipe()
 	if err != nil {
 		return err
@@ -151,7 +168,6 @@ func makeImage(bb string) error {
 	if ierr != nil || terr != nil {
 		return fmt.Errorf("podman import: %v %v: %s", ierr, terr, out)
 	}
-	shared.image = tag
 	return nil
 }
 
@@ -255,7 +271,12 @@ func startContainerd(img string) error {
 		return err
 	}
 	sock := filepath.Join(dir, "containerd.sock")
-	cmd := exec.Command("containerd", "--root", filepath.Join(dir, "ctd-root"), "--state", filepath.Join(dir, "ctd-state"), "--address", sock)
+	conf, err := criConfig(dir)
+	if err != nil {
+		return err
+	}
+	// --config last: .ci/run looks for "containerd --root" among processes.
+	cmd := exec.Command("containerd", "--root", filepath.Join(dir, "ctd-root"), "--state", filepath.Join(dir, "ctd-state"), "--address", sock, "--config", conf)
 	if err := cmd.Start(); err != nil {
 		return err
 	}

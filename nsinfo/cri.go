@@ -1,0 +1,253 @@
+package nsinfo
+
+// pod:[NAMESPACE/]NAME: a Kubernetes pod's sandbox, found through a CRI
+// runtime service (containerd's CRI plugin, CRI-O) the way crictl finds
+// it: ListPodSandbox by the kubelet's labels, then PodSandboxStatus's
+// verbose info for the sandbox's pid. The messages are k8s.io/cri-api's
+// own types over the gRPC nsh already has (plugins): CRI's messages are
+// many and nested, unlike the two containerd.go writes by hand, and the
+// module needs nothing beyond grpc and protobuf.
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// The labels the kubelet gives every pod sandbox.
+const (
+	PodNamespaceLabel = "io.kubernetes.pod.namespace"
+	PodNameLabel      = "io.kubernetes.pod.name"
+)
+
+// criSockets: $CONTAINER_RUNTIME_ENDPOINT as crictl reads it (a unix://
+// address), else containerd's socket (its CRI plugin) and CRI-O's.
+func criSockets(getenv Getenv) []string {
+	if a, ok := getenv("CONTAINER_RUNTIME_ENDPOINT"); ok && a != "" {
+		return []string{strings.TrimPrefix(a, "unix://")}
+	}
+	return []string{"/run/containerd/containerd.sock", "/var/run/crio/crio.sock"}
+}
+
+// criConn is a connection to one CRI socket. dialErr keeps why the socket
+// could not be reached, which gRPC's Unavailable only quotes.
+type criConn struct {
+	sock    string
+	conn    *grpc.ClientConn
+	rt      cri.RuntimeServiceClient
+	mu      sync.Mutex
+	dialErr error
+}
+
+func dialCRI(sock string) (*criConn, error) {
+	c := &criConn{sock: sock}
+	dial := func(ctx context.Context, _ string) (net.Conn, error) {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "unix", sock)
+		if err != nil {
+			var se *os.SyscallError
+			if errors.As(err, &se) {
+				err = se.Err
+			}
+			c.mu.Lock()
+			c.dialErr = err
+			c.mu.Unlock()
+		}
+		return conn, err
+	}
+	conn, err := grpc.NewClient("passthrough:///cri", grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithContextDialer(dial))
+	if err != nil {
+		return nil, err
+	}
+	c.conn, c.rt = conn, cri.NewRuntimeServiceClient(conn)
+	return c, nil
+}
+
+// why turns a failed call into a few words, and says whether another
+// socket may still serve (nothing listens here, or no CRI service).
+func (c *criConn) why(err error, timeout time.Duration) (msg string, next bool) {
+	c.mu.Lock()
+	de := c.dialErr
+	c.mu.Unlock()
+	st, _ := status.FromError(err)
+	switch {
+	case de != nil:
+		return de.Error(), true
+	case st.Code() == codes.Unimplemented:
+		return "no CRI runtime service there", true
+	case st.Code() == codes.DeadlineExceeded:
+		return fmt.Sprintf("no answer in %v", timeout), false
+	}
+	return st.Message(), false
+}
+
+// podRef splits [NAMESPACE/]NAME; NAMESPACE is "default" when left out,
+// as kubectl takes it.
+func podRef(word string) (ns, name string, err error) {
+	ns, name, ok := strings.Cut(word, "/")
+	if !ok {
+		ns, name = "default", word
+	}
+	if ns == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", fmt.Errorf("pod:%s: want pod:[NAMESPACE/]NAME", word)
+	}
+	return ns, name, nil
+}
+
+// inspectPod finds the ready sandbox of pod NS/NAME and its pid through
+// the first CRI socket that serves, with ContainerTimeout for each.
+func inspectPod(word string, getenv Getenv) (*Container, error) {
+	ns, name, err := podRef(word)
+	if err != nil {
+		return nil, err
+	}
+	label := "pod:" + ns + "/" + name
+	var tried []string
+	for _, sock := range criSockets(getenv) {
+		c, err := podOn(sock, ns, name, label)
+		var se *socketError
+		if !errors.As(err, &se) {
+			return c, err
+		}
+		tried = append(tried, sock+": "+se.msg)
+		if !se.next {
+			break
+		}
+	}
+	return nil, fmt.Errorf("%s: no CRI runtime answered (%s); set CONTAINER_RUNTIME_ENDPOINT to its unix:// socket", label, strings.Join(tried, "; "))
+}
+
+// socketError is a socket that did not serve; next: try the next one.
+type socketError struct {
+	msg  string
+	next bool
+}
+
+func (e *socketError) Error() string { return e.msg }
+
+func podOn(sock, ns, name, label string) (*Container, error) {
+	c, err := dialCRI(sock)
+	if err != nil {
+		return nil, &socketError{err.Error(), true}
+	}
+	defer c.conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), ContainerTimeout)
+	defer cancel()
+	l, err := c.rt.ListPodSandbox(ctx, &cri.ListPodSandboxRequest{Filter: &cri.PodSandboxFilter{
+		LabelSelector: map[string]string{PodNamespaceLabel: ns, PodNameLabel: name},
+	}})
+	if err != nil {
+		msg, next := c.why(err, ContainerTimeout)
+		return nil, &socketError{msg, next}
+	}
+	// A pod that was re-made has older sandboxes, NOTREADY: the newest
+	// ready one is the pod's.
+	var ready, any *cri.PodSandbox
+	for _, p := range l.Items {
+		if any == nil || p.CreatedAt > any.CreatedAt {
+			any = p
+		}
+		if p.State == cri.PodSandboxState_SANDBOX_READY && (ready == nil || p.CreatedAt > ready.CreatedAt) {
+			ready = p
+		}
+	}
+	if ready == nil {
+		if any != nil {
+			return nil, fmt.Errorf("%s: its sandbox is not ready (asked %s)", label, sock)
+		}
+		return nil, fmt.Errorf("%s: %w (no pod of that namespace and name; asked %s)", label, ErrNoPod, sock)
+	}
+	st, err := c.rt.PodSandboxStatus(ctx, &cri.PodSandboxStatusRequest{PodSandboxId: ready.Id, Verbose: true})
+	if err != nil {
+		msg, _ := c.why(err, ContainerTimeout)
+		return nil, fmt.Errorf("%s: %s: %s", label, sock, msg)
+	}
+	// containerd and CRI-O both put the sandbox's pid in the JSON under
+	// "info".
+	var info struct{ Pid int }
+	if err := json.Unmarshal([]byte(st.Info["info"]), &info); err != nil || info.Pid <= 0 {
+		return nil, fmt.Errorf("%s: %s gave no pid for sandbox %.12s", label, sock, ready.Id)
+	}
+	return &Container{Engine: "pod", Name: ns + "/" + name, ID: ready.Id, PID: info.Pid, State: "running"}, nil
+}
+
+// ErrNoPod is a pod the CRI runtime does not know.
+var ErrNoPod = errors.New("no such pod")
+
+// listPods returns the ready pods of the first CRI socket that answers,
+// without pids (completion needs only their words).
+func listPods(getenv Getenv, timeout time.Duration) []*Container {
+	for _, sock := range criSockets(getenv) {
+		var st syscall.Stat_t
+		if syscall.Stat(sock, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFSOCK {
+			continue
+		}
+		c, err := dialCRI(sock)
+		if err != nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		l, err := c.rt.ListPodSandbox(ctx, &cri.ListPodSandboxRequest{Filter: &cri.PodSandboxFilter{
+			State: &cri.PodSandboxStateValue{State: cri.PodSandboxState_SANDBOX_READY},
+		}})
+		cancel()
+		c.conn.Close()
+		if err != nil {
+			continue
+		}
+		var out []*Container
+		for _, p := range l.Items {
+			ns := cmp.Or(p.Labels[PodNamespaceLabel], p.GetMetadata().GetNamespace())
+			name := cmp.Or(p.Labels[PodNameLabel], p.GetMetadata().GetName())
+			if ns != "" && name != "" {
+				out = append(out, &Container{Engine: "pod", Name: ns + "/" + name, ID: p.Id})
+			}
+		}
+		slices.SortFunc(out, func(a, b *Container) int { return strings.Compare(a.Name, b.Name) })
+		return out
+	}
+	return nil
+}
+
+// podOfShim names the pod of a containerd shim in namespace k8s.io: the
+// CRI plugin starts it in the sandbox's bundle, whose config.json has the
+// sandbox's name and namespace as annotations. nil if it is not one.
+func podOfShim(pid string) *Container {
+	// Not a link, not a FIFO that would hang the scan.
+	fd, err := unix.Open("/proc/"+pid+"/cwd/config.json", unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	f := os.NewFile(uintptr(fd), "config.json")
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	var spec struct{ Annotations map[string]string }
+	if json.NewDecoder(io.LimitReader(f, 4<<20)).Decode(&spec) != nil {
+		return nil
+	}
+	a := spec.Annotations
+	ns, name, id := a["io.kubernetes.cri.sandbox-namespace"], a["io.kubernetes.cri.sandbox-name"], a["io.kubernetes.cri.sandbox-id"]
+	if a["io.kubernetes.cri.container-type"] != "sandbox" || ns == "" || name == "" || id == "" {
+		return nil
+	}
+	return &Container{Engine: "pod", Name: ns + "/" + name, ID: id}
+}
