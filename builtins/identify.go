@@ -16,7 +16,7 @@ var identifyCmd = &Builtin{
 	Usage:   "identify [-v] [--json] [PATH|NAME|PID|ENGINE:NAME] [KIND...]",
 	Help: `Like 'ip netns identify', for every kind: for the namespace in PATH (a
 pin, /proc/PID/ns/KIND, an ip netns NAME), or each namespace of process
-PID or container ENGINE:NAME (docker:web, podman:web), or (with neither) each namespace of the context, it lists
+PID or container ENGINE:NAME (docker:web, podman:web, pod:NS/NAME), or (with neither) each namespace of the context, it lists
 
   names   ip netns names (/run/netns/NAME)
   pins    nsfs bind mounts, in any mount namespace

@@ -49,10 +49,11 @@ KIND operands) keeps only those kinds and implies -a. Columns:
   NETNSID  the id the home network namespace gives it (- if none)
   OWNER    its user namespace       PARENT   parent pid/user namespace
   CONTAINER  ENGINE:NAME of the container whose process is in it (podman,
-           docker, containerd:NS/ID), read from the command line of the
-           container monitor (conmon, containerd-shim) that started it;
-           docker's names from its API (JSON: "container": engine, name,
-           id; null for none)
+           docker, containerd:NS/ID, pod:NS/NAME), read from the command
+           line of the container monitor (conmon, containerd-shim) that
+           started it (a pod's from its sandbox's config.json); docker's
+           names from its API (JSON: "container": engine, name, id; null
+           for none)
 
 --tree draws the user-namespace ownership tree (owner, the default), the
 pid/user hierarchy (parent), or namespaces under the namespace of their

@@ -24,6 +24,7 @@ func TestSetnsPod(t *testing.T) {
 	sock := podmantest.CRI(t)
 	pod := podmantest.RunPod(t, "nsh-test", "web")
 	def := podmantest.RunPod(t, "default", "db")
+	app := podmantest.RunInPod(t, pod, "app")
 	h := newHarness(t)
 	noEngines(t)
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "unix://"+sock)
@@ -51,6 +52,10 @@ func TestSetnsPod(t *testing.T) {
 	// Only eth0 and lo: the pod's own network namespace.
 	if got := h.ok("ip -o link"); strings.Count(got, "\n") != 2 || !strings.Contains(got, "eth0") {
 		t.Errorf("ip -o link in the pod:\n%s", got)
+	}
+	// The prompt's name for the network namespace: net=pod:nsh-test/web.
+	if st, _ := h.ctx.Status(); nsinfo.NetnsOrContainer(st.Cur[nsfs.Net]) != "pod:nsh-test/web" {
+		t.Errorf("prompt name %q", nsinfo.NetnsOrContainer(st.Cur[nsfs.Net]))
 	}
 	h.ok("home")
 	h.ok("setns pod:db net")
@@ -80,6 +85,11 @@ func TestSetnsPod(t *testing.T) {
 	if err := json.Unmarshal([]byte(h.ok("ns -a --json")), &all); err != nil {
 		t.Fatal(err)
 	}
+	// The sandbox's net, uts, ipc; the app container's own mnt.
+	appIDs, err := nsfs.ProcessIDs(app)
+	if err != nil {
+		t.Fatal(err)
+	}
 	named := map[string]bool{}
 	for _, ns := range all.Namespaces {
 		if c := ns.Container; c != nil && c.Engine == "pod" && c.Name == "nsh-test/web" {
@@ -87,9 +97,12 @@ func TestSetnsPod(t *testing.T) {
 				t.Errorf("%s: pod id %s, want %s", ns.Kind, c.ID, pod.ID)
 			}
 			named[ns.Kind] = true
+			if ns.Kind == "mnt" && ns.NS == appIDs[nsfs.Mnt].Ino {
+				named["app's mnt"] = true
+			}
 		}
 	}
-	for _, k := range []string{"net", "uts", "ipc"} {
+	for _, k := range []string{"net", "uts", "ipc", "app's mnt"} {
 		if !named[k] {
 			t.Errorf("ns -a --json: no %s namespace names pod:nsh-test/web", k)
 		}

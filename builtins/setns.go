@@ -14,7 +14,7 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns DIR\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns TARGET [KIND] CMD [ARG...]\nsetns --no-sys ...",
+	Usage:   "setns TARGET [KIND]\nsetns DIR\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns pod:[NAMESPACE/]NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns TARGET [KIND] CMD [ARG...]\nsetns --no-sys ...",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
 or /proc/PID/task/TID/ns/KIND, or a directory of pins as pin DIR made it
 (every kind pinned there is joined, all or nothing). The kind is read from the file; a KIND that
@@ -59,7 +59,14 @@ docker:NAME and podman:NAME (a name or id) join the namespaces of that
 running container's process, as -t does: the engine is asked over its
 API socket ($DOCKER_HOST or /var/run/docker.sock; $CONTAINER_HOST or
 /run/podman/podman.sock), or for podman with no service running, with
-'podman inspect'. Every call gives up after a few seconds.
+'podman inspect'. containerd:[NAMESPACE/]ID asks containerd
+($CONTAINERD_ADDRESS or /run/containerd/containerd.sock). pod:[NS/]NAME
+is a Kubernetes pod (NS default if left out): the namespaces of its
+sandbox's process, found through the CRI runtime service as crictl finds
+it ($CONTAINER_RUNTIME_ENDPOINT, else containerd's socket, then CRI-O's
+/var/run/crio/crio.sock): nsenter -t $(crictl inspectp -o go-template
+--template '{{.info.pid}}' ID) in one word. Every call gives up after a
+few seconds; with no engine, one line names each socket tried.
 
 Joining a user namespace (a rootless container's, one made by
 'unshare -r') works without root if it is yours: programs spawned
@@ -76,6 +83,7 @@ inside it.
   setns -t 1234 user    a rootless container's user namespace
   setns podman:web          # like nsenter -t $(podman inspect ...) -a
   setns docker:web net
+  setns pod:kube-system/coredns-5d78c9869d-x2k8q net
   setns red ip -o link      # red's links; the shell stays where it was`,
 	Options:  []string{"-t", "-N", "--user-parent", "--no-sys"},
 	Operands: Pins,

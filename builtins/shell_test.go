@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/nsh-dev/nsh/internal/podmantest"
 	"github.com/nsh-dev/nsh/repl"
 )
 
@@ -57,7 +58,8 @@ func want(t *testing.T, script, wantOut string, wantStatus int) string {
 	return errs
 }
 
-// killChildren ends the programs a failed test left running: nsh runs in
+// killChildren ends the programs a failed test left running (not the
+// podman service or containerd the package shares): nsh runs in
 // this process, so they are its children.
 func killChildren() {
 	ents, _ := os.ReadDir("/proc")
@@ -70,7 +72,7 @@ func killChildren() {
 		// pid (comm) state ppid ...: comm may hold blanks, so cut at ')'.
 		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 		if len(f) > 1 && f[1] == me {
-			if pid, err := strconv.Atoi(e.Name()); err == nil {
+			if pid, err := strconv.Atoi(e.Name()); err == nil && !podmantest.Daemon(pid) {
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}

@@ -88,6 +88,27 @@ func criCleanup() {
 	}
 }
 
+// removePods removes the pods a test left (one that died before its
+// cleanup), while containerd still runs: their shims would outlive it.
+func removePods(sock string) {
+	conn, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	rt := cri.NewRuntimeServiceClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, err := rt.ListPodSandbox(ctx, &cri.ListPodSandboxRequest{})
+	if err != nil {
+		return
+	}
+	for _, p := range l.Items {
+		rt.StopPodSandbox(ctx, &cri.StopPodSandboxRequest{PodSandboxId: p.Id})
+		rt.RemovePodSandbox(ctx, &cri.RemovePodSandboxRequest{PodSandboxId: p.Id})
+	}
+}
+
 // CRI returns the socket of the tests' containerd with its CRI plugin
 // ready for pods: the pause image imported into namespace k8s.io.
 func CRI(t testing.TB) string {
@@ -123,6 +144,8 @@ func importPause(sock string) error {
 type Pod struct {
 	Namespace, Name, ID string
 	PID                 int // the sandbox's process, as containerd's task list has it
+	sock                string
+	config              *cri.PodSandboxConfig
 }
 
 // criClient connects to the CRI service on sock.
@@ -143,30 +166,63 @@ func RunPod(t testing.TB, ns, name string) *Pod {
 	rt := criClient(t, sock)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := rt.RunPodSandbox(ctx, &cri.RunPodSandboxRequest{Config: &cri.PodSandboxConfig{
+	config := &cri.PodSandboxConfig{
 		Metadata: &cri.PodSandboxMetadata{Name: name, Namespace: ns, Uid: fmt.Sprintf("nsh-test-%s-%s", ns, name)},
 		Hostname: name + "-host",
 		Labels:   map[string]string{"io.kubernetes.pod.namespace": ns, "io.kubernetes.pod.name": name},
 		Linux:    &cri.LinuxPodSandboxConfig{CgroupParent: cgroupParent()},
-	}})
+	}
+	r, err := rt.RunPodSandbox(ctx, &cri.RunPodSandboxRequest{Config: config})
 	if r != nil && r.PodSandboxId != "" {
 		RemovePodLater(t, sock, r.PodSandboxId)
 	}
 	if err != nil {
 		t.Fatalf("RunPodSandbox %s/%s: %v", ns, name, err)
 	}
+	return &Pod{Namespace: ns, Name: name, ID: r.PodSandboxId, PID: taskPID(t, sock, r.PodSandboxId), sock: sock, config: config}
+}
+
+// taskPID is the pid of task id in containerd's namespace k8s.io.
+func taskPID(t testing.TB, sock, id string) int {
+	t.Helper()
 	out, err := exec.Command("ctr", "-a", sock, "-n", "k8s.io", "task", "ls").CombinedOutput()
 	if err != nil {
 		t.Fatalf("ctr task ls: %v: %s", err, out)
 	}
 	for _, l := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == r.PodSandboxId {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == id {
 			pid, _ := strconv.Atoi(f[1])
-			return &Pod{Namespace: ns, Name: name, ID: r.PodSandboxId, PID: pid}
+			return pid
 		}
 	}
-	t.Fatalf("no task %s in: %s", r.PodSandboxId, out)
-	return nil
+	t.Fatalf("no task %s in: %s", id, out)
+	return 0
+}
+
+// RunInPod starts a container NAME of the pause image in pod p (its own
+// mount and pid namespaces, the pod's network, uts and ipc) and returns
+// its pid; removing the pod removes it.
+func RunInPod(t testing.TB, p *Pod, name string) int {
+	t.Helper()
+	rt := criClient(t, p.sock)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := rt.CreateContainer(ctx, &cri.CreateContainerRequest{
+		PodSandboxId: p.ID,
+		Config: &cri.ContainerConfig{
+			Metadata: &cri.ContainerMetadata{Name: name},
+			Image:    &cri.ImageSpec{Image: pauseImage()},
+			Command:  []string{"/bin/sleep", "3600"},
+		},
+		SandboxConfig: p.config,
+	})
+	if err != nil {
+		t.Fatalf("CreateContainer: %v", err)
+	}
+	if _, err := rt.StartContainer(ctx, &cri.StartContainerRequest{ContainerId: c.ContainerId}); err != nil {
+		t.Fatalf("StartContainer: %v", err)
+	}
+	return taskPID(t, p.sock, c.ContainerId)
 }
 
 // RemovePodLater stops and removes sandbox id when the test ends.

@@ -57,6 +57,7 @@ func Main(m *testing.M) int {
 		// Its tasks are gone (each test's cleanup); images and
 		// snapshots go with its directory.
 		exec.Command("ctr", "-a", shared.ctdSock, "-n", CtdNamespace, "images", "rm", shared.image).Run()
+		removePods(shared.ctdSock)
 		shared.ctd.Process.Kill()
 		shared.ctd.Wait()
 		criCleanup()
@@ -339,4 +340,18 @@ func RunContainerd(t testing.TB, id string) int {
 	}
 	t.Fatalf("no task %s in: %s", id, out)
 	return 0
+}
+
+// Daemon reports whether pid is the podman service or the containerd
+// that Main stops, so that tests which end their stray children spare
+// them.
+func Daemon(pid int) bool {
+	shared.Lock()
+	defer shared.Unlock()
+	for _, c := range []*exec.Cmd{shared.svc, shared.ctd} {
+		if c != nil && c.Process != nil && c.Process.Pid == pid {
+			return true
+		}
+	}
+	return false
 }
