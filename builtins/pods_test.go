@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/podmantest"
+	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 	"google.golang.org/grpc"
@@ -148,5 +150,39 @@ func TestPodErrors(t *testing.T) {
 	_, errs, st := h.run("setns pod:web")
 	if st != 1 || !strings.Contains(errs, hung) || !strings.Contains(errs, "no answer in 300ms") || strings.Count(errs, "\n") > 0 {
 		t.Errorf("hung CRI socket: status %d, %q", st, errs)
+	}
+}
+
+// What the pod word costs over the pid it resolves to: setns pod:NS/NAME
+// net (two CRI calls, then the join) against setns -t PID net, each
+// followed by home. go test -run '^$' -bench SetnsPod ./builtins
+func BenchmarkSetnsPod(b *testing.B) {
+	sock := podmantest.CRI(b)
+	pod := podmantest.RunPod(b, "nsh-test", "bench")
+	b.Setenv("CONTAINER_RUNTIME_ENDPOINT", "unix://"+sock)
+	c, err := nsctx.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	var sh fakeShell
+	call := func(b *testing.B, args ...string) {
+		cmd, _ := Lookup(args[0])
+		env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Ctx: c, Shell: &sh}
+		if err := cmd.Call(env, args); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, w := range []string{"pod:nsh-test/bench", itoa(pod.PID)} {
+		args := []string{"setns", w, "net"}
+		if !strings.HasPrefix(w, "pod:") {
+			args = []string{"setns", "-t", w, "net"}
+		}
+		b.Run(strings.Join(args[1:], " "), func(b *testing.B) {
+			for b.Loop() {
+				call(b, args...)
+				call(b, "home")
+			}
+		})
 	}
 }
