@@ -360,7 +360,8 @@ func listSocket(engine, socket string, timeout time.Duration) []*Container {
 // AttachContainers sets Container on each namespace whose lowest process
 // was started by a container monitor: podman's conmon (-c ID -n NAME) or
 // a containerd shim (-namespace NS -id ID; namespace moby is docker's,
-// whose names come from the Docker API if its socket answers). Reading
+// whose names come from the Docker API if its socket answers; k8s.io is
+// the CRI plugin's, whose pods are named from the sandbox's config.json). Reading
 // the monitors' command lines costs a few reads per container, where
 // asking podman's service for its list took longer than the whole scan.
 // Only monitors run by root or by nsh's user count. It is a label for

@@ -2,7 +2,12 @@ package nsinfo
 
 import (
 	"slices"
+	"syscall"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // pod:[NAMESPACE/]NAME is namespace default when left out, and the
@@ -31,5 +36,19 @@ func TestPodWords(t *testing.T) {
 	}
 	if e, n, ok := ContainerRef("pod:kube-system/dns"); !ok || e != "pod" || n != "kube-system/dns" {
 		t.Errorf("ContainerRef(pod:...) = %q %q %v", e, n, ok)
+	}
+}
+
+// A socket nsh may not connect to is named with why, and the next one is
+// still tried (root here passes any mode, so the dial's error is set by
+// hand; TestPodErrors in builtins has the others for real).
+func TestCRIWhy(t *testing.T) {
+	c := &criConn{sock: "/run/x.sock", dialErr: syscall.EACCES}
+	if msg, next := c.why(status.Error(codes.Unavailable, "connection error"), time.Second); msg != "permission denied" || !next {
+		t.Errorf("EACCES: %q, next %v", msg, next)
+	}
+	c.dialErr = nil
+	if msg, next := c.why(status.Error(codes.DeadlineExceeded, "x"), 3*time.Second); msg != "no answer in 3s" || next {
+		t.Errorf("deadline: %q, next %v", msg, next)
 	}
 }
