@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -153,9 +154,14 @@ func TestPodErrors(t *testing.T) {
 	}
 }
 
-// What the pod word costs over the pid it resolves to: setns pod:NS/NAME
-// net (two CRI calls, then the join) against setns -t PID net, each
-// followed by home. go test -run '^$' -bench SetnsPod ./builtins
+// What the pod word costs: setns pod:NS/NAME net (two CRI calls to a
+// real containerd, then the join) against setns -t PID net in one shell,
+// each followed by home; and as one-shot commands, nsh -c 'setns
+// pod:NS/NAME net; /bin/true' against the crictl pair it replaces,
+// nsenter -t $(crictl inspectp ... $(crictl pods -q ...)) -n true, when
+// crictl is on PATH (go install sigs.k8s.io/cri-tools/cmd/crictl@v1.37.0).
+//
+//	go test -run '^$' -bench SetnsPod -benchtime 100x ./builtins
 func BenchmarkSetnsPod(b *testing.B) {
 	sock := podmantest.CRI(b)
 	pod := podmantest.RunPod(b, "nsh-test", "bench")
@@ -173,11 +179,7 @@ func BenchmarkSetnsPod(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for _, w := range []string{"pod:nsh-test/bench", itoa(pod.PID)} {
-		args := []string{"setns", w, "net"}
-		if !strings.HasPrefix(w, "pod:") {
-			args = []string{"setns", "-t", w, "net"}
-		}
+	for _, args := range [][]string{{"setns", "pod:nsh-test/bench", "net"}, {"setns", "-t", itoa(pod.PID), "net"}} {
 		b.Run(strings.Join(args[1:], " "), func(b *testing.B) {
 			for b.Loop() {
 				call(b, args...)
@@ -185,4 +187,23 @@ func BenchmarkSetnsPod(b *testing.B) {
 			}
 		})
 	}
+	run := func(b *testing.B, argv ...string) {
+		for b.Loop() {
+			if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+				b.Fatalf("%q: %v: %s", argv, err, out)
+			}
+		}
+	}
+	nsh := filepath.Join(b.TempDir(), "nsh")
+	if out, err := exec.Command("go", "build", "-o", nsh, "../cmd/nsh").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v: %s", err, out)
+	}
+	b.Run("nsh -c setns pod:NS/NAME", func(b *testing.B) { run(b, nsh, "-c", "setns pod:nsh-test/bench net; /bin/true") })
+	b.Run("nsh -c setns -t PID", func(b *testing.B) { run(b, nsh, "-c", "setns -t "+itoa(pod.PID)+" net; /bin/true") })
+	b.Run("nsenter -t $(crictl inspectp $(crictl pods -q))", func(b *testing.B) {
+		if _, err := exec.LookPath("crictl"); err != nil {
+			b.Skip("crictl is not on PATH")
+		}
+		run(b, "sh", "-c", `nsenter -t $(crictl -r unix://`+sock+` inspectp -o go-template --template '{{.info.pid}}' $(crictl -r unix://`+sock+` pods -q --namespace nsh-test --name bench)) -n true`)
+	})
 }
