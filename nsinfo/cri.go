@@ -180,12 +180,47 @@ func podOn(sock, ns, name, label string) (*Container, error) {
 		return nil, fmt.Errorf("%s: %s: %s", label, sock, msg)
 	}
 	// containerd and CRI-O both put the sandbox's pid in the JSON under
-	// "info".
-	var info struct{ Pid int }
-	if err := json.Unmarshal([]byte(st.Info["info"]), &info); err != nil || info.Pid <= 0 {
-		return nil, fmt.Errorf("%s: %s gave no pid for sandbox %.12s", label, sock, ready.Id)
+	// "info". CRI-O without an infra container (drop_infra_ctr, its
+	// default) has no sandbox process: then a running container of the
+	// pod's, which shares the pod's net, uts and ipc namespaces.
+	pid := infoPID(st.Info)
+	if pid <= 0 {
+		if pid, err = podContainerPID(ctx, c, ready.Id); err != nil {
+			return nil, fmt.Errorf("%s: %s gave no pid for sandbox %.12s, %v", label, sock, ready.Id, err)
+		}
 	}
-	return &Container{Engine: "pod", Name: ns + "/" + name, ID: ready.Id, PID: info.Pid, State: "running"}, nil
+	return &Container{Engine: "pod", Name: ns + "/" + name, ID: ready.Id, PID: pid, State: "running"}, nil
+}
+
+// infoPID reads "pid" of a verbose status's info JSON (0 if none).
+func infoPID(info map[string]string) int {
+	var v struct{ Pid int }
+	json.Unmarshal([]byte(info["info"]), &v)
+	return v.Pid
+}
+
+// podContainerPID is the pid of the oldest running container of sandbox
+// id.
+func podContainerPID(ctx context.Context, c *criConn, id string) (int, error) {
+	l, err := c.rt.ListContainers(ctx, &cri.ListContainersRequest{Filter: &cri.ContainerFilter{
+		PodSandboxId: id, State: &cri.ContainerStateValue{State: cri.ContainerState_CONTAINER_RUNNING},
+	}})
+	if err != nil {
+		msg, _ := c.why(err, ContainerTimeout)
+		return 0, fmt.Errorf("and its containers: %s", msg)
+	}
+	slices.SortFunc(l.Containers, func(a, b *cri.Container) int { return cmp.Compare(a.CreatedAt, b.CreatedAt) })
+	for _, k := range l.Containers {
+		st, err := c.rt.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: k.Id, Verbose: true})
+		if err != nil {
+			msg, _ := c.why(err, ContainerTimeout)
+			return 0, fmt.Errorf("nor container %.12s: %s", k.Id, msg)
+		}
+		if pid := infoPID(st.Info); pid > 0 {
+			return pid, nil
+		}
+	}
+	return 0, errors.New("nor any running container of it")
 }
 
 // ErrNoPod is a pod the CRI runtime does not know.

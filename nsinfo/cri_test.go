@@ -1,13 +1,20 @@
 package nsinfo
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 // pod:[NAMESPACE/]NAME is namespace default when left out, and the
@@ -50,5 +57,59 @@ func TestCRIWhy(t *testing.T) {
 	c.dialErr = nil
 	if msg, next := c.why(status.Error(codes.DeadlineExceeded, "x"), 3*time.Second); msg != "no answer in 3s" || next {
 		t.Errorf("deadline: %q, next %v", msg, next)
+	}
+}
+
+// criNoInfra answers as CRI-O does for a pod with no infra container: a
+// ready sandbox whose verbose status has no pid, and one running
+// container whose status has one (this test's own process).
+type criNoInfra struct {
+	cri.UnimplementedRuntimeServiceServer
+	listed *cri.ContainerFilter
+}
+
+func (s *criNoInfra) ListPodSandbox(_ context.Context, r *cri.ListPodSandboxRequest) (*cri.ListPodSandboxResponse, error) {
+	return &cri.ListPodSandboxResponse{Items: []*cri.PodSandbox{{Id: "sb1", State: cri.PodSandboxState_SANDBOX_READY, Labels: r.Filter.LabelSelector}}}, nil
+}
+
+func (s *criNoInfra) PodSandboxStatus(context.Context, *cri.PodSandboxStatusRequest) (*cri.PodSandboxStatusResponse, error) {
+	return &cri.PodSandboxStatusResponse{Status: &cri.PodSandboxStatus{Id: "sb1"}, Info: map[string]string{"info": `{"runtimeSpec": {}}`}}, nil
+}
+
+func (s *criNoInfra) ListContainers(_ context.Context, r *cri.ListContainersRequest) (*cri.ListContainersResponse, error) {
+	s.listed = r.Filter
+	return &cri.ListContainersResponse{Containers: []*cri.Container{{Id: "c1", PodSandboxId: "sb1"}}}, nil
+}
+
+func (s *criNoInfra) ContainerStatus(context.Context, *cri.ContainerStatusRequest) (*cri.ContainerStatusResponse, error) {
+	return &cri.ContainerStatusResponse{Info: map[string]string{"info": fmt.Sprintf(`{"pid": %d}`, os.Getpid())}}, nil
+}
+
+// A pod with no sandbox process (CRI-O's drop_infra_ctr) is joined
+// through its running container. containerd, which the builtins tests
+// run for real, always has the sandbox's; this path needs CRI-O, which
+// is not on these machines, so a server that answers as it does stands
+// in.
+func TestPodWithoutInfraContainer(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "crio.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	fake := &criNoInfra{}
+	cri.RegisterRuntimeServiceServer(srv, fake)
+	go srv.Serve(l)
+	defer srv.Stop()
+	getenv := func(k string) (string, bool) { return "unix://" + sock, k == "CONTAINER_RUNTIME_ENDPOINT" }
+	c, err := RunningPID("pod", "kube-system/dns", getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PID != os.Getpid() || c.ID != "sb1" || c.Label() != "pod:kube-system/dns" {
+		t.Errorf("got %+v", c)
+	}
+	if f := fake.listed; f == nil || f.PodSandboxId != "sb1" || f.State.GetState() != cri.ContainerState_CONTAINER_RUNNING {
+		t.Errorf("ListContainers filter %v", f)
 	}
 }
