@@ -503,8 +503,14 @@ func ContainerWords(getenv Getenv) []string {
 	if getenv == nil {
 		getenv = os.LookupEnv
 	}
+	// At once: an engine that hangs costs Tab its timeout once, not twice.
+	var pods []*Container
+	var wg sync.WaitGroup
+	wg.Go(func() { pods = listPods(getenv, 500*time.Millisecond) })
+	cs := List(getenv, 500*time.Millisecond)
+	wg.Wait()
 	var ws []string
-	for _, c := range append(List(getenv, 500*time.Millisecond), listPods(getenv, 500*time.Millisecond)...) {
+	for _, c := range append(cs, pods...) {
 		ws = append(ws, c.Label())
 	}
 	return ws
