@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -37,7 +38,7 @@ and $OLDPWD, exported, as bash's cd does, so programs that trust $PWD
 	Options:  []string{"-L", "-P"},
 	Operands: Files,
 	Moves:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		opts, ops, err := splitOptions(args, "LP")
 		if err != nil {
 			return err
@@ -60,7 +61,7 @@ and $OLDPWD, exported, as bash's cd does, so programs that trust $PWD
 			if dir == "-" {
 				old, _ := env.Shell.Var("OLDPWD")
 				if old == "" {
-					return &StatusError{Code: 1, Err: errors.New("OLDPWD is not set")}
+					return &command.StatusError{Code: 1, Err: errors.New("OLDPWD is not set")}
 				}
 				dir, show = old, true
 			}
@@ -110,7 +111,7 @@ type cdCandidate struct {
 
 // cdCandidates is where cd DIR looks, in order: DIR under each $CDPATH
 // entry, then DIR itself (POSIX's cd, steps 5 and 6).
-func cdCandidates(env *Env, dir string) []cdCandidate {
+func cdCandidates(env *command.Env, dir string) []cdCandidate {
 	cdpath, _ := env.Shell.Var("CDPATH")
 	first, _, _ := strings.Cut(dir, "/")
 	if cdpath == "" || path.IsAbs(dir) || first == "." || first == ".." {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"golang.org/x/sys/unix"
 )
@@ -86,7 +87,7 @@ func TestSetnsSocketAndNsid(t *testing.T) {
 	line, _ := bufio.NewReader(out).ReadString('\n')
 	h.ok("home")
 
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Ctx: h.ctx, Shell: &h.sh, Files: []*os.File{f}}
+	env := &command.Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Ctx: h.ctx, Shell: &h.sh, Files: []*os.File{f}}
 	if err := runSetns(env, []string{"setns", "-N", "3"}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -35,7 +36,7 @@ only the pins it made itself, and refuses the others.
 	Run:      runUnpin,
 }
 
-func runUnpin(env *Env, args []string) error {
+func runUnpin(env *command.Env, args []string) error {
 	fs := newFlags(args[0])
 	ops, err := parseFlags(fs, args)
 	if err != nil {
@@ -58,7 +59,7 @@ func runUnpin(env *Env, args []string) error {
 
 // unpinOne unpins a pin file, a directory of pins (pin DIR), or an ip
 // netns name.
-func unpinOne(env *Env, p string) error {
+func unpinOne(env *command.Env, p string) error {
 	err := env.Ctx.Unpin(p)
 	switch {
 	case errors.Is(err, nsctx.ErrNotPin):

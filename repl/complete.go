@@ -240,8 +240,8 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return withSpace(c.linkNames())
 	}
 	b, ok := builtins.Lookup(words[0])
-	if _, isPlugin := builtins.LookupPluginCommand(words[0]); !ok && isPlugin {
-		return append(withSpace(builtins.Plugins.Complete(words[0], append(words[1:], cur))), c.files(cur)...)
+	if _, isPlugin := builtins.LookupPluginCommand(c.sh.Plugins(), words[0]); !ok && isPlugin {
+		return append(withSpace(c.sh.Plugins().Complete(words[0], append(words[1:], cur))), c.files(cur)...)
 	}
 	if !ok {
 		return c.files(cur)

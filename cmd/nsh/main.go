@@ -1,4 +1,6 @@
-// Command nsh is the namespace shell. All of its logic lives in package repl.
+// Command nsh is the namespace shell. All of its logic lives in package repl;
+// this package composes it: with plugins (plugins.go), or without them when
+// built with -tags noplugins.
 package main
 
 import (
@@ -8,6 +10,10 @@ import (
 	"github.com/nsh-dev/nsh/repl"
 )
 
+// options are what this build composes into the shell (plugins.go adds
+// the plugin host).
+var options []repl.Option
+
 func main() {
-	os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, options...))
 }

@@ -16,7 +16,7 @@ import (
 // TestMain lets testscript run this test binary as the nsh command.
 func TestMain(m *testing.M) {
 	testscript.Main(cleanupAfter{m}, map[string]func(){
-		"nsh": func() { os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"nsh": func() { os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, options...)) },
 	})
 }
 
