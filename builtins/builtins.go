@@ -82,8 +82,6 @@ type Lang interface {
 	// Hashed is the table of hash: command names and the files they
 	// were found as (the shell's own, changed in place).
 	Hashed() map[string]string
-	// Where is FILE:LINE of the command running, or "nsh".
-	Where() string
 }
 
 // Trap is one condition's action.

@@ -305,7 +305,6 @@ func (f *fakeLang) Hashed() map[string]string {
 	}
 	return f.hashed
 }
-func (f *fakeLang) Where() string { return "t.sh:1" }
 
 // words splits a test command line into words: blanks separate them,
 // '...' and "..." quote (nothing else is special).
@@ -354,7 +353,7 @@ func (f *fakeLang) script(script string) (string, string) {
 		if len(args) == 0 {
 			continue
 		}
-		env := &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Shell: f}
+		env := &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Shell: f, Pos: command.Pos{File: "t.sh", Line: 1}}
 		var err error
 		switch args[0] {
 		case "show":

@@ -16,11 +16,7 @@ import (
 // exit and exec leave with. It is worded as the shell words errors:
 // FILE:LINE: NAME: message.
 func warn(env *command.Env, name, format string, a ...any) {
-	where := "nsh"
-	if l, ok := env.Shell.(Lang); ok {
-		where = l.Where()
-	}
-	fmt.Fprintf(env.Stderr, "%s: %s: %s\n", where, name, fmt.Sprintf(format, a...))
+	fmt.Fprintf(env.Stderr, "%s: %s: %s\n", env.Pos, name, fmt.Sprintf(format, a...))
 }
 
 // assign sets a variable: through Lang, which refuses a read-only one,

@@ -34,7 +34,7 @@ func TestWaitStatus(t *testing.T) {
 		started(err)
 	}
 	var out, errb bytes.Buffer
-	env := &command.Env{Stdout: &out, Stderr: &errb, Shell: sh}
+	env := &command.Env{Stdout: &out, Stderr: &errb, Shell: sh, Pos: command.Pos{File: "t.sh", Line: 1}}
 	w, _ := Lookup("wait")
 	for _, c := range []struct {
 		line string

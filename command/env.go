@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"io"
 	"os"
 
@@ -34,6 +35,26 @@ type Env struct {
 	// Snap, when set, is where programs start: the context as a
 	// background job found it, wherever Ctx has moved since.
 	Snap *nsctx.Snapshot
+	// Pos is where the command is in the script, for its messages.
+	Pos Pos
+}
+
+// Pos is a command's place in a script: its file (a script's name, ""
+// at the prompt or outside the shell) and line. It travels with the
+// command (as mvdan/sh's HandlerContext carries Pos), so a command never
+// asks the shell where it is, which may have moved on.
+type Pos struct {
+	File string
+	Line int
+}
+
+// String is FILE:LINE, or "nsh" without a file: how the shell's messages
+// start.
+func (p Pos) String() string {
+	if p.File == "" {
+		return "nsh"
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
 }
 
 // Job is what a command may do with the job it is a stage of (a

@@ -259,7 +259,7 @@ func (sh *Shell) specialFailed(err error, direct bool) error {
 func (sh *Shell) envFor(t *fdTable) *command.Env {
 	return &command.Env{
 		Stdin: reader(t.get(0)), Stdout: writer(t.get(1)), Stderr: writer(t.get(2)),
-		Files: t.extra(), Shell: sh, Job: sh.job(),
+		Files: t.extra(), Shell: sh, Job: sh.job(), Pos: sh.pos(),
 	}
 }
 
@@ -561,7 +561,7 @@ func (sh *Shell) Eval(env *command.Env, text string) error {
 	}
 	sh.depth++
 	savedBase := sh.lineBase
-	sh.lineBase = sh.line - 1
+	sh.lineBase = env.Pos.Line - 1
 	err = sh.stmts(f.Stmts)
 	sh.lineBase = savedBase
 	sh.depth--

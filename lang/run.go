@@ -138,7 +138,7 @@ func (sh *Shell) failure(s *syntax.Stmt, err error) error {
 		// A command of the script itself: said by its loop
 		// (runPulled), and not at all if it was the last one, whose
 		// status says it all.
-		stop.text = fmt.Sprintf("%s: %s", sh.Where(), clip(msg, msgMax))
+		stop.text = fmt.Sprintf("%s: %s", sh.where(), clip(msg, msgMax))
 	default:
 		sh.errorf("%s", msg) // where its stderr is now (source f 2>log)
 	}

@@ -400,18 +400,15 @@ func (sh *Shell) Hashed() map[string]string {
 	return sh.hashed
 }
 
-// Where implements builtins.Lang: FILE:LINE of the command running, or
-// "nsh" at the prompt.
-func (sh *Shell) Where() string {
-	if sh.file == "" {
-		return "nsh"
-	}
-	return fmt.Sprintf("%s:%d", sh.file, sh.line)
-}
+// pos is where the command running is, which its Env carries.
+func (sh *Shell) pos() command.Pos { return command.Pos{File: sh.file, Line: sh.line} }
+
+// where is FILE:LINE of the command running, or "nsh" at the prompt.
+func (sh *Shell) where() string { return sh.pos().String() }
 
 // errorf says a message as the shell does: FILE:LINE: or nsh: first.
 func (sh *Shell) errorf(format string, a ...any) {
-	fmt.Fprintf(sh.stderr(), "%s: %s\n", sh.Where(), clip(fmt.Sprintf(format, a...), msgMax))
+	fmt.Fprintf(sh.stderr(), "%s: %s\n", sh.where(), clip(fmt.Sprintf(format, a...), msgMax))
 }
 
 // stopped reports a Ctrl-C: one that reached nsh, or a program that died

@@ -308,7 +308,7 @@ func (sh *Shell) finish(err error) int {
 		fmt.Fprintln(sh.stderr(), clip(se.msg, msgMax))
 		status = 2
 	case errors.Is(err, command.Interrupted{}):
-		fmt.Fprintf(sh.stderr(), "%s: interrupted\n", sh.Where())
+		fmt.Fprintf(sh.stderr(), "%s: interrupted\n", sh.where())
 		status = 130
 	}
 	sh.last = status
