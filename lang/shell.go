@@ -337,13 +337,13 @@ func (sh *Shell) SetFlag(letter byte, on bool) error {
 	return sh.opts.setLetter(letter, on)
 }
 
-// Options implements command.Shell: set -o's listing, or set +o's.
+// Options implements builtins.Lang: set -o's listing, or set +o's.
 func (sh *Shell) Options(reusable bool) string { return sh.opts.list(reusable) }
 
-// Params implements command.Shell.
+// Params implements builtins.Lang.
 func (sh *Shell) Params() []string { return sh.params }
 
-// SetParams implements command.Shell.
+// SetParams implements builtins.Lang.
 func (sh *Shell) SetParams(args []string) { sh.params = cloneParams(args) }
 
 // Jobs implements builtins.JobShell.
@@ -357,10 +357,10 @@ func (sh *Shell) Started(j *jobs.Job) {
 	}
 }
 
-// IsFunc implements command.Shell.
+// IsFunc implements builtins.Lang.
 func (sh *Shell) IsFunc(name string) bool { _, ok := sh.funcs[name]; return ok }
 
-// FuncText implements command.Shell: a function's definition, printed.
+// FuncText implements builtins.Lang: a function's definition, printed.
 func (sh *Shell) FuncText(name string) (string, bool) {
 	f, ok := sh.funcs[name]
 	if !ok {
@@ -371,13 +371,13 @@ func (sh *Shell) FuncText(name string) (string, bool) {
 	return b.String(), true
 }
 
-// UnsetFunc implements command.Shell.
+// UnsetFunc implements builtins.Lang.
 func (sh *Shell) UnsetFunc(name string) { delete(sh.funcs, name) }
 
-// Alias implements command.Shell.
+// Alias implements builtins.Lang.
 func (sh *Shell) Alias(name string) (string, bool) { v, ok := sh.aliases[name]; return v, ok }
 
-// SetAlias implements command.Shell; an empty value with remove unsets.
+// SetAlias implements builtins.Lang; an empty value with remove unsets.
 func (sh *Shell) SetAlias(name, value string, remove bool) {
 	if remove {
 		delete(sh.aliases, name)
@@ -386,7 +386,7 @@ func (sh *Shell) SetAlias(name, value string, remove bool) {
 	sh.aliases[name] = value
 }
 
-// Aliases implements command.Shell.
+// Aliases implements builtins.Lang.
 func (sh *Shell) Aliases() map[string]string { return sh.aliases }
 
 // Getopts implements builtins.Lang.
