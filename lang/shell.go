@@ -43,7 +43,7 @@ type Config struct {
 	// guess that may say yes while plugins are not described yet.
 	IsPlugin func(name string) bool
 	// HasPlugin is the sure answer, describing plugins if it must (type,
-	// command -v).
+	// command -v). Both are asked of Plugins when not given.
 	HasPlugin func(name string) bool
 }
 
@@ -154,6 +154,17 @@ func New(c Config) *Shell {
 	}
 	if sh.name == "" {
 		sh.name = "nsh"
+	}
+	if host := c.Plugins; host != nil {
+		if sh.plugins == nil {
+			sh.plugins = func(name string) bool {
+				plugin, settled := host.Settled(name)
+				return plugin || !settled
+			}
+		}
+		if sh.hasPlugin == nil {
+			sh.hasPlugin = host.Has
+		}
 	}
 	if sh.jobs == nil {
 		sh.jobs = jobs.NewJobs(-1)

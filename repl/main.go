@@ -229,28 +229,23 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer, opts ...Optio
 	}
 	js.Describe = func() string { return jobs.Where(ctx) }
 
-	cfg := lang.Config{
+	// Plugins, if this nsh has them: commands from plugin processes,
+	// dispatched after the builtins; the plugin builtins, help and
+	// completion reach the host through the shell (builtins.Lang.Plugins).
+	var host command.PluginHost
+	if o.plugins != nil {
+		host = o.plugins(ctx, os.Environ(), errf)
+		defer host.Close()
+	}
+	sh := lang.New(lang.Config{
 		Ctx: ctx, Stdin: progIn, Stdout: out, Stderr: errf,
 		Environ:     os.Environ(),
 		Name:        dollar0,
 		Args:        params,
 		Interactive: interactive,
 		Jobs:        js,
-	}
-	// Plugins, if this nsh has them: commands from plugin processes,
-	// dispatched after the builtins; the plugin builtins, help and
-	// completion reach the host through the shell (builtins.Lang.Plugins).
-	if o.plugins != nil {
-		host := o.plugins(ctx, os.Environ(), errf)
-		defer host.Close()
-		cfg.Plugins = host
-		cfg.IsPlugin = func(name string) bool {
-			plugin, settled := host.Settled(name)
-			return plugin || !settled
-		}
-		cfg.HasPlugin = host.Has
-	}
-	sh := lang.New(cfg)
+		Plugins:     host,
+	})
 	if pwd, ok := sh.Var("PWD"); !ok || !sameFile(pwd, ".") {
 		// As bash: $PWD names the working directory from the start (cd
 		// keeps it so); an inherited one that names another is replaced.
@@ -296,8 +291,8 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer, opts ...Optio
 		}
 		sh.Prompt = func() string { return prompt(sh, color) }
 		sh.ContPrompt = func() string { v, _ := sh.Var("PS2"); return v }
-		if cfg.Plugins != nil {
-			sh.CommandNames = cfg.Plugins.CommandNames
+		if host != nil {
+			sh.CommandNames = host.CommandNames
 		}
 		var rd lang.LineReader = &plainReader{in: stdin, prompt: errf}
 		if isTerminal(stdin) {
