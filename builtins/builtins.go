@@ -15,7 +15,6 @@ import (
 
 	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/jobs"
-	"github.com/nsh-dev/nsh/nsctx"
 )
 
 // JobShell is a shell with a job table: what the builtins that start or
@@ -413,8 +412,8 @@ func dashed(name string) string {
 }
 
 // parseKinds parses kind names, an unknown one being a usage error.
-func parseKinds(names []string) ([]nsctx.Kind, error) {
-	ks, err := nsctx.ParseKinds(names)
+func parseKinds(names []string) ([]nsfs.Kind, error) {
+	ks, err := nsfs.ParseKinds(names)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

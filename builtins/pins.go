@@ -77,7 +77,7 @@ func runPins(env *command.Env, args []string) error {
 
 // netnsName is the ip netns name of a pin in /run/netns, or "".
 func netnsName(p nsctx.PinInfo) string {
-	if p.Kind != nsctx.Net || path.Dir(p.Path) != nsctx.NetnsDir {
+	if p.Kind != nsfs.Net || path.Dir(p.Path) != nsfs.NetnsDir {
 		return ""
 	}
 	return path.Base(p.Path)
