@@ -9,8 +9,11 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
-	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary
+	"github.com/nsh-dev/nsh/nsexec"
 )
+
+// The helper, as in the nsh binary (cmd/nsh/main.go).
+func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 
 // fakeShell is the least a builtin needs from a shell: the environment of
 // the test process, a status, and a job table without a terminal.

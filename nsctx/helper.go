@@ -19,15 +19,23 @@ import (
 
 var helperLinked bool
 
-// RegisterHelper is called by package nsexec when it is linked in; without
-// it nsh refuses what needs the helper instead of re-executing a binary
-// that would not understand the instructions.
-func RegisterHelper() { helperLinked = true }
+// UseHelper tells nsctx that the binary has package nsexec linked in, so
+// that the helper can be run; a main package calls it first, as
+//
+//	nsctx.UseHelper(nsexec.StartNofile())
+//
+// (nsexec imports no nsh package: the composition is the main package's).
+// Without it nsh refuses what needs the helper instead of re-executing a
+// binary that would not understand the instructions.
+func UseHelper(startNofile uint64) {
+	helperLinked = true
+	StartNofile = startNofile
+}
 
 // StartNofile is the soft RLIMIT_NOFILE nsh was started with, before Go
-// raised its own (package nsexec reads it first; 0 when not linked).
-// Programs started through os/exec get it back until a Setrlimit of
-// RLIMIT_NOFILE changes the process's limit for good.
+// raised its own (package nsexec reads it first, UseHelper sets it; 0
+// without the helper). Programs started through os/exec get it back until
+// a Setrlimit of RLIMIT_NOFILE changes the process's limit for good.
 var StartNofile uint64
 
 var errNoHelper = errors.New("this nsh was built without its helper (package nsexec, which needs cgo)")
