@@ -268,7 +268,18 @@ func TestProtocolErrors(t *testing.T) {
 			{"join a closed fd", "check sock=3 join=9:" + flag(unix.CLONE_NEWNET), nil, nil, 1, "ERR 9 setns net"},
 			{"join a file", "check sock=3 join=4:" + flag(unix.CLONE_NEWUTS), nil, []*os.File{file}, 1, "ERR 22 setns uts"},
 			{"unshare", "make sock=3 unshare=0x1", nil, nil, 1, "ERR 22 unshare"},
-			{"send", "make sock=3 send=0x1", nil, nil, 127, "ERR 2 ?"},
+			// A request nsh would never send is refused whole, saying
+			// what is wrong, before any of it is done.
+			{"send not a namespace", "make sock=3 unshare=" + flag(unix.CLONE_NEWUTS) + " send=0x1", nil, nil, 1,
+				"ERR 22 _NSH_EXEC: not a namespace flag: send=0x1"},
+			{"join not a namespace", "check sock=3 join=4:0x2", nil, nil, 1, "ERR 22 _NSH_EXEC: not a namespace flag: join=4:0x2"},
+			{"join without flag", "check sock=3 join=4", nil, nil, 1, "ERR 22 _NSH_EXEC: join wants FD:FLAG: join=4"},
+			{"unknown key", "check sock=3 frob=1", nil, nil, 1, "ERR 22 _NSH_EXEC: unknown key: frob=1"},
+			{"not a number", "check sock=3 uid=x", nil, nil, 1, "ERR 22 _NSH_EXEC: not a number: uid=x"},
+			{"not all a number", "check sock=3 gid=12x", nil, nil, 1, "ERR 22 _NSH_EXEC: not a number: gid=12x"},
+			{"two modes", "check exec sock=3", nil, nil, 1, "ERR 22 _NSH_EXEC: two modes: check exec"},
+			{"too many", "check sock=3 send=" + strings.Repeat(flag(unix.CLONE_NEWNET)+",", 17), nil, nil, 1,
+				"ERR 7 _NSH_EXEC: more than 16 in send"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				wantReplies(t, h.run(t, req{spec: c.spec, env: c.env, files: c.files}), c.status, c.want)

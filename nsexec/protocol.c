@@ -27,7 +27,10 @@
 // keys: sock=FD join=FD:FLAG,... uid=N gid=N fork=1 unshare=FLAGS prop=N
 //       mono=N boot=N maps=1 send=FLAG,... proc=1 keep=FD
 // The working directory for exec/check is in _NSH_CWD.
-// Failures are reported as "ERR ERRNO WHAT" on the socket.
+// Failures are reported as "ERR ERRNO WHAT" on the socket. A request nsh
+// would not send (an unknown key, a value that is not a number, a flag no
+// namespace has, two modes, more than MAXNS in a list) is refused whole,
+// before any of it is done.
 //
 // The files: protocol.c (this), join.c (entering namespaces), userns.c
 // (ids and id maps), timens.c (time offsets), pidns.c (a pid namespace's
@@ -38,6 +41,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,15 +101,55 @@ const char *nsh_flagname(int flag)
 	return "?";
 }
 
-static void parse_list(char *v, int *a, int *b, int *n)
+// bad is the first thing wrong with the request, reported (and the
+// request refused whole) once the socket is known: a request nsh would
+// not send is not guessed at, as a uid=x read as uid 0 would be.
+static char bad[600];
+static int bad_errno;
+
+static void refuse(int err, const char *format, ...)
+{
+	if (bad_errno)
+		return;
+	va_list ap;
+	va_start(ap, format);
+	int n = snprintf(bad, sizeof bad, "_NSH_EXEC: ");
+	vsnprintf(bad + n, sizeof bad - n, format, ap);
+	va_end(ap);
+	bad_errno = err;
+}
+
+// number is all of v as a number (0x... as well).
+static long long number(const char *key, const char *v)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 0);
+	if (errno || end == v || *end)
+		refuse(EINVAL, "not a number: %s=%s", key, v);
+	return n;
+}
+
+// parse_list reads the list "A,..." (send: namespace flags) or, with b,
+// "A:B,..." (join: fds and namespace flags).
+static void parse_list(const char *key, char *v, int *a, int *b, int *n)
 {
 	for (char *tok = strtok_r(v, ",", &v); tok; tok = strtok_r(NULL, ",", &v)) {
-		if (*n >= MAXNS)
-			break;
+		if (*n >= MAXNS) {
+			refuse(E2BIG, "more than %d in %s", MAXNS, key);
+			return;
+		}
 		char *colon = strchr(tok, ':');
-		a[*n] = (int)strtol(tok, NULL, 0);
+		if (b && !colon) {
+			refuse(EINVAL, "%s wants FD:FLAG: %s=%s", key, key, tok);
+			return;
+		}
 		if (b)
-			b[*n] = colon ? (int)strtol(colon + 1, NULL, 0) : 0;
+			*colon = 0;
+		a[*n] = (int)number(key, tok);
+		int flag = b ? (b[*n] = (int)number(key, colon + 1)) : a[*n];
+		if (!strcmp(nsh_flagname(flag), "?"))
+			refuse(EINVAL, "not a namespace flag: %s=%s%s%s", key, tok, b ? ":" : "", b ? colon + 1 : "");
 		(*n)++;
 	}
 }
@@ -118,25 +162,28 @@ static void parse(const char *spec, struct req *r)
 	r->uid = r->gid = -1;
 	for (char *tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		char *v = strchr(tok, '=');
+		if (!v && r->mode[0])
+			refuse(EINVAL, "two modes: %s %s", r->mode, tok);
 		if (!v) {
 			snprintf(r->mode, sizeof r->mode, "%s", tok);
 			continue;
 		}
 		*v++ = 0;
-		if (!strcmp(tok, "sock")) r->sock = atoi(v);
-		else if (!strcmp(tok, "join")) parse_list(v, r->joinfd, r->joinflag, &r->njoin);
-		else if (!strcmp(tok, "uid")) r->uid = atol(v);
-		else if (!strcmp(tok, "gid")) r->gid = atol(v);
-		else if (!strcmp(tok, "fork")) r->fork = atoi(v);
-		else if (!strcmp(tok, "unshare")) r->unshare = (int)strtol(v, NULL, 0);
-		else if (!strcmp(tok, "prop")) r->prop = strtoul(v, NULL, 0);
-		else if (!strcmp(tok, "mono")) r->mono = atoll(v);
-		else if (!strcmp(tok, "boot")) r->boot = atoll(v);
-		else if (!strcmp(tok, "maps")) r->maps = atoi(v);
-		else if (!strcmp(tok, "send")) parse_list(v, r->send, NULL, &r->nsend);
-		else if (!strcmp(tok, "proc")) r->proc = atoi(v);
-		else if (!strcmp(tok, "keep")) r->keep = atoi(v);
-		else if (!strcmp(tok, "pin")) r->pin = atoi(v);
+		if (!strcmp(tok, "sock")) r->sock = (int)number(tok, v);
+		else if (!strcmp(tok, "join")) parse_list(tok, v, r->joinfd, r->joinflag, &r->njoin);
+		else if (!strcmp(tok, "uid")) r->uid = (long)number(tok, v);
+		else if (!strcmp(tok, "gid")) r->gid = (long)number(tok, v);
+		else if (!strcmp(tok, "fork")) r->fork = (int)number(tok, v);
+		else if (!strcmp(tok, "unshare")) r->unshare = (int)number(tok, v);
+		else if (!strcmp(tok, "prop")) r->prop = (unsigned long)number(tok, v);
+		else if (!strcmp(tok, "mono")) r->mono = number(tok, v);
+		else if (!strcmp(tok, "boot")) r->boot = number(tok, v);
+		else if (!strcmp(tok, "maps")) r->maps = (int)number(tok, v);
+		else if (!strcmp(tok, "send")) parse_list(tok, v, r->send, NULL, &r->nsend);
+		else if (!strcmp(tok, "proc")) r->proc = (int)number(tok, v);
+		else if (!strcmp(tok, "keep")) r->keep = (int)number(tok, v);
+		else if (!strcmp(tok, "pin")) r->pin = (int)number(tok, v);
+		else refuse(EINVAL, "unknown key: %s=%s", tok, v);
 	}
 	free(s);
 }
@@ -162,6 +209,8 @@ __attribute__((constructor)) static void nsexec(int argc, char **argv)
 	nsh_selfdir = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	parse(spec, &r);
 	nsh_sock = r.sock;
+	if (bad_errno)
+		nsh_fail(bad_errno, bad);
 	if (!strcmp(r.mode, "init")) {
 		nsh_be_init(r.keep, r.proc, nsh_sock);
 		_exit(1);
