@@ -91,6 +91,7 @@ type req struct {
 	argv  []string
 	maps  func(pid int) string // answers MAP: "GO" or "NO"
 	init  bool                 // mode init: starts in a new pid ns, keeps running
+	uid   int                  // the helper runs as this user (0: root)
 }
 
 type reply struct {
@@ -136,8 +137,12 @@ func (h *helper) run(t *testing.T, q req) *result {
 		Stderr:     &stderr,
 		WaitDelay:  10 * time.Second, // a process that kept its stdout: fail, not hang
 	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if q.init {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWPID}
+		cmd.SysProcAttr.Cloneflags = unix.CLONE_NEWPID
+	}
+	if q.uid != 0 {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(q.uid), Gid: uint32(q.uid)}
 	}
 	err = cmd.Start()
 	theirs.Close()
@@ -406,6 +411,49 @@ func TestUserMaps(t *testing.T) {
 		// nsh could not write the maps: the helper ends, reporting nothing.
 		res := h.run(t, req{spec: "make sock=3 unshare=" + flag(unix.CLONE_NEWUSER) + " maps=1", maps: func(int) string { return "NO" }})
 		wantReplies(t, res, 1, "MAP")
+	})
+}
+
+// Joining as nsenter does: an ordinary user may not enter a namespace its
+// user namespace owns until it is in that user namespace, so what setns
+// refuses (EPERM) before the user namespace is entered after it.
+func TestJoinAsUser(t *testing.T) {
+	eachBuild(t, func(t *testing.T, h *helper) {
+		const uid = 1000
+		write := func(pid int) string {
+			for _, f := range []string{"uid_map", "gid_map"} {
+				if err := os.WriteFile(fmt.Sprintf("/proc/%d/%s", pid, f), []byte("0 1000 1"), 0); err != nil {
+					t.Errorf("writing %s: %v", f, err)
+					return "NO"
+				}
+			}
+			return "GO"
+		}
+		// The user's own namespaces: made by a process of the user's.
+		res := h.run(t, req{
+			spec: "make sock=3 unshare=" + flag(unix.CLONE_NEWUSER|unix.CLONE_NEWNET) + " maps=1 send=" +
+				flag(unix.CLONE_NEWUSER) + "," + flag(unix.CLONE_NEWNET),
+			maps: write,
+			uid:  uid,
+		})
+		wantReplies(t, res, 0, "MAP", "OK pid=0")
+		fds := res.replies[len(res.replies)-1].fds
+		if len(fds) != 2 {
+			t.Fatalf("make sent %d fds", len(fds))
+		}
+		user, net := nsLink(t, fds[0]), nsLink(t, fds[1])
+		// net listed first: tried first, refused, entered last.
+		out := h.exec(t, req{
+			spec:  "join=4:" + flag(unix.CLONE_NEWNET) + ",5:" + flag(unix.CLONE_NEWUSER) + " uid=0 gid=0",
+			files: []*os.File{fds[1], fds[0]},
+			uid:   uid,
+		}).out
+		if out["user"] != user || out["net"] != net || out["uid"] != "0" {
+			t.Errorf("the program is in %s and %s as %s, want %s and %s as 0", out["user"], out["net"], out["uid"], user, net)
+		}
+		// Without the user namespace, the user may not enter its net.
+		res = h.run(t, req{spec: "check sock=3 join=4:" + flag(unix.CLONE_NEWNET), files: fds[1:], uid: uid})
+		wantReplies(t, res, 1, "ERR 1 setns net")
 	})
 }
 
