@@ -25,7 +25,7 @@
 //          (likewise)
 //   open   join, set credentials, chdir, open _NSH_OPEN and send its fd
 // keys: sock=FD join=FD:FLAG,... uid=N gid=N fork=1 unshare=FLAGS prop=N
-//       mono=N boot=N maps=1 send=FLAG,... proc=1 keep=FD
+//       mono=N boot=N maps=1 send=FLAG,... proc=1 keep=FD pin=FD
 // The working directory for exec/check is in _NSH_CWD.
 // Failures are reported as "ERR ERRNO WHAT" on the socket. A request nsh
 // would not send (an unknown key, a value that is not a number, a flag no
