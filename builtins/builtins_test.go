@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nsh-dev/nsh/internal/fakectx"
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
 	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary
@@ -37,12 +38,14 @@ func (f *fakeShell) Jobs() *Jobs {
 	return f.jobs
 }
 
-// harness runs builtins against a real context, as the shell would.
+// harness runs builtins against a context, as the shell would.
 type harness struct {
 	t   *testing.T
-	ctx *nsctx.Context
+	ctx Context
 	sh  fakeShell
 }
+
+var _ Context = (*fakectx.Context)(nil)
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -53,6 +56,26 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { c.Close() })
 	return &harness{t: t, ctx: c}
+}
+
+// newFakeHarness runs builtins against a fake context (no root needed)
+// whose working directory is a new temporary directory.
+func newFakeHarness(t *testing.T) (*harness, *fakectx.Context) {
+	t.Helper()
+	c := newFake(t)
+	return &harness{t: t, ctx: c}, c
+}
+
+// newFake is a fake context in a new temporary directory, closed after
+// the test.
+func newFake(t testing.TB) *fakectx.Context {
+	t.Helper()
+	c, err := fakectx.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // run runs one command line (words split on spaces) and returns its

@@ -286,7 +286,7 @@ func (e *SignalError) Error() string {
 // Where describes the context for job listings and traces: the kinds
 // that differ from home with their inodes (net=NAME for an ip netns one,
 // as the prompt shows it), or "home".
-func Where(ctx *nsctx.Context) string {
+func Where(ctx Viewer) string {
 	netnsName := func(k nsctx.Kind, id nsctx.ID) string {
 		if k != nsctx.Net {
 			return ""
