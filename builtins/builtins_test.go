@@ -62,13 +62,13 @@ func newHarness(t *testing.T) *harness {
 // whose working directory is a new temporary directory.
 func newFakeHarness(t *testing.T) (*harness, *fakectx.Context) {
 	t.Helper()
-	c := newFake(t)
+	c := FakeCtx(t)
 	return &harness{t: t, ctx: c}, c
 }
 
-// newFake is a fake context in a new temporary directory, closed after
-// the test.
-func newFake(t testing.TB) *fakectx.Context {
+// FakeCtx is a fake context in a new temporary directory, closed after
+// the test (exported for the package's external tests too).
+func FakeCtx(t testing.TB) *fakectx.Context {
 	t.Helper()
 	c, err := fakectx.New(t.TempDir())
 	if err != nil {
@@ -97,6 +97,16 @@ func (h *harness) run(line string) (string, string, int) {
 	st := Status(err)
 	h.sh.last = st
 	return out.String(), errb.String(), st
+}
+
+// status is where the context is.
+func (h *harness) status() nsctx.Status {
+	h.t.Helper()
+	st, err := h.ctx.Status()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st
 }
 
 // ok runs a line that must succeed and returns its output.
@@ -172,7 +182,7 @@ func TestParseFlagsAnywhere(t *testing.T) {
 // status and message kept; the refusal in a pipeline too. Others are not,
 // nor source's mere exit status, nor exit and break.
 func TestMoveError(t *testing.T) {
-	h := newHarness(t)
+	h, _ := newFakeHarness(t)
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Ctx: h.ctx, Shell: &h.sh}
 	err := cdCmd.Call(env, []string{"cd", "/nonexistent-nsh"})
 	if !Moved(err) || Status(err) != 1 || !strings.Contains(err.Error(), "/nonexistent-nsh") {

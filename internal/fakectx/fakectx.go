@@ -122,12 +122,13 @@ func (c *Context) note(ch Change) {
 	c.changes = append(c.changes, ch)
 }
 
-// abs is path taken from the working directory when relative.
+// abs is path taken from the working directory when relative, not
+// cleaned: FILE/. is no directory.
 func (c *Context) abs(path string) string {
 	if filepath.IsAbs(path) {
-		return filepath.Clean(path)
+		return path
 	}
-	return filepath.Join(c.cwd, path)
+	return c.cwd + "/" + path
 }
 
 // Status is where the fake is.
@@ -325,6 +326,7 @@ func (c *Context) SkipSysView(skip bool) {
 
 // pinAt is the index of the pin at the absolute path p, or -1.
 func (c *Context) pinAt(p string) int {
+	p = filepath.Clean(p)
 	return slices.IndexFunc(c.pins, func(pn pin) bool { return pn.info.Path == p })
 }
 
@@ -341,7 +343,7 @@ func (c *Context) pin(k nsctx.Kind, path string) (nsctx.PinInfo, error) {
 	if strings.HasSuffix(path, "/") {
 		return nsctx.PinInfo{}, &nsctx.Error{Path: path, Err: errors.New("ends in '/': a pin is a file (pin DIR pins every kind)")}
 	}
-	p := c.abs(path)
+	p := filepath.Clean(c.abs(path))
 	refuse := func(why string) (nsctx.PinInfo, error) {
 		return nsctx.PinInfo{}, &nsctx.Error{Path: p, Err: errors.New(why)}
 	}
@@ -430,7 +432,7 @@ func (c *Context) Unpin(path string) error {
 }
 
 func (c *Context) unpin(path string) error {
-	p := c.abs(path)
+	p := filepath.Clean(c.abs(path))
 	i := c.pinAt(p)
 	if i < 0 {
 		if _, err := os.Lstat(p); err != nil {
@@ -452,7 +454,7 @@ func (c *Context) unpin(path string) error {
 func (c *Context) UnpinDir(dir string) ([]string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := c.abs(dir)
+	d := filepath.Clean(c.abs(dir))
 	var done []string
 	for _, k := range nsctx.Kinds() {
 		p := filepath.Join(d, k.String())
