@@ -104,14 +104,7 @@ func (c *Context) Changes() []Change {
 	return slices.Clone(c.changes)
 }
 
-// NewID is a namespace of kind k that no real one is, for a test to join
-// (nsctx.NewHandle of it) or to pin.
-func (c *Context) NewID(k nsctx.Kind) nsctx.ID {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.newID()
-}
-
+// newID is a namespace no real one is.
 func (c *Context) newID() nsctx.ID {
 	c.next++
 	return nsctx.ID{Dev: c.home[nsctx.Net].Dev, Ino: c.next}
@@ -164,7 +157,7 @@ func (c *Context) FilesIn(s *nsctx.Snapshot, fn func(fs nsctx.FS) error) error {
 
 // Open opens a namespace file: a pin the fake made (a handle with no
 // file), else the real file (/proc/PID/ns/KIND), relative paths from the
-// working directory. Errors name the path made absolute.
+// working directory. Errors name path as given, as nsctx's do.
 func (c *Context) Open(path string) (*nsctx.Handle, error) {
 	c.mu.Lock()
 	p := c.abs(path)
@@ -175,7 +168,11 @@ func (c *Context) Open(path string) (*nsctx.Handle, error) {
 		return nsctx.NewHandle(pn.info.Kind, pn.id), nil
 	}
 	c.mu.Unlock()
-	return nsctx.Open(p)
+	h, err := nsctx.Open(p)
+	if e := (*nsctx.Error)(nil); errors.As(err, &e) && e.Path == p {
+		e.Path = path
+	}
+	return h, err
 }
 
 // Do runs fn, in the caller's own namespaces: the fake's are not real.

@@ -175,7 +175,7 @@ func scenario(t *testing.T, c builtins.Context, dir string) {
 	if !errors.Is(err, nsctx.ErrNotNamespace) {
 		t.Errorf("Open of a plain file: %v is no ErrNotNamespace", err)
 	}
-	if _, err := c.Open(dir + "/none"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := c.Open("none"); !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "none: ") {
 		t.Errorf("Open of nothing: %v", err)
 	}
 
