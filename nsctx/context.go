@@ -301,9 +301,8 @@ func (c *Context) open(path string) (*Handle, error) {
 	if c.via.ns[Mnt] == nil {
 		return Open(path)
 	}
-	r := c.via.request("open")
+	r := &openReq{helperAt: c.via.at(), path: path}
 	r.fork = c.via.ns[PID] != nil
-	r.open = path
 	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
 		return nil, pathError(path, he.errno)

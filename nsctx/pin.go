@@ -416,9 +416,8 @@ func (c *Context) unpinInside(path string) (done bool, err error) {
 			return nil
 		}
 		done = true
-		r := c.via.request("unpin")
+		r := &unpinReq{helperAt: c.via.at(), path: path}
 		r.fork = c.via.ns[PID] != nil
-		r.pinPath = path
 		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
 			switch {
@@ -580,9 +579,8 @@ func (c *Context) pinInside(h *Handle, path string) error {
 		if h.kind == Mnt && h.id == c.via.ns[Mnt].id {
 			return &Error{Path: path, Err: errors.New("a mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
 		}
-		r := c.via.request("pin")
+		r := &pinReq{helperAt: c.via.at(), ns: h, path: path}
 		r.fork = c.via.ns[PID] != nil
-		r.pin, r.pinPath = h, path
 		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
 			return &Error{Path: path, Err: fmt.Errorf("%s: %w", he.what, plain(he.errno))}

@@ -91,21 +91,21 @@ func (c *Context) needsVia(k Kind, id ID) bool {
 	return false
 }
 
-// request is a helper request that joins the context's via namespaces.
-func (v *viaState) request(mode string) *helperReq {
-	r := &helperReq{mode: mode, uid: -1, gid: -1}
+// at is where a helper works for the context: in its via namespaces.
+func (v *viaState) at() helperAt {
+	a := helperAt{uid: -1, gid: -1}
 	for _, h := range v.ns {
 		if h != nil {
-			r.join = append(r.join, h)
+			a.join = append(a.join, h)
 		}
 	}
 	if v.ns[User] != nil {
-		r.uid, r.gid = v.uid, v.gid
+		a.uid, a.gid = v.uid, v.gid
 	}
 	if v.ns[Mnt] != nil {
-		r.cwd = v.cwd
+		a.cwd = v.cwd
 	}
-	return r
+	return a
 }
 
 // unshareVia makes new namespaces in the helper, inside the context's
@@ -121,7 +121,7 @@ func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
 	if o.MountProc && !has(PID) && c.effective(PID) != c.home[PID].id {
 		return &Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc here needs the pid namespace with it (unshare pid --mount-proc)")}
 	}
-	r := c.via.request("make")
+	r := &makeReq{helperAt: c.via.at()}
 	if has(PID) && c.via.ns[PID] != nil {
 		// The kernel makes a new pid namespace only from the caller's
 		// own (EINVAL after setns(pid)): leave the context's out, so
@@ -232,7 +232,7 @@ func (c *Context) joinVia(target [NumKinds]*Handle) error {
 		}
 	}
 	if next.active() {
-		if _, err := helperRun(next.request("check")); err != nil {
+		if _, err := helperRun(&checkReq{next.at()}); err != nil {
 			next.close()
 			if he, ok := err.(*helperError); ok {
 				what, _ := strings.CutPrefix(he.what, "setns ")
@@ -253,7 +253,7 @@ func (c *Context) viaChdir(dir string) error {
 		dir = filepath.Join(c.via.cwd, dir)
 	}
 	dir = filepath.Clean(dir)
-	r := c.via.request("check")
+	r := &checkReq{c.via.at()}
 	r.cwd = dir
 	if _, err := helperRun(r); err != nil {
 		if he, ok := err.(*helperError); ok {
@@ -280,7 +280,7 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 		}
 		file = p
 	}
-	r := c.via.request("exec")
+	r := &execReq{c.via.at()}
 	r.fork = c.via.ns[PID] != nil
 	args := cmd.Args
 	argv := args
@@ -342,9 +342,8 @@ func (c *Context) viaRoot() (*os.File, error) {
 // viaOpen opens path for reading in the via namespaces, through a helper
 // (in their pid namespace too: /proc/self of a --mount-proc /proc).
 func (c *Context) viaOpen(path string) (*os.File, error) {
-	r := c.via.request("open")
+	r := &openReq{helperAt: c.via.at(), path: path, raw: true}
 	r.fork = c.via.ns[PID] != nil
-	r.open, r.raw = path, true
 	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
 		return nil, plain(he.errno)
