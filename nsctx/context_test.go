@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 )
@@ -183,6 +184,7 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 	home := [2]ID{c.Home(Net).id, c.Home(UTS).id}
 
 	var stop atomic.Bool
+	defer stop.Store(true) // also when a hop fails
 	var bad atomic.Int64
 	var checks atomic.Int64
 	var wg sync.WaitGroup
@@ -200,7 +202,12 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 			}
 		}()
 	}
-	for i := 0; i < 10000; i++ {
+	// Hop for a while, and on a loaded machine for at least minRounds
+	// hops and as many checks, however long that takes.
+	const minRounds = 500
+	deadline := time.Now().Add(2 * time.Second)
+	rounds := 0
+	for ; rounds < minRounds || checks.Load() < minRounds || time.Now().Before(deadline); rounds++ {
 		if err := c.Join(net, uts); err != nil {
 			t.Fatal(err)
 		}
@@ -210,6 +217,7 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 	}
 	stop.Store(true)
 	wg.Wait()
+	t.Logf("%d hops there and back, %d checks", rounds, checks.Load())
 	if bad.Load() != 0 {
 		t.Errorf("%d of %d checks saw a changed namespace outside the context", bad.Load(), checks.Load())
 	}
