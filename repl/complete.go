@@ -24,7 +24,8 @@ type completer struct{ sh *lang.Shell }
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	words, cur := wordsBefore(string(line[:pos]))
 	var cands []string
-	value, quote := cur.value, cur.quote
+	var value string
+	quote := cur.quote
 	if name, ok := cur.varName(); ok {
 		// $NA: a variable's name, written as typed.
 		value, quote = name, func(s string) string { return s }
