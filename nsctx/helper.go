@@ -111,15 +111,16 @@ func (*pinReq) mode() string   { return "pin" }
 func (*unpinReq) mode() string { return "unpin" }
 
 // spec is a request in the helper's words: _NSH_EXEC's mode and keys, the
-// files the helper is passed (numbered from base), and the paths it is
-// given in _NSH_CWD, _NSH_PIN and _NSH_OPEN. nsexec.c takes the keys in
-// any order.
+// files the helper is passed (numbered from base), and the paths its mode
+// reads from _NSH_CWD, _NSH_PIN or _NSH_OPEN (only those: a program that
+// exec starts keeps the environment it was given). nsexec.c takes the keys
+// in any order.
 type spec struct {
-	words          []string
-	base           int
-	files          []*os.File // made here, closed once the helper started
-	keep           *os.File   // the caller's, passed after files
-	cwd, pin, open string
+	words []string
+	base  int
+	files []*os.File // made here, closed once the helper started
+	keep  *os.File   // the caller's, passed after files
+	env   []string
 }
 
 func (s *spec) add(words ...string) { s.words = append(s.words, words...) }
@@ -159,7 +160,7 @@ func (a *helperAt) spec(s *spec) error {
 	if a.fork {
 		s.add("fork=1")
 	}
-	s.cwd = a.cwd
+	s.env = append(s.env, "_NSH_CWD="+a.cwd) // exec unsets it
 	return nil
 }
 
@@ -202,8 +203,11 @@ func (r *initReq) spec(s *spec) error {
 }
 
 func (r *openReq) spec(s *spec) error {
-	s.open = r.path
-	return r.helperAt.spec(s)
+	if err := r.helperAt.spec(s); err != nil {
+		return err
+	}
+	s.env = append(s.env, "_NSH_OPEN="+r.path)
+	return nil
 }
 
 func (r *pinReq) spec(s *spec) error {
@@ -215,13 +219,16 @@ func (r *pinReq) spec(s *spec) error {
 		return err
 	}
 	s.add("pin=" + strconv.Itoa(fd))
-	s.pin = r.path
+	s.env = append(s.env, "_NSH_PIN="+r.path)
 	return nil
 }
 
 func (r *unpinReq) spec(s *spec) error {
-	s.pin = r.path
-	return r.helperAt.spec(s)
+	if err := r.helperAt.spec(s); err != nil {
+		return err
+	}
+	s.env = append(s.env, "_NSH_PIN="+r.path)
+	return nil
 }
 
 type helperResult struct {
@@ -286,7 +293,7 @@ func runHelper(r helperReq, cmd *exec.Cmd) (*helperResult, error) {
 		envv = os.Environ() // what exec.Cmd gives a nil Env
 	}
 	cmd.Path = "/proc/self/exe"
-	cmd.Env = append(envv[:len(envv):len(envv)], "_NSH_EXEC="+strings.Join(s.words, " "), "_NSH_CWD="+s.cwd, "_NSH_PIN="+s.pin, "_NSH_OPEN="+s.open)
+	cmd.Env = append(append(envv[:len(envv):len(envv)], "_NSH_EXEC="+strings.Join(s.words, " ")), s.env...)
 	cmd.ExtraFiles = append(extra[:len(extra):len(extra)], files...)
 	err = cmd.Start()
 	cmd.Path, cmd.Env, cmd.ExtraFiles = path, env, extra
