@@ -7,7 +7,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Placement. A script runs on the context thread (Context.Run), so that a
@@ -204,5 +204,5 @@ func (sh *Shell) hopInline(b *builtins.Builtin, args []string) bool {
 		return true
 	}
 	st, err := sh.cx.base.Status()
-	return err == nil && !st.Differs(nsctx.Mnt)
+	return err == nil && !st.Differs(nsfs.Mnt)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,9 +19,9 @@ type Context struct {
 	done chan struct{} // closed by Close
 
 	// Owned by the context thread; read elsewhere only through Do.
-	home    [NumKinds]*Handle
+	home    [nsfs.NumKinds]*nsfs.Handle
 	homeCwd int // O_PATH fd of the working directory at start
-	cur     [NumKinds]ID
+	cur     [nsfs.NumKinds]nsfs.ID
 	stack   []*frame
 	closed  bool         // Close ran: the loop ends
 	long    bool         // the last work was long: do not poll for the next
@@ -38,8 +39,8 @@ type Context struct {
 	// The namespaces the thread cannot be in (see via.go): programs are
 	// started in them through the helper. nil: the thread's own.
 	via   viaState
-	inits map[ID]*initProc // the pid namespace inits nsh started
-	holds []*hold          // saved contexts that keep inits (pidinit.go)
+	inits map[nsfs.ID]*initProc // the pid namespace inits nsh started
+	holds []*hold               // saved contexts that keep inits (pidinit.go)
 	pins  pinCache
 
 	made madePins // the pins this context made (see Unpin)
@@ -49,11 +50,11 @@ type Context struct {
 	// The companion mount namespace (sysview.go): comp is the one the
 	// thread made for network namespace compNet; sysNet and sysMnt are
 	// where the thread was when syncSys last looked.
-	comp, compNet  ID
-	sysNet, sysMnt ID
+	comp, compNet  nsfs.ID
+	sysNet, sysMnt nsfs.ID
 	noSys          atomic.Bool
 	noSysOnce      atomic.Bool
-	plainNet       ID // entered with SkipSysView: no companion for it
+	plainNet       nsfs.ID // entered with SkipSysView: no companion for it
 	// mntJoined: the last change of network namespace named the mount
 	// namespace too (setns -t PID, a container): no companion then.
 	mntJoined bool
@@ -62,12 +63,12 @@ type Context struct {
 // frame is a saved context: a handle for every kind that differed from
 // home (nil otherwise) and the working directory.
 type frame struct {
-	ns  [NumKinds]*Handle
+	ns  [nsfs.NumKinds]*nsfs.Handle
 	cwd int
 	via viaState
 	// The companion mount namespace the context was in, if any, and the
 	// network namespace it goes with.
-	comp, compNet ID
+	comp, compNet nsfs.ID
 	mntJoined     bool
 }
 
@@ -78,7 +79,7 @@ func (f *frame) dup() (*frame, error) {
 		if h == nil {
 			continue
 		}
-		d, err := h.dup()
+		d, err := h.Dup()
 		if err != nil {
 			g.close()
 			return nil, err
@@ -88,7 +89,7 @@ func (f *frame) dup() (*frame, error) {
 	cwd, err := unix.FcntlInt(uintptr(f.cwd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		g.close()
-		return nil, fmt.Errorf("saving working directory: %w", plain(err))
+		return nil, fmt.Errorf("saving working directory: %w", nsfs.Plain(err))
 	}
 	g.cwd = cwd
 	if g.via, err = f.via.dup(); err != nil {
@@ -132,21 +133,21 @@ func warmPidfd() {
 }
 
 func (c *Context) openHome() error {
-	for _, k := range Kinds() {
-		h, err := OpenProcess(0, k)
-		if err != nil && (k == PID || k == Time) {
+	for _, k := range nsfs.Kinds() {
+		h, err := nsfs.OpenProcess(0, k)
+		if err != nil && (k == nsfs.PID || k == nsfs.Time) {
 			// A thread whose *_for_children namespace has no process yet
 			// (nsh started right after unshare -p without -f).
-			h, err = openSelf(k.String())
+			h, err = nsfs.OpenSelf(k.String())
 		}
 		if err != nil {
 			c.closeHome()
 			return fmt.Errorf("opening home namespace: %w", err)
 		}
 		c.home[k] = h
-		c.cur[k] = h.id
+		c.cur[k] = h.ID()
 	}
-	c.sysNet, c.sysMnt = c.cur[Net], c.cur[Mnt]
+	c.sysNet, c.sysMnt = c.cur[nsfs.Net], c.cur[nsfs.Mnt]
 	cwd, err := unix.Open(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		c.closeHome()
@@ -174,7 +175,7 @@ func (c *Context) changed() {
 // started keep running, except in pid namespaces whose init nsh started:
 // those inits exit, which ends their namespaces.
 func (c *Context) Close() error {
-	var inits map[ID]*initProc
+	var inits map[nsfs.ID]*initProc
 	err := c.Do(func() error {
 		closeFrames(c.stack)
 		c.stack = nil
@@ -198,19 +199,19 @@ func (c *Context) Close() error {
 
 // Status is a snapshot of the context, for display.
 type Status struct {
-	Home   [NumKinds]ID
-	Cur    [NumKinds]ID // zero for a new pid namespace with no process yet
-	Depth  int          // entries on the push stack
+	Home   [nsfs.NumKinds]nsfs.ID
+	Cur    [nsfs.NumKinds]nsfs.ID // zero for a new pid namespace with no process yet
+	Depth  int                    // entries on the push stack
 	Cwd    string
 	CwdErr error
 }
 
 // Differs reports whether kind k is not at home.
-func (s *Status) Differs(k Kind) bool { return s.Cur[k] != s.Home[k] }
+func (s *Status) Differs(k nsfs.Kind) bool { return s.Cur[k] != s.Home[k] }
 
 // Pending reports whether k is a new namespace that has no process yet
 // (only pid: its namespace exists once the first child is started).
-func (s *Status) Pending(k Kind) bool { return s.Cur[k].IsZero() }
+func (s *Status) Pending(k nsfs.Kind) bool { return s.Cur[k].IsZero() }
 
 // Status returns where the context is.
 func (c *Context) Status() (Status, error) {
@@ -224,9 +225,9 @@ func (c *Context) Status() (Status, error) {
 	err := c.view(func() error {
 		at = c.gen.Load()
 		for k, h := range c.home {
-			s.Home[k] = h.id
+			s.Home[k] = h.ID()
 		}
-		for _, k := range Kinds() {
+		for _, k := range nsfs.Kinds() {
 			s.Cur[k] = c.effective(k)
 		}
 		s.Depth = len(c.stack)
@@ -258,7 +259,7 @@ func (c *Context) Getwd() (string, error) {
 // getwd is the context's working directory: the thread's, or the one kept
 // for a mount namespace only programs enter (via.go).
 func (c *Context) getwd() (string, error) {
-	if c.via.ns[Mnt] != nil {
+	if c.via.ns[nsfs.Mnt] != nil {
 		return c.via.cwd, nil
 	}
 	return getwd()
@@ -268,11 +269,11 @@ func (c *Context) getwd() (string, error) {
 // context's mount namespace.
 func (c *Context) Chdir(dir string) error {
 	return c.Do(func() error {
-		if c.via.ns[Mnt] != nil {
+		if c.via.ns[nsfs.Mnt] != nil {
 			return c.viaChdir(dir)
 		}
 		if err := unix.Chdir(dir); err != nil {
-			return pathError(dir, err)
+			return nsfs.PathError(dir, err)
 		}
 		return nil
 	})
@@ -280,7 +281,7 @@ func (c *Context) Chdir(dir string) error {
 
 // Home returns the home namespace of kind k. The handle stays owned by the
 // context.
-func (c *Context) Home(k Kind) *Handle { return c.home[k] }
+func (c *Context) Home(k nsfs.Kind) *nsfs.Handle { return c.home[k] }
 
 var errNoProcessYet = errors.New("the new pid namespace has no process yet; spawn a program in it first")
 
@@ -290,22 +291,22 @@ var errNoProcessYet = errors.New("the new pid namespace has no process yet; spaw
 // In a mount namespace the thread is not in (via.go) a helper opens it
 // there, in the context's pid namespace, so a pin made inside it or
 // /proc/1 of a --mount-proc /proc is found.
-func (c *Context) Open(path string) (*Handle, error) {
-	var h *Handle
+func (c *Context) Open(path string) (*nsfs.Handle, error) {
+	var h *nsfs.Handle
 	err := c.Do(func() (err error) { h, err = c.open(path); return })
 	return h, err
 }
 
 // open is Open on the thread.
-func (c *Context) open(path string) (*Handle, error) {
-	if c.via.ns[Mnt] == nil {
-		return Open(path)
+func (c *Context) open(path string) (*nsfs.Handle, error) {
+	if c.via.ns[nsfs.Mnt] == nil {
+		return nsfs.Open(path)
 	}
 	r := &openReq{helperAt: c.via.at(), path: path}
-	r.fork = c.via.ns[PID] != nil
+	r.fork = c.via.ns[nsfs.PID] != nil
 	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
-		return nil, pathError(path, he.errno)
+		return nil, nsfs.PathError(path, he.errno)
 	}
 	if err != nil {
 		return nil, err

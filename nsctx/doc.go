@@ -1,6 +1,6 @@
 // Package nsctx is nsh's namespace context: one goroutine locked to its OS
 // thread for the life of the shell, which runs every namespace syscall and
-// every fork/exec, and the namespace handles it works with.
+// every fork/exec. What names a namespace (Kind, ID, Handle) is package nsfs.
 //
 // Namespaces belong to threads, not processes. The context goroutine calls
 // runtime.LockOSThread and never unlocks, so when it ends Go kills its thread

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,7 +60,7 @@ type helperReq interface {
 // helperAt is where a helper works: in the context's via namespaces (see
 // via.go), joined first.
 type helperAt struct {
-	join     []*Handle
+	join     []*nsfs.Handle
 	uid, gid int    // credentials after joining a user namespace; -1 leaves them
 	cwd      string // the working directory there ("": the helper's)
 	fork     bool   // go on in a child, which is in the pid namespace joined
@@ -72,7 +73,7 @@ type checkReq struct{ helperAt }
 type makeReq struct {
 	helperAt
 	unshare    int                 // CLONE_NEW* flags
-	send       []Kind              // the new namespaces to send back, in this order
+	send       []nsfs.Kind         // the new namespaces to send back, in this order
 	proc       bool                // the init mounts a fresh /proc
 	prop       uintptr             // the propagation of a new mount namespace (0: as made)
 	mono, boot int64               // a new time namespace's offsets
@@ -93,7 +94,7 @@ type openReq struct {
 
 type pinReq struct {
 	helperAt
-	ns   *Handle // the namespace to bind-mount onto path
+	ns   *nsfs.Handle // the namespace to bind-mount onto path
 	path string
 }
 
@@ -126,8 +127,8 @@ type spec struct {
 func (s *spec) add(words ...string) { s.words = append(s.words, words...) }
 
 // pass passes the helper a copy of h and returns its number there.
-func (s *spec) pass(h *Handle) (int, error) {
-	fd, err := unix.FcntlInt(uintptr(h.fd), unix.F_DUPFD_CLOEXEC, 0)
+func (s *spec) pass(h *nsfs.Handle) (int, error) {
+	fd, err := unix.FcntlInt(uintptr(h.Fd()), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -150,7 +151,7 @@ func (a *helperAt) spec(s *spec) error {
 			if err != nil {
 				return err
 			}
-			js = append(js, fmt.Sprintf("%d:%#x", fd, h.kind.Flag()))
+			js = append(js, fmt.Sprintf("%d:%#x", fd, h.Kind().Flag()))
 		}
 		s.add("join=" + strings.Join(js, ","))
 	}
@@ -232,10 +233,10 @@ func (r *unpinReq) spec(s *spec) error {
 }
 
 type helperResult struct {
-	pid   int       // the init a make request started, as the helper numbers it
-	pidfd int       // and a pidfd of it (-1: none)
-	ns    []*Handle // the namespaces a make request sent, in send order
-	fd    int       // the file a raw open sent
+	pid   int            // the init a make request started, as the helper numbers it
+	pidfd int            // and a pidfd of it (-1: none)
+	ns    []*nsfs.Handle // the namespaces a make request sent, in send order
+	fd    int            // the file a raw open sent
 }
 
 // helperError is a step the helper reported failing.
@@ -244,7 +245,7 @@ type helperError struct {
 	errno unix.Errno
 }
 
-func (e *helperError) Error() string { return e.what + ": " + plain(e.errno).Error() }
+func (e *helperError) Error() string { return e.what + ": " + nsfs.Plain(e.errno).Error() }
 func (e *helperError) Unwrap() error { return e.errno }
 
 // newSpec puts r in the helper's words, for a helper that gets the files
@@ -320,13 +321,13 @@ func readReports(sock int, r helperReq, pid int) (*helperResult, error) {
 	_, isExec := r.(*execReq)
 	_, isInit := r.(*initReq)
 	mk, _ := r.(*makeReq)
-	var send []Kind // what a make request is to be sent
+	var send []nsfs.Kind // what a make request is to be sent
 	if mk != nil {
 		send = mk.send
 	}
 	open, _ := r.(*openReq)
 	buf := make([]byte, 1024)
-	oob := make([]byte, unix.CmsgSpace(4*(int(NumKinds)+1))) // and a pidfd
+	oob := make([]byte, unix.CmsgSpace(4*(int(nsfs.NumKinds)+1))) // and a pidfd
 	for {
 		n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if errors.Is(err, unix.EINTR) {
@@ -385,12 +386,12 @@ func readReports(sock int, r helperReq, pid int) (*helperResult, error) {
 				return &helperResult{fd: fds[0]}, nil
 			}
 			if open != nil && len(fds) == 1 {
-				h, err := fromFd(fds[0], open.path)
+				h, err := nsfs.FromFd(fds[0], open.path)
 				if err != nil {
 					unix.Close(fds[0])
 					return nil, err
 				}
-				return &helperResult{ns: []*Handle{h}}, nil
+				return &helperResult{ns: []*nsfs.Handle{h}}, nil
 			}
 			bad := func(err error) (*helperResult, error) {
 				for _, h := range res.ns {
@@ -402,8 +403,8 @@ func readReports(sock int, r helperReq, pid int) (*helperResult, error) {
 				return nil, err
 			}
 			for i, fd := range fds {
-				h, err := fromFd(fd, "helper")
-				if err != nil || i >= len(send) || h.kind != send[i] {
+				h, err := nsfs.FromFd(fd, "helper")
+				if err != nil || i >= len(send) || h.Kind() != send[i] {
 					for _, fd := range fds[i:] {
 						unix.Close(fd)
 					}
