@@ -4,6 +4,7 @@ import (
 	"os/exec"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Context is what builtins use of the namespace context: the methods of
@@ -35,7 +36,7 @@ type Viewer interface {
 	FilesIn(s *nsctx.Snapshot, fn func(fs nsctx.FS) error) error
 	// Open opens a namespace file as the context sees it: a relative
 	// path from its working directory, in its mount namespace.
-	Open(path string) (*nsctx.Handle, error)
+	Open(path string) (*nsfs.Handle, error)
 	// Do runs fn on the context's thread (in its namespaces), for work
 	// nsinfo does there (an nsid lookup).
 	Do(fn func() error) error
@@ -58,13 +59,13 @@ type Mover interface {
 	Chdir(dir string) error
 	// UnshareWith gives the context new namespaces of kinds, all or
 	// none.
-	UnshareWith(kinds []nsctx.Kind, o nsctx.UnshareOptions) error
+	UnshareWith(kinds []nsfs.Kind, o nsctx.UnshareOptions) error
 	// Join enters the namespaces of the handles, all or none; the
 	// handles stay the caller's.
-	Join(hs ...*nsctx.Handle) error
+	Join(hs ...*nsfs.Handle) error
 	// JoinFile opens the namespace file at path in the context and joins
 	// it; with want >= 0 a file of another kind is refused.
-	JoinFile(path string, want nsctx.Kind) error
+	JoinFile(path string, want nsfs.Kind) error
 	// GoHome returns every kind to the namespaces nsh started in.
 	GoHome() error
 	// Push saves the context on its stack; Pop returns to the entry
@@ -85,7 +86,7 @@ type Mover interface {
 // to files (nsfs mounts), which outlive the shell.
 type Pinner interface {
 	// Pin binds the context's namespace of kind k to path.
-	Pin(k nsctx.Kind, path string) (nsctx.PinInfo, error)
+	Pin(k nsfs.Kind, path string) (nsctx.PinInfo, error)
 	// PinAll pins every kind that differs from home as DIR/KIND, all or
 	// none.
 	PinAll(dir string) ([]nsctx.PinInfo, error)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // home, push and pop move the real context: a program sees it.
@@ -46,8 +46,8 @@ func TestHomePushPopFake(t *testing.T) {
 	away := status()
 	h.ok("push")
 	h.ok("home")
-	if st := status(); st.Differs(nsctx.Net) || st.Depth != 1 {
-		t.Errorf("home after push: net differs %v, depth %d; want home, 1", st.Differs(nsctx.Net), st.Depth)
+	if st := status(); st.Differs(nsfs.Net) || st.Depth != 1 {
+		t.Errorf("home after push: net differs %v, depth %d; want home, 1", st.Differs(nsfs.Net), st.Depth)
 	}
 	h.ok("pop")
 	if st := status(); st.Cur != away.Cur || st.Depth != 0 {
@@ -69,18 +69,18 @@ func TestHomePushPopFake(t *testing.T) {
 		t.Errorf("failed push left depth %d", st.Depth)
 	}
 	h.ok("unshare uts")
-	uts := status().Cur[nsctx.UTS]
+	uts := status().Cur[nsfs.UTS]
 	h.ok("pin uts u")
 	h.ok("home")
 	h.ok("push u")
-	if st := status(); st.Cur[nsctx.UTS] != uts || st.Depth != 1 {
-		t.Errorf("push PIN: uts %v depth %d, want %v depth 1", st.Cur[nsctx.UTS], st.Depth, uts)
+	if st := status(); st.Cur[nsfs.UTS] != uts || st.Depth != 1 {
+		t.Errorf("push PIN: uts %v depth %d, want %v depth 1", st.Cur[nsfs.UTS], st.Depth, uts)
 	}
 	if !strings.HasSuffix(strings.TrimSpace(h.ok("ns uts")), "*") {
 		t.Error("ns uts after push PIN: not marked")
 	}
 	h.ok("pop")
-	if st := status(); st.Differs(nsctx.UTS) {
+	if st := status(); st.Differs(nsfs.UTS) {
 		t.Error("pop after push PIN: uts still away")
 	}
 }

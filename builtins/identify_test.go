@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Without root: identify's operands, errors and output, for the fake's
@@ -18,7 +18,7 @@ func TestIdentifyFake(t *testing.T) {
 	st, _ := c.Status()
 	self := fmt.Sprint(os.Getpid())
 	out := h.ok("identify net")
-	if !strings.HasPrefix(out, fmt.Sprintf("net:[%d] *\n", st.Home[nsctx.Net].Ino)) || !strings.Contains(out, "  pids:  ") {
+	if !strings.HasPrefix(out, fmt.Sprintf("net:[%d] *\n", st.Home[nsfs.Net].Ino)) || !strings.Contains(out, "  pids:  ") {
 		t.Errorf("identify net at home:\n%s", out)
 	}
 	if out := h.ok("identify -v " + self + " uts"); !strings.Contains(out, " "+self+" ") && !strings.Contains(out, " "+self+"\n") {
@@ -27,7 +27,7 @@ func TestIdentifyFake(t *testing.T) {
 	h.ok("unshare ipc")
 	h.ok("pin ipc made")
 	away, _ := c.Status()
-	ino := away.Cur[nsctx.IPC].Ino
+	ino := away.Cur[nsfs.IPC].Ino
 	if out, want := h.ok("identify made"), fmt.Sprintf("ipc:[%d] *\n  pids:  none\n", ino); out != want {
 		t.Errorf("identify PIN:\n%s\nwant:\n%s", out, want)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 func TestPinPinsUnpin(t *testing.T) {
@@ -86,12 +86,12 @@ func TestPinPinsUnpinFake(t *testing.T) {
 	if _, errs, st := h.run("pin --netns nsh-fake"); st != 0 || !strings.Contains(errs, "only the net namespace is named nsh-fake; uts differs too") {
 		t.Errorf("pin --netns with uts away: status %d, %q", st, errs)
 	}
-	line := func(k nsctx.Kind, p, name string) string {
+	line := func(k nsfs.Kind, p, name string) string {
 		return fmt.Sprintf("%-6s %d * %s%s", k, st.Cur[k].Ino, p, name)
 	}
 	want := []string{
-		line(nsctx.IPC, dir+"/ipc", ""), line(nsctx.Net, dir+"/lab/net", ""), line(nsctx.UTS, dir+"/lab/uts", ""),
-		line(nsctx.Net, nsctx.NetnsDir+"/nsh-fake", " (ip netns nsh-fake)"),
+		line(nsfs.IPC, dir+"/ipc", ""), line(nsfs.Net, dir+"/lab/net", ""), line(nsfs.UTS, dir+"/lab/uts", ""),
+		line(nsfs.Net, nsfs.NetnsDir+"/nsh-fake", " (ip netns nsh-fake)"),
 	}
 	got := strings.Split(strings.TrimSpace(h.ok("pins")), "\n")
 	slices.Sort(want)
@@ -114,7 +114,7 @@ func TestPinPinsUnpinFake(t *testing.T) {
 	if err := json.Unmarshal([]byte(h.ok("pins --json")), &js); err != nil || len(js) != 4 {
 		t.Fatalf("pins --json: %v %+v", err, js)
 	}
-	if j := js[0]; j.Kind != "net" || j.Inode != st.Cur[nsctx.Net].Ino || !j.Current || j.Path != dir+"/lab/net" {
+	if j := js[0]; j.Kind != "net" || j.Inode != st.Cur[nsfs.Net].Ino || !j.Current || j.Path != dir+"/lab/net" {
 		t.Errorf("pins --json: first %+v", j)
 	}
 	if j := js[3]; j.Netns != "nsh-fake" {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // holder runs `unshare FLAGS sleep 600` until the test ends.
@@ -70,7 +70,7 @@ func TestSetnsProcess(t *testing.T) {
 // real joins.
 func TestSetnsFake(t *testing.T) {
 	h, c := newFakeHarness(t)
-	away := func(k nsctx.Kind) bool {
+	away := func(k nsfs.Kind) bool {
 		t.Helper()
 		st := h.status()
 		return st.Differs(k)
@@ -86,21 +86,21 @@ func TestSetnsFake(t *testing.T) {
 	h.fails("setns lab/net uts", 1, "is a net namespace, not uts")
 	h.fails("setns lab/net nett", 2, "unknown namespace kind")
 	h.fails("setns lab net", 2, "a directory of pins joins whole")
-	if away(nsctx.Net) || away(nsctx.UTS) {
+	if away(nsfs.Net) || away(nsfs.UTS) {
 		t.Fatal("a failed setns moved the context")
 	}
 	h.ok("setns lab/net")
-	if !away(nsctx.Net) || away(nsctx.UTS) {
+	if !away(nsfs.Net) || away(nsfs.UTS) {
 		t.Error("setns PIN: want net joined, uts home")
 	}
 	h.ok("home")
 	h.ok("setns lab")
-	if !away(nsctx.Net) || !away(nsctx.UTS) {
+	if !away(nsfs.Net) || !away(nsfs.UTS) {
 		t.Error("setns DIR: want net and uts joined")
 	}
 	// -t PID joins that process's namespaces: this one's are home.
 	h.ok("setns -t " + itoa(os.Getpid()))
-	if away(nsctx.Net) || away(nsctx.UTS) {
+	if away(nsfs.Net) || away(nsfs.UTS) {
 		t.Error("setns -t $$: want home")
 	}
 	h.fails("setns -t 999999999", 1, "no process 999999999")

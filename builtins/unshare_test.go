@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // unshare makes real namespaces: a program started after is in them.
@@ -54,21 +55,21 @@ func TestUnshareFake(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		line  string
-		kinds []nsctx.Kind
+		kinds []nsfs.Kind
 		o     nsctx.UnshareOptions
 		noSys bool
 	}{
-		{"unshare mnt --propagation slave", []nsctx.Kind{nsctx.Mnt}, nsctx.UnshareOptions{Prop: nsctx.PropSlave}, false},
-		{"unshare -nu", []nsctx.Kind{nsctx.Net, nsctx.UTS}, nsctx.UnshareOptions{}, false},
-		{"unshare --net --no-sys", []nsctx.Kind{nsctx.Net}, nsctx.UnshareOptions{}, true},
-		{"unshare pid --mount-proc", []nsctx.Kind{nsctx.PID, nsctx.Mnt}, nsctx.UnshareOptions{MountProc: true}, false},
-		{"unshare -f -p", []nsctx.Kind{nsctx.PID}, nsctx.UnshareOptions{}, false},
-		{"unshare --boottime 2h", []nsctx.Kind{nsctx.Time}, nsctx.UnshareOptions{Boottime: 7200}, false},
-		{"unshare time --monotonic 5", []nsctx.Kind{nsctx.Time}, nsctx.UnshareOptions{Monotonic: 5}, false},
-		{"unshare --map-root", []nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}, false},
-		{"unshare -r net", []nsctx.Kind{nsctx.Net, nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}, false},
-		{"unshare user --map-user 5", []nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapIDs(5, os.Getegid())}, false},
-		{"unshare --setgroups allow", []nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: &nsctx.UserMaps{RunUID: -1, RunGID: -1, Setgroups: "allow"}}, false},
+		{"unshare mnt --propagation slave", []nsfs.Kind{nsfs.Mnt}, nsctx.UnshareOptions{Prop: nsctx.PropSlave}, false},
+		{"unshare -nu", []nsfs.Kind{nsfs.Net, nsfs.UTS}, nsctx.UnshareOptions{}, false},
+		{"unshare --net --no-sys", []nsfs.Kind{nsfs.Net}, nsctx.UnshareOptions{}, true},
+		{"unshare pid --mount-proc", []nsfs.Kind{nsfs.PID, nsfs.Mnt}, nsctx.UnshareOptions{MountProc: true}, false},
+		{"unshare -f -p", []nsfs.Kind{nsfs.PID}, nsctx.UnshareOptions{}, false},
+		{"unshare --boottime 2h", []nsfs.Kind{nsfs.Time}, nsctx.UnshareOptions{Boottime: 7200}, false},
+		{"unshare time --monotonic 5", []nsfs.Kind{nsfs.Time}, nsctx.UnshareOptions{Monotonic: 5}, false},
+		{"unshare --map-root", []nsfs.Kind{nsfs.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}, false},
+		{"unshare -r net", []nsfs.Kind{nsfs.Net, nsfs.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}, false},
+		{"unshare user --map-user 5", []nsfs.Kind{nsfs.User}, nsctx.UnshareOptions{User: nsctx.MapIDs(5, os.Getegid())}, false},
+		{"unshare --setgroups allow", []nsfs.Kind{nsfs.User}, nsctx.UnshareOptions{User: &nsctx.UserMaps{RunUID: -1, RunGID: -1, Setgroups: "allow"}}, false},
 	} {
 		before, _ := c.Status()
 		h.ok(tc.line)

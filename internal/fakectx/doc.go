@@ -3,7 +3,7 @@
 // what *nsctx.Context keeps in the kernel, so argument handling, error
 // messages and output can be tested without root and without namespaces.
 //
-// A namespace is an nsctx.ID. Home is the test process's own namespaces
+// A namespace is an nsfs.ID. Home is the test process's own namespaces
 // (so ns, identify and the like print inodes the system knows); unshare
 // makes IDs no real namespace has; setns and push/pop/home move between
 // IDs. The working directory is a real directory (files are real: cd,

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // ErrNoPrograms is StartIn's answer: the fake's namespaces are not real,
@@ -32,19 +33,19 @@ const firstIno = 1 << 32
 // builtin asked for it.
 type Change struct {
 	Op      string // "unshare", "join", "home", "pop" or "restore"
-	Kinds   []nsctx.Kind
+	Kinds   []nsfs.Kind
 	Options nsctx.UnshareOptions // unshare's
 	NoSys   bool                 // made under SkipSysView(true)
 }
 
 type frame struct {
-	cur [nsctx.NumKinds]nsctx.ID
+	cur [nsfs.NumKinds]nsfs.ID
 	cwd string
 }
 
 type pin struct {
 	info nsctx.PinInfo
-	id   nsctx.ID
+	id   nsfs.ID
 	file bool // the fake made the file (not for an ip netns name)
 }
 
@@ -53,8 +54,8 @@ type Context struct {
 	root *os.File // "/", for RootFS
 
 	mu      sync.Mutex
-	home    [nsctx.NumKinds]nsctx.ID
-	cur     [nsctx.NumKinds]nsctx.ID
+	home    [nsfs.NumKinds]nsfs.ID
+	cur     [nsfs.NumKinds]nsfs.ID
 	homeCwd string
 	cwd     string
 	stack   []frame
@@ -83,8 +84,8 @@ func New(dir string) (*Context, error) {
 		return nil, err
 	}
 	c := &Context{root: root, homeCwd: dir, cwd: dir, umask: 0o022, next: firstIno}
-	ids, _ := nsctx.ProcessIDs(os.Getpid())
-	for _, k := range nsctx.Kinds() {
+	ids, _ := nsfs.ProcessIDs(os.Getpid())
+	for _, k := range nsfs.Kinds() {
 		if ids[k].IsZero() {
 			ids[k] = c.newID() // unreadable: a made-up home
 		}
@@ -105,9 +106,9 @@ func (c *Context) Changes() []Change {
 }
 
 // newID is a namespace no real one is.
-func (c *Context) newID() nsctx.ID {
+func (c *Context) newID() nsfs.ID {
 	c.next++
-	return nsctx.ID{Dev: c.home[nsctx.Net].Dev, Ino: c.next}
+	return nsfs.ID{Dev: c.home[nsfs.Net].Dev, Ino: c.next}
 }
 
 func (c *Context) note(ch Change) {
@@ -158,18 +159,18 @@ func (c *Context) FilesIn(s *nsctx.Snapshot, fn func(fs nsctx.FS) error) error {
 // Open opens a namespace file: a pin the fake made (a handle with no
 // file), else the real file (/proc/PID/ns/KIND), relative paths from the
 // working directory. Errors name path as given, as nsctx's do.
-func (c *Context) Open(path string) (*nsctx.Handle, error) {
+func (c *Context) Open(path string) (*nsfs.Handle, error) {
 	c.mu.Lock()
 	p := c.abs(path)
 	i := c.pinAt(p)
 	if i >= 0 {
 		pn := c.pins[i]
 		c.mu.Unlock()
-		return nsctx.NewHandle(pn.info.Kind, pn.id), nil
+		return nsfs.NewHandle(pn.info.Kind, pn.id), nil
 	}
 	c.mu.Unlock()
-	h, err := nsctx.Open(p)
-	if e := (*nsctx.Error)(nil); errors.As(err, &e) && e.Path == p {
+	h, err := nsfs.Open(p)
+	if e := (*nsfs.Error)(nil); errors.As(err, &e) && e.Path == p {
 		e.Path = path
 	}
 	return h, err
@@ -213,11 +214,11 @@ func (c *Context) Chdir(dir string) error {
 }
 
 // UnshareWith gives every kind (mnt too with MountProc) a new namespace.
-func (c *Context) UnshareWith(kinds []nsctx.Kind, o nsctx.UnshareOptions) error {
+func (c *Context) UnshareWith(kinds []nsfs.Kind, o nsctx.UnshareOptions) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if o.MountProc && !slices.Contains(kinds, nsctx.Mnt) {
-		kinds = append(slices.Clone(kinds), nsctx.Mnt)
+	if o.MountProc && !slices.Contains(kinds, nsfs.Mnt) {
+		kinds = append(slices.Clone(kinds), nsfs.Mnt)
 	}
 	for _, k := range kinds {
 		c.cur[k] = c.newID()
@@ -227,15 +228,15 @@ func (c *Context) UnshareWith(kinds []nsctx.Kind, o nsctx.UnshareOptions) error 
 }
 
 // Join enters the handles' namespaces.
-func (c *Context) Join(hs ...*nsctx.Handle) error {
+func (c *Context) Join(hs ...*nsfs.Handle) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.join(hs...)
 	return nil
 }
 
-func (c *Context) join(hs ...*nsctx.Handle) {
-	var kinds []nsctx.Kind
+func (c *Context) join(hs ...*nsfs.Handle) {
+	var kinds []nsfs.Kind
 	for _, h := range hs {
 		c.cur[h.Kind()] = h.ID()
 		kinds = append(kinds, h.Kind())
@@ -245,14 +246,14 @@ func (c *Context) join(hs ...*nsctx.Handle) {
 
 // JoinFile opens path as Open does and joins it; with want >= 0 a file of
 // another kind is refused, in nsctx's words.
-func (c *Context) JoinFile(path string, want nsctx.Kind) error {
+func (c *Context) JoinFile(path string, want nsfs.Kind) error {
 	h, err := c.Open(path)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
 	if want >= 0 && h.Kind() != want {
-		return &nsctx.Error{Path: path, Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want)}
+		return &nsfs.Error{Path: path, Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsfs.ErrWrongKind, h.Kind(), want)}
 	}
 	return c.Join(h)
 }
@@ -262,7 +263,7 @@ func (c *Context) JoinFile(path string, want nsctx.Kind) error {
 func (c *Context) GoHome() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cur[nsctx.Mnt] != c.home[nsctx.Mnt] {
+	if c.cur[nsfs.Mnt] != c.home[nsfs.Mnt] {
 		c.cwd = c.homeCwd
 	}
 	c.cur = c.home
@@ -330,21 +331,21 @@ func (c *Context) pinAt(p string) int {
 // Pin pins the namespace of kind k as path: an empty file made there
 // (parent directories too), refused where nsctx refuses (a pin already,
 // a directory, a file with data, the home mount namespace).
-func (c *Context) Pin(k nsctx.Kind, path string) (nsctx.PinInfo, error) {
+func (c *Context) Pin(k nsfs.Kind, path string) (nsctx.PinInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.pin(k, path)
 }
 
-func (c *Context) pin(k nsctx.Kind, path string) (nsctx.PinInfo, error) {
+func (c *Context) pin(k nsfs.Kind, path string) (nsctx.PinInfo, error) {
 	if strings.HasSuffix(path, "/") {
-		return nsctx.PinInfo{}, &nsctx.Error{Path: path, Err: errors.New("ends in '/': a pin is a file (pin DIR pins every kind)")}
+		return nsctx.PinInfo{}, &nsfs.Error{Path: path, Err: errors.New("ends in '/': a pin is a file (pin DIR pins every kind)")}
 	}
 	p := filepath.Clean(c.abs(path))
 	refuse := func(why string) (nsctx.PinInfo, error) {
-		return nsctx.PinInfo{}, &nsctx.Error{Path: p, Err: errors.New(why)}
+		return nsctx.PinInfo{}, &nsfs.Error{Path: p, Err: errors.New(why)}
 	}
-	if k == nsctx.Mnt && c.cur[k] == c.home[k] {
+	if k == nsfs.Mnt && c.cur[k] == c.home[k] {
 		return refuse("the home mount namespace cannot be pinned inside itself (the kernel refuses the loop)")
 	}
 	if c.pinAt(p) >= 0 {
@@ -373,7 +374,7 @@ func (c *Context) PinAll(dir string) ([]nsctx.PinInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var done []nsctx.PinInfo
-	for _, k := range nsctx.Kinds() {
+	for _, k := range nsfs.Kinds() {
 		if c.cur[k] == c.home[k] {
 			continue
 		}
@@ -395,17 +396,17 @@ func (c *Context) PinAll(dir string) ([]nsctx.PinInfo, error) {
 // PinNetns names the network namespace as ip netns NAME: remembered only,
 // no file is made in /run/netns.
 func (c *Context) PinNetns(name string) (nsctx.PinInfo, error) {
-	p, err := nsctx.NetnsPath(name)
+	p, err := nsfs.NetnsPath(name)
 	if err != nil {
 		return nsctx.PinInfo{}, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pinAt(p) >= 0 {
-		return nsctx.PinInfo{}, &nsctx.Error{Path: p, Err: fmt.Errorf("netns %q exists already (ip netns del %s, or unpin it)", name, name)}
+		return nsctx.PinInfo{}, &nsfs.Error{Path: p, Err: fmt.Errorf("netns %q exists already (ip netns del %s, or unpin it)", name, name)}
 	}
-	info := nsctx.PinInfo{Path: p, Kind: nsctx.Net, Ino: c.cur[nsctx.Net].Ino}
-	c.pins = append(c.pins, pin{info: info, id: c.cur[nsctx.Net]})
+	info := nsctx.PinInfo{Path: p, Kind: nsfs.Net, Ino: c.cur[nsfs.Net].Ino}
+	c.pins = append(c.pins, pin{info: info, id: c.cur[nsfs.Net]})
 	return info, nil
 }
 
@@ -435,7 +436,7 @@ func (c *Context) unpin(path string) error {
 		if _, err := os.Lstat(p); err != nil {
 			return pathError(path, err)
 		}
-		return &nsctx.Error{Path: p, Err: nsctx.ErrNotPin}
+		return &nsfs.Error{Path: p, Err: nsctx.ErrNotPin}
 	}
 	if c.pins[i].file {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -453,7 +454,7 @@ func (c *Context) UnpinDir(dir string) ([]string, error) {
 	defer c.mu.Unlock()
 	d := filepath.Clean(c.abs(dir))
 	var done []string
-	for _, k := range nsctx.Kinds() {
+	for _, k := range nsfs.Kinds() {
 		p := filepath.Join(d, k.String())
 		if c.pinAt(p) < 0 {
 			continue
@@ -464,7 +465,7 @@ func (c *Context) UnpinDir(dir string) ([]string, error) {
 		done = append(done, p)
 	}
 	if len(done) == 0 {
-		return nil, &nsctx.Error{Path: d, Err: nsctx.ErrNotPin}
+		return nil, &nsfs.Error{Path: d, Err: nsctx.ErrNotPin}
 	}
 	os.Remove(d) // only if empty, as nsctx leaves a directory with files
 	return done, nil
@@ -480,10 +481,10 @@ func pathError(path string, err error) error {
 		case unix.EACCES:
 			err = fs.ErrPermission
 		case unix.EPERM:
-			err = nsctx.ErrPermission
+			err = nsfs.ErrPermission
 		default:
 			err = errors.New(en.Error())
 		}
 	}
-	return &nsctx.Error{Path: path, Err: err}
+	return &nsfs.Error{Path: path, Err: err}
 }

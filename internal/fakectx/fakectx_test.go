@@ -14,6 +14,7 @@ import (
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
 	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var _ builtins.Context = (*fakectx.Context)(nil)
@@ -49,11 +50,11 @@ func scenario(t *testing.T, c builtins.Context, dir string) {
 		}
 		return st
 	}
-	away := func() []nsctx.Kind {
+	away := func() []nsfs.Kind {
 		t.Helper()
 		st := status()
-		var ks []nsctx.Kind
-		for _, k := range nsctx.Kinds() {
+		var ks []nsfs.Kind
+		for _, k := range nsfs.Kinds() {
 			if st.Differs(k) {
 				ks = append(ks, k)
 			}
@@ -105,8 +106,8 @@ func scenario(t *testing.T, c builtins.Context, dir string) {
 	if err := c.Drop(); !errors.Is(err, nsctx.ErrEmptyStack) {
 		t.Errorf("Drop of nothing: %v", err)
 	}
-	must(c.UnshareWith([]nsctx.Kind{nsctx.Net, nsctx.UTS}, nsctx.UnshareOptions{}))
-	if ks := away(); !slices.Equal(ks, []nsctx.Kind{nsctx.Net, nsctx.UTS}) {
+	must(c.UnshareWith([]nsfs.Kind{nsfs.Net, nsfs.UTS}, nsctx.UnshareOptions{}))
+	if ks := away(); !slices.Equal(ks, []nsfs.Kind{nsfs.Net, nsfs.UTS}) {
 		t.Errorf("after unshare net uts: away %v", ks)
 	}
 	made := status().Cur
@@ -121,7 +122,7 @@ func scenario(t *testing.T, c builtins.Context, dir string) {
 	}
 	restore, err := c.Save()
 	must(err)
-	must(c.UnshareWith([]nsctx.Kind{nsctx.IPC}, nsctx.UnshareOptions{}))
+	must(c.UnshareWith([]nsfs.Kind{nsfs.IPC}, nsctx.UnshareOptions{}))
 	must(c.Push())
 	must(restore())
 	if st := status(); st.Depth != 0 || st.Cur != made {
@@ -130,49 +131,49 @@ func scenario(t *testing.T, c builtins.Context, dir string) {
 
 	// Pins and joins.
 	pin := filepath.Join(dir, "p", "net")
-	p, err := c.Pin(nsctx.Net, pin)
+	p, err := c.Pin(nsfs.Net, pin)
 	must(err)
-	if p.Path != pin || p.Kind != nsctx.Net || p.Ino != made[nsctx.Net].Ino {
+	if p.Path != pin || p.Kind != nsfs.Net || p.Ino != made[nsfs.Net].Ino {
 		t.Errorf("Pin: %+v", p)
 	}
 	if _, err := os.Stat(pin); err != nil {
 		t.Errorf("Pin made no file: %v", err)
 	}
-	_, err = c.Pin(nsctx.Net, pin)
+	_, err = c.Pin(nsfs.Net, pin)
 	says("Pin twice", err, "already a pin")
-	_, err = c.Pin(nsctx.Net, dir+"/x/")
+	_, err = c.Pin(nsfs.Net, dir+"/x/")
 	says("Pin DIR/", err, "ends in '/'")
 	if pins, err := c.Pins(); err != nil || !slices.Contains(pins, p) {
 		t.Errorf("Pins lacks %+v: %v %v", p, pins, err)
 	}
 	must(c.GoHome())
-	_, err = c.Pin(nsctx.Mnt, dir+"/m")
+	_, err = c.Pin(nsfs.Mnt, dir+"/m")
 	says("Pin of the home mnt", err, "home mount namespace cannot be pinned")
 	_, err = c.PinAll(dir + "/all")
 	says("PinAll at home", err, "nothing to pin")
-	err = c.JoinFile(pin, nsctx.UTS)
+	err = c.JoinFile(pin, nsfs.UTS)
 	says("JoinFile of the wrong kind", err, pin+": wrong namespace kind: it is a net namespace, not uts")
-	if !errors.Is(err, nsctx.ErrWrongKind) {
+	if !errors.Is(err, nsfs.ErrWrongKind) {
 		t.Errorf("JoinFile of the wrong kind: %v is no ErrWrongKind", err)
 	}
 	must(c.JoinFile(pin, -1))
-	if st := status(); st.Cur[nsctx.Net] != made[nsctx.Net] || st.Differs(nsctx.UTS) {
+	if st := status(); st.Cur[nsfs.Net] != made[nsfs.Net] || st.Differs(nsfs.UTS) {
 		t.Error("JoinFile: net not joined, or uts moved")
 	}
 	must(c.GoHome())
 	h, err := c.Open("p/net")
 	must(err)
-	if h.Kind() != nsctx.Net || h.ID() != made[nsctx.Net] {
+	if h.Kind() != nsfs.Net || h.ID() != made[nsfs.Net] {
 		t.Errorf("Open of a pin: %s", h)
 	}
 	must(c.Join(h))
 	h.Close()
-	if st := status(); st.Cur[nsctx.Net] != made[nsctx.Net] {
+	if st := status(); st.Cur[nsfs.Net] != made[nsfs.Net] {
 		t.Error("Join of an opened pin: not joined")
 	}
 	_, err = c.Open("/etc/hostname")
 	says("Open of a plain file", err, "/etc/hostname: not a namespace file")
-	if !errors.Is(err, nsctx.ErrNotNamespace) {
+	if !errors.Is(err, nsfs.ErrNotNamespace) {
 		t.Errorf("Open of a plain file: %v is no ErrNotNamespace", err)
 	}
 	if _, err := c.Open("none"); !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "none: ") {
