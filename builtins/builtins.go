@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Env is everything a builtin may use.
@@ -21,7 +22,7 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
-	Ctx    *nsctx.Context
+	Ctx    Context
 	Shell  Shell
 	// Job is the job this command is a stage of; programs started by it
 	// join the job's process group. Nil outside the shell's executor.
@@ -530,8 +531,8 @@ func dashed(name string) string {
 }
 
 // parseKinds parses kind names, an unknown one being a usage error.
-func parseKinds(names []string) ([]nsctx.Kind, error) {
-	ks, err := nsctx.ParseKinds(names)
+func parseKinds(names []string) ([]nsfs.Kind, error) {
+	ks, err := nsfs.ParseKinds(names)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

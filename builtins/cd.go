@@ -129,7 +129,7 @@ func cdCandidates(env *Env, dir string) []cdCandidate {
 
 // sameDir reports whether a names the context's working directory: a
 // logical $PWD (through symbolic links) that is still right is kept.
-func sameDir(ctx *nsctx.Context, a string) bool {
+func sameDir(ctx Viewer, a string) bool {
 	same := false
 	ctx.Files(func(fs nsctx.FS) error {
 		sa, err1 := fs.Stat(a, true)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // bin makes directories with programs (executable files) and a plain
@@ -152,7 +153,7 @@ func TestFindInPathInContext(t *testing.T) {
 		t.Errorf("lib in the working directory: %q %v", got, err)
 	}
 	// In a mount namespace of its own, a file mounted over another.
-	if err := c.Unshare([]nsctx.Kind{nsctx.Mnt}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Mnt}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Do(func() error { return unix.Mount("tmpfs", b, "tmpfs", 0, "") }); err != nil {

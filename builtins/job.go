@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -179,7 +180,7 @@ func (j *Job) Go(last bool, fn func() error) {
 // control the first process founds the job's process group and, for a
 // foreground job, takes the terminal before it execs. With reap, a
 // goroutine follows the process; otherwise the caller waits for it.
-func (j *Job) start(ctx *nsctx.Context, snap *nsctx.Snapshot, cmd *exec.Cmd, reap bool) (*proc, error) {
+func (j *Job) start(ctx Starter, snap *nsctx.Snapshot, cmd *exec.Cmd, reap bool) (*proc, error) {
 	js := j.js
 	j.startMu.Lock()
 	defer j.startMu.Unlock()
@@ -189,7 +190,7 @@ func (j *Job) start(ctx *nsctx.Context, snap *nsctx.Snapshot, cmd *exec.Cmd, rea
 		js.mu.Unlock()
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Foreground: fg, Ctty: js.tty}
 		err := ctx.StartIn(snap, cmd)
-		if err != nil && pgid != 0 && errors.Is(err, nsctx.ErrPermission) {
+		if err != nil && pgid != 0 && errors.Is(err, nsfs.ErrPermission) {
 			// The group's processes have all exited already (true | sleep):
 			// this one founds a new group for the job.
 			retry := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr, ExtraFiles: cmd.ExtraFiles}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 	"golang.org/x/sys/unix"
 )
@@ -39,13 +40,13 @@ func runNsGraph(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var want []nsctx.ID
+	var want []nsfs.ID
 	for _, pid := range pids {
-		ids, err := nsctx.ProcessIDs(pid)
+		ids, err := nsfs.ProcessIDs(pid)
 		if err != nil {
 			return err
 		}
-		want = append(want, ids[nsctx.Net])
+		want = append(want, ids[nsfs.Net])
 	}
 	for _, t := range ops {
 		h, err := openTarget(env, t)
@@ -54,7 +55,7 @@ func runNsGraph(env *Env, args []string) error {
 		}
 		id, kind := h.ID(), h.Kind()
 		h.Close()
-		if kind != nsctx.Net {
+		if kind != nsfs.Net {
 			return usageError("%s is a %s namespace, not net", t, kind)
 		}
 		want = append(want, id)
@@ -63,7 +64,7 @@ func runNsGraph(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	snap, err := nsinfo.Scan(nsinfo.Options{Kinds: []nsctx.Kind{nsctx.Net}, NoFds: len(want) == 0})
+	snap, err := nsinfo.Scan(nsinfo.Options{Kinds: []nsfs.Kind{nsfs.Net}, NoFds: len(want) == 0})
 	if err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func runNsGraph(env *Env, args []string) error {
 			return fmt.Errorf("network namespace %d went away", id.Ino)
 		}
 	}
-	g, err := nsinfo.ReadGraph(snap, st.Home[nsctx.Net], want)
+	g, err := nsinfo.ReadGraph(snap, st.Home[nsfs.Net], want)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var pinsCmd = &Builtin{
@@ -76,7 +77,7 @@ func runPins(env *Env, args []string) error {
 
 // netnsName is the ip netns name of a pin in /run/netns, or "".
 func netnsName(p nsctx.PinInfo) string {
-	if p.Kind != nsctx.Net || path.Dir(p.Path) != nsctx.NetnsDir {
+	if p.Kind != nsfs.Net || path.Dir(p.Path) != nsfs.NetnsDir {
 		return ""
 	}
 	return path.Base(p.Path)

@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/nsh-dev/nsh/nsctx"
-	"github.com/nsh-dev/nsh/nsinfo"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -286,19 +286,19 @@ func (e *SignalError) Error() string {
 // Where describes the context for job listings and traces: the kinds
 // that differ from home with their inodes (net=NAME for an ip netns one,
 // as the prompt shows it), or "home".
-func Where(ctx *nsctx.Context) string {
-	netnsName := func(k nsctx.Kind, id nsctx.ID) string {
-		if k != nsctx.Net {
+func Where(ctx Viewer) string {
+	netnsName := func(k nsfs.Kind, id nsfs.ID) string {
+		if k != nsfs.Net {
 			return ""
 		}
-		return nsinfo.NetnsName(id)
+		return nsfs.NetnsName(id)
 	}
 	st, err := ctx.Status()
 	if err != nil {
 		return "?"
 	}
 	var ks []string
-	for _, k := range nsctx.Kinds() {
+	for _, k := range nsfs.Kinds() {
 		if st.Differs(k) {
 			if st.Pending(k) {
 				ks = append(ks, k.String()+":new")

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 	"golang.org/x/sys/unix"
 )
@@ -105,7 +105,7 @@ func setnsWord(env *Env, ops []string) (done bool, err error) {
 	if !ok || err != nil {
 		return ok, err
 	}
-	ids, err := nsctx.ProcessIDs(c.PID)
+	ids, err := nsfs.ProcessIDs(c.PID)
 	if err != nil {
 		return true, fmt.Errorf("%s: process %d: %w", c.Label(), c.PID, err)
 	}
@@ -177,7 +177,7 @@ func setnsSocket(env *Env, word string) error {
 	if err != nil {
 		return fmt.Errorf("-N %s: not a socket whose network namespace can be read: %w", word, err)
 	}
-	h, err := nsctx.Open(fmt.Sprintf("/proc/self/fd/%d", nsfd))
+	h, err := nsfs.Open(fmt.Sprintf("/proc/self/fd/%d", nsfd))
 	unix.Close(nsfd)
 	if err != nil {
 		return err
@@ -197,12 +197,12 @@ func commandFile(env *Env, fd int) *os.File {
 
 // userParent opens the parent of the user namespace h (NS_GET_PARENT),
 // for --user-parent.
-func userParent(h *nsctx.Handle) (*nsctx.Handle, error) {
+func userParent(h *nsfs.Handle) (*nsfs.Handle, error) {
 	fd, err := unix.IoctlRetInt(h.Fd(), unix.NS_GET_PARENT)
 	if err != nil {
 		return nil, fmt.Errorf("--user-parent: the parent of %s: %w", h, err)
 	}
-	p, err := nsctx.Open(fmt.Sprintf("/proc/self/fd/%d", fd))
+	p, err := nsfs.Open(fmt.Sprintf("/proc/self/fd/%d", fd))
 	unix.Close(fd)
 	return p, err
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var unpinCmd = &Builtin{
@@ -66,7 +67,7 @@ func unpinOne(env *Env, p string) error {
 			return derr
 		}
 	case errors.Is(err, fs.ErrNotExist) && !strings.Contains(p, "/"):
-		if np, nerr := nsctx.NetnsPath(p); nerr == nil {
+		if np, nerr := nsfs.NetnsPath(p); nerr == nil {
 			if nerr := env.Ctx.Unpin(np); !errors.Is(nerr, fs.ErrNotExist) {
 				return nerr
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsexec"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // The helper, as in the nsh binary (cmd/nsh/main.go).
@@ -17,11 +18,11 @@ func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 func TestPluginInNewPidNamespace(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test", "whereami": "whereami"}))
 	homePid := h.pid()
-	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := h.ctx.Status()
-	want := strconv.FormatUint(st.Cur[nsctx.PID].Ino, 10)
+	want := strconv.FormatUint(st.Cur[nsfs.PID].Ino, 10)
 	if got := strings.TrimSpace(h.mustCall("nsinode", "pid")); got != want {
 		t.Errorf("the plugin's pid namespace is %s, want %s", got, want)
 	}
