@@ -15,6 +15,7 @@ import (
 
 	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/jobs"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // JobShell is a shell with a job table: what the builtins that start or

@@ -8,11 +8,15 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/internal/fakectx"
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/jobs"
 	"github.com/nsh-dev/nsh/nsctx"
-	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary
+	"github.com/nsh-dev/nsh/nsexec"
 )
+
+// The helper, as in the nsh binary (cmd/nsh/main.go).
+func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 
 // fakeShell is the least a builtin needs from a shell: the environment of
 // the test process, a status, and a job table without a terminal.
@@ -39,12 +43,14 @@ func (f *fakeShell) Jobs() *jobs.Jobs {
 	return f.jobs
 }
 
-// harness runs builtins against a real context, as the shell would.
+// harness runs builtins against a context, as the shell would.
 type harness struct {
 	t   *testing.T
-	ctx *nsctx.Context
+	ctx command.Context
 	sh  fakeShell
 }
+
+var _ command.Context = (*fakectx.Context)(nil)
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -55,6 +61,26 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { c.Close() })
 	return &harness{t: t, ctx: c}
+}
+
+// newFakeHarness runs builtins against a fake context (no root needed)
+// whose working directory is a new temporary directory.
+func newFakeHarness(t *testing.T) (*harness, *fakectx.Context) {
+	t.Helper()
+	c := FakeCtx(t)
+	return &harness{t: t, ctx: c}, c
+}
+
+// FakeCtx is a fake context in a new temporary directory, closed after
+// the test (exported for the package's external tests too).
+func FakeCtx(t testing.TB) *fakectx.Context {
+	t.Helper()
+	c, err := fakectx.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // run runs one command line (words split on spaces) and returns its
@@ -76,6 +102,16 @@ func (h *harness) run(line string) (string, string, int) {
 	st := command.Status(err)
 	h.sh.last = st
 	return out.String(), errb.String(), st
+}
+
+// status is where the context is.
+func (h *harness) status() nsctx.Status {
+	h.t.Helper()
+	st, err := h.ctx.Status()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st
 }
 
 // ok runs a line that must succeed and returns its output.
@@ -151,7 +187,7 @@ func TestParseFlagsAnywhere(t *testing.T) {
 // status and message kept; the refusal in a pipeline too. Others are not,
 // nor source's mere exit status, nor exit and break.
 func TestMoveError(t *testing.T) {
-	h := newHarness(t)
+	h, _ := newFakeHarness(t)
 	env := &command.Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Ctx: h.ctx, Shell: &h.sh}
 	err := cdCmd.Call(env, []string{"cd", "/nonexistent-nsh"})
 	if !Moved(err) || command.Status(err) != 1 || !strings.Contains(err.Error(), "/nonexistent-nsh") {

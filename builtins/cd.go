@@ -130,7 +130,7 @@ func cdCandidates(env *command.Env, dir string) []cdCandidate {
 
 // sameDir reports whether a names the context's working directory: a
 // logical $PWD (through symbolic links) that is still right is kept.
-func sameDir(ctx *nsctx.Context, a string) bool {
+func sameDir(ctx command.Viewer, a string) bool {
 	same := false
 	ctx.Files(func(fs nsctx.FS) error {
 		sa, err1 := fs.Stat(a, true)

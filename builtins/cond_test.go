@@ -160,7 +160,7 @@ func TestEvalTest(t *testing.T) {
 // =~ leaves the match in BASH_REMATCH; && and || expand only what they
 // need.
 func TestEvalTestEffects(t *testing.T) {
-	ctx := utilCtx(t)
+	ctx := builtins.FakeCtx(t)
 	sh := newUtilShell()
 	cfg := &expand.Config{Env: expand.ListEnviron()}
 	env := &command.Env{Ctx: ctx, Shell: sh}

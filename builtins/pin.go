@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var pinCmd = &Builtin{

@@ -316,7 +316,8 @@ func (p *printer) bad(s string, err error) {
 
 var (
 	errInvalidNumber = errors.New("invalid number")
-	errRange         = errors.New("Numerical result out of range")
+	//lint:ignore ST1005 strerror(ERANGE), as the printf of bash and coreutils say it
+	errRange = errors.New("Numerical result out of range")
 )
 
 // charValue is the value of 'c or "c; ok is false for other text.

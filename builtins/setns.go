@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var setnsCmd = &Builtin{

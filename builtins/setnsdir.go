@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // joinDir joins a directory of pins as pin DIR made it: DIR/KIND for

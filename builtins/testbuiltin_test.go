@@ -269,7 +269,7 @@ func TestTest(t *testing.T) {
 
 // The messages of a malformed test, as bash's.
 func TestTestErrors(t *testing.T) {
-	ctx := utilCtx(t)
+	ctx := builtins.FakeCtx(t)
 	sh := newUtilShell()
 	for args, msg := range map[string]string{
 		"[ a":                     "missing `]'",
@@ -296,7 +296,7 @@ func TestTestErrors(t *testing.T) {
 
 // -v and -o ask the shell; -t looks at the command's own descriptors.
 func TestTestShell(t *testing.T) {
-	ctx := utilCtx(t)
+	ctx := builtins.FakeCtx(t)
 	sh := newUtilShell()
 	sh.vars["a"], sh.vars["b"] = "x", ""
 	sh.params = []string{"one"}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var unshareCmd = &Builtin{

@@ -64,7 +64,7 @@ func utilCtx(t *testing.T) *nsctx.Context {
 
 // call runs a builtin as the shell would (Call) and returns what it
 // printed, its status and its error.
-func call(ctx *nsctx.Context, sh command.Shell, stdin io.Reader, args ...string) (out, errOut string, status int, err error) {
+func call(ctx command.Context, sh command.Shell, stdin io.Reader, args ...string) (out, errOut string, status int, err error) {
 	b, ok := builtins.Lookup(args[0])
 	if !ok {
 		return "", "", 127, fmt.Errorf("%s: no such builtin", args[0])

@@ -23,7 +23,7 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
-	Ctx    *nsctx.Context
+	Ctx    Context
 	Shell  Shell
 	// Job is the job this command is a stage of; programs started by it
 	// join the job's process group. Nil outside the shell's executor.

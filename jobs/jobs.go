@@ -15,6 +15,7 @@ import (
 
 	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -180,7 +181,7 @@ func (j *Job) Go(last bool, fn func() error) {
 // control the first process founds the job's process group and, for a
 // foreground job, takes the terminal before it execs. With reap, a
 // goroutine follows the process; otherwise the caller waits for it.
-func (j *Job) start(ctx *nsctx.Context, snap *nsctx.Snapshot, cmd *exec.Cmd, reap bool) (*proc, error) {
+func (j *Job) start(ctx command.Starter, snap *nsctx.Snapshot, cmd *exec.Cmd, reap bool) (*proc, error) {
 	js := j.js
 	j.startMu.Lock()
 	defer j.startMu.Unlock()

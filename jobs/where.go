@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Where describes the context for job listings and traces: the kinds
 // that differ from home with their inodes (net=NAME for an ip netns one,
 // as the prompt shows it), or "home".
-func Where(ctx *nsctx.Context) string {
+func Where(ctx command.Viewer) string {
 	netnsName := func(k nsfs.Kind, id nsfs.ID) string {
 		if k != nsfs.Net {
 			return ""

@@ -164,11 +164,11 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 		}
 	}()
 	var queue []parsed
-	return sh.runPulled(func() (*syntax.Stmt, error, bool) {
+	return sh.runPulled(func() (*syntax.Stmt, bool, error) {
 		if len(queue) == 0 {
 			b, ok := <-ch
 			if !ok {
-				return nil, nil, false
+				return nil, false, nil
 			}
 			queue = b
 		}
@@ -185,7 +185,7 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 		if p.err != nil && !errors.As(p.err, &se) {
 			p.err = parseErrorIn(p.err, name)
 		}
-		return p.s, p.err, ok
+		return p.s, ok, p.err
 	})
 }
 

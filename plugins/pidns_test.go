@@ -6,19 +6,23 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/nsctx"
-	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary (pid namespaces)
+	"github.com/nsh-dev/nsh/nsexec"
+	"github.com/nsh-dev/nsh/nsfs"
 )
+
+// The helper, as in the nsh binary (cmd/nsh/main.go).
+func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 
 // After unshare pid (nsh starts the namespace's init), a plugin process is
 // started in the new pid namespace, not as its init.
 func TestPluginInNewPidNamespace(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test", "whereami": "whereami"}))
 	homePid := h.pid()
-	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := h.ctx.Status()
-	want := strconv.FormatUint(st.Cur[nsctx.PID].Ino, 10)
+	want := strconv.FormatUint(st.Cur[nsfs.PID].Ino, 10)
 	if got := strings.TrimSpace(h.mustCall("nsinode", "pid")); got != want {
 		t.Errorf("the plugin's pid namespace is %s, want %s", got, want)
 	}

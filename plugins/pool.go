@@ -14,6 +14,7 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
 	"github.com/nsh-dev/nsh/jobs"
+	"github.com/nsh-dev/nsh/nsfs"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"

@@ -9,6 +9,7 @@ import (
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 func TestComplete(t *testing.T) {
@@ -96,7 +97,7 @@ func TestCompleteLinkNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ctx.Close() // the namespace, and the veths in it, go with it
-	if err := ctx.Unshare([]nsctx.Kind{nsctx.Net}, nsctx.PropPrivate); err != nil {
+	if err := ctx.Unshare([]nsfs.Kind{nsfs.Net}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	nstest.Output(t, ctx.Start, ip, "link", "add", "cv0", "type", "veth", "peer", "name", "cv1")

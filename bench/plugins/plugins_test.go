@@ -14,6 +14,7 @@ import (
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/jobs"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/plugins"
 )
 
@@ -90,7 +91,7 @@ func BenchmarkColdStartNewContext(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		if err := env.Ctx.Unshare([]nsfs.Kind{nsfs.Net}, nsctx.PropPrivate); err != nil {
+		if err := env.Ctx.UnshareWith([]nsfs.Kind{nsfs.Net}, nsctx.UnshareOptions{Prop: nsctx.PropPrivate}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

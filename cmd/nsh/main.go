@@ -6,7 +6,8 @@ package main
 import (
 	"os"
 
-	_ "github.com/nsh-dev/nsh/nsexec" // runs before Go: user, time and pid namespace work
+	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsexec"
 	"github.com/nsh-dev/nsh/repl"
 )
 
@@ -15,5 +16,6 @@ import (
 var options []repl.Option
 
 func main() {
+	nsctx.UseHelper(nsexec.StartNofile()) // nsexec ran before Go: user, time and pid namespace work
 	os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, options...))
 }
