@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 )
@@ -36,7 +37,7 @@ them all, as --json does.
 	Run:      runIdentify,
 }
 
-func runIdentify(env *Env, args []string) error {
+func runIdentify(env *command.Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
 	verbose := fs.Bool("v", false, "")

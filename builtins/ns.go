@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
@@ -116,7 +117,7 @@ func (t *treeFlag) Set(s string) error {
 	return nil
 }
 
-func runNs(env *Env, args []string) error {
+func runNs(env *command.Env, args []string) error {
 	if len(args) > 1 && args[1] == "graph" {
 		return runNsGraph(env, args[1:])
 	}
@@ -222,7 +223,7 @@ func writeNsTable(w io.Writer, entries []nsEntry) {
 }
 
 // nsAll lists every namespace on the host (ns -a).
-func nsAll(env *Env, kinds []nsfs.Kind, tree string, asJSON bool) error {
+func nsAll(env *command.Env, kinds []nsfs.Kind, tree string, asJSON bool) error {
 	// The output is made from the snapshot: a few MB, then gone.
 	defer nsinfo.PauseGC()()
 	scan := kinds

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
@@ -29,7 +30,7 @@ func (l *intList) Set(s string) error {
 
 // runNsGraph is ns graph: the links of network namespaces and what joins
 // them (nsinfo.ReadGraph).
-func runNsGraph(env *Env, args []string) error {
+func runNsGraph(env *command.Env, args []string) error {
 	fs := newFlags("ns graph")
 	asJSON := fs.Bool("json", false, "")
 	asDOT := fs.Bool("dot", false, "")
@@ -93,7 +94,7 @@ func runNsGraph(env *Env, args []string) error {
 
 // writeSVG renders the DOT form with Graphviz's dot into file, a path as
 // the context sees it.
-func writeSVG(env *Env, g *nsinfo.Graph, file string, colour bool) error {
+func writeSVG(env *command.Env, g *nsinfo.Graph, file string, colour bool) error {
 	path, _ := env.Shell.Var("PATH")
 	dot := ""
 	for _, d := range filepath.SplitList(path) {

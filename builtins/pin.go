@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsfs"
 )
 
@@ -58,7 +59,7 @@ too pin says so; pin DIR keeps them all (and setns DIR joins them all).
 	Run:      runPin,
 }
 
-func runPin(env *Env, args []string) error {
+func runPin(env *command.Env, args []string) error {
 	fs := newFlags(args[0])
 	netns := fs.String("netns", "", "")
 	force := fs.Bool("force", false, "")
@@ -100,7 +101,7 @@ func runPin(env *Env, args []string) error {
 // pinNetns is pin --netns NAME. At home it would name the host's network
 // namespace, which ip netns exec NAME would then act on: refused unless
 // forced. Only net is pinned; the kinds that differ besides are told.
-func pinNetns(env *Env, name string, force bool) error {
+func pinNetns(env *command.Env, name string, force bool) error {
 	if _, err := nsfs.NetnsPath(name); err != nil {
 		return usageError("%v", err)
 	}

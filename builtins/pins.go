@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsfs"
 )
@@ -23,7 +24,7 @@ namespace (where nsh makes them then) follow, marked (inside).`,
 	Run:     runPins,
 }
 
-func runPins(env *Env, args []string) error {
+func runPins(env *command.Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
 	ops, err := parseFlags(fs, args)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsfs"
 )
 
@@ -91,7 +92,7 @@ inside it.
 	Run:      runSetns,
 }
 
-func runSetns(env *Env, args []string) error {
+func runSetns(env *command.Env, args []string) error {
 	if len(args) > 2 && !strings.HasPrefix(args[1], "-") {
 		target, want, cmd := args[1], nsfs.Kind(-1), args[2:]
 		if k, err := nsfs.ParseKind(cmd[0]); err == nil {
@@ -153,7 +154,7 @@ func runSetns(env *Env, args []string) error {
 
 // setnsRun is setns TARGET [KIND] CMD...: join, run CMD, and go back to
 // the context as it was (stack and all), whatever CMD did.
-func setnsRun(env *Env, target string, want nsfs.Kind, cmd []string) error {
+func setnsRun(env *command.Env, target string, want nsfs.Kind, cmd []string) error {
 	l, err := langOf(env)
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func setnsRun(env *Env, target string, want nsfs.Kind, cmd []string) error {
 
 // isCommand tells setns TARGET CMD from setns TARGET KIND with the kind
 // misspelled: one word that names no command is taken for a KIND.
-func isCommand(env *Env, cmd []string) bool {
+func isCommand(env *command.Env, cmd []string) bool {
 	l, err := langOf(env)
 	if err != nil {
 		return false
@@ -199,7 +200,7 @@ type RanError struct{ Err error }
 func (e *RanError) Error() string { return e.Err.Error() }
 func (e *RanError) Unwrap() error { return e.Err }
 
-func setnsProcess(env *Env, target string, names []string, userPar bool) error {
+func setnsProcess(env *command.Env, target string, names []string, userPar bool) error {
 	pid, check, err := processWord(env, target)
 	if err != nil {
 		return err
@@ -261,7 +262,7 @@ func setnsProcess(env *Env, target string, names []string, userPar bool) error {
 // joinTarget joins the namespace in a file (JoinFile opens it on the
 // context thread, in the context's mount namespace), netns:NAME, or a bare
 // NAME that is no file but an ip netns name. want < 0: any kind.
-func joinTarget(env *Env, target string, want nsfs.Kind) error {
+func joinTarget(env *command.Env, target string, want nsfs.Kind) error {
 	if !strings.HasPrefix(target, "netns:") {
 		err := env.Ctx.JoinFile(target, want)
 		if errors.Is(err, nsfs.ErrNotNamespace) {
@@ -288,7 +289,7 @@ func joinTarget(env *Env, target string, want nsfs.Kind) error {
 // openTarget opens a setns TARGET: netns:NAME, a file, or else the ip
 // netns namespace of that name. Names are looked up in nsh's home mount
 // namespace, where ip netns keeps them.
-func openTarget(env *Env, target string) (*nsfs.Handle, error) {
+func openTarget(env *command.Env, target string) (*nsfs.Handle, error) {
 	if name, ok := strings.CutPrefix(target, "netns:"); ok {
 		p, err := nsfs.NetnsPath(name)
 		if err != nil {

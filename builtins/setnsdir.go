@@ -6,13 +6,14 @@ import (
 	"io/fs"
 	"path/filepath"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // joinDir joins a directory of pins as pin DIR made it: DIR/KIND for
 // every kind there, in one step (all or nothing). It reports false when
 // dir holds no pin of any kind, and leaves the answer to the caller.
-func joinDir(env *Env, dir string, want nsfs.Kind) (bool, error) {
+func joinDir(env *command.Env, dir string, want nsfs.Kind) (bool, error) {
 	// dir/. of a directory opens (and is no namespace); of a file, not.
 	if h, err := env.Ctx.Open(dir + "/."); !errors.Is(err, nsfs.ErrNotNamespace) {
 		if h != nil {

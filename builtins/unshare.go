@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsfs"
 )
@@ -71,7 +72,7 @@ pin the namespace after (unshare net; pin net FILE).
 	Run:      runUnshare,
 }
 
-func runUnshare(env *Env, args []string) error {
+func runUnshare(env *command.Env, args []string) error {
 	args, err := kindOptions(args, "rc", "f", []string{"fork"}, func(k nsfs.Kind, file string) string {
 		return fmt.Sprintf("nsh pins apart: unshare %s; pin %s %s", k, k, file)
 	})

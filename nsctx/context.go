@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -133,58 +132,6 @@ func warmPidfd() {
 	}
 }
 
-// loop is the body of a context thread. It locks the goroutine to its thread
-// for good: when loop returns, Go ends the thread with it, so a thread whose
-// namespaces changed is never reused. setup runs on the thread before it
-// reports ready.
-func (c *Context) loop(ready chan<- error, setup func() error) {
-	runtime.LockOSThread()
-	if unix.Gettid() == unix.Getpid() {
-		// The main thread, where a goroutine started early usually lands.
-		// It must not be the context's: /proc/PID/ns of nsh (what lsns,
-		// ps and nsenter -t read) shows the main thread's namespaces, and
-		// Go never ends the main thread, so one the context left would
-		// keep its namespaces alive until nsh exits. While this
-		// goroutine holds the main thread, the new one runs on another;
-		// this one changed nothing, so it may let go.
-		locked := make(chan struct{})
-		go func() {
-			runtime.LockOSThread()
-			close(locked)
-			c.serve(ready, setup)
-		}()
-		<-locked
-		runtime.UnlockOSThread()
-		return
-	}
-	c.serve(ready, setup)
-}
-
-// serve is loop on a locked thread that is not the main one.
-func (c *Context) serve(ready chan<- error, setup func() error) {
-	// CLONE_FS: setns(mnt) refuses a thread that shares its fs_struct, and
-	// it makes the working directory this thread's own.
-	err := unix.Unshare(unix.CLONE_FS)
-	if err == nil {
-		err = setup()
-	}
-	ready <- err
-	if err != nil {
-		return
-	}
-	c.tid.Store(int64(unix.Gettid()))
-	for {
-		fn, ok := c.receive(c.long)
-		if !ok {
-			return
-		}
-		fn()
-		if c.closed {
-			return
-		}
-	}
-}
-
 func (c *Context) openHome() error {
 	for _, k := range nsfs.Kinds() {
 		h, err := nsfs.OpenProcess(0, k)
@@ -217,99 +164,11 @@ func (c *Context) closeHome() {
 	}
 }
 
-// Do runs fn on the context thread and returns its error. fn must not start
-// goroutines that expect to run in the context's namespaces: they do not.
-func (c *Context) Do(fn func() error) error { return c.do(fn, false, false) }
-
-// doLong is Do for work that takes long, such as starting a program: no
-// polling on either side (see handoff.go).
-func (c *Context) doLong(fn func() error) error { return c.do(fn, true, false) }
-
-// view is Do for work that only looks: it leaves the generation alone.
-func (c *Context) view(fn func() error) error { return c.do(fn, false, true) }
-
-// do hands fn to the thread. Unless readOnly, the context's generation
-// goes up once fn is done: any work may have changed where it is.
-func (c *Context) do(fn func() error, long, readOnly bool) error {
-	if c.onThread() {
-		// The shell itself runs on the thread (Run): no hand-off.
-		err := fn()
-		if !readOnly {
-			c.changed()
-		}
-		return err
-	}
-	errc := make(chan error, 1)
-	select {
-	case <-c.done:
-		return ErrClosed
-	default:
-	}
-	select {
-	case c.work <- func() {
-		c.long = long
-		err := fn()
-		if !readOnly {
-			c.changed()
-		}
-		errc <- err
-	}:
-	case <-c.done:
-		return ErrClosed
-	}
-	return c.wait(errc, long)
-}
-
 // changed follows work that may have moved the context: the generation
 // goes up, and inits nothing reaches any more are let go.
 func (c *Context) changed() {
 	c.gen.Add(1)
 	c.releaseInits()
-}
-
-// onThread reports whether the caller runs on the thread that serves the
-// context's work.
-func (c *Context) onThread() bool { return int64(unix.Gettid()) == c.tid.Load() }
-
-// OnThread reports whether the caller runs on the context thread (inside
-// Run), where Do runs inline.
-func (c *Context) OnThread() bool { return c.onThread() }
-
-// Run runs fn on the context thread, where every Do that fn makes runs at
-// once, with no hand-off between threads. That hand-off costs a thread
-// wake-up, and on virtual machines a wake-up across CPUs takes tens to
-// hundreds of microseconds: far more than a setns or a fork. nsh runs a
-// script this way.
-//
-// While fn runs, other goroutines' requests wait: fn must not wait for
-// anything that needs the thread, except inside Off, which serves them.
-func (c *Context) Run(fn func()) error {
-	return c.doLong(func() error { fn(); return nil })
-}
-
-// Off runs fn on a goroutine of its own while the context thread serves
-// other goroutines' requests, until fn returns. A shell running on the
-// thread (Run) uses it for commands that wait on other goroutines which may
-// need the thread themselves: pipelines, jobs, plugins. Called elsewhere,
-// it just runs fn.
-func (c *Context) Off(fn func()) {
-	if !c.onThread() {
-		fn()
-		return
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
-	for {
-		select {
-		case <-done:
-			return
-		case w := <-c.work:
-			w()
-		}
-	}
 }
 
 // Close ends the context thread and releases every handle. Programs already
@@ -443,9 +302,8 @@ func (c *Context) open(path string) (*nsfs.Handle, error) {
 	if c.via.ns[nsfs.Mnt] == nil {
 		return nsfs.Open(path)
 	}
-	r := c.via.request("open")
+	r := &openReq{helperAt: c.via.at(), path: path}
 	r.fork = c.via.ns[nsfs.PID] != nil
-	r.open = path
 	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
 		return nil, nsfs.PathError(path, he.errno)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsfs"
@@ -190,6 +191,7 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 	home := [2]nsfs.ID{c.Home(nsfs.Net).ID(), c.Home(nsfs.UTS).ID()}
 
 	var stop atomic.Bool
+	defer stop.Store(true) // also when a hop fails
 	var bad atomic.Int64
 	var checks atomic.Int64
 	var wg sync.WaitGroup
@@ -207,7 +209,12 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 			}
 		}()
 	}
-	for i := 0; i < 10000; i++ {
+	// Hop for a while, and on a loaded machine for at least minRounds
+	// hops and as many checks, however long that takes.
+	const minRounds = 500
+	deadline := time.Now().Add(2 * time.Second)
+	rounds := 0
+	for ; rounds < minRounds || checks.Load() < minRounds || time.Now().Before(deadline); rounds++ {
 		if err := c.Join(net, uts); err != nil {
 			t.Fatal(err)
 		}
@@ -217,6 +224,7 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 	}
 	stop.Store(true)
 	wg.Wait()
+	t.Logf("%d hops there and back, %d checks", rounds, checks.Load())
 	if bad.Load() != 0 {
 		t.Errorf("%d of %d checks saw a changed namespace outside the context", bad.Load(), checks.Load())
 	}

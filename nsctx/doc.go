@@ -7,7 +7,9 @@
 // and no other goroutine can ever be scheduled on a thread whose namespaces
 // were changed. It is never the process's main thread, whose namespaces are
 // what /proc/PID/ns shows of nsh and which Go never ends. Other goroutines
-// reach the thread only by handing it work
-// (Context.Do); goroutines started from it run elsewhere, in the home
-// namespaces. docs/design.md explains the model in full.
+// reach the thread only by handing it work (Context.Do); goroutines started
+// from it run elsewhere, in the home namespaces. thread.go holds that
+// machinery; helper.go the re-executed helper that does what the thread
+// cannot (user and time namespaces); docs/design.md explains the model in
+// full.
 package nsctx

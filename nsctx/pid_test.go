@@ -10,10 +10,13 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
-	_ "github.com/nsh-dev/nsh/nsexec" // the helper, in this test binary too
+	"github.com/nsh-dev/nsh/nsexec"
 	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
+
+// The helper, as in the nsh binary (cmd/nsh/main.go).
+func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 
 // newContext starts a context that is closed (its inits stopped) when the
 // test ends.

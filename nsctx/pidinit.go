@@ -39,7 +39,7 @@ func (c *Context) startInit(proc bool) error {
 	}
 	defer r.Close()
 	cmd := &exec.Cmd{Path: "nsh-init", Args: []string{"nsh-init"}, Env: []string{}}
-	if _, err := runHelper(&helperReq{mode: "init", uid: -1, gid: -1, proc: proc, keep: r}, cmd); err != nil {
+	if _, err := runHelper(&initReq{proc: proc, keep: r}, cmd); err != nil {
 		w.Close()
 		return err
 	}

@@ -416,9 +416,8 @@ func (c *Context) unpinInside(path string) (done bool, err error) {
 			return nil
 		}
 		done = true
-		r := c.via.request("unpin")
+		r := &unpinReq{helperAt: c.via.at(), path: path}
 		r.fork = c.via.ns[nsfs.PID] != nil
-		r.pinPath = path
 		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
 			switch {
@@ -583,9 +582,8 @@ func (c *Context) pinInside(h *nsfs.Handle, path string) error {
 		if h.Kind() == nsfs.Mnt && h.ID() == c.via.ns[nsfs.Mnt].ID() {
 			return &nsfs.Error{Path: path, Err: errors.New("a mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
 		}
-		r := c.via.request("pin")
+		r := &pinReq{helperAt: c.via.at(), ns: h, path: path}
 		r.fork = c.via.ns[nsfs.PID] != nil
-		r.pin, r.pinPath = h, path
 		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
 			return &nsfs.Error{Path: path, Err: fmt.Errorf("%s: %w", he.what, nsfs.Plain(he.errno))}

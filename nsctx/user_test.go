@@ -165,3 +165,21 @@ func TestUserStartKeepsCmd(t *testing.T) {
 		}
 	}
 }
+
+// A program started through the helper gets the environment it was given,
+// none of the helper's own instructions.
+func TestUserStartLeavesNoHelperVariables(t *testing.T) {
+	c := newContext(t)
+	if err := c.UnshareWith([]nsfs.Kind{nsfs.User, nsfs.Mnt}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
+		t.Fatal(err)
+	}
+	env := run(t, c, "env")
+	if !strings.Contains(env, "PATH=") {
+		t.Fatalf("env printed no PATH: %q", env)
+	}
+	for _, l := range strings.Split(env, "\n") {
+		if strings.HasPrefix(l, "_NSH_") {
+			t.Errorf("the program got %s", l)
+		}
+	}
+}

@@ -92,21 +92,21 @@ func (c *Context) needsVia(k nsfs.Kind, id nsfs.ID) bool {
 	return false
 }
 
-// request is a helper request that joins the context's via namespaces.
-func (v *viaState) request(mode string) *helperReq {
-	r := &helperReq{mode: mode, uid: -1, gid: -1}
+// at is where a helper works for the context: in its via namespaces.
+func (v *viaState) at() helperAt {
+	a := helperAt{uid: -1, gid: -1}
 	for _, h := range v.ns {
 		if h != nil {
-			r.join = append(r.join, h)
+			a.join = append(a.join, h)
 		}
 	}
 	if v.ns[nsfs.User] != nil {
-		r.uid, r.gid = v.uid, v.gid
+		a.uid, a.gid = v.uid, v.gid
 	}
 	if v.ns[nsfs.Mnt] != nil {
-		r.cwd = v.cwd
+		a.cwd = v.cwd
 	}
-	return r
+	return a
 }
 
 // unshareVia makes new namespaces in the helper, inside the context's
@@ -122,7 +122,7 @@ func (c *Context) unshareVia(kinds []nsfs.Kind, flags int, o UnshareOptions) err
 	if o.MountProc && !has(nsfs.PID) && c.effective(nsfs.PID) != c.home[nsfs.PID].ID() {
 		return &nsfs.Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc here needs the pid namespace with it (unshare pid --mount-proc)")}
 	}
-	r := c.via.request("make")
+	r := &makeReq{helperAt: c.via.at()}
 	if has(nsfs.PID) && c.via.ns[nsfs.PID] != nil {
 		// The kernel makes a new pid namespace only from the caller's
 		// own (EINVAL after setns(pid)): leave the context's out, so
@@ -233,7 +233,7 @@ func (c *Context) joinVia(target [nsfs.NumKinds]*nsfs.Handle) error {
 		}
 	}
 	if next.active() {
-		if _, err := helperRun(next.request("check")); err != nil {
+		if _, err := helperRun(&checkReq{next.at()}); err != nil {
 			next.close()
 			if he, ok := err.(*helperError); ok {
 				what, _ := strings.CutPrefix(he.what, "setns ")
@@ -254,7 +254,7 @@ func (c *Context) viaChdir(dir string) error {
 		dir = filepath.Join(c.via.cwd, dir)
 	}
 	dir = filepath.Clean(dir)
-	r := c.via.request("check")
+	r := &checkReq{c.via.at()}
 	r.cwd = dir
 	if _, err := helperRun(r); err != nil {
 		if he, ok := err.(*helperError); ok {
@@ -281,7 +281,7 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 		}
 		file = p
 	}
-	r := c.via.request("exec")
+	r := &execReq{c.via.at()}
 	r.fork = c.via.ns[nsfs.PID] != nil
 	args := cmd.Args
 	argv := args
@@ -343,9 +343,8 @@ func (c *Context) viaRoot() (*os.File, error) {
 // viaOpen opens path for reading in the via namespaces, through a helper
 // (in their pid namespace too: /proc/self of a --mount-proc /proc).
 func (c *Context) viaOpen(path string) (*os.File, error) {
-	r := c.via.request("open")
+	r := &openReq{helperAt: c.via.at(), path: path, raw: true}
 	r.fork = c.via.ns[nsfs.PID] != nil
-	r.open, r.raw = path, true
 	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
 		return nil, nsfs.Plain(he.errno)

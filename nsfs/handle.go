@@ -110,6 +110,11 @@ func (h *Handle) Dup() (*Handle, error) {
 	return &Handle{fd: fd, kind: h.kind, id: h.id}, nil
 }
 
+// NewHandle is a handle to the namespace id of kind k that holds no file
+// (Fd is -1): a namespace known by its identity alone, for a context that
+// is not a real one (a test's fake). A real Context cannot join it.
+func NewHandle(k Kind, id ID) *Handle { return &Handle{fd: -1, kind: k, id: id} }
+
 // OpenProcess opens the namespace of one kind of a process (pid > 0) or of
 // the calling thread (pid 0).
 func OpenProcess(pid int, k Kind) (*Handle, error) {
