@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/podmantest"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsfs"
@@ -174,7 +175,7 @@ func BenchmarkSetnsPod(b *testing.B) {
 	var sh fakeShell
 	call := func(b *testing.B, args ...string) {
 		cmd, _ := Lookup(args[0])
-		env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Ctx: c, Shell: &sh}
+		env := &command.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Ctx: c, Shell: &sh}
 		if err := cmd.Call(env, args); err != nil {
 			b.Fatal(err)
 		}
