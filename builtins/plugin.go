@@ -42,9 +42,11 @@ type PluginHost interface {
 	Unload(name string) error
 	List() []PluginInfo
 	// Commands are the plugin commands in effect (not shadowed), for help
-	// and completion; Complete asks a plugin to complete its command.
+	// and completion; Complete asks a plugin to complete its command
+	// (args: the words after it, env: the exported environment); files:
+	// file names are to be offered too.
 	Commands() []PluginCommand
-	Complete(name string, args []string) []string
+	Complete(name string, args, env []string) (cands []string, files bool)
 	// Settled reports whether name is a plugin command, answered from
 	// memory only: settled is false while plugins are still to be found
 	// or described (which reads files in nsh's home mount namespace).

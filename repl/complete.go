@@ -241,7 +241,11 @@ func (c *completer) candidates(words []string, cur string) []string {
 	}
 	b, ok := builtins.Lookup(words[0])
 	if _, isPlugin := builtins.LookupPluginCommand(words[0]); !ok && isPlugin {
-		return append(withSpace(builtins.Plugins.Complete(words[0], append(words[1:], cur))), c.files(cur)...)
+		cands, files := builtins.Plugins.Complete(words[0], append(words[1:], cur), c.sh.Environ())
+		if files {
+			return append(withSpace(cands), c.files(cur)...)
+		}
+		return withSpace(cands)
 	}
 	if !ok {
 		return c.files(cur)
