@@ -54,6 +54,13 @@ func TestHostAPIWhere(t *testing.T) {
 	if out := h.mustCall("twhere"); out != want {
 		t.Errorf("again: %q", out)
 	}
+	// Between calls, nsh does not answer.
+	h.mustCall("tlater")
+	wantLog := "testplugin: later: the host API: no call of this plugin process is running"
+	if !nstest.WaitUntil(func() bool { _, text, _ := h.Log("test", 10); return strings.Contains(text, wantLog) }) {
+		_, text, _ := h.Log("test", 10)
+		t.Errorf("asked after the call, the log says:\n%s", text)
+	}
 }
 
 // Where the plugin cannot see go-plugin's socket directory (another /tmp),

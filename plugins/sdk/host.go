@@ -136,6 +136,9 @@ func (s *server) dropHost() {
 // askOnStream asks nsh for the host API on a call's Run stream.
 func askOnStream(ctx context.Context, out *sender, in *stdin) func() (uint32, error) {
 	return func() (uint32, error) {
+		if !in.running() {
+			return 0, errors.New("the call is over: nsh answers the host API during a call")
+		}
 		if err := out.send(&pluginv1.Output{Msg: &pluginv1.Output_Host{Host: true}}); err != nil {
 			return 0, err
 		}

@@ -192,6 +192,15 @@ func main() {
 				}
 				return out, nil
 			}},
+		cmd("tlater", "ask the host API after the call, into the log", func(ctx context.Context, c *sdk.Call) int {
+			host := c.Host()
+			go func() {
+				time.Sleep(200 * time.Millisecond)
+				_, err := host.Where(context.Background())
+				fmt.Fprintln(os.Stderr, "testplugin: later:", err)
+			}()
+			return 0
+		}),
 		cmd("cd", "clashes with the builtin", func(ctx context.Context, c *sdk.Call) int {
 			fmt.Fprintln(c.Stdout, "plugin cd ran")
 			return 0
