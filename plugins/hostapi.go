@@ -13,6 +13,7 @@ import (
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsinfo"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -112,7 +113,7 @@ func (a *hostAPI) offer() (uint32, error) {
 		a.srv = grpc.NewServer()
 		pluginv1.RegisterHostServer(a.srv, a)
 	}
-	one := &oneConn{Listener: ln, a: a}
+	one := &oneConn{Listener: ln, a: a, pid: a.pr.run.pid}
 	a.pending = one
 	go a.srv.Serve(one)
 	return id, nil
@@ -137,11 +138,13 @@ func (a *hostAPI) close() {
 	}
 }
 
-// oneConn is a listener for one connection: closed once it has it, so
-// that no socket file is left behind (also in the context's /tmp).
+// oneConn is a listener for one connection, from the plugin's process
+// only (its socket may be in a /tmp others can write): closed once it
+// has it, so that no socket file is left behind.
 type oneConn struct {
 	net.Listener
 	a    *hostAPI
+	pid  int // the plugin process, as nsh sees it
 	once sync.Once
 	done bool
 }
@@ -151,6 +154,9 @@ func (l *oneConn) Accept() (net.Conn, error) {
 		return nil, net.ErrClosed
 	}
 	c, err := l.Listener.Accept()
+	for ; err == nil && peerPid(c) != l.pid; c, err = l.Listener.Accept() {
+		c.Close() // not the plugin
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +169,26 @@ func (l *oneConn) Accept() (net.Conn, error) {
 	}
 	l.a.mu.Unlock()
 	return c, nil
+}
+
+// peerPid is the pid of the process at the other end of a unix socket
+// connection (SO_PEERCRED, in nsh's pid namespace), or 0.
+func peerPid(c net.Conn) int {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return 0
+	}
+	rc, err := uc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	pid := 0
+	rc.Control(func(fd uintptr) {
+		if cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
+			pid = int(cred.Pid)
+		}
+	})
+	return pid
 }
 
 func (l *oneConn) Close() error {

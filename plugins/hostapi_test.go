@@ -1,7 +1,9 @@
 package plugins
 
 import (
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -113,4 +115,62 @@ func TestCompleteWithContext(t *testing.T) {
 	if got, files := h.Complete("twhere", []string{"files"}, env); len(got) != 0 || !files {
 		t.Errorf("asking for files: %v %v", got, files)
 	}
+}
+
+// The host API's listener takes a connection from the plugin's process
+// only: another process's is closed, and the plugin's still comes.
+func TestHostAPIListenerTakesThePluginOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := os.Getpid() // this test stands for the plugin
+	one := &oneConn{Listener: ln, a: &hostAPI{}, pid: pid}
+	defer one.Close()
+	// Another process connects first (this test binary again, runDialer).
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), dialEnv+"="+path)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan net.Conn, 1)
+	go func() {
+		c, err := one.Accept()
+		if err != nil {
+			t.Error(err)
+		}
+		got <- c
+	}()
+	cmd.Wait()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	a := <-got
+	if a == nil {
+		t.Fatal("no connection")
+	}
+	defer a.Close()
+	if p := peerPid(a); p != pid {
+		t.Errorf("took a connection from pid %d, want %d", p, pid)
+	}
+	if _, err := one.Accept(); err == nil {
+		t.Error("a second connection was taken")
+	}
+}
+
+const dialEnv = "NSH_TEST_DIAL"
+
+// runDialer is the other process of TestHostAPIListenerTakesThePluginOnly:
+// it connects to the socket named by $NSH_TEST_DIAL and exits.
+func runDialer() bool {
+	path, ok := os.LookupEnv(dialEnv)
+	if ok {
+		if c, err := net.Dial("unix", path); err == nil {
+			c.Close()
+		}
+	}
+	return ok
 }
