@@ -30,7 +30,10 @@
 // answer for the context. Write output to Call.Stdout and Call.Stderr: they
 // reach the user as they are written. What the plugin writes on os.Stdout
 // during a call reaches the call's stdout too; what it writes on os.Stderr
-// goes to the plugin's log (plugin log NAME). docs/plugins.md is the full
+// goes to the plugin's log (plugin log NAME). Call.Host is nsh's host
+// API: c.Host().Where(ctx) says where the shell's context is (the kinds
+// away from home and their names, the push depth, the pins). CompleteE
+// completes with the env and the host API. docs/plugins.md is the full
 // guide; package sdktest runs commands in tests.
 package sdk
 
