@@ -69,13 +69,14 @@ const hostMinor = 2
 // use and kept for the process's later calls.
 type remoteHost struct {
 	s     *server
-	minor uint32                 // what the host speaks
+	minor uint32                 // what the host speaks (0: before 1.2)
 	ask   func() (uint32, error) // a broker id of the service, from nsh
 }
 
 func (h *remoteHost) Where(ctx context.Context) (*Where, error) {
 	if h.minor < hostMinor {
-		return nil, fmt.Errorf("%w (Where): it speaks plugin protocol 1.%d, and the host API needs 1.%d (update nsh)", ErrOldHost, h.minor, hostMinor)
+		// An nsh before 1.2 sends no minor at all: it may speak 1.0 or 1.1.
+		return nil, fmt.Errorf("%w (Where needs plugin protocol 1.%d; update nsh)", ErrOldHost, hostMinor)
 	}
 	cl, err := h.s.hostClient(h.ask)
 	if err != nil {

@@ -9,12 +9,12 @@ import (
 // A plugin asking an nsh from before the host API gets an error that
 // says so, without asking nsh anything (an old nsh would not answer).
 func TestOldHost(t *testing.T) {
-	h := &remoteHost{s: &server{}, minor: 1, ask: func() (uint32, error) {
+	h := &remoteHost{s: &server{}, minor: 0, ask: func() (uint32, error) {
 		t.Fatal("asked an old host")
 		return 0, nil
 	}}
 	_, err := h.Where(context.Background())
-	want := "this nsh is too old for the host API (Where): it speaks plugin protocol 1.1, and the host API needs 1.2 (update nsh)"
+	want := "this nsh is too old for the host API (Where needs plugin protocol 1.2; update nsh)"
 	if err == nil || err.Error() != want || !errors.Is(err, ErrOldHost) {
 		t.Errorf("got %v, want %q", err, want)
 	}
