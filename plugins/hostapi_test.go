@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -62,6 +63,32 @@ func TestHostAPIWhere(t *testing.T) {
 	if !nstest.WaitUntil(func() bool { _, text, _ := h.Log("test", 10); return strings.Contains(text, wantLog) }) {
 		_, text, _ := h.Log("test", 10)
 		t.Errorf("asked after the call, the log says:\n%s", text)
+	}
+}
+
+// A call's answer is about the context it started in, though the shell
+// moved on meanwhile (as after a background call).
+func TestHostAPIKeepsTheCallsContext(t *testing.T) {
+	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
+	cwd, _ := h.ctx.Getwd()
+	h.mustCall("tpid") // the home process is started, not started by the call below
+	out := make(chan string, 1)
+	go func() {
+		o, errOut, err := h.call("", "twhereslow")
+		if err != nil {
+			o = fmt.Sprintf("%v: %s", err, errOut)
+		}
+		out <- o
+	}()
+	began := func() bool { _, text, _ := h.Log("test", 10); return strings.Contains(text, "twhereslow began") }
+	if !nstest.WaitUntil(began) {
+		t.Fatal("the call did not begin")
+	}
+	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.Net}, nsctx.PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-out; got != "depth=0 cwd="+cwd+"\n" {
+		t.Errorf("the call started at home says %q", got)
 	}
 }
 

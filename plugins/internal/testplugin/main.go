@@ -192,6 +192,17 @@ func main() {
 				}
 				return out, nil
 			}},
+		&sdk.Command{Name: "twhereslow", Summary: "twhere after 500 ms",
+			RunE: func(ctx context.Context, c *sdk.Call) error {
+				fmt.Fprintln(os.Stderr, "testplugin: twhereslow began")
+				time.Sleep(500 * time.Millisecond)
+				w, err := c.Host().Where(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(c.Stdout, describeWhere(w))
+				return nil
+			}},
 		cmd("tlater", "ask the host API after the call, into the log", func(ctx context.Context, c *sdk.Call) int {
 			host := c.Host()
 			go func() {
