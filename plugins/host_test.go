@@ -66,11 +66,11 @@ func TestPluginRunsInTheContext(t *testing.T) {
 	}
 	homePid := h.pid()
 
-	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.Net, nsctx.UTS}, nsctx.PropPrivate); err != nil {
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.Net, nsfs.UTS}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := h.ctx.Status()
-	want := strconv.FormatUint(st.Cur[nsctx.Net].Ino, 10)
+	want := strconv.FormatUint(st.Cur[nsfs.Net].Ino, 10)
 	if got := strings.TrimSpace(h.mustCall("nsinode", "net")); got != want || got == homeNet {
 		t.Fatalf("after unshare net the plugin's netns is %s, want %s", got, want)
 	}
@@ -102,7 +102,7 @@ func TestPluginRunsInTheContext(t *testing.T) {
 // host executes the file through an fd and dials via /proc/PID/root.
 func TestPluginInOtherMountNamespace(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"whereami": "whereami"}))
-	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.Mnt}, nsctx.PropPrivate); err != nil {
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.Mnt}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	err := h.ctx.Do(func() error { return unix.Mount("nshtest", "/tmp", "tmpfs", 0, "size=1m") })
@@ -111,7 +111,7 @@ func TestPluginInOtherMountNamespace(t *testing.T) {
 	}
 	out := h.mustCall("whereami")
 	st, _ := h.ctx.Status()
-	if want := "mnt      " + strconv.FormatUint(st.Cur[nsctx.Mnt].Ino, 10) + "\n"; !strings.Contains(out, want) {
+	if want := "mnt      " + strconv.FormatUint(st.Cur[nsfs.Mnt].Ino, 10) + "\n"; !strings.Contains(out, want) {
 		t.Fatalf("whereami: want %q in\n%s", want, out)
 	}
 	h.mu.Lock()

@@ -11,7 +11,6 @@ import (
 
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/nsh-dev/nsh/nsctx"
-	"github.com/nsh-dev/nsh/nsinfo"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
@@ -206,14 +205,14 @@ func (a *hostAPI) Where(context.Context, *pluginv1.WhereRequest) (*pluginv1.Wher
 		return nil, status.Error(codes.FailedPrecondition, "no call of this plugin process is running: nsh answers the host API during a call or a completion")
 	}
 	r := &pluginv1.WhereResponse{Depth: int32(st.Depth), Cwd: st.Cwd}
-	for _, k := range nsctx.Kinds() {
+	for _, k := range nsfs.Kinds() {
 		if !st.Differs(k) {
 			continue
 		}
 		id := st.Cur[k]
 		ns := &pluginv1.Namespace{Kind: k.String(), Dev: id.Dev, Ino: id.Ino, Pending: st.Pending(k)}
-		if k == nsctx.Net {
-			ns.Names = nsinfo.NetnsNames(id)
+		if k == nsfs.Net {
+			ns.Names = nsfs.NetnsNames(id)
 		}
 		r.Away = append(r.Away, ns)
 	}

@@ -23,7 +23,7 @@ func netnsHere(t *testing.T, h *testHost, prefix string) (string, uint64) {
 	ip := nstest.RequireTool(t, "ip")
 	name := "nsh-hostapi-" + prefix + "-" + strconv.Itoa(os.Getpid())
 	t.Cleanup(func() { nstest.DeleteNetns(name) })
-	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.Net}, nsctx.PropPrivate); err != nil {
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.Net}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.ctx.PinNetns(name); err != nil {
@@ -31,7 +31,7 @@ func netnsHere(t *testing.T, h *testHost, prefix string) (string, uint64) {
 	}
 	nstest.Output(t, h.ctx.Start, ip, "link", "add", prefix+"0", "type", "veth", "peer", "name", prefix+"1")
 	st, _ := h.ctx.Status()
-	return name, st.Cur[nsctx.Net].Ino
+	return name, st.Cur[nsfs.Net].Ino
 }
 
 // A command asks the host API where its context is: at home nothing is
@@ -84,7 +84,7 @@ func TestHostAPIKeepsTheCallsContext(t *testing.T) {
 	if !nstest.WaitUntil(began) {
 		t.Fatal("the call did not begin")
 	}
-	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.Net}, nsctx.PropPrivate); err != nil {
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.Net}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-out; got != "depth=0 cwd="+cwd+"\n" {
@@ -97,7 +97,7 @@ func TestHostAPIKeepsTheCallsContext(t *testing.T) {
 // leaves none there.
 func TestHostAPIInOtherMountNamespace(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
-	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.Mnt}, nsctx.PropPrivate); err != nil {
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.Mnt}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.ctx.Do(func() error { return unix.Mount("nshtest", "/tmp", "tmpfs", 0, "size=1m") }); err != nil {
@@ -105,7 +105,7 @@ func TestHostAPIInOtherMountNamespace(t *testing.T) {
 	}
 	st, _ := h.ctx.Status()
 	out := h.mustCall("twhere")
-	if want := "away mnt " + strconv.FormatUint(st.Cur[nsctx.Mnt].Ino, 10) + " "; !strings.Contains(out, want) {
+	if want := "away mnt " + strconv.FormatUint(st.Cur[nsfs.Mnt].Ino, 10) + " "; !strings.Contains(out, want) {
 		t.Errorf("twhere: no %q in %q", want, out)
 	}
 	var left []string

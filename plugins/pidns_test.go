@@ -14,11 +14,11 @@ import (
 func TestPluginInNewPidNamespace(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test", "whereami": "whereami"}))
 	homePid := h.pid()
-	if err := h.ctx.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := h.ctx.Status()
-	want := strconv.FormatUint(st.Cur[nsctx.PID].Ino, 10)
+	want := strconv.FormatUint(st.Cur[nsfs.PID].Ino, 10)
 	if got := strings.TrimSpace(h.mustCall("nsinode", "pid")); got != want {
 		t.Errorf("the plugin's pid namespace is %s, want %s", got, want)
 	}

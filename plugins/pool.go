@@ -14,7 +14,6 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
 	"github.com/nsh-dev/nsh/builtins"
-	"github.com/nsh-dev/nsh/nsctx"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -26,7 +25,7 @@ import (
 // back finds the old one still warm.
 type poolKey struct {
 	path string
-	ns   [nsctx.NumKinds]nsctx.ID
+	ns   [nsfs.NumKinds]nsfs.ID
 }
 
 // pool holds the idle processes; guarded by Host.mu.

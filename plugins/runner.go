@@ -109,7 +109,7 @@ func (r *procRunner) Start(context.Context) error {
 		r.translate = true
 		setenv(&r.cmd.Env, plugin.EnvUnixSocketDir, "/tmp")
 	}
-	if st, err := r.ctx.Status(); err == nil && st.Cur[nsctx.PID] != st.Home[nsctx.PID] {
+	if st, err := r.ctx.Status(); err == nil && st.Cur[nsfs.PID] != st.Home[nsfs.PID] {
 		// Forked into another pid namespace the child's getppid() is 0, and
 		// Go's fork code then takes the parent for dead and kills the child
 		// at once. There the plugin dies with nsh otherwise: nsh's init for

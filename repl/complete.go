@@ -255,19 +255,19 @@ func (c *completer) candidates(words []string, cur string) []string {
 	}
 	switch b.Operands {
 	case builtins.Kinds:
-		return withSpace(nsctx.KindNames())
+		return withSpace(nsfs.KindNames())
 	case builtins.Names:
 		return withSpace(builtinNames())
 	case builtins.Pins:
 		if len(words) >= 2 {
-			return withSpace(nsctx.KindNames())
+			return withSpace(nsfs.KindNames())
 		}
 		return c.pins(cur, true)
 	case builtins.PinPaths:
 		return c.pins(cur, false)
 	case builtins.PinTargets:
 		if len(words) == 1 {
-			return append(withSpace(nsctx.KindNames()), c.files(cur)...)
+			return append(withSpace(nsfs.KindNames()), c.files(cur)...)
 		}
 		return c.files(cur)
 	case builtins.Commands:
@@ -306,7 +306,7 @@ func (c *completer) pins(cur string, prefixed bool) []string {
 			ps = append(ps, p.Path)
 		}
 	}
-	for _, n := range nsinfo.NetnsList() {
+	for _, n := range nsfs.NetnsList() {
 		ps = append(ps, n)
 		if prefixed {
 			ps = append(ps, "netns:"+n)
@@ -320,12 +320,12 @@ func (c *completer) pins(cur string, prefixed bool) []string {
 
 // linkNames are the interfaces of the context's network namespace.
 func (c *completer) linkNames() []string {
-	h, err := c.sh.Ctx().OpenCurrent(nsctx.Net)
+	h, err := c.sh.Ctx().OpenCurrent(nsfs.Net)
 	if err != nil {
 		return nil
 	}
 	defer h.Close()
-	names := nsinfo.LinkNames(h.Fd(), c.sh.Ctx().Home(nsctx.Net).ID())
+	names := nsinfo.LinkNames(h.Fd(), c.sh.Ctx().Home(nsfs.Net).ID())
 	sort.Strings(names)
 	return names
 }

@@ -89,7 +89,7 @@ func TestCompleteLinkNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ctx.Close() // the namespace, and the veths in it, go with it
-	if err := ctx.Unshare([]nsctx.Kind{nsctx.Net}, nsctx.PropPrivate); err != nil {
+	if err := ctx.Unshare([]nsfs.Kind{nsfs.Net}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	nstest.Output(t, ctx.Start, ip, "link", "add", "cv0", "type", "veth", "peer", "name", "cv1")

@@ -96,7 +96,7 @@ func BenchmarkColdStartNewContext(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		if err := env.Ctx.Unshare([]nsctx.Kind{nsctx.Net}, nsctx.PropPrivate); err != nil {
+		if err := env.Ctx.Unshare([]nsfs.Kind{nsfs.Net}, nsctx.PropPrivate); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
