@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var aliasCmd = &Builtin{
@@ -21,7 +23,7 @@ again). A NAME that is no alias makes the status 1.
 	Options: []string{"-p"},
 	Thread:  true,
 	Pure:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, opts, ops, err := langOptions(env, args, "p")
 		if err != nil {
 			return err
@@ -76,7 +78,7 @@ every alias.
 	Options: []string{"-a"},
 	Thread:  true,
 	Pure:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, opts, names, err := langOptions(env, args, "a")
 		if err != nil {
 			return err

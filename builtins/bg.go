@@ -1,6 +1,10 @@
 package builtins
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var bgCmd = &Builtin{
 	Name:    "bg",
@@ -11,12 +15,12 @@ var bgCmd = &Builtin{
   sleep 100   # then Ctrl-Z
   bg`,
 	Operands: Jobspecs,
-	Run: func(env *Env, args []string) error {
-		j, err := jobArg(env, args)
+	Run: func(env *command.Env, args []string) error {
+		js, j, err := jobArg(env, args)
 		if err != nil {
 			return err
 		}
-		if err := env.Shell.Jobs().Continue(j, false, env.Stderr); err != nil {
+		if err := js.Continue(j, false, env.Stderr); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stderr, "[%d]+ %s\n", j.ID, j.Text)

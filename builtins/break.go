@@ -2,8 +2,9 @@ package builtins
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var breakCmd = &Builtin{
@@ -17,7 +18,7 @@ commands after the loop run next.
 	Special: true,
 	Thread:  true,
 	Pure:    true,
-	Run:     func(env *Env, args []string) error { return loopControl(args, true) },
+	Run:     func(env *command.Env, args []string) error { return loopControl(args, true) },
 }
 
 var continueCmd = &Builtin{
@@ -31,7 +32,7 @@ outwards) and goes on with its next round.
 	Special: true,
 	Thread:  true,
 	Pure:    true,
-	Run:     func(env *Env, args []string) error { return loopControl(args, false) },
+	Run:     func(env *command.Env, args []string) error { return loopControl(args, false) },
 }
 
 func loopControl(args []string, brk bool) error {
@@ -46,7 +47,7 @@ func loopControl(args []string, brk bool) error {
 	default:
 		return usageError("too many operands")
 	}
-	return &LoopControl{Break: brk, N: n}
+	return &command.LoopControl{Break: brk, N: n}
 }
 
 // Control reports whether err is no failure but a change of the shell's
@@ -54,24 +55,9 @@ func loopControl(args []string, brk bool) error {
 // untouched: not said, not turned into a status, not negated by !.
 func Control(err error) bool {
 	var (
-		er *ExitRequest
+		er *command.ExitRequest
 		rr *ReturnRequest
-		lc *LoopControl
+		lc *command.LoopControl
 	)
 	return errors.As(err, &er) || errors.As(err, &rr) || errors.As(err, &lc)
-}
-
-// LoopControl is break or continue on its way to its loop: N counts the
-// loops still to leave, the last of which breaks or continues.
-type LoopControl struct {
-	Break bool
-	N     int
-}
-
-func (l *LoopControl) Error() string {
-	name := "continue"
-	if l.Break {
-		name = "break"
-	}
-	return fmt.Sprintf("%s: not inside a loop", name)
 }

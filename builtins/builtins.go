@@ -13,65 +13,29 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/jobs"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
-// Env is everything a builtin may use.
-type Env struct {
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-	Ctx    *nsctx.Context
-	Shell  Shell
-	// Job is the job this command is a stage of; programs started by it
-	// join the job's process group. Nil outside the shell's executor.
-	Job *Job
-	// Files are the command's descriptors above 2 (Files[0] is fd 3) as
-	// the shell's redirections made them; nil is a closed one. Programs
-	// get them at their numbers.
-	Files []*os.File
-	// Snap, when set, is where programs start: the context as a
-	// background job found it, wherever Ctx has moved since.
-	Snap *nsctx.Snapshot
-}
-
-// Shell is what builtins need from the shell running them.
-type Shell interface {
-	// Environ is the environment given to spawned programs: the
-	// exported variables.
-	Environ() []string
-	// LastStatus is the exit status of the last command.
-	LastStatus() int
-	// Var returns a shell variable.
-	Var(name string) (string, bool)
-	// SetVar sets a variable; export also marks it exported. A variable
-	// that is exported stays so.
-	SetVar(name, value string, export bool)
-	// Export marks a variable exported (it reaches programs once set).
-	Export(name string)
-	// Unset removes a variable.
-	Unset(name string)
-	// Vars lists the variables, sorted by name.
-	Vars() []Var
-	// Option and SetOption read and change a shell option by its name
-	// (one of ShellOptions).
-	Option(name string) bool
-	SetOption(name string, on bool) error
-	// Source runs a script file in this shell: its namespace changes and
-	// variables stay. args, if any, become $1..$N while it runs.
-	Source(env *Env, file string, args []string) error
+// JobShell is a shell with a job table: what the builtins that start or
+// follow jobs need (spawn, env, jobs, fg, bg, wait, kill).
+type JobShell interface {
+	command.Shell
 	// Jobs is the job table.
-	Jobs() *Jobs
+	Jobs() *jobs.Jobs
 	// Started records a background job just launched: it becomes $!,
 	// and an interactive shell prints its [N] PID line.
-	Started(j *Job)
+	Started(j *jobs.Job)
 }
 
 // Lang is what the builtins of the shell language itself need from the
 // shell beyond Shell: positional parameters, functions, aliases, traps,
 // named options, and running words as commands.
 type Lang interface {
-	Shell
+	JobShell
+	// Plugins is the plugin host, nil in a shell without plugins.
+	Plugins() command.PluginHost
 	// Params and SetParams are $1..$N.
 	Params() []string
 	SetParams(args []string)
@@ -85,7 +49,7 @@ type Lang interface {
 	Remove(name string) error
 	Unexport(name string)
 	// LangVars lists the variables with their attributes, sorted.
-	LangVars() []Var
+	LangVars() []command.Var
 	// SetFlag is set -LETTER (on) or +LETTER; Options lists the
 	// options as set -o does, or as set +o does (reusable: commands
 	// that set them again).
@@ -105,10 +69,10 @@ type Lang interface {
 	Trap(cond, action string, reset bool) error
 	Traps() []Trap
 	// Eval parses and runs text in this shell, as eval does.
-	Eval(env *Env, text string) error
+	Eval(env *command.Env, text string) error
 	// Command runs argv as a builtin or a program, never a function
 	// (command NAME).
-	Command(env *Env, argv []string) error
+	Command(env *command.Env, argv []string) error
 	// LookupCommand says what a command name is: "alias", "keyword",
 	// "function", "special builtin", "builtin", "plugin" or "file" with
 	// its path; "" if it is none.
@@ -118,8 +82,6 @@ type Lang interface {
 	// Hashed is the table of hash: command names and the files they
 	// were found as (the shell's own, changed in place).
 	Hashed() map[string]string
-	// Where is FILE:LINE of the command running, or "nsh".
-	Where() string
 }
 
 // Trap is one condition's action.
@@ -142,26 +104,26 @@ func (r *ReturnRequest) Error() string { return "return: not in a function or a 
 // ErrNeedsLang is a language builtin run by a shell without the language.
 var ErrNeedsLang = errors.New("this shell does not provide the shell language this builtin needs")
 
+// ErrNoJobs is a builtin that needs a job table run by a shell without one.
+var ErrNoJobs = errors.New("this shell has no job table, which this builtin needs")
+
+// jobShell is the shell as JobShell.
+func jobShell(env *command.Env) (JobShell, error) {
+	s, ok := env.Shell.(JobShell)
+	if !ok {
+		return nil, ErrNoJobs
+	}
+	return s, nil
+}
+
 // langOf is the shell as Lang.
-func langOf(env *Env) (Lang, error) {
+func langOf(env *command.Env) (Lang, error) {
 	l, ok := env.Shell.(Lang)
 	if !ok {
 		return nil, ErrNeedsLang
 	}
 	return l, nil
 }
-
-// Var is a shell variable.
-type Var struct {
-	Name     string
-	Value    string
-	Exported bool
-	ReadOnly bool
-	Set      bool // has a value (an exported or read-only name may not)
-}
-
-// Func runs a builtin; args[0] is its name.
-type Func func(env *Env, args []string) error
 
 // Operand tells completion what a builtin's operands are.
 type Operand int
@@ -204,7 +166,7 @@ type Builtin struct {
 	// context, so a hop there would move the shell's next commands (sh
 	// runs them in a subshell, where a cd is lost; nsh says so instead).
 	Moves bool
-	Run   Func
+	Run   command.Handler
 }
 
 var table map[string]*Builtin
@@ -240,78 +202,6 @@ func Table() []*Builtin {
 	return bs
 }
 
-// ExitStatus is the error of a command that ended with a non-zero status
-// and has nothing more to say (a program's own exit status).
-type ExitStatus uint8
-
-func (s ExitStatus) Error() string { return fmt.Sprintf("exit status %d", uint8(s)) }
-
-// StatusNote is a status with a note said only if it stops a script
-// (wait's "%1 was killed by signal 15"): interactively, as a bare status,
-// nothing is said.
-type StatusNote struct {
-	Code ExitStatus
-	Note string
-}
-
-func (e *StatusNote) Error() string { return e.Note }
-func (e *StatusNote) Unwrap() error { return e.Code }
-
-// StatusError is a failure with a message and a particular status
-// (127 command not found, 126 not executable).
-type StatusError struct {
-	Code int
-	Err  error
-}
-
-func (e *StatusError) Error() string { return e.Err.Error() }
-func (e *StatusError) Unwrap() error { return e.Err }
-
-// UsageError is bad usage of a builtin: status 2, and the usage is shown.
-type UsageError struct {
-	Msg   string
-	Usage string
-}
-
-func (e *UsageError) Error() string {
-	if e.Usage == "" {
-		return e.Msg
-	}
-	return e.Msg + "\nusage: " + strings.ReplaceAll(e.Usage, "\n", "\n       ")
-}
-
-// ExitRequest is returned by `exit`: the shell stops with Code.
-type ExitRequest struct {
-	Code int
-	Bare bool // exit without N: in a trap, the status before the trap counts
-}
-
-func (e *ExitRequest) Error() string { return fmt.Sprintf("exit %d", e.Code) }
-
-// Status derives a command's exit status from its error.
-func Status(err error) int {
-	var (
-		es ExitStatus
-		se *StatusError
-		ue *UsageError
-		er *ExitRequest
-		lc *LoopControl
-	)
-	switch {
-	case err == nil, errors.As(err, &lc):
-		return 0
-	case errors.As(err, &es):
-		return int(es)
-	case errors.As(err, &se):
-		return se.Code
-	case errors.As(err, &ue):
-		return 2
-	case errors.As(err, &er):
-		return er.Code
-	}
-	return 1
-}
-
 // ErrMovesInJob refuses a builtin that changes the context (Moves) in a
 // pipeline or a background job.
 var ErrMovesInJob = errors.New("it changes the shell's context, so it cannot run in a pipeline or a background job (they run alongside the shell)")
@@ -337,7 +227,7 @@ func Moved(err error) bool {
 // moveError marks the failure of a builtin that Moves.
 func moveError(err error) error {
 	var ran *RanError
-	if _, status := err.(ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, Interrupted{}) || errors.As(err, &ran) {
+	if _, status := err.(command.ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, command.Interrupted{}) || errors.As(err, &ran) {
 		return err
 	}
 	return &MoveError{err}
@@ -353,14 +243,14 @@ func (b *Builtin) HelpText() string {
 
 // Call runs the builtin; a usage error gets the builtin's usage attached,
 // and the failure of one that Moves is a MoveError.
-func (b *Builtin) Call(env *Env, args []string) error {
+func (b *Builtin) Call(env *command.Env, args []string) error {
 	if b.Moves {
 		return moveError(b.call(env, args))
 	}
 	return b.call(env, args)
 }
 
-func (b *Builtin) call(env *Env, args []string) error {
+func (b *Builtin) call(env *command.Env, args []string) error {
 	if b.Moves && env.Job != nil {
 		return ErrMovesInJob
 	}
@@ -371,7 +261,7 @@ func (b *Builtin) call(env *Env, args []string) error {
 	if b.Moves && env.Shell != nil && env.Ctx != nil {
 		trackPwd(env)
 	}
-	var ue *UsageError
+	var ue *command.UsageError
 	if errors.As(err, &ue) && ue.Usage == "" {
 		ue.Usage = b.Usage
 	}
@@ -379,16 +269,16 @@ func (b *Builtin) call(env *Env, args []string) error {
 		if errors.Is(out.err, unix.EPIPE) {
 			// ns -a | head -1: the reader is done; as a program
 			// would, the builtin dies of SIGPIPE, quietly.
-			return &StatusError{128 + int(unix.SIGPIPE), &SignalError{unix.SIGPIPE}}
+			return &command.StatusError{Code: 128 + int(unix.SIGPIPE), Err: &command.SignalError{Sig: unix.SIGPIPE}}
 		}
-		return &StatusError{Code: 1, Err: fmt.Errorf("write error: %w", plainErr(out.err))}
+		return &command.StatusError{Code: 1, Err: fmt.Errorf("write error: %w", plainErr(out.err))}
 	}
 	return err
 }
 
 // trackPwd keeps $PWD and $OLDPWD (exported, as in bash) where the
 // context's working directory is, after a builtin that may have moved it.
-func trackPwd(env *Env) {
+func trackPwd(env *command.Env) {
 	wd, err := env.Ctx.Getwd()
 	if err != nil {
 		return
@@ -429,15 +319,8 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// RawWriter is the writer a builtin was given, for what needs the file
-// itself: a program's stdout, a terminal check, a sourced script's
-// streams.
-func RawWriter(w io.Writer) io.Writer {
-	if c, ok := w.(*checkedWriter); ok {
-		return c.w
-	}
-	return w
-}
+// Raw is the writer under c, for command.RawWriter.
+func (c *checkedWriter) Raw() io.Writer { return c.w }
 
 // plainErr is the errno in an *os.PathError (write /dev/stdout: no space
 // left on device reads better as the errno alone).
@@ -450,7 +333,7 @@ func plainErr(err error) error {
 }
 
 func usageError(format string, a ...any) error {
-	return &UsageError{Msg: fmt.Sprintf(format, a...)}
+	return &command.UsageError{Msg: fmt.Sprintf(format, a...)}
 }
 
 // newFlags returns a FlagSet whose errors parseFlags makes usage errors.
@@ -530,8 +413,8 @@ func dashed(name string) string {
 }
 
 // parseKinds parses kind names, an unknown one being a usage error.
-func parseKinds(names []string) ([]nsctx.Kind, error) {
-	ks, err := nsctx.ParseKinds(names)
+func parseKinds(names []string) ([]nsfs.Kind, error) {
+	ks, err := nsfs.ParseKinds(names)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

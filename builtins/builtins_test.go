@@ -7,42 +7,50 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/internal/fakectx"
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/jobs"
 	"github.com/nsh-dev/nsh/nsctx"
-	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary
+	"github.com/nsh-dev/nsh/nsexec"
 )
+
+// The helper, as in the nsh binary (cmd/nsh/main.go).
+func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 
 // fakeShell is the least a builtin needs from a shell: the environment of
 // the test process, a status, and a job table without a terminal.
 type fakeShell struct {
 	last int
-	jobs *Jobs
+	jobs *jobs.Jobs
 }
 
-func (f *fakeShell) Environ() []string                      { return os.Environ() }
-func (f *fakeShell) LastStatus() int                        { return f.last }
-func (f *fakeShell) Var(name string) (string, bool)         { return os.LookupEnv(name) }
-func (f *fakeShell) SetVar(name, value string, export bool) {}
-func (f *fakeShell) Export(name string)                     {}
-func (f *fakeShell) Unset(name string)                      {}
-func (f *fakeShell) Vars() []Var                            { return nil }
-func (f *fakeShell) Option(name string) bool                { return false }
-func (f *fakeShell) SetOption(name string, on bool) error   { return nil }
-func (f *fakeShell) Source(*Env, string, []string) error    { return nil }
-func (f *fakeShell) Started(*Job)                           {}
-func (f *fakeShell) Jobs() *Jobs {
+func (f *fakeShell) Environ() []string                           { return os.Environ() }
+func (f *fakeShell) LastStatus() int                             { return f.last }
+func (f *fakeShell) Var(name string) (string, bool)              { return os.LookupEnv(name) }
+func (f *fakeShell) SetVar(name, value string, export bool)      {}
+func (f *fakeShell) Export(name string)                          {}
+func (f *fakeShell) Unset(name string)                           {}
+func (f *fakeShell) Vars() []command.Var                         { return nil }
+func (f *fakeShell) Option(name string) bool                     { return false }
+func (f *fakeShell) SetOption(name string, on bool) error        { return nil }
+func (f *fakeShell) Source(*command.Env, string, []string) error { return nil }
+func (f *fakeShell) Started(*jobs.Job)                           {}
+func (f *fakeShell) Jobs() *jobs.Jobs {
 	if f.jobs == nil {
-		f.jobs = NewJobs(-1)
+		f.jobs = jobs.NewJobs(-1)
 	}
 	return f.jobs
 }
 
-// harness runs builtins against a real context, as the shell would.
+// harness runs builtins against a context, as the shell would.
 type harness struct {
 	t   *testing.T
-	ctx *nsctx.Context
+	ctx command.Context
 	sh  fakeShell
 }
+
+var _ command.Context = (*fakectx.Context)(nil)
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -55,25 +63,55 @@ func newHarness(t *testing.T) *harness {
 	return &harness{t: t, ctx: c}
 }
 
+// newFakeHarness runs builtins against a fake context (no root needed)
+// whose working directory is a new temporary directory.
+func newFakeHarness(t *testing.T) (*harness, *fakectx.Context) {
+	t.Helper()
+	c := FakeCtx(t)
+	return &harness{t: t, ctx: c}, c
+}
+
+// FakeCtx is a fake context in a new temporary directory, closed after
+// the test (exported for the package's external tests too).
+func FakeCtx(t testing.TB) *fakectx.Context {
+	t.Helper()
+	c, err := fakectx.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // run runs one command line (words split on spaces) and returns its
 // output, error output and status.
 func (h *harness) run(line string) (string, string, int) {
 	h.t.Helper()
 	args := strings.Fields(line)
 	var out, errb bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Ctx: h.ctx, Shell: &h.sh}
+	env := &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Ctx: h.ctx, Shell: &h.sh}
 	var err error
 	if b, ok := Lookup(args[0]); ok {
 		err = b.Call(env, args)
 	} else {
-		err = Spawn(env, args)
+		err = Suggest(env, args[0], jobs.Spawn(h.sh.Jobs(), env, args))
 	}
 	if err != nil {
 		errb.WriteString(err.Error())
 	}
-	st := Status(err)
+	st := command.Status(err)
 	h.sh.last = st
 	return out.String(), errb.String(), st
+}
+
+// status is where the context is.
+func (h *harness) status() nsctx.Status {
+	h.t.Helper()
+	st, err := h.ctx.Status()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st
 }
 
 // ok runs a line that must succeed and returns its output.
@@ -121,14 +159,14 @@ func TestStatus(t *testing.T) {
 		want int
 	}{
 		{nil, 0},
-		{ExitStatus(3), 3},
-		{&StatusError{127, os.ErrNotExist}, 127},
+		{command.ExitStatus(3), 3},
+		{&command.StatusError{Code: 127, Err: os.ErrNotExist}, 127},
 		{usageError("x"), 2},
-		{&ExitRequest{Code: 7}, 7},
+		{&command.ExitRequest{Code: 7}, 7},
 		{os.ErrPermission, 1},
 	} {
-		if got := Status(c.err); got != c.want {
-			t.Errorf("Status(%v) = %d, want %d", c.err, got, c.want)
+		if got := command.Status(c.err); got != c.want {
+			t.Errorf("command.Status(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
 }
@@ -140,7 +178,7 @@ func TestParseFlagsAnywhere(t *testing.T) {
 	if err != nil || !*j || strings.Join(ops, " ") != "net uts --json" {
 		t.Errorf("ops %q json %v err %v", ops, *j, err)
 	}
-	if _, err := parseFlags(newFlags("x"), []string{"x", "--nope"}); Status(err) != 2 {
+	if _, err := parseFlags(newFlags("x"), []string{"x", "--nope"}); command.Status(err) != 2 {
 		t.Errorf("unknown option: %v", err)
 	}
 }
@@ -149,20 +187,20 @@ func TestParseFlagsAnywhere(t *testing.T) {
 // status and message kept; the refusal in a pipeline too. Others are not,
 // nor source's mere exit status, nor exit and break.
 func TestMoveError(t *testing.T) {
-	h := newHarness(t)
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Ctx: h.ctx, Shell: &h.sh}
+	h, _ := newFakeHarness(t)
+	env := &command.Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Ctx: h.ctx, Shell: &h.sh}
 	err := cdCmd.Call(env, []string{"cd", "/nonexistent-nsh"})
-	if !Moved(err) || Status(err) != 1 || !strings.Contains(err.Error(), "/nonexistent-nsh") {
-		t.Errorf("failed cd: %v (moved %v, status %d), want a MoveError of status 1", err, Moved(err), Status(err))
+	if !Moved(err) || command.Status(err) != 1 || !strings.Contains(err.Error(), "/nonexistent-nsh") {
+		t.Errorf("failed cd: %v (moved %v, status %d), want a MoveError of status 1", err, Moved(err), command.Status(err))
 	}
-	job := &Env{Stdout: &bytes.Buffer{}, Job: NewJobs(-1).NewJob("x", "", false)}
+	job := &command.Env{Stdout: &bytes.Buffer{}, Job: jobs.NewJobs(-1).NewJob("x", "", false)}
 	if err := setnsCmd.Call(job, []string{"setns", "/x"}); !Moved(err) || !errors.Is(err, ErrMovesInJob) {
 		t.Errorf("setns in a pipeline: %v, want a MoveError holding ErrMovesInJob", err)
 	}
 	if err := pwdCmd.Call(env, []string{"pwd", "-z"}); err == nil || Moved(err) {
 		t.Errorf("bad pwd: %v, want an error that is no MoveError", err)
 	}
-	for _, err := range []error{ExitStatus(3), &ExitRequest{Code: 2}, &LoopControl{Break: true, N: 1}, Interrupted{}, nil} {
+	for _, err := range []error{command.ExitStatus(3), &command.ExitRequest{Code: 2}, &command.LoopControl{Break: true, N: 1}, command.Interrupted{}, nil} {
 		if Moved(moveError(err)) {
 			t.Errorf("moveError(%v) is a MoveError", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -37,7 +38,7 @@ and $OLDPWD, exported, as bash's cd does, so programs that trust $PWD
 	Options:  []string{"-L", "-P"},
 	Operands: Files,
 	Moves:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		opts, ops, err := splitOptions(args, "LP")
 		if err != nil {
 			return err
@@ -60,7 +61,7 @@ and $OLDPWD, exported, as bash's cd does, so programs that trust $PWD
 			if dir == "-" {
 				old, _ := env.Shell.Var("OLDPWD")
 				if old == "" {
-					return &StatusError{Code: 1, Err: errors.New("OLDPWD is not set")}
+					return &command.StatusError{Code: 1, Err: errors.New("OLDPWD is not set")}
 				}
 				dir, show = old, true
 			}
@@ -110,7 +111,7 @@ type cdCandidate struct {
 
 // cdCandidates is where cd DIR looks, in order: DIR under each $CDPATH
 // entry, then DIR itself (POSIX's cd, steps 5 and 6).
-func cdCandidates(env *Env, dir string) []cdCandidate {
+func cdCandidates(env *command.Env, dir string) []cdCandidate {
 	cdpath, _ := env.Shell.Var("CDPATH")
 	first, _, _ := strings.Cut(dir, "/")
 	if cdpath == "" || path.IsAbs(dir) || first == "." || first == ".." {
@@ -129,7 +130,7 @@ func cdCandidates(env *Env, dir string) []cdCandidate {
 
 // sameDir reports whether a names the context's working directory: a
 // logical $PWD (through symbolic links) that is still right is kept.
-func sameDir(ctx *nsctx.Context, a string) bool {
+func sameDir(ctx command.Viewer, a string) bool {
 	same := false
 	ctx.Files(func(fs nsctx.FS) error {
 		sa, err1 := fs.Stat(a, true)

@@ -1,5 +1,7 @@
 package builtins
 
+import "github.com/nsh-dev/nsh/command"
+
 var colonCmd = &Builtin{
 	Name:    ":",
 	Summary: "do nothing, successfully",
@@ -11,5 +13,5 @@ endless loop:
 	Special: true,
 	Thread:  true,
 	Pure:    true,
-	Run:     func(env *Env, args []string) error { return nil },
+	Run:     func(env *command.Env, args []string) error { return nil },
 }

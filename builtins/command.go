@@ -1,6 +1,10 @@
 package builtins
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var commandCmd = &Builtin{
 	Name:    "command",
@@ -20,7 +24,7 @@ instead of $PATH.
   command -v jq >/dev/null || { echo "need jq"; exit 1; }`,
 	Options:  []string{"-p", "-v", "-V"},
 	Operands: Commands,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, opts, ops, err := langOptions(env, args, "pvV")
 		if err != nil {
 			return err
@@ -61,7 +65,7 @@ instead of $PATH.
 			some = some || ok
 		}
 		if !some {
-			return ExitStatus(1)
+			return command.ExitStatus(1)
 		}
 		return nil
 	},
@@ -69,7 +73,7 @@ instead of $PATH.
 
 // standardPath is argv with its program looked up in defaultPath, for
 // command -p: a name that is a builtin (or has a slash) stays as it is.
-func standardPath(env *Env, argv []string) ([]string, error) {
+func standardPath(env *command.Env, argv []string) ([]string, error) {
 	if _, ok := Lookup(argv[0]); ok || strings.Contains(argv[0], "/") {
 		return argv, nil
 	}
@@ -82,7 +86,7 @@ func standardPath(env *Env, argv []string) ([]string, error) {
 
 // describeStandard is describe for command -p -v and -V: a program is
 // looked for in defaultPath.
-func describeStandard(env *Env, l Lang, name string, mode byte) (bool, error) {
+func describeStandard(env *command.Env, l Lang, name string, mode byte) (bool, error) {
 	if what, _ := l.LookupCommand(name); what != "file" && what != "" || strings.Contains(name, "/") {
 		return describe(env, l, name, mode, false)
 	}

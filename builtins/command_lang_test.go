@@ -7,8 +7,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // bin makes directories with programs (executable files) and a plain
@@ -41,13 +43,13 @@ func TestEvalExecLang(t *testing.T) {
 	}, nil)
 	runLangCases(t, []langCase{
 		{"exec status", "exec false", "command[\"false\"]\nexit 3\n", ""},
-	}, func(f *fakeLang) { f.cmdErr = ExitStatus(3) })
+	}, func(f *fakeLang) { f.cmdErr = command.ExitStatus(3) })
 	runLangCases(t, []langCase{
 		{"exec not found", "exec nosuch", "command[\"nosuch\"]\nexit 127\n", "t.sh:1: exec: nosuch: not found"},
-	}, func(f *fakeLang) { f.cmdErr = &StatusError{127, errorString("nosuch: not found")} })
+	}, func(f *fakeLang) { f.cmdErr = &command.StatusError{Code: 127, Err: errorString("nosuch: not found")} })
 	runLangCases(t, []langCase{
 		{"exec exit", "exec exit 4", "command[\"exit\" \"4\"]\nexit 4\n", ""},
-	}, func(f *fakeLang) { f.cmdErr = &ExitRequest{Code: 4} })
+	}, func(f *fakeLang) { f.cmdErr = &command.ExitRequest{Code: 4} })
 }
 
 type errorString string
@@ -106,7 +108,7 @@ func TestCommandStandardPath(t *testing.T) {
 	f := newFakeLang()
 	f.Assign("PATH", "/nonexistent")
 	out, errs := f.script("command -p sh -c true\ncommand -pv sh\ncommand -pV cd")
-	sh, err := findInPath(&Env{}, "sh", defaultPath, true, false)
+	sh, err := findInPath(&command.Env{}, "sh", defaultPath, true, false)
 	if err != nil || len(sh) == 0 {
 		t.Fatalf("no sh in %s: %v", defaultPath, err)
 	}
@@ -126,7 +128,7 @@ func TestFindInPathInContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	env := &Env{Ctx: c}
+	env := &command.Env{Ctx: c}
 	for _, tc := range []struct {
 		name     string
 		exe, all bool
@@ -152,7 +154,7 @@ func TestFindInPathInContext(t *testing.T) {
 		t.Errorf("lib in the working directory: %q %v", got, err)
 	}
 	// In a mount namespace of its own, a file mounted over another.
-	if err := c.Unshare([]nsctx.Kind{nsctx.Mnt}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Mnt}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Do(func() error { return unix.Mount("tmpfs", b, "tmpfs", 0, "") }); err != nil {

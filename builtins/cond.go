@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/nsh-dev/nsh/command"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/pattern"
 	"mvdan.cc/sh/v3/syntax"
@@ -21,8 +22,8 @@ import (
 // expression (quoted parts of it match themselves) and sets BASH_REMATCH
 // to the matched text ("" if none). && binds tighter than ||, and ! only
 // to the term after it. An error from word or arith is returned as it is;
-// a malformed regular expression or integer is a *StatusError with Code 2.
-func EvalTest(env *Env, x syntax.TestExpr, word func(w *syntax.Word, pattern bool) (string, error), arith func(expr string) (int, error)) (bool, error) {
+// a malformed regular expression or integer is a *command.StatusError with Code 2.
+func EvalTest(env *command.Env, x syntax.TestExpr, word func(w *syntax.Word, pattern bool) (string, error), arith func(expr string) (int, error)) (bool, error) {
 	c := &cond{t: &tester{env: env, arith: arith}, word: word}
 	return c.eval(x)
 }
@@ -194,7 +195,7 @@ func (c *cond) regexMatch(s string, y syntax.TestExpr) (bool, error) {
 	}
 	re, err := compileCached(rx.String(), true)
 	if err != nil {
-		return false, &StatusError{Code: 2, Err: fmt.Errorf("%s: %v", rx.String(), err)}
+		return false, &command.StatusError{Code: 2, Err: fmt.Errorf("%s: %v", rx.String(), err)}
 	}
 	loc := re.FindStringIndex(s)
 	if l, err := langOf(c.t.env); err == nil {
@@ -212,11 +213,11 @@ func (c *cond) regexMatch(s string, y syntax.TestExpr) (bool, error) {
 func matchPattern(pat, s string) (bool, error) {
 	rx, err := pattern.Regexp(pat, pattern.EntireString|pattern.ExtendedOperators)
 	if err != nil {
-		return false, &StatusError{Code: 2, Err: fmt.Errorf("%s: %v", pat, err)}
+		return false, &command.StatusError{Code: 2, Err: fmt.Errorf("%s: %v", pat, err)}
 	}
 	re, err := compileCached(rx, false)
 	if err != nil {
-		return false, &StatusError{Code: 2, Err: fmt.Errorf("%s: %v", pat, err)}
+		return false, &command.StatusError{Code: 2, Err: fmt.Errorf("%s: %v", pat, err)}
 	}
 	return re.MatchString(s), nil
 }

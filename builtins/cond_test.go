@@ -8,6 +8,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 )
 
 // The variables the [[ ]] cases see.
@@ -116,7 +117,7 @@ var condCases = []struct {
 	{"[[ -t 1234 ]]", 1},
 }
 
-func condEval(t *testing.T, env *builtins.Env, cfg *expand.Config, src string, count *int) (bool, error) {
+func condEval(t *testing.T, env *command.Env, cfg *expand.Config, src string, count *int) (bool, error) {
 	t.Helper()
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
 	if err != nil {
@@ -142,11 +143,11 @@ func TestEvalTest(t *testing.T) {
 	}
 	sh.opts["errexit"] = true
 	cfg := &expand.Config{Env: expand.ListEnviron(condVars...)}
-	env := &builtins.Env{Ctx: ctx, Shell: sh}
+	env := &command.Env{Ctx: ctx, Shell: sh}
 	for _, tc := range condCases {
 		n := 0
 		v, err := condEval(t, env, cfg, tc.src, &n)
-		st := builtins.Status(err)
+		st := command.Status(err)
 		if err == nil && !v {
 			st = 1
 		}
@@ -159,10 +160,10 @@ func TestEvalTest(t *testing.T) {
 // =~ leaves the match in BASH_REMATCH; && and || expand only what they
 // need.
 func TestEvalTestEffects(t *testing.T) {
-	ctx := utilCtx(t)
+	ctx := builtins.FakeCtx(t)
 	sh := newUtilShell()
 	cfg := &expand.Config{Env: expand.ListEnviron()}
-	env := &builtins.Env{Ctx: ctx, Shell: sh}
+	env := &command.Env{Ctx: ctx, Shell: sh}
 	n := 0
 	for src, want := range map[string]string{
 		"[[ a__b__c =~ _*(b_*) ]]": "__b__",

@@ -12,7 +12,7 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/internal/podmantest"
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 )
 
@@ -81,7 +81,7 @@ func TestSetnsContainer(t *testing.T) {
 	// The prompt's name for the network namespace.
 	h.ok("setns docker:" + c.Name + " net")
 	st, _ := h.ctx.Status()
-	if got := nsinfo.NetnsOrContainer(st.Cur[nsctx.Net]); got != "docker:"+c.Name {
+	if got := nsinfo.NetnsOrContainer(st.Cur[nsfs.Net]); got != "docker:"+c.Name {
 		t.Errorf("prompt name %q", got)
 	}
 	h.ok("home")

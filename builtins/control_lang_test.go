@@ -3,6 +3,8 @@ package builtins
 import (
 	"errors"
 	"testing"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 // exit, return, shift, break, continue and : (mvdan.cc/sh's interp cases,
@@ -53,13 +55,13 @@ func TestControlLang(t *testing.T) {
 	}{{"break", true, 1}, {"break 3", true, 3}, {"continue", false, 1}, {"continue 2", false, 2}} {
 		args := words(c.line)
 		b, _ := Lookup(args[0])
-		err := b.Call(&Env{Shell: newFakeLang()}, args)
-		var lc *LoopControl
+		err := b.Call(&command.Env{Shell: newFakeLang()}, args)
+		var lc *command.LoopControl
 		if !errors.As(err, &lc) || lc.Break != c.brk || lc.N != c.n || !Control(err) {
 			t.Errorf("%s: %#v", c.line, err)
 		}
 	}
-	if !Control(&ReturnRequest{Code: 1}) || !Control(&ExitRequest{}) || Control(ExitStatus(1)) {
+	if !Control(&ReturnRequest{Code: 1}) || !Control(&command.ExitRequest{}) || Control(command.ExitStatus(1)) {
 		t.Error("Control: return and exit are control, a status is not")
 	}
 }

@@ -1,6 +1,10 @@
 package builtins
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var echoCmd = &Builtin{
 	Name:    "echo",
@@ -19,7 +23,7 @@ printf is the portable way to print text that may start with -.
 	Operands: Files,
 	Pure:     true,
 	Thread:   true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		args = args[1:]
 		newline, escapes := true, false
 		for len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' && strings.Trim(args[0][1:], "neE") == "" {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/jobs"
 )
 
 var envCmd = &Builtin{
@@ -18,7 +21,7 @@ variables added, as env(1) does, without changing the shell's own.
   env | grep PATH
   env LANG=C ip -s link`,
 	Operands: Commands,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		i := 1
 		for ; i < len(args) && strings.Contains(args[i], "="); i++ {
 			name, _, _ := strings.Cut(args[i], "=")
@@ -35,9 +38,13 @@ variables added, as env(1) does, without changing the shell's own.
 			}
 			return nil
 		}
+		l, err := jobShell(env)
+		if err != nil {
+			return err
+		}
 		e := *env
 		e.Shell = sh
-		return Spawn(&e, args[i:])
+		return Suggest(env, args[i], jobs.Spawn(l.Jobs(), &e, args[i:]))
 	},
 }
 
@@ -45,7 +52,7 @@ variables added, as env(1) does, without changing the shell's own.
 // over the environment its programs get: for one command, as in
 // 'env NAME=VALUE CMD' and 'NAME=VALUE CMD'. The shell's variables stay
 // as they are.
-func Overlay(sh Shell, assigns []string) Shell {
+func Overlay(sh command.Shell, assigns []string) command.Shell {
 	if len(assigns) == 0 {
 		return sh
 	}
@@ -73,7 +80,7 @@ func Overlay(sh Shell, assigns []string) Shell {
 
 // withEnviron is the shell with a different environment for programs.
 type withEnviron struct {
-	Shell
+	command.Shell
 	env   []string
 	order []string          // the names assigned, first seen first
 	extra map[string]string // their values
@@ -83,7 +90,7 @@ func (w withEnviron) Environ() []string { return w.env }
 
 // Source runs the file with the assignments as exported variables of the
 // shell, as bash does for 'A=1 source FILE', and puts them back after.
-func (w withEnviron) Source(env *Env, file string, args []string) error {
+func (w withEnviron) Source(env *command.Env, file string, args []string) error {
 	type saved struct {
 		value         string
 		set, exported bool

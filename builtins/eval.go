@@ -1,6 +1,10 @@
 package builtins
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var evalCmd = &Builtin{
 	Name:    "eval",
@@ -13,7 +17,7 @@ is theirs (0 for none).
   var=NET_$kind; eval "echo \$$var"
   eval "$(ssh-agent -s)"`,
 	Special: true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, err := langOf(env)
 		if err != nil {
 			return err

@@ -1,6 +1,10 @@
 package builtins
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var execCmd = &Builtin{
 	Name:    "exec",
@@ -19,7 +23,7 @@ of the subshell):
   exec ip netns exec lab bash`,
 	Operands: Commands,
 	Special:  true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		argv := args[1:]
 		if len(argv) > 0 && argv[0] == "--" {
 			argv = argv[1:]
@@ -33,13 +37,13 @@ of the subshell):
 		}
 		err = l.Command(env, argv)
 		var (
-			es  ExitStatus
-			sig *SignalError
+			es  command.ExitStatus
+			sig *command.SignalError
 		)
-		if err != nil && !Control(err) && !errors.As(err, &es) && !errors.As(err, &sig) && !errors.Is(err, Interrupted{}) {
+		if err != nil && !Control(err) && !errors.As(err, &es) && !errors.As(err, &sig) && !errors.Is(err, command.Interrupted{}) {
 			// The shell leaves: this is the last it can say why.
 			warn(env, args[0], "%v", err)
 		}
-		return &ExitRequest{Code: Status(err)}
+		return &command.ExitRequest{Code: command.Status(err)}
 	},
 }

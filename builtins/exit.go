@@ -3,6 +3,8 @@ package builtins
 import (
 	"errors"
 	"strconv"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var exitCmd = &Builtin{
@@ -19,7 +21,7 @@ already started keep running.
 	Special: true,
 	Thread:  true,
 	Pure:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		n, err := statusOperand(env, args)
 		switch {
 		case errors.Is(err, errNotNumber):
@@ -29,7 +31,7 @@ already started keep running.
 			warn(env, args[0], "%v", err)
 			n = 1
 		}
-		return &ExitRequest{Code: n, Bare: len(args) == 1}
+		return &command.ExitRequest{Code: n, Bare: len(args) == 1}
 	},
 }
 

@@ -1,6 +1,10 @@
 package builtins
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var exportCmd = &Builtin{
 	Name:    "export",
@@ -21,14 +25,14 @@ again (export NAME='VALUE', or export NAME for one without a value).
 	Special:  true,
 	Thread:   true,
 	Pure:     true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		opts, ops, err := splitOptions(args, "np")
 		if err != nil {
 			return err
 		}
 		if len(ops) == 0 {
 			if !strings.Contains(opts, "n") {
-				listVars(env, "export", func(v Var) bool { return v.Exported })
+				listVars(env, "export", func(v command.Var) bool { return v.Exported })
 			}
 			return nil
 		}
@@ -51,7 +55,7 @@ again (export NAME='VALUE', or export NAME for one without a value).
 }
 
 // listVars prints the variables keep accepts as cmd would set them again.
-func listVars(env *Env, cmd string, keep func(Var) bool) {
+func listVars(env *command.Env, cmd string, keep func(command.Var) bool) {
 	for _, v := range allVars(env) {
 		if keep(v) {
 			printVar(env, cmd, v)
@@ -63,7 +67,7 @@ func listVars(env *Env, cmd string, keep func(Var) bool) {
 // before the value is assigned (local: the value goes to the local
 // variable), after (if any) once it is (export, readonly). The first
 // failure is returned once every operand has been tried, as sh does.
-func eachName(env *Env, ops []string, before, after func(name string) error) error {
+func eachName(env *command.Env, ops []string, before, after func(name string) error) error {
 	var first error
 	for _, a := range ops {
 		name, value, hasValue := strings.Cut(a, "=")

@@ -1,5 +1,7 @@
 package builtins
 
+import "github.com/nsh-dev/nsh/command"
+
 var falseCmd = &Builtin{
 	Name:    "false",
 	Summary: "fail",
@@ -9,5 +11,5 @@ var falseCmd = &Builtin{
   if false; then echo never; fi`,
 	Pure:   true,
 	Thread: true,
-	Run:    func(env *Env, args []string) error { return ExitStatus(1) },
+	Run:    func(env *command.Env, args []string) error { return command.ExitStatus(1) },
 }

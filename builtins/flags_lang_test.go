@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 // The fake shell is what the language builtins need: a builtin that
@@ -14,7 +16,7 @@ func TestNeedsLang(t *testing.T) {
 		args := words(line)
 		b, _ := Lookup(args[0])
 		var out bytes.Buffer
-		env := &Env{Stdout: &out, Stderr: &out, Shell: &fakeShell{}}
+		env := &command.Env{Stdout: &out, Stderr: &out, Shell: &fakeShell{}}
 		if err := b.Call(env, args); !errors.Is(err, ErrNeedsLang) {
 			t.Errorf("%s: %v, want ErrNeedsLang", line, err)
 		}

@@ -3,6 +3,8 @@ package builtins
 import (
 	"strconv"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var getoptsCmd = &Builtin{
@@ -31,7 +33,7 @@ OPTARG to the option letter.
   shift $((OPTIND - 1))`,
 	Thread: true,
 	Pure:   true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, err := langOf(env)
 		if err != nil {
 			return err
@@ -89,7 +91,7 @@ OPTARG to the option letter.
 			return err
 		}
 		if o.kind == optDone {
-			return ExitStatus(1)
+			return command.ExitStatus(1)
 		}
 		return nil
 	},

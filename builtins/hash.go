@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var hashCmd = &Builtin{
@@ -24,7 +26,7 @@ check their programs first, and hash -r is never needed.
   hash`,
 	Operands: Commands,
 	Thread:   true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, err := langOf(env)
 		if err != nil {
 			return err
@@ -58,7 +60,7 @@ check their programs first, and hash -r is never needed.
 			}
 		}
 		if missing != nil {
-			return &StatusError{Code: 1, Err: fmt.Errorf("%s: not found", strings.Join(missing, ", "))}
+			return &command.StatusError{Code: 1, Err: fmt.Errorf("%s: not found", strings.Join(missing, ", "))}
 		}
 		return nil
 	},

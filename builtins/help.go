@@ -3,6 +3,8 @@ package builtins
 import (
 	"fmt"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var helpCmd = &Builtin{
@@ -14,14 +16,14 @@ var helpCmd = &Builtin{
 	Run:      runHelp,
 }
 
-func runHelp(env *Env, args []string) error {
+func runHelp(env *command.Env, args []string) error {
 	switch len(args) {
 	case 1:
 		fmt.Fprintln(env.Stdout, "nsh builtins (help NAME for more; other words run programs in the context):")
 		for _, b := range Table() {
 			fmt.Fprintf(env.Stdout, "  %-8s %s\n", b.Name, b.Summary)
 		}
-		if pcs := PluginCommands(); len(pcs) > 0 {
+		if pcs := PluginCommands(pluginHost(env)); len(pcs) > 0 {
 			fmt.Fprintln(env.Stdout, "plugin commands:")
 			for _, c := range pcs {
 				fmt.Fprintf(env.Stdout, "  %-8s %s (plugin %s)\n", c.Name, c.Summary, c.Plugin)
@@ -30,7 +32,7 @@ func runHelp(env *Env, args []string) error {
 		return nil
 	case 2:
 		b, ok := Lookup(args[1])
-		if pc, isPlugin := LookupPluginCommand(args[1]); !ok && isPlugin {
+		if pc, isPlugin := LookupPluginCommand(pluginHost(env), args[1]); !ok && isPlugin {
 			b = &Builtin{Usage: pc.Usage, Help: pc.Help + "\n(a command of plugin " + pc.Plugin + ")"}
 		} else if !ok {
 			return fmt.Errorf("no builtin named %q, nor plugin command (help lists them)", args[1])

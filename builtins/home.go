@@ -1,5 +1,7 @@
 package builtins
 
+import "github.com/nsh-dev/nsh/command"
+
 var homeCmd = &Builtin{
 	Name:    "home",
 	Summary: "return to nsh's home namespaces",
@@ -8,7 +10,7 @@ var homeCmd = &Builtin{
 namespace changes, the working directory goes back to the one nsh started
 in. The push stack is kept.`,
 	Moves: true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		if len(args) != 1 {
 			return usageError("no operands expected")
 		}

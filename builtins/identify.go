@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 )
 
@@ -36,7 +37,7 @@ them all, as --json does.
 	Run:      runIdentify,
 }
 
-func runIdentify(env *Env, args []string) error {
+func runIdentify(env *command.Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
 	verbose := fs.Bool("v", false, "")
@@ -51,7 +52,7 @@ func runIdentify(env *Env, args []string) error {
 	// The target is the first operand unless it names a kind.
 	var target string
 	if len(ops) > 0 {
-		if _, err := nsctx.ParseKind(ops[0]); err != nil {
+		if _, err := nsfs.ParseKind(ops[0]); err != nil {
 			target, ops = ops[0], ops[1:]
 		}
 	}
@@ -59,8 +60,8 @@ func runIdentify(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var want []nsctx.Kind
-	var ids [nsctx.NumKinds]nsctx.ID
+	var want []nsfs.Kind
+	var ids [nsfs.NumKinds]nsfs.ID
 	if c, ok, err := containerPID(env, target); ok {
 		if err != nil {
 			return err
@@ -75,7 +76,7 @@ func runIdentify(env *Env, args []string) error {
 			return fmt.Errorf("no process %d", pid)
 		}
 		for _, k := range kindsOr(kinds) {
-			h, err := nsctx.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, k))
+			h, err := nsfs.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, k))
 			if err != nil {
 				return err
 			}
@@ -91,9 +92,9 @@ func runIdentify(env *Env, args []string) error {
 		k, id := h.Kind(), h.ID()
 		h.Close()
 		if len(kinds) > 0 && (len(kinds) > 1 || kinds[0] != k) {
-			return &nsctx.Error{Path: target, Err: fmt.Errorf("%w: it is a %s namespace", nsctx.ErrWrongKind, k)}
+			return &nsfs.Error{Path: target, Err: fmt.Errorf("%w: it is a %s namespace", nsfs.ErrWrongKind, k)}
 		}
-		kinds = []nsctx.Kind{k}
+		kinds = []nsfs.Kind{k}
 		ids[k] = id
 	}
 	for _, k := range kindsOr(kinds) {
@@ -180,9 +181,9 @@ func processExists(pid int) bool {
 }
 
 // kindsOr is kinds, or every kind when none are given.
-func kindsOr(kinds []nsctx.Kind) []nsctx.Kind {
+func kindsOr(kinds []nsfs.Kind) []nsfs.Kind {
 	if len(kinds) == 0 {
-		return nsctx.Kinds()
+		return nsfs.Kinds()
 	}
 	return kinds
 }

@@ -1,5 +1,7 @@
 package builtins
 
+import "github.com/nsh-dev/nsh/command"
+
 var jobsCmd = &Builtin{
 	Name:    "jobs",
 	Summary: "list background and stopped jobs with their context",
@@ -13,7 +15,7 @@ Finished jobs are listed once more and then forgotten.
   jobs        # [1]+  Running   sleep 100 &   (net:4026532301)`,
 	Options:  []string{"-l"},
 	Operands: NoOperands,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		fs := newFlags("jobs")
 		long := fs.Bool("l", false, "")
 		ops, err := parseFlags(fs, args)
@@ -23,7 +25,11 @@ Finished jobs are listed once more and then forgotten.
 		if len(ops) > 0 {
 			return usageError("unexpected operand %q", ops[0])
 		}
-		env.Shell.Jobs().List(env.Stdout, *long)
+		l, err := jobShell(env)
+		if err != nil {
+			return err
+		}
+		l.Jobs().List(env.Stdout, *long)
 		return nil
 	},
 }

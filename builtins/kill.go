@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/jobs"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,7 +31,7 @@ ended a command with exit status N (128+N); kill -l NAME gives its number.
 	Operands: Jobspecs,
 	Pure:     true,
 	Thread:   true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		sig := unix.SIGTERM
 		ops := args[1:]
 		if len(ops) > 0 && (ops[0] == "-l" || ops[0] == "-L") {
@@ -74,14 +76,18 @@ ended a command with exit status N (128+N); kill -l NAME gives its number.
 	},
 }
 
-func killOne(env *Env, op string, sig unix.Signal) error {
-	if pid, err := strconv.Atoi(op); err == nil && !isJobID(pid) {
+func killOne(env *command.Env, op string, sig unix.Signal) error {
+	if pid, err := strconv.Atoi(op); err == nil && !jobs.IsJobID(pid) {
 		if err := unix.Kill(pid, sig); err != nil {
 			return fmt.Errorf("%d: %v", pid, err)
 		}
 		return nil
 	}
-	js := env.Shell.Jobs()
+	l, err := jobShell(env)
+	if err != nil {
+		return err
+	}
+	js := l.Jobs()
 	j, err := js.Lookup(op)
 	if err != nil {
 		return err
@@ -90,10 +96,7 @@ func killOne(env *Env, op string, sig unix.Signal) error {
 		return fmt.Errorf("%s: %v", op, err)
 	}
 	if sig != 0 && sig != unix.SIGCONT && sig != unix.SIGSTOP && sig != unix.SIGTSTP {
-		js.mu.Lock()
-		st := j.stopped()
-		js.mu.Unlock()
-		if st {
+		if j.Stopped() {
 			js.Signal(j, unix.SIGCONT)
 		}
 	}
@@ -102,7 +105,7 @@ func killOne(env *Env, op string, sig unix.Signal) error {
 
 // listSignals is kill -l: all the signals, or each one asked for, by
 // number (an exit status above 128 stands for its signal) or by name.
-func listSignals(env *Env, ops []string) error {
+func listSignals(env *command.Env, ops []string) error {
 	if len(ops) == 0 {
 		for n := 1; n <= 64; n++ {
 			if name := signalName(n); name != "" {

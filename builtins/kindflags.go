@@ -5,16 +5,16 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // util-linux's unshare and nsenter name kinds by options (-n, --net);
 // nsh by words (net). The options are taken where they map cleanly.
 var (
-	kindLetters = map[byte]nsctx.Kind{'m': nsctx.Mnt, 'u': nsctx.UTS, 'i': nsctx.IPC, 'n': nsctx.Net,
-		'p': nsctx.PID, 'U': nsctx.User, 'C': nsctx.Cgroup, 'T': nsctx.Time}
-	kindLongs = map[string]nsctx.Kind{"mount": nsctx.Mnt, "uts": nsctx.UTS, "ipc": nsctx.IPC, "net": nsctx.Net,
-		"pid": nsctx.PID, "user": nsctx.User, "cgroup": nsctx.Cgroup, "time": nsctx.Time}
+	kindLetters = map[byte]nsfs.Kind{'m': nsfs.Mnt, 'u': nsfs.UTS, 'i': nsfs.IPC, 'n': nsfs.Net,
+		'p': nsfs.PID, 'U': nsfs.User, 'C': nsfs.Cgroup, 'T': nsfs.Time}
+	kindLongs = map[string]nsfs.Kind{"mount": nsfs.Mnt, "uts": nsfs.UTS, "ipc": nsfs.IPC, "net": nsfs.Net,
+		"pid": nsfs.PID, "user": nsfs.User, "cgroup": nsfs.Cgroup, "time": nsfs.Time}
 )
 
 // kindOptions takes util-linux's kind options out of args (up to "--")
@@ -23,7 +23,7 @@ var (
 // nothing to nsh (unshare -f: nsh always forks pid's init) and go. A
 // word with another letter is left for the flag parser to refuse.
 // --KIND=FILE is refused with hint(KIND, FILE).
-func kindOptions(args []string, keep, drop string, longDrop []string, hint func(k nsctx.Kind, file string) string) ([]string, error) {
+func kindOptions(args []string, keep, drop string, longDrop []string, hint func(k nsfs.Kind, file string) string) ([]string, error) {
 	out := []string{args[0]}
 	var kinds []string
 	for i := 1; i < len(args); i++ {

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/jobs"
 )
 
 // fakeLang is a small shell language for the language builtins' tests:
@@ -15,8 +18,8 @@ import (
 // expect of the real one (lang/). Eval and Command record what they are
 // given.
 type fakeLang struct {
-	vars    map[string]*Var
-	scopes  []map[string]*Var // function calls running, innermost last
+	vars    map[string]*command.Var
+	scopes  []map[string]*command.Var // function calls running, innermost last
 	params  []string
 	opts    map[byte]bool
 	named   map[string]bool
@@ -26,7 +29,7 @@ type fakeLang struct {
 	getopts GetoptsState
 	hashed  map[string]string
 	last    int
-	jobs    *Jobs
+	jobs    *jobs.Jobs
 
 	evals    []string
 	commands [][]string
@@ -37,7 +40,7 @@ type fakeLang struct {
 
 func newFakeLang() *fakeLang {
 	return &fakeLang{
-		vars:    map[string]*Var{"OPTIND": {Name: "OPTIND", Value: "1", Set: true}},
+		vars:    map[string]*command.Var{"OPTIND": {Name: "OPTIND", Value: "1", Set: true}},
 		opts:    map[byte]bool{},
 		named:   map[string]bool{},
 		funcs:   map[string]string{},
@@ -48,7 +51,7 @@ func newFakeLang() *fakeLang {
 
 var fakeLetters = map[byte]string{'a': "allexport", 'C': "noclobber", 'e': "errexit", 'f': "noglob", 'n': "noexec", 'u': "nounset", 'v': "verbose", 'x': "xtrace"}
 
-func (f *fakeLang) lookup(name string) *Var {
+func (f *fakeLang) lookup(name string) *command.Var {
 	for i := len(f.scopes) - 1; i >= 0; i-- {
 		if v, ok := f.scopes[i][name]; ok {
 			return v
@@ -57,10 +60,10 @@ func (f *fakeLang) lookup(name string) *Var {
 	return f.vars[name]
 }
 
-func (f *fakeLang) make(name string) *Var {
+func (f *fakeLang) make(name string) *command.Var {
 	v := f.lookup(name)
 	if v == nil {
-		v = &Var{Name: name}
+		v = &command.Var{Name: name}
 		f.vars[name] = v
 	}
 	return v
@@ -90,8 +93,8 @@ func (f *fakeLang) SetVar(name, value string, export bool) {
 }
 func (f *fakeLang) Export(name string) { f.make(name).Exported = true }
 func (f *fakeLang) Unset(name string)  { f.Remove(name) }
-func (f *fakeLang) Vars() []Var {
-	var vs []Var
+func (f *fakeLang) Vars() []command.Var {
+	var vs []command.Var
 	for _, v := range f.LangVars() {
 		if v.Set {
 			vs = append(vs, v)
@@ -129,17 +132,18 @@ func (f *fakeLang) SetFlag(letter byte, on bool) error {
 	f.opts[letter] = on
 	return nil
 }
-func (f *fakeLang) Source(env *Env, file string, args []string) error {
+func (f *fakeLang) Source(env *command.Env, file string, args []string) error {
 	f.sourced = append(f.sourced, append([]string{file}, args...))
 	return nil
 }
-func (f *fakeLang) Jobs() *Jobs {
+func (f *fakeLang) Jobs() *jobs.Jobs {
 	if f.jobs == nil {
-		f.jobs = NewJobs(-1)
+		f.jobs = jobs.NewJobs(-1)
 	}
 	return f.jobs
 }
-func (f *fakeLang) Started(*Job) {}
+func (f *fakeLang) Started(*jobs.Job)           {}
+func (f *fakeLang) Plugins() command.PluginHost { return nil }
 
 func (f *fakeLang) Params() []string        { return f.params }
 func (f *fakeLang) SetParams(args []string) { f.params = append([]string(nil), args...) }
@@ -161,7 +165,7 @@ func (f *fakeLang) Local(name string) error {
 	}
 	s := f.scopes[len(f.scopes)-1]
 	if _, ok := s[name]; !ok {
-		s[name] = &Var{Name: name}
+		s[name] = &command.Var{Name: name}
 	}
 	return nil
 }
@@ -173,7 +177,7 @@ func (f *fakeLang) Remove(name string) error {
 	case v.ReadOnly:
 		return fmt.Errorf("%s: is read-only", name)
 	case len(f.scopes) > 0 && f.scopes[len(f.scopes)-1][name] == v:
-		*v = Var{Name: name}
+		*v = command.Var{Name: name}
 	default:
 		delete(f.vars, name)
 	}
@@ -184,9 +188,9 @@ func (f *fakeLang) Unexport(name string) {
 		v.Exported = false
 	}
 }
-func (f *fakeLang) LangVars() []Var {
+func (f *fakeLang) LangVars() []command.Var {
 	seen := map[string]bool{}
-	var vs []Var
+	var vs []command.Var
 	for name := range f.vars {
 		if v := f.lookup(name); v != nil && !seen[name] {
 			seen[name] = true
@@ -265,12 +269,12 @@ func (f *fakeLang) Trap(cond, action string, reset bool) error {
 	return nil
 }
 func (f *fakeLang) Traps() []Trap { return f.traps }
-func (f *fakeLang) Eval(env *Env, text string) error {
+func (f *fakeLang) Eval(env *command.Env, text string) error {
 	f.evals = append(f.evals, text)
 	fmt.Fprintf(env.Stdout, "eval[%s]\n", text)
 	return nil
 }
-func (f *fakeLang) Command(env *Env, argv []string) error {
+func (f *fakeLang) Command(env *command.Env, argv []string) error {
 	f.commands = append(f.commands, argv)
 	fmt.Fprintf(env.Stdout, "command%q\n", argv)
 	return f.cmdErr
@@ -301,7 +305,6 @@ func (f *fakeLang) Hashed() map[string]string {
 	}
 	return f.hashed
 }
-func (f *fakeLang) Where() string { return "t.sh:1" }
 
 // words splits a test command line into words: blanks separate them,
 // '...' and "..." quote (nothing else is special).
@@ -350,7 +353,7 @@ func (f *fakeLang) script(script string) (string, string) {
 		if len(args) == 0 {
 			continue
 		}
-		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Shell: f}
+		env := &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Shell: f, Pos: command.Pos{File: "t.sh", Line: 1}}
 		var err error
 		switch args[0] {
 		case "show":
@@ -379,7 +382,7 @@ func (f *fakeLang) script(script string) (string, string) {
 		case "assign":
 			err = f.Assign(args[1], strings.Join(args[2:], " "))
 		case "call":
-			f.scopes = append(f.scopes, map[string]*Var{})
+			f.scopes = append(f.scopes, map[string]*command.Var{})
 			continue
 		case "ret":
 			f.scopes = f.scopes[:len(f.scopes)-1]
@@ -398,7 +401,7 @@ func (f *fakeLang) script(script string) (string, string) {
 			err = b.Call(env, args)
 		}
 		var (
-			er *ExitRequest
+			er *command.ExitRequest
 			rr *ReturnRequest
 		)
 		switch {
@@ -407,13 +410,13 @@ func (f *fakeLang) script(script string) (string, string) {
 		case errors.As(err, &rr):
 			fmt.Fprintf(&out, "return %d\n", rr.Code)
 		case err != nil:
-			fmt.Fprintf(&out, "? %d\n", Status(err))
-			var es ExitStatus
+			fmt.Fprintf(&out, "? %d\n", command.Status(err))
+			var es command.ExitStatus
 			if !errors.As(err, &es) {
 				fmt.Fprintf(&errb, "%s: %v\n", args[0], err)
 			}
 		}
-		f.last = Status(err)
+		f.last = command.Status(err)
 	}
 	return out.String(), errb.String()
 }

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -14,17 +15,13 @@ import (
 // own: getopts' diagnostics, a wait operand that is not a job, the reason
 // exit and exec leave with. It is worded as the shell words errors:
 // FILE:LINE: NAME: message.
-func warn(env *Env, name, format string, a ...any) {
-	where := "nsh"
-	if l, ok := env.Shell.(Lang); ok {
-		where = l.Where()
-	}
-	fmt.Fprintf(env.Stderr, "%s: %s: %s\n", where, name, fmt.Sprintf(format, a...))
+func warn(env *command.Env, name, format string, a ...any) {
+	fmt.Fprintf(env.Stderr, "%s: %s: %s\n", env.Pos, name, fmt.Sprintf(format, a...))
 }
 
 // assign sets a variable: through Lang, which refuses a read-only one,
 // or, in a shell without the language, through Shell.
-func assign(env *Env, name, value string) error {
+func assign(env *command.Env, name, value string) error {
 	if l, ok := env.Shell.(Lang); ok {
 		return l.Assign(name, value)
 	}
@@ -35,7 +32,7 @@ func assign(env *Env, name, value string) error {
 // allVars lists the variables with their attributes, also those declared
 // without a value (export NAME), when the shell can say: Shell.Vars
 // lists those with values.
-func allVars(env *Env) []Var {
+func allVars(env *command.Env) []command.Var {
 	if l, ok := env.Shell.(Lang); ok {
 		return l.LangVars()
 	}
@@ -55,7 +52,7 @@ const defaultPath = "/bin:/usr/bin:/sbin:/usr/sbin"
 // a background job's snapshot does, in a job): the regular files there,
 // executable ones only with exe. It returns the first, or with all every
 // one. Without a context (unit tests), the process's own view.
-func findInPath(env *Env, name, path string, exe, all bool) ([]string, error) {
+func findInPath(env *command.Env, name, path string, exe, all bool) ([]string, error) {
 	var found []string
 	look := func(fs nsctx.FS) error {
 		for _, dir := range filepath.SplitList(path) {
@@ -129,7 +126,7 @@ func splitOptions(args []string, allowed string) (string, []string, error) {
 
 // langOptions is how most language builtins start: the shell as Lang,
 // then splitOptions.
-func langOptions(env *Env, args []string, allowed string) (Lang, string, []string, error) {
+func langOptions(env *command.Env, args []string, allowed string) (Lang, string, []string, error) {
 	l, err := langOf(env)
 	if err != nil {
 		return nil, "", nil, err

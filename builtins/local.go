@@ -1,6 +1,10 @@
 package builtins
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var localCmd = &Builtin{
 	Name:    "local",
@@ -20,7 +24,7 @@ too, -x exported (as bash's).
 	Operands: Variables,
 	Thread:   true,
 	Pure:     true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, opts, ops, err := langOptions(env, args, "rx")
 		if err != nil {
 			return err

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 )
 
@@ -114,7 +116,7 @@ func (t *treeFlag) Set(s string) error {
 	return nil
 }
 
-func runNs(env *Env, args []string) error {
+func runNs(env *command.Env, args []string) error {
 	if len(args) > 1 && args[1] == "graph" {
 		return runNsGraph(env, args[1:])
 	}
@@ -157,7 +159,7 @@ func runNs(env *Env, args []string) error {
 		return nsAll(env, kinds, string(tree), *asJSON)
 	}
 	if len(kinds) == 0 {
-		kinds = nsctx.Kinds()
+		kinds = nsfs.Kinds()
 	}
 	st, err := env.Ctx.Status()
 	if err != nil {
@@ -168,7 +170,7 @@ func runNs(env *Env, args []string) error {
 		if *pid < 0 {
 			return usageError("bad pid %d", *pid)
 		}
-		ids, err := nsctx.ProcessIDs(*pid)
+		ids, err := nsfs.ProcessIDs(*pid)
 		if err != nil {
 			return err
 		}
@@ -220,13 +222,13 @@ func writeNsTable(w io.Writer, entries []nsEntry) {
 }
 
 // nsAll lists every namespace on the host (ns -a).
-func nsAll(env *Env, kinds []nsctx.Kind, tree string, asJSON bool) error {
+func nsAll(env *command.Env, kinds []nsfs.Kind, tree string, asJSON bool) error {
 	// The output is made from the snapshot: a few MB, then gone.
 	defer nsinfo.PauseGC()()
 	scan := kinds
 	if tree == "owner" && len(kinds) > 0 {
 		// The tree is made of user namespaces.
-		scan = append(append([]nsctx.Kind(nil), kinds...), nsctx.User)
+		scan = append(append([]nsfs.Kind(nil), kinds...), nsfs.User)
 	}
 	snap, err := nsinfo.Scan(nsinfo.Options{Kinds: scan})
 	if err != nil {
@@ -343,7 +345,7 @@ func dash(s string) string {
 	return s
 }
 
-func inoOrDash(id nsctx.ID) string {
+func inoOrDash(id nsfs.ID) string {
 	if id.IsZero() {
 		return "-"
 	}
@@ -483,7 +485,7 @@ func toJSON(ns *nsinfo.Namespace, st *nsctx.Status) *nsJSON {
 		j.PID, j.PPID, j.UID = &ns.PID, &ns.PPID, &ns.UID
 		j.User, j.Command = &ns.User, &ns.Command
 	}
-	if ns.Kind == nsctx.Net && ns.NetnsID >= 0 {
+	if ns.Kind == nsfs.Net && ns.NetnsID >= 0 {
 		j.NetnsID = &ns.NetnsID
 	}
 	if !ns.Owner.IsZero() {

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 	"golang.org/x/sys/unix"
 )
@@ -28,7 +30,7 @@ func (l *intList) Set(s string) error {
 
 // runNsGraph is ns graph: the links of network namespaces and what joins
 // them (nsinfo.ReadGraph).
-func runNsGraph(env *Env, args []string) error {
+func runNsGraph(env *command.Env, args []string) error {
 	fs := newFlags("ns graph")
 	asJSON := fs.Bool("json", false, "")
 	asDOT := fs.Bool("dot", false, "")
@@ -39,13 +41,13 @@ func runNsGraph(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var want []nsctx.ID
+	var want []nsfs.ID
 	for _, pid := range pids {
-		ids, err := nsctx.ProcessIDs(pid)
+		ids, err := nsfs.ProcessIDs(pid)
 		if err != nil {
 			return err
 		}
-		want = append(want, ids[nsctx.Net])
+		want = append(want, ids[nsfs.Net])
 	}
 	for _, t := range ops {
 		h, err := openTarget(env, t)
@@ -54,7 +56,7 @@ func runNsGraph(env *Env, args []string) error {
 		}
 		id, kind := h.ID(), h.Kind()
 		h.Close()
-		if kind != nsctx.Net {
+		if kind != nsfs.Net {
 			return usageError("%s is a %s namespace, not net", t, kind)
 		}
 		want = append(want, id)
@@ -63,7 +65,7 @@ func runNsGraph(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	snap, err := nsinfo.Scan(nsinfo.Options{Kinds: []nsctx.Kind{nsctx.Net}, NoFds: len(want) == 0})
+	snap, err := nsinfo.Scan(nsinfo.Options{Kinds: []nsfs.Kind{nsfs.Net}, NoFds: len(want) == 0})
 	if err != nil {
 		return err
 	}
@@ -72,7 +74,7 @@ func runNsGraph(env *Env, args []string) error {
 			return fmt.Errorf("network namespace %d went away", id.Ino)
 		}
 	}
-	g, err := nsinfo.ReadGraph(snap, st.Home[nsctx.Net], want)
+	g, err := nsinfo.ReadGraph(snap, st.Home[nsfs.Net], want)
 	if err != nil {
 		return err
 	}
@@ -92,7 +94,7 @@ func runNsGraph(env *Env, args []string) error {
 
 // writeSVG renders the DOT form with Graphviz's dot into file, a path as
 // the context sees it.
-func writeSVG(env *Env, g *nsinfo.Graph, file string, colour bool) error {
+func writeSVG(env *command.Env, g *nsinfo.Graph, file string, colour bool) error {
 	path, _ := env.Shell.Var("PATH")
 	dot := ""
 	for _, d := range filepath.SplitList(path) {

@@ -6,7 +6,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var pinCmd = &Builtin{
@@ -58,7 +59,7 @@ too pin says so; pin DIR keeps them all (and setns DIR joins them all).
 	Run:      runPin,
 }
 
-func runPin(env *Env, args []string) error {
+func runPin(env *command.Env, args []string) error {
 	fs := newFlags(args[0])
 	netns := fs.String("netns", "", "")
 	force := fs.Bool("force", false, "")
@@ -75,19 +76,19 @@ func runPin(env *Env, args []string) error {
 	}
 	switch len(ops) {
 	case 1:
-		if k, err := nsctx.ParseKind(ops[0]); err == nil {
+		if k, err := nsfs.ParseKind(ops[0]); err == nil {
 			// Read as DIR, it would pin into ./net/net.
 			return usageError("%s is a kind: want pin %s PATH (or pin ./%s for a directory)", ops[0], k, ops[0])
 		}
 		if _, err := env.Ctx.PinAll(ops[0]); err != nil {
 			return err
 		}
-		if st, err := env.Ctx.Status(); err == nil && st.Differs(nsctx.Mnt) && os.Geteuid() != 0 {
+		if st, err := env.Ctx.Status(); err == nil && st.Differs(nsfs.Mnt) && os.Geteuid() != 0 {
 			fmt.Fprintf(env.Stderr, "pin: mnt is not pinned: without root the pins are inside the context's mount namespace, which cannot hold itself\n")
 		}
 		return nil
 	case 2:
-		k, err := nsctx.ParseKind(ops[0])
+		k, err := nsfs.ParseKind(ops[0])
 		if err != nil {
 			return usageError("%v", err)
 		}
@@ -100,23 +101,23 @@ func runPin(env *Env, args []string) error {
 // pinNetns is pin --netns NAME. At home it would name the host's network
 // namespace, which ip netns exec NAME would then act on: refused unless
 // forced. Only net is pinned; the kinds that differ besides are told.
-func pinNetns(env *Env, name string, force bool) error {
-	if _, err := nsctx.NetnsPath(name); err != nil {
+func pinNetns(env *command.Env, name string, force bool) error {
+	if _, err := nsfs.NetnsPath(name); err != nil {
 		return usageError("%v", err)
 	}
 	st, err := env.Ctx.Status()
 	if err != nil {
 		return err
 	}
-	if !st.Differs(nsctx.Net) && !force {
+	if !st.Differs(nsfs.Net) && !force {
 		return errors.New("nothing to pin: the context's net namespace is home's (--force names it anyway)")
 	}
 	if _, err := env.Ctx.PinNetns(name); err != nil {
 		return err
 	}
 	var also []string
-	for _, k := range nsctx.Kinds() {
-		if k != nsctx.Net && st.Differs(k) {
+	for _, k := range nsfs.Kinds() {
+		if k != nsfs.Net && st.Differs(k) {
 			also = append(also, k.String())
 		}
 	}

@@ -1,12 +1,16 @@
 package builtins
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 func TestPinPinsUnpin(t *testing.T) {
@@ -57,4 +61,80 @@ func TestPinUnpinRefuseForeignLink(t *testing.T) {
 		t.Error("pin through the link made its file")
 	}
 	h.ok("unpin " + dir + "/net")
+}
+
+// Without root: pin's, pins' and unpin's operands, errors and output, on
+// the fake's pins. TestPinPinsUnpin proves a pin is a real one.
+func TestPinPinsUnpinFake(t *testing.T) {
+	h, c := newFakeHarness(t)
+	dir := t.TempDir()
+	h.fails("pin "+dir+"/lab", 1, "nothing to pin")
+	h.fails("pin net", 2, "net is a kind: want pin net PATH")
+	h.fails("pin net "+dir+"/x/", 1, "ends in '/'")
+	h.fails("pin mnt "+dir+"/m", 1, "home mount namespace cannot be pinned")
+	h.fails("pin a b c", 2, "want KIND PATH or DIR")
+	h.fails("pin --netns nsh-fake", 1, "nothing to pin", "--force")
+	h.fails("pin --netns nsh-fake x", 2, "takes no other operands")
+	h.fails("pin --netns a/b", 2)
+	h.ok("unshare net uts")
+	st, _ := c.Status()
+	h.ok("pin " + dir + "/lab")
+	h.ok("pin ipc " + dir + "/ipc")
+	h.fails("pin nett "+dir+"/x", 2, "unknown namespace kind")
+	h.fails("pin net "+dir+"/lab/net", 1, "already a pin")
+	h.fails("pin net "+dir, 1, "is a directory")
+	if _, errs, st := h.run("pin --netns nsh-fake"); st != 0 || !strings.Contains(errs, "only the net namespace is named nsh-fake; uts differs too") {
+		t.Errorf("pin --netns with uts away: status %d, %q", st, errs)
+	}
+	line := func(k nsfs.Kind, p, name string) string {
+		return fmt.Sprintf("%-6s %d * %s%s", k, st.Cur[k].Ino, p, name)
+	}
+	want := []string{
+		line(nsfs.IPC, dir+"/ipc", ""), line(nsfs.Net, dir+"/lab/net", ""), line(nsfs.UTS, dir+"/lab/uts", ""),
+		line(nsfs.Net, nsfs.NetnsDir+"/nsh-fake", " (ip netns nsh-fake)"),
+	}
+	got := strings.Split(strings.TrimSpace(h.ok("pins")), "\n")
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("pins:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	h.ok("home")
+	if out := h.ok("pins"); strings.Contains(out, "* "+dir+"/lab") {
+		t.Errorf("pins at home marks a pin of a namespace made away:\n%s", out)
+	}
+	h.ok("setns " + dir + "/lab")
+	var js []struct {
+		Kind    string
+		Inode   uint64
+		Path    string
+		Current bool
+		Netns   string `json:"netns_name"`
+	}
+	if err := json.Unmarshal([]byte(h.ok("pins --json")), &js); err != nil || len(js) != 4 {
+		t.Fatalf("pins --json: %v %+v", err, js)
+	}
+	if j := js[0]; j.Kind != "net" || j.Inode != st.Cur[nsfs.Net].Ino || !j.Current || j.Path != dir+"/lab/net" {
+		t.Errorf("pins --json: first %+v", j)
+	}
+	if j := js[3]; j.Netns != "nsh-fake" {
+		t.Errorf("pins --json: ip netns pin %+v", j)
+	}
+	h.fails("pins x", 2)
+	h.ok("unpin " + dir + "/ipc nsh-fake")
+	h.ok("unpin " + dir + "/lab")
+	for _, p := range []string{dir + "/lab", dir + "/ipc"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s left after unpin", p)
+		}
+	}
+	if pins := h.ok("pins"); pins != "" {
+		t.Errorf("pins after unpin:\n%s", pins)
+	}
+	if err := os.WriteFile(dir+"/plain", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.fails("unpin "+dir+"/plain", 1, "not a pinned namespace")
+	h.fails("unpin "+dir+"/none", 1, "does not exist")
+	h.fails("unpin", 2)
 }

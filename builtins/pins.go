@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var pinsCmd = &Builtin{
@@ -22,7 +24,7 @@ namespace (where nsh makes them then) follow, marked (inside).`,
 	Run:     runPins,
 }
 
-func runPins(env *Env, args []string) error {
+func runPins(env *command.Env, args []string) error {
 	fs := newFlags(args[0])
 	asJSON := fs.Bool("json", false, "")
 	ops, err := parseFlags(fs, args)
@@ -76,7 +78,7 @@ func runPins(env *Env, args []string) error {
 
 // netnsName is the ip netns name of a pin in /run/netns, or "".
 func netnsName(p nsctx.PinInfo) string {
-	if p.Kind != nsctx.Net || path.Dir(p.Path) != nsctx.NetnsDir {
+	if p.Kind != nsfs.Net || path.Dir(p.Path) != nsfs.NetnsDir {
 		return ""
 	}
 	return path.Base(p.Path)

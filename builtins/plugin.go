@@ -1,9 +1,12 @@
 package builtins
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var pluginCmd = &Builtin{
@@ -34,91 +37,63 @@ can write is refused. Builtins win a name clash. See docs/plugins.md.`,
 	Run:      runPlugin,
 }
 
-// PluginHost is the shell's plugin host, reached through this interface
-// because package plugins imports builtins. repl.Main sets Plugins; when it
-// is nil (a shell without plugins) the plugin builtin says so.
-type PluginHost interface {
-	Load(path string) (PluginInfo, error)
-	Unload(name string) error
-	List() []PluginInfo
-	// Commands are the plugin commands in effect (not shadowed), for help
-	// and completion; Complete asks a plugin to complete its command
-	// (args: the words after it, env: the exported environment); files:
-	// file names are to be offered too.
-	Commands() []PluginCommand
-	Complete(name string, args, env []string) (cands []string, files bool)
-	// Settled reports whether name is a plugin command, answered from
-	// memory only: settled is false while plugins are still to be found
-	// or described (which reads files in nsh's home mount namespace).
-	Settled(name string) (plugin, settled bool)
-	// Log is the path of a plugin's log and its last lines; Rescan finds
-	// the plugins afresh; Unusable explains why name, a plugin's name,
-	// cannot run (nil if it can or is no plugin's).
-	Log(name string, lines int) (path, text string, err error)
-	Rescan() error
-	Unusable(name string) error
+// pluginHost is the shell's plugin host, nil when there is none (a
+// shell without the language, an nsh built without plugins).
+func pluginHost(env *command.Env) command.PluginHost {
+	if l, ok := env.Shell.(Lang); ok {
+		return l.Plugins()
+	}
+	return nil
 }
-
-// PluginInfo describes one plugin for `plugin list`.
-type PluginInfo struct {
-	Name, Version, Path string
-	Origin              string // where it was found: user, local, system, NSH_PLUGIN_PATH, loaded
-	Commands            []string
-	Shadowed            map[string]string // command -> what wins over it
-	Err                 string            // why it is not usable: "refused: ..." or "broken: ..."
-}
-
-// PluginCommand is one command a plugin provides.
-type PluginCommand struct {
-	Name, Summary, Usage, Help, Plugin string
-}
-
-// Plugins is the hook to the plugin host; nil until repl.Main sets it.
-var Plugins PluginHost
 
 // PluginCommands lists the plugin commands for help and completion.
-func PluginCommands() []PluginCommand {
-	if Plugins == nil {
+func PluginCommands(host command.PluginHost) []command.PluginCommand {
+	if host == nil {
 		return nil
 	}
-	return Plugins.Commands()
+	return host.Commands()
 }
 
 // LookupPluginCommand finds a plugin command by name, for help and
 // completion. A plugin of that name that cannot run is found too, with
 // why as its help.
-func LookupPluginCommand(name string) (PluginCommand, bool) {
-	for _, c := range PluginCommands() {
+func LookupPluginCommand(host command.PluginHost, name string) (command.PluginCommand, bool) {
+	for _, c := range PluginCommands(host) {
 		if c.Name == name {
 			return c, true
 		}
 	}
-	if Plugins != nil {
-		if err := Plugins.Unusable(name); err != nil {
-			return PluginCommand{Name: name, Usage: name, Help: err.Error(), Plugin: name}, true
+	if host != nil {
+		if err := host.Unusable(name); err != nil {
+			return command.PluginCommand{Name: name, Usage: name, Help: err.Error(), Plugin: name}, true
 		}
 	}
-	return PluginCommand{}, false
+	return command.PluginCommand{}, false
 }
 
-func runPlugin(env *Env, args []string) error {
+// errNoPlugins is the plugin builtin of an nsh built without plugins
+// (cmd/nsh -tags noplugins) or of a shell given no plugin host.
+var errNoPlugins = errors.New("plugins are not built into this nsh")
+
+func runPlugin(env *command.Env, args []string) error {
 	if len(args) < 2 {
 		return usageError("no subcommand given")
 	}
-	if Plugins == nil {
-		return fmt.Errorf("plugins are not available in this shell")
+	host := pluginHost(env)
+	if host == nil {
+		return errNoPlugins
 	}
 	switch sub, ops := args[1], args[2:]; sub {
 	case "list":
 		if len(ops) > 0 {
 			return usageError("list takes no operands")
 		}
-		return listPlugins(env, Plugins.List())
+		return listPlugins(env, host.List())
 	case "load":
 		if len(ops) != 1 {
 			return usageError("load needs one PATH")
 		}
-		info, err := Plugins.Load(ops[0])
+		info, err := host.Load(ops[0])
 		if err != nil {
 			return err
 		}
@@ -128,12 +103,12 @@ func runPlugin(env *Env, args []string) error {
 		if len(ops) != 1 {
 			return usageError("unload needs one NAME")
 		}
-		return Plugins.Unload(ops[0])
+		return host.Unload(ops[0])
 	case "log":
 		if len(ops) != 1 {
 			return usageError("log needs one NAME")
 		}
-		path, text, err := Plugins.Log(ops[0], 100)
+		path, text, err := host.Log(ops[0], 100)
 		if err != nil {
 			return err
 		}
@@ -147,13 +122,13 @@ func runPlugin(env *Env, args []string) error {
 		if len(ops) > 0 {
 			return usageError("rescan takes no operands")
 		}
-		return Plugins.Rescan()
+		return host.Rescan()
 	default:
 		return usageError("unknown subcommand %q (list, load, unload, log, rescan)", sub)
 	}
 }
 
-func listPlugins(env *Env, ps []PluginInfo) error {
+func listPlugins(env *command.Env, ps []command.PluginInfo) error {
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "PLUGIN\tVERSION\tCOMMANDS\tFROM\tPATH")
 	for _, p := range ps {

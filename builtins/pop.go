@@ -1,5 +1,7 @@
 package builtins
 
+import "github.com/nsh-dev/nsh/command"
+
 var popCmd = &Builtin{
 	Name:    "pop",
 	Summary: "return to the context saved by the last push",
@@ -8,7 +10,7 @@ var popCmd = &Builtin{
 and drops that entry. If the return fails the entry stays and the context
 is unchanged.`,
 	Moves: true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		if len(args) != 1 {
 			return usageError("no operands expected")
 		}

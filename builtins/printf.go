@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nsh-dev/nsh/command"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -35,7 +36,7 @@ not a number is an error (status 1), reported once the rest is printed.
 	Operands: Files,
 	Pure:     true,
 	Thread:   true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		args = args[1:]
 		name := ""
 		if len(args) > 0 && args[0] == "-v" {
@@ -43,7 +44,7 @@ not a number is an error (status 1), reported once the rest is printed.
 				return usageError("-v needs a variable name")
 			}
 			if !syntax.ValidName(args[1]) {
-				return &StatusError{Code: 2, Err: fmt.Errorf("`%s': not a valid identifier", args[1])}
+				return &command.StatusError{Code: 2, Err: fmt.Errorf("`%s': not a valid identifier", args[1])}
 			}
 			name, args = args[1], args[2:]
 		}
@@ -68,13 +69,13 @@ not a number is an error (status 1), reported once the rest is printed.
 				return err
 			}
 			if err := l.Assign(name, string(p.out)); err != nil {
-				return &StatusError{Code: 1, Err: err}
+				return &command.StatusError{Code: 1, Err: err}
 			}
 		} else {
 			env.Stdout.Write(p.out)
 		}
 		if p.err != nil {
-			return &StatusError{Code: 1, Err: p.err}
+			return &command.StatusError{Code: 1, Err: p.err}
 		}
 		return nil
 	},
@@ -315,7 +316,8 @@ func (p *printer) bad(s string, err error) {
 
 var (
 	errInvalidNumber = errors.New("invalid number")
-	errRange         = errors.New("Numerical result out of range")
+	//lint:ignore ST1005 strerror(ERANGE), as the printf of bash and coreutils say it
+	errRange = errors.New("Numerical result out of range")
 )
 
 // charValue is the value of 'c or "c; ok is false for other text.

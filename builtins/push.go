@@ -1,5 +1,7 @@
 package builtins
 
+import "github.com/nsh-dev/nsh/command"
+
 var pushCmd = &Builtin{
 	Name:    "push",
 	Summary: "save the context on a stack (pop returns to it)",
@@ -17,7 +19,7 @@ is dropped again and the context is unchanged.
 	Run:      runPush,
 }
 
-func runPush(env *Env, args []string) error {
+func runPush(env *command.Env, args []string) error {
 	if err := env.Ctx.Push(); err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package builtins
 import (
 	"fmt"
 	"path"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var pwdCmd = &Builtin{
@@ -13,7 +15,7 @@ var pwdCmd = &Builtin{
 in sh) prints $PWD when it names that directory (a path through symbolic
 links that cd -L kept); -P prints the physical path, without links.`,
 	Options: []string{"-L", "-P"},
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		physical := false
 		for _, a := range args[1:] {
 			switch a {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsh-dev/nsh/command"
 	"golang.org/x/sys/unix"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -109,7 +110,7 @@ func parseRead(args []string) (o readOpts, names []string, err error) {
 				}
 			case 'n', 'N':
 				if o.n, err = strconv.Atoi(v); err != nil || o.n < 0 {
-					return o, nil, &StatusError{Code: 1, Err: fmt.Errorf("%s: invalid number", v)}
+					return o, nil, &command.StatusError{Code: 1, Err: fmt.Errorf("%s: invalid number", v)}
 				}
 				o.exact = c == 'N'
 			case 'p':
@@ -117,19 +118,19 @@ func parseRead(args []string) (o readOpts, names []string, err error) {
 			case 't':
 				f, _ := strconv.ParseFloat(v, 64)
 				if !timeoutSyntax.MatchString(v) || f > math.MaxInt64/1e9 {
-					return o, nil, &StatusError{Code: 1, Err: fmt.Errorf("%s: invalid timeout specification", v)}
+					return o, nil, &command.StatusError{Code: 1, Err: fmt.Errorf("%s: invalid timeout specification", v)}
 				}
 				o.timed, o.timeout = true, time.Duration(f*1e9)
 			case 'u':
 				if o.fd, err = strconv.Atoi(v); err != nil || o.fd < 0 {
-					return o, nil, &StatusError{Code: 1, Err: fmt.Errorf("%s: invalid file descriptor specification", v)}
+					return o, nil, &command.StatusError{Code: 1, Err: fmt.Errorf("%s: invalid file descriptor specification", v)}
 				}
 			}
 		}
 	}
 	for _, n := range args[i:] {
 		if !syntax.ValidName(n) {
-			return o, nil, &StatusError{Code: 1, Err: fmt.Errorf("`%s': not a valid identifier", n)}
+			return o, nil, &command.StatusError{Code: 1, Err: fmt.Errorf("`%s': not a valid identifier", n)}
 		}
 	}
 	return o, args[i:], nil
@@ -138,7 +139,7 @@ func parseRead(args []string) (o readOpts, names []string, err error) {
 // errReadTimeout is -t running out.
 var errReadTimeout = errors.New("timed out")
 
-func runRead(env *Env, args []string) error {
+func runRead(env *command.Env, args []string) error {
 	o, names, err := parseRead(args)
 	if err != nil {
 		return err
@@ -151,17 +152,17 @@ func runRead(env *Env, args []string) error {
 	if o.fd != 0 {
 		f := cmdFD(env, o.fd)
 		if f == nil {
-			return &StatusError{Code: 1, Err: fmt.Errorf("%d: invalid file descriptor: bad file descriptor", o.fd)}
+			return &command.StatusError{Code: 1, Err: fmt.Errorf("%d: invalid file descriptor: bad file descriptor", o.fd)}
 		}
 		in = f
 	}
 	f, _ := in.(*os.File)
 	if o.timed && f == nil {
-		return &StatusError{Code: 1, Err: errors.New("-t needs a file, a pipe or a terminal as input")}
+		return &command.StatusError{Code: 1, Err: errors.New("-t needs a file, a pipe or a terminal as input")}
 	}
 	if o.timed && o.timeout == 0 {
 		if waitReadable(f, 0) != nil {
-			return ExitStatus(1)
+			return command.ExitStatus(1)
 		}
 		return nil
 	}
@@ -182,7 +183,7 @@ func runRead(env *Env, args []string) error {
 	line, end := readLine(src, o)
 	src.giveBack()
 	if end != nil && end != io.EOF && end != errReadTimeout {
-		return &StatusError{Code: 1, Err: fmt.Errorf("read error: %v", plainErr(end))}
+		return &command.StatusError{Code: 1, Err: fmt.Errorf("read error: %v", plainErr(end))}
 	}
 	vals := []string{text(line)}
 	switch {
@@ -201,14 +202,14 @@ func runRead(env *Env, args []string) error {
 			v = vals[i]
 		}
 		if err := l.Assign(n, v); err != nil {
-			return &StatusError{Code: 1, Err: err}
+			return &command.StatusError{Code: 1, Err: err}
 		}
 	}
 	switch end {
 	case io.EOF:
-		return ExitStatus(1)
+		return command.ExitStatus(1)
 	case errReadTimeout:
-		return ExitStatus(128 + int(unix.SIGALRM))
+		return command.ExitStatus(128 + int(unix.SIGALRM))
 	}
 	return nil
 }

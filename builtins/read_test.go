@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 )
 
 const unsetIFS = "<unset>"
@@ -235,11 +236,11 @@ func TestReadTimeoutAndFD(t *testing.T) {
 		t.Errorf("read -t 10: status %d, a=%q; want 0, tial", st, sh.vars["a"])
 	}
 	b, _ := builtins.Lookup("read")
-	env := &builtins.Env{Stdin: strings.NewReader("stdin\n"), Stdout: io.Discard, Stderr: io.Discard, Shell: sh, Files: []*os.File{nil, r}}
+	env := &command.Env{Stdin: strings.NewReader("stdin\n"), Stdout: io.Discard, Stderr: io.Discard, Shell: sh, Files: []*os.File{nil, r}}
 	if err := b.Call(env, []string{"read", "-u", "4", "a"}); err != nil || sh.vars["a"] != "next" {
 		t.Errorf("read -u 4: %v, a=%q; want next", err, sh.vars["a"])
 	}
-	if err := b.Call(env, []string{"read", "-u", "3", "a"}); builtins.Status(err) != 1 {
+	if err := b.Call(env, []string{"read", "-u", "3", "a"}); command.Status(err) != 1 {
 		t.Errorf("read -u 3 (closed): %v", err)
 	}
 }
@@ -276,7 +277,7 @@ func TestReadTerminal(t *testing.T) {
 	} {
 		sh := newUtilShell()
 		var errOut lockedBuffer
-		env := &builtins.Env{Stdin: tty, Stdout: io.Discard, Stderr: &errOut, Shell: sh}
+		env := &command.Env{Stdin: tty, Stdout: io.Discard, Stderr: &errOut, Shell: sh}
 		b, _ := builtins.Lookup("read")
 		done := make(chan error, 1)
 		go func() { done <- b.Call(env, append([]string{"read"}, words(tc.args)...)) }()

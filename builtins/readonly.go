@@ -1,5 +1,7 @@
 package builtins
 
+import "github.com/nsh-dev/nsh/command"
+
 var readonlyCmd = &Builtin{
 	Name:    "readonly",
 	Summary: "make variables read-only",
@@ -16,13 +18,13 @@ variables as commands that make them so again (readonly NAME='VALUE').
 	Special:  true,
 	Thread:   true,
 	Pure:     true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, _, ops, err := langOptions(env, args, "p")
 		if err != nil {
 			return err
 		}
 		if len(ops) == 0 {
-			listVars(env, "readonly", func(v Var) bool { return v.ReadOnly })
+			listVars(env, "readonly", func(v command.Var) bool { return v.ReadOnly })
 			return nil
 		}
 		return eachName(env, ops, nil, l.ReadOnly)

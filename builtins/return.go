@@ -3,6 +3,8 @@ package builtins
 import (
 	"errors"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var returnCmd = &Builtin{
@@ -18,14 +20,14 @@ bash. Outside a function or a sourced file it is an error.
 	Special: true,
 	Thread:  true,
 	Pure:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		n, err := statusOperand(env, args)
 		if errors.Is(err, errNotNumber) {
 			warn(env, args[0], "%q: %v", args[1], err)
 			return &ReturnRequest{Code: 2}
 		}
 		if err != nil {
-			return &StatusError{1, err}
+			return &command.StatusError{Code: 1, Err: err}
 		}
 		return &ReturnRequest{Code: n}
 	},
@@ -38,7 +40,7 @@ var (
 
 // statusOperand reads the optional N of exit and return: modulo 256, as
 // sh takes the low byte; none is the last command's status.
-func statusOperand(env *Env, args []string) (int, error) {
+func statusOperand(env *command.Env, args []string) (int, error) {
 	switch len(args) {
 	case 1:
 		return env.Shell.LastStatus(), nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var setCmd = &Builtin{
@@ -43,7 +45,7 @@ alone sets a variable).
 	Run:     runSet,
 }
 
-func runSet(env *Env, args []string) error {
+func runSet(env *command.Env, args []string) error {
 	if len(args) == 1 {
 		for _, v := range env.Shell.Vars() {
 			fmt.Fprintf(env.Stdout, "%s=%s\n", v.Name, quote(v.Value))
@@ -115,7 +117,7 @@ func checkName(name string) error {
 
 // printVar writes a variable as cmd (export, readonly) would set it
 // again: cmd NAME=VALUE, or cmd NAME for one without a value.
-func printVar(env *Env, cmd string, v Var) {
+func printVar(env *command.Env, cmd string, v command.Var) {
 	if !v.Set {
 		fmt.Fprintf(env.Stdout, "%s %s\n", cmd, v.Name)
 		return

@@ -8,7 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var setnsCmd = &Builtin{
@@ -83,10 +84,10 @@ inside it.
 	Run:      runSetns,
 }
 
-func runSetns(env *Env, args []string) error {
+func runSetns(env *command.Env, args []string) error {
 	if len(args) > 2 && !strings.HasPrefix(args[1], "-") {
-		target, want, cmd := args[1], nsctx.Kind(-1), args[2:]
-		if k, err := nsctx.ParseKind(cmd[0]); err == nil {
+		target, want, cmd := args[1], nsfs.Kind(-1), args[2:]
+		if k, err := nsfs.ParseKind(cmd[0]); err == nil {
 			want, cmd = k, cmd[1:]
 		}
 		if len(cmd) > 0 && isCommand(env, cmd) {
@@ -94,7 +95,7 @@ func runSetns(env *Env, args []string) error {
 		}
 	}
 	// nsenter's spellings: setns -t PID -n -u, --net; -a is every kind.
-	args, err := kindOptions(args, "", "a", []string{"all"}, func(k nsctx.Kind, file string) string {
+	args, err := kindOptions(args, "", "a", []string{"all"}, func(k nsfs.Kind, file string) string {
 		return fmt.Sprintf("give the file itself: setns %s %s", file, k)
 	})
 	if err != nil {
@@ -132,9 +133,9 @@ func runSetns(env *Env, args []string) error {
 	if len(ops) < 1 || len(ops) > 2 {
 		return usageError("want TARGET [KIND]")
 	}
-	want := nsctx.Kind(-1)
+	want := nsfs.Kind(-1)
 	if len(ops) == 2 {
-		k, err := nsctx.ParseKind(ops[1])
+		k, err := nsfs.ParseKind(ops[1])
 		if err != nil {
 			return usageError("%v", err)
 		}
@@ -145,7 +146,7 @@ func runSetns(env *Env, args []string) error {
 
 // setnsRun is setns TARGET [KIND] CMD...: join, run CMD, and go back to
 // the context as it was (stack and all), whatever CMD did.
-func setnsRun(env *Env, target string, want nsctx.Kind, cmd []string) error {
+func setnsRun(env *command.Env, target string, want nsfs.Kind, cmd []string) error {
 	l, err := langOf(env)
 	if err != nil {
 		return err
@@ -169,12 +170,12 @@ func setnsRun(env *Env, target string, want nsctx.Kind, cmd []string) error {
 
 // isCommand tells setns TARGET CMD from setns TARGET KIND with the kind
 // misspelled: one word that names no command is taken for a KIND.
-func isCommand(env *Env, cmd []string) bool {
+func isCommand(env *command.Env, cmd []string) bool {
 	l, err := langOf(env)
 	if err != nil {
 		return false
 	}
-	if _, err := nsctx.ParseKind(cmd[0]); err == nil {
+	if _, err := nsfs.ParseKind(cmd[0]); err == nil {
 		return false // setns TARGET KIND KIND...: kinds, not a command named uts
 	}
 	if len(cmd) > 1 {
@@ -191,7 +192,7 @@ type RanError struct{ Err error }
 func (e *RanError) Error() string { return e.Err.Error() }
 func (e *RanError) Unwrap() error { return e.Err }
 
-func setnsProcess(env *Env, target string, names []string, userPar bool) error {
+func setnsProcess(env *command.Env, target string, names []string, userPar bool) error {
 	pid, check, err := processWord(env, target)
 	if err != nil {
 		return err
@@ -203,8 +204,8 @@ func setnsProcess(env *Env, target string, names []string, userPar bool) error {
 	if err != nil {
 		return err
 	}
-	if userPar && !slices.Contains(kinds, nsctx.User) {
-		kinds = append(kinds, nsctx.User) // as nsenter: it implies --user
+	if userPar && !slices.Contains(kinds, nsfs.User) {
+		kinds = append(kinds, nsfs.User) // as nsenter: it implies --user
 	}
 	if len(kinds) == 0 {
 		// Every kind; user only when it differs from the context's, as
@@ -213,14 +214,14 @@ func setnsProcess(env *Env, target string, names []string, userPar bool) error {
 		if err != nil {
 			return err
 		}
-		ids, _ := nsctx.ProcessIDs(pid)
-		for _, k := range nsctx.Kinds() {
-			if k != nsctx.User || (!ids[k].IsZero() && ids[k] != st.Cur[k]) {
+		ids, _ := nsfs.ProcessIDs(pid)
+		for _, k := range nsfs.Kinds() {
+			if k != nsfs.User || (!ids[k].IsZero() && ids[k] != st.Cur[k]) {
 				kinds = append(kinds, k)
 			}
 		}
 	}
-	var hs []*nsctx.Handle
+	var hs []*nsfs.Handle
 	defer func() {
 		for _, h := range hs {
 			h.Close()
@@ -228,11 +229,11 @@ func setnsProcess(env *Env, target string, names []string, userPar bool) error {
 	}()
 	for _, k := range kinds {
 		// The process's own namespaces, as nsenter -t uses them.
-		h, err := nsctx.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, k))
+		h, err := nsfs.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, k))
 		if err != nil {
 			return err
 		}
-		if k == nsctx.User && userPar {
+		if k == nsfs.User && userPar {
 			p, err := userParent(h)
 			h.Close()
 			if err != nil {
@@ -253,14 +254,14 @@ func setnsProcess(env *Env, target string, names []string, userPar bool) error {
 // joinTarget joins the namespace in a file (JoinFile opens it on the
 // context thread, in the context's mount namespace), netns:NAME, or a bare
 // NAME that is no file but an ip netns name. want < 0: any kind.
-func joinTarget(env *Env, target string, want nsctx.Kind) error {
+func joinTarget(env *command.Env, target string, want nsfs.Kind) error {
 	if !strings.HasPrefix(target, "netns:") {
 		err := env.Ctx.JoinFile(target, want)
-		if errors.Is(err, nsctx.ErrNotNamespace) {
+		if errors.Is(err, nsfs.ErrNotNamespace) {
 			if ok, derr := joinDir(env, target, want); ok {
 				return derr
 			}
-			return &nsctx.Error{Path: target, Err: fmt.Errorf("%w, nor a directory of pins", nsctx.ErrNotNamespace)}
+			return &nsfs.Error{Path: target, Err: fmt.Errorf("%w, nor a directory of pins", nsfs.ErrNotNamespace)}
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return err
@@ -272,7 +273,7 @@ func joinTarget(env *Env, target string, want nsctx.Kind) error {
 	}
 	defer h.Close()
 	if want >= 0 && h.Kind() != want {
-		return &nsctx.Error{Path: target, Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsctx.ErrWrongKind, h.Kind(), want)}
+		return &nsfs.Error{Path: target, Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsfs.ErrWrongKind, h.Kind(), want)}
 	}
 	return env.Ctx.Join(h)
 }
@@ -280,25 +281,25 @@ func joinTarget(env *Env, target string, want nsctx.Kind) error {
 // openTarget opens a setns TARGET: netns:NAME, a file, or else the ip
 // netns namespace of that name. Names are looked up in nsh's home mount
 // namespace, where ip netns keeps them.
-func openTarget(env *Env, target string) (*nsctx.Handle, error) {
+func openTarget(env *command.Env, target string) (*nsfs.Handle, error) {
 	if name, ok := strings.CutPrefix(target, "netns:"); ok {
-		p, err := nsctx.NetnsPath(name)
+		p, err := nsfs.NetnsPath(name)
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
-		return nsctx.Open(p)
+		return nsfs.Open(p)
 	}
 	h, err := env.Ctx.Open(target)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return h, err
 	}
-	if p, perr := nsctx.NetnsPath(target); perr == nil {
-		if nh, nerr := nsctx.Open(p); nerr == nil {
+	if p, perr := nsfs.NetnsPath(target); perr == nil {
+		if nh, nerr := nsfs.Open(p); nerr == nil {
 			return nh, nil
 		} else if !errors.Is(nerr, fs.ErrNotExist) {
 			return nil, nerr
 		}
-		return nil, &nsctx.Error{Path: target, Err: fmt.Errorf("no such file, and no ip netns namespace %q", target)}
+		return nil, &nsfs.Error{Path: target, Err: fmt.Errorf("no such file, and no ip netns namespace %q", target)}
 	}
 	return nil, err
 }

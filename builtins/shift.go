@@ -3,6 +3,8 @@ package builtins
 import (
 	"fmt"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var shiftCmd = &Builtin{
@@ -16,7 +18,7 @@ N greater than $#, or negative, is an error (status 1) and shifts nothing.
 	Special: true,
 	Thread:  true,
 	Pure:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, err := langOf(env)
 		if err != nil {
 			return err
@@ -27,14 +29,14 @@ N greater than $#, or negative, is an error (status 1) and shifts nothing.
 		case 2:
 			var ok bool
 			if n, ok = parseInt(strings.Trim(args[1], " \t\n")); !ok {
-				return &StatusError{1, fmt.Errorf("%q: %w", args[1], errNotNumber)}
+				return &command.StatusError{Code: 1, Err: fmt.Errorf("%q: %w", args[1], errNotNumber)}
 			}
 		default:
-			return &StatusError{1, errTooMany}
+			return &command.StatusError{Code: 1, Err: errTooMany}
 		}
 		p := l.Params()
 		if n < 0 || n > int64(len(p)) {
-			return &StatusError{1, fmt.Errorf("%d: shift count out of range ($# is %d)", n, len(p))}
+			return &command.StatusError{Code: 1, Err: fmt.Errorf("%d: shift count out of range ($# is %d)", n, len(p))}
 		}
 		l.SetParams(p[n:])
 		return nil

@@ -1,6 +1,10 @@
 package builtins
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var sourceCmd = &Builtin{
 	Name:    "source",
@@ -35,7 +39,7 @@ var dotCmd = &Builtin{
 	Run:      runSource,
 }
 
-func runSource(env *Env, args []string) error {
+func runSource(env *command.Env, args []string) error {
 	if len(args) > 1 && args[1] == "--" {
 		args = append(args[:1:1], args[2:]...)
 	}

@@ -26,8 +26,17 @@ func TestSpawnStatus(t *testing.T) {
 	h.fails("spawn", 2)
 }
 
+// Without root: spawn's usage, and that the fake starts no program (which
+// program is not found, or not executable, nsctx says when it starts one).
+func TestSpawnFake(t *testing.T) {
+	h, _ := newFakeHarness(t)
+	h.fails("spawn", 2)
+	h.fails("spawn true", 1, "starts no programs")
+	h.fails("no-such-command-nsh", 1, "starts no programs")
+}
+
 func TestExitHelp(t *testing.T) {
-	h := newHarness(t)
+	h, _ := newFakeHarness(t)
 	if _, _, st := h.run("exit 3"); st != 3 {
 		t.Errorf("exit 3: %d", st)
 	}

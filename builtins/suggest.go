@@ -1,14 +1,37 @@
 package builtins
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsctx"
 )
+
+// Suggest adds the name meant to the error of a program not found
+// (jobs.Spawn's status 127): "uhsare: not found; did you mean unshare?".
+func Suggest(env *command.Env, name string, err error) error {
+	var se *command.StatusError
+	if !errors.As(err, &se) || se.Code != 127 || !errors.Is(se.Err, nsctx.ErrNotFound) {
+		return err
+	}
+	if strings.Contains(name, "/") {
+		return err
+	}
+	path, _ := env.Shell.Var("PATH")
+	if s := nearest(pluginHost(env), name, path); s != "" {
+		return &command.StatusError{Code: 127, Err: fmt.Errorf("%w; did you mean %s?", se.Err, s)}
+	}
+	return err
+}
 
 // nearest is the builtin, plugin command or program in PATH whose name is
 // closest to a name not found, or "" if none is close: a typo (uhsare)
 // deserves the name meant (unshare). Builtins win ties.
-func nearest(name, path string) string {
+func nearest(host command.PluginHost, name, path string) string {
 	if len(name) < 3 {
 		return ""
 	}
@@ -25,7 +48,7 @@ func nearest(name, path string) string {
 	for _, b := range Table() {
 		try(b.Name)
 	}
-	for _, c := range PluginCommands() {
+	for _, c := range PluginCommands(host) {
 		try(c.Name)
 	}
 	for _, dir := range filepath.SplitList(path) {

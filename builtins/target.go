@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 	"golang.org/x/sys/unix"
 )
@@ -17,7 +18,7 @@ import (
 
 // getenv looks variables up in the shell, so that DOCKER_HOST set in nsh
 // counts as it would for the docker program.
-func getenv(env *Env) nsinfo.Getenv {
+func getenv(env *command.Env) nsinfo.Getenv {
 	return func(name string) (string, bool) {
 		if env.Shell == nil {
 			return "", false
@@ -28,7 +29,7 @@ func getenv(env *Env) nsinfo.Getenv {
 
 // containerPID resolves a container word to its running init process. ok
 // is false for words that name no container engine.
-func containerPID(env *Env, word string) (c *nsinfo.Container, ok bool, err error) {
+func containerPID(env *command.Env, word string) (c *nsinfo.Container, ok bool, err error) {
 	engine, name, ok := nsinfo.ContainerRef(word)
 	if !ok {
 		return nil, false, nil
@@ -40,7 +41,7 @@ func containerPID(env *Env, word string) (c *nsinfo.Container, ok bool, err erro
 // processWord is a PID, PID:INODE or a container word, for -p and -t.
 // check, called once the process's namespace files are open, says
 // whether the process is still the one meant (nil: nothing to check).
-func processWord(env *Env, word string) (pid int, check func() error, err error) {
+func processWord(env *command.Env, word string) (pid int, check func() error, err error) {
 	c, ok, err := containerPID(env, word)
 	if ok {
 		if err != nil {
@@ -94,7 +95,7 @@ func pidfdCheck(pid int, ino uint64) (func() error, error) {
 // setnsWord handles setns ENGINE:NAME [KIND...] (the container's
 // process's namespaces, as setns -t PID would join them) and setns nsid:N.
 // done is false when ops name neither.
-func setnsWord(env *Env, ops []string) (done bool, err error) {
+func setnsWord(env *command.Env, ops []string) (done bool, err error) {
 	if len(ops) == 0 {
 		return false, nil
 	}
@@ -105,7 +106,7 @@ func setnsWord(env *Env, ops []string) (done bool, err error) {
 	if !ok || err != nil {
 		return ok, err
 	}
-	ids, err := nsctx.ProcessIDs(c.PID)
+	ids, err := nsfs.ProcessIDs(c.PID)
 	if err != nil {
 		return true, fmt.Errorf("%s: process %d: %w", c.Label(), c.PID, err)
 	}
@@ -123,7 +124,7 @@ func setnsWord(env *Env, ops []string) (done bool, err error) {
 }
 
 // setnsNsid joins the network namespace that the context's gives nsid n.
-func setnsNsid(env *Env, n string, rest []string) error {
+func setnsNsid(env *command.Env, n string, rest []string) error {
 	if len(rest) > 1 || len(rest) == 1 && rest[0] != "net" {
 		return usageError("nsid:N is a network namespace")
 	}
@@ -142,7 +143,7 @@ func setnsNsid(env *Env, n string, rest []string) error {
 // setnsSocket joins the network namespace of a socket (nsenter -N FD,
 // SIOCGSKNS): FD is one of the command's descriptors (setns -N 3
 // 3<&...), PID:FD another process's, taken with pidfd_getfd.
-func setnsSocket(env *Env, word string) error {
+func setnsSocket(env *command.Env, word string) error {
 	var sock int
 	if ps, fs, ok := strings.Cut(word, ":"); ok {
 		pid, err1 := strconv.Atoi(ps)
@@ -177,7 +178,7 @@ func setnsSocket(env *Env, word string) error {
 	if err != nil {
 		return fmt.Errorf("-N %s: not a socket whose network namespace can be read: %w", word, err)
 	}
-	h, err := nsctx.Open(fmt.Sprintf("/proc/self/fd/%d", nsfd))
+	h, err := nsfs.Open(fmt.Sprintf("/proc/self/fd/%d", nsfd))
 	unix.Close(nsfd)
 	if err != nil {
 		return err
@@ -188,7 +189,7 @@ func setnsSocket(env *Env, word string) error {
 
 // commandFile is the command's descriptor fd (0-2: nil, they are the
 // shell's streams, not sockets nsh can hand on).
-func commandFile(env *Env, fd int) *os.File {
+func commandFile(env *command.Env, fd int) *os.File {
 	if fd < 3 || fd-3 >= len(env.Files) {
 		return nil
 	}
@@ -197,12 +198,12 @@ func commandFile(env *Env, fd int) *os.File {
 
 // userParent opens the parent of the user namespace h (NS_GET_PARENT),
 // for --user-parent.
-func userParent(h *nsctx.Handle) (*nsctx.Handle, error) {
+func userParent(h *nsfs.Handle) (*nsfs.Handle, error) {
 	fd, err := unix.IoctlRetInt(h.Fd(), unix.NS_GET_PARENT)
 	if err != nil {
 		return nil, fmt.Errorf("--user-parent: the parent of %s: %w", h, err)
 	}
-	p, err := nsctx.Open(fmt.Sprintf("/proc/self/fd/%d", fd))
+	p, err := nsfs.Open(fmt.Sprintf("/proc/self/fd/%d", fd))
 	unix.Close(fd)
 	return p, err
 }

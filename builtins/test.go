@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -45,7 +46,7 @@ var testCmd = &Builtin{
 	Help:     testHelp,
 	Operands: Files,
 	Thread:   true,
-	Run:      func(env *Env, args []string) error { return classicTest(env, args[1:]) },
+	Run:      func(env *command.Env, args []string) error { return classicTest(env, args[1:]) },
 }
 
 var bracketCmd = &Builtin{
@@ -55,9 +56,9 @@ var bracketCmd = &Builtin{
 	Help:     testHelp,
 	Operands: Files,
 	Thread:   true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		if args[len(args)-1] != "]" {
-			return &StatusError{Code: 2, Err: fmt.Errorf("missing `]'")}
+			return &command.StatusError{Code: 2, Err: fmt.Errorf("missing `]'")}
 		}
 		return classicTest(env, args[1:len(args)-1])
 	},
@@ -67,7 +68,7 @@ var bracketCmd = &Builtin{
 // POSIX's rules for up to four arguments, then the grammar. Like bash it
 // evaluates as it parses, both sides of -a and -o included, so that a bad
 // integer anywhere is an error.
-func classicTest(env *Env, args []string) (err error) {
+func classicTest(env *command.Env, args []string) (err error) {
 	p := &classic{t: &tester{env: env}, argv: args}
 	defer func() {
 		if r := recover(); r != nil {
@@ -79,7 +80,7 @@ func classicTest(env *Env, args []string) (err error) {
 		}
 	}()
 	if !p.run() {
-		return ExitStatus(1)
+		return command.ExitStatus(1)
 	}
 	return nil
 }
@@ -94,14 +95,14 @@ type classic struct {
 }
 
 func (p *classic) fail(format string, a ...any) {
-	panic(testFailure{&StatusError{Code: 2, Err: fmt.Errorf(format, a...)}})
+	panic(testFailure{&command.StatusError{Code: 2, Err: fmt.Errorf(format, a...)}})
 }
 
 func (p *classic) check(v bool, err error) bool {
 	if err != nil {
-		var se *StatusError
+		var se *command.StatusError
 		if !errors.As(err, &se) {
-			err = &StatusError{Code: 2, Err: err}
+			err = &command.StatusError{Code: 2, Err: err}
 		}
 		panic(testFailure{err})
 	}
@@ -291,7 +292,7 @@ var (
 
 // tester evaluates the primaries for test and [[ ]].
 type tester struct {
-	env *Env
+	env *command.Env
 	// arith makes the operands of -eq and the like numbers: nil for
 	// test's decimal integers, an arithmetic evaluator for [[ ]].
 	arith func(string) (int, error)
@@ -409,7 +410,7 @@ func (t *tester) number(s string) (int64, error) {
 	}
 	n, ok := legalNumber(s)
 	if !ok {
-		return 0, &StatusError{Code: 2, Err: fmt.Errorf("%s: integer expression expected", s)}
+		return 0, &command.StatusError{Code: 2, Err: fmt.Errorf("%s: integer expression expected", s)}
 	}
 	return n, nil
 }
@@ -438,15 +439,15 @@ func (t *tester) isTerminal(s string) bool {
 }
 
 // cmdFD is the command's descriptor n (0-9) if it is a file.
-func cmdFD(env *Env, n int) *os.File {
+func cmdFD(env *command.Env, n int) *os.File {
 	var x any
 	switch {
 	case n == 0:
 		x = env.Stdin
 	case n == 1:
-		x = RawWriter(env.Stdout)
+		x = command.RawWriter(env.Stdout)
 	case n == 2:
-		x = RawWriter(env.Stderr)
+		x = command.RawWriter(env.Stderr)
 	case n-3 < len(env.Files):
 		x = env.Files[n-3]
 	}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -268,7 +269,7 @@ func TestTest(t *testing.T) {
 
 // The messages of a malformed test, as bash's.
 func TestTestErrors(t *testing.T) {
-	ctx := utilCtx(t)
+	ctx := builtins.FakeCtx(t)
 	sh := newUtilShell()
 	for args, msg := range map[string]string{
 		"[ a":                     "missing `]'",
@@ -295,7 +296,7 @@ func TestTestErrors(t *testing.T) {
 
 // -v and -o ask the shell; -t looks at the command's own descriptors.
 func TestTestShell(t *testing.T) {
-	ctx := utilCtx(t)
+	ctx := builtins.FakeCtx(t)
 	sh := newUtilShell()
 	sh.vars["a"], sh.vars["b"] = "x", ""
 	sh.params = []string{"one"}
@@ -329,23 +330,23 @@ func TestTestShell(t *testing.T) {
 	defer null.Close()
 	b, _ := builtins.Lookup("test")
 	for _, tc := range []struct {
-		env    *builtins.Env
+		env    *command.Env
 		args   string
 		status int
 	}{
-		{&builtins.Env{Stdin: tty}, "-t 0", 0},
-		{&builtins.Env{Stdin: null}, "-t 0", 1},
-		{&builtins.Env{Stdout: tty}, "-t 1", 0},
-		{&builtins.Env{Stdout: null}, "-t", 0}, // one argument: not empty
-		{&builtins.Env{Stdout: null}, "-t 1", 1},
-		{&builtins.Env{Stdout: tty}, "! -t 1", 1},
-		{&builtins.Env{Stdout: tty}, "-t 1 -a -t 1 -a -t 1", 0},
-		{&builtins.Env{Stdout: tty}, "-t x -o x", 2},
-		{&builtins.Env{Stderr: tty}, "-t 2", 0},
-		{&builtins.Env{Files: []*os.File{nil, tty}}, "-t 4", 0},
-		{&builtins.Env{Files: []*os.File{nil, tty}}, "-t 3", 1},
-		{&builtins.Env{Stdin: tty}, "-t 10", 1},
-		{&builtins.Env{Stdin: tty}, "-t ' 0 '", 0},
+		{&command.Env{Stdin: tty}, "-t 0", 0},
+		{&command.Env{Stdin: null}, "-t 0", 1},
+		{&command.Env{Stdout: tty}, "-t 1", 0},
+		{&command.Env{Stdout: null}, "-t", 0}, // one argument: not empty
+		{&command.Env{Stdout: null}, "-t 1", 1},
+		{&command.Env{Stdout: tty}, "! -t 1", 1},
+		{&command.Env{Stdout: tty}, "-t 1 -a -t 1 -a -t 1", 0},
+		{&command.Env{Stdout: tty}, "-t x -o x", 2},
+		{&command.Env{Stderr: tty}, "-t 2", 0},
+		{&command.Env{Files: []*os.File{nil, tty}}, "-t 4", 0},
+		{&command.Env{Files: []*os.File{nil, tty}}, "-t 3", 1},
+		{&command.Env{Stdin: tty}, "-t 10", 1},
+		{&command.Env{Stdin: tty}, "-t ' 0 '", 0},
 	} {
 		e := *tc.env
 		e.Ctx, e.Shell = ctx, sh
@@ -358,7 +359,7 @@ func TestTestShell(t *testing.T) {
 		if e.Stderr == nil {
 			e.Stderr = &strings.Builder{}
 		}
-		if st := builtins.Status(b.Call(&e, append([]string{"test"}, words(tc.args)...))); st != tc.status {
+		if st := command.Status(b.Call(&e, append([]string{"test"}, words(tc.args)...))); st != tc.status {
 			t.Errorf("test %s with %+v: status %d, want %d", tc.args, *tc.env, st, tc.status)
 		}
 	}
@@ -382,9 +383,9 @@ func TestTestInSnapshot(t *testing.T) {
 		snap   *nsctx.Snapshot
 		status int
 	}{{nil, 1}, {snap, 0}} {
-		env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Ctx: ctx, Shell: newUtilShell(), Snap: tc.snap}
+		env := &command.Env{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Ctx: ctx, Shell: newUtilShell(), Snap: tc.snap}
 		for _, args := range [][]string{{"test", "-f", "file"}, {"test", "-r", "file"}} {
-			if st := builtins.Status(b.Call(env, args)); st != tc.status {
+			if st := command.Status(b.Call(env, args)); st != tc.status {
 				t.Errorf("%v with snapshot %v: status %d, want %d", args, tc.snap != nil, st, tc.status)
 			}
 		}

@@ -3,6 +3,7 @@ package builtins
 import (
 	"fmt"
 
+	"github.com/nsh-dev/nsh/command"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,7 +21,7 @@ for (all of nsh's threads count: its namespace context, its helpers).
 	Special: true,
 	Thread:  true,
 	Pure:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		for _, who := range []int{unix.RUSAGE_SELF, unix.RUSAGE_CHILDREN} {
 			var ru unix.Rusage
 			if err := unix.Getrusage(who, &ru); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,7 +31,7 @@ Without operands, or with -p, lists the traps set (those named, with
 	Special: true,
 	Thread:  true,
 	Pure:    true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, err := langOf(env)
 		if err != nil {
 			return err
@@ -76,7 +77,7 @@ Without operands, or with -p, lists the traps set (those named, with
 }
 
 // listTraps prints the traps set (of conds only, if any) as trap -p does.
-func listTraps(env *Env, l Lang, conds []string) error {
+func listTraps(env *command.Env, l Lang, conds []string) error {
 	want := map[string]bool{}
 	for _, c := range conds {
 		name := trapCond(c)

@@ -1,5 +1,7 @@
 package builtins
 
+import "github.com/nsh-dev/nsh/command"
+
 var trueCmd = &Builtin{
 	Name:    "true",
 	Summary: "succeed",
@@ -9,5 +11,5 @@ var trueCmd = &Builtin{
   while true; do ip -o link; sleep 1; done`,
 	Pure:   true,
 	Thread: true,
-	Run:    func(env *Env, args []string) error { return nil },
+	Run:    func(env *command.Env, args []string) error { return nil },
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var typeCmd = &Builtin{
@@ -24,7 +26,7 @@ PATH as the context sees it). Status 1 if any NAME is none of these.
   [ "$(type -t cleanup)" = function ] && cleanup`,
 	Options:  []string{"-a", "-t", "-p", "-P"},
 	Operands: Commands,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		l, opts, names, err := langOptions(env, args, "atpP")
 		if err != nil {
 			return err
@@ -49,7 +51,7 @@ PATH as the context sees it). Status 1 if any NAME is none of these.
 			}
 		}
 		if missing {
-			return ExitStatus(1)
+			return command.ExitStatus(1)
 		}
 		return nil
 	},
@@ -64,7 +66,7 @@ type hit struct{ what, path string }
 // command), 'V' (a sentence), 't' (a word), 'p' (the path of a program),
 // 'P' (the path in PATH, whatever comes first). all: every one in the
 // order the shell looks, not the first. It reports whether there was any.
-func describe(env *Env, l Lang, name string, mode byte, all bool) (bool, error) {
+func describe(env *command.Env, l Lang, name string, mode byte, all bool) (bool, error) {
 	what, path := l.LookupCommand(name)
 	var fs []hit
 	switch {

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -66,7 +67,7 @@ nsh was started with, until ulimit -n sets one.
   ulimit -a`,
 	Thread: true,
 	Pure:   true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		opts, ops, err := splitOptions(args, "HSacdflnstuv")
 		if err != nil {
 			return err
@@ -158,7 +159,7 @@ func setLimit(l limit, s string, hard, soft bool) error {
 	if s != "unlimited" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil || n > uint64(unix.RLIM_INFINITY)/l.factor {
-			return &StatusError{Code: 1, Err: fmt.Errorf("%s: bad number", s)}
+			return &command.StatusError{Code: 1, Err: fmt.Errorf("%s: bad number", s)}
 		}
 		v = n * l.factor
 	}
@@ -178,7 +179,7 @@ func setLimit(l limit, s string, hard, soft bool) error {
 	// syscall's Setrlimit, not unix's: for RLIMIT_NOFILE it tells os/exec
 	// to give programs this limit, not the one nsh started with.
 	if err := syscall.Setrlimit(l.resource, &syscall.Rlimit{Cur: cur, Max: max}); err != nil {
-		return &StatusError{Code: 1, Err: fmt.Errorf("-%c: cannot set the limit: %w", l.letter, err)}
+		return &command.StatusError{Code: 1, Err: fmt.Errorf("-%c: cannot set the limit: %w", l.letter, err)}
 	}
 	if l.resource == unix.RLIMIT_NOFILE {
 		nofileSet.Store(true)

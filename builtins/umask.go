@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/nsh-dev/nsh/command"
 )
 
 var umaskCmd = &Builtin{
@@ -25,7 +27,7 @@ stage or a background job has its own copy, as in sh.
   umask u=rwx,g=,o=
   umask -S`,
 	Thread: true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		sym, reuse := false, false
 		ops := args[1:]
 		for len(ops) > 0 && len(ops[0]) > 1 && ops[0][0] == '-' {
@@ -51,7 +53,7 @@ stage or a background job has its own copy, as in sh.
 		}
 		if len(ops) > 0 {
 			if mask, err = parseUmask(ops[0], mask); err != nil {
-				return &StatusError{Code: 1, Err: err}
+				return &command.StatusError{Code: 1, Err: err}
 			}
 			if _, err := env.Ctx.Umask(mask); err != nil {
 				return err

@@ -1,16 +1,37 @@
 package builtins_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/nstest"
 )
 
-// Each case starts from 0022; out and status are bash 5.2's, mask is the
-// mask a program started in the context sees afterwards.
+// A program started in the real context sees the mask umask set.
 func TestUmask(t *testing.T) {
 	ctx := utilCtx(t)
+	checkUmask(t, ctx, func() string { return strings.TrimSpace(nstest.Output(t, ctx.Start, "sh", "-c", "umask")) })
+}
+
+// Without root: umask's output, statuses and the mask it leaves.
+func TestUmaskFake(t *testing.T) {
+	ctx := builtins.FakeCtx(t)
+	checkUmask(t, ctx, func() string {
+		m, err := ctx.Umask(-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%04o", m)
+	})
+}
+
+// Each case starts from 0022; out and status are bash 5.2's, mask is the
+// mask the context has afterwards, as seen says it.
+func checkUmask(t *testing.T, ctx command.Context, seen func() string) {
+	t.Helper()
 	for _, tc := range []struct {
 		args, out string
 		status    int
@@ -55,8 +76,8 @@ func TestUmask(t *testing.T) {
 		if out != tc.out || st != tc.status {
 			t.Errorf("umask %s: %q status %d (%v), want %q status %d", tc.args, out, st, err, tc.out, tc.status)
 		}
-		if got := strings.TrimSpace(nstest.Output(t, ctx.Start, "sh", "-c", "umask")); got != tc.mask {
-			t.Errorf("umask %s: a program sees %s, want %s", tc.args, got, tc.mask)
+		if got := seen(); got != tc.mask {
+			t.Errorf("umask %s: the mask is then %s, want %s", tc.args, got, tc.mask)
 		}
 	}
 }

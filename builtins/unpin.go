@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var unpinCmd = &Builtin{
@@ -35,7 +37,7 @@ only the pins it made itself, and refuses the others.
 	Run:      runUnpin,
 }
 
-func runUnpin(env *Env, args []string) error {
+func runUnpin(env *command.Env, args []string) error {
 	fs := newFlags(args[0])
 	ops, err := parseFlags(fs, args)
 	if err != nil {
@@ -58,7 +60,7 @@ func runUnpin(env *Env, args []string) error {
 
 // unpinOne unpins a pin file, a directory of pins (pin DIR), or an ip
 // netns name.
-func unpinOne(env *Env, p string) error {
+func unpinOne(env *command.Env, p string) error {
 	err := env.Ctx.Unpin(p)
 	switch {
 	case errors.Is(err, nsctx.ErrNotPin):
@@ -66,7 +68,7 @@ func unpinOne(env *Env, p string) error {
 			return derr
 		}
 	case errors.Is(err, fs.ErrNotExist) && !strings.Contains(p, "/"):
-		if np, nerr := nsctx.NetnsPath(p); nerr == nil {
+		if np, nerr := nsfs.NetnsPath(p); nerr == nil {
 			if nerr := env.Ctx.Unpin(np); !errors.Is(nerr, fs.ErrNotExist) {
 				return nerr
 			}

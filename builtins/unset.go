@@ -1,6 +1,10 @@
 package builtins
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/nsh-dev/nsh/command"
+)
 
 var unsetCmd = &Builtin{
 	Name:    "unset",
@@ -19,7 +23,7 @@ stays and unset fails (status 1), after trying the other NAMEs.
 	Special:  true,
 	Thread:   true,
 	Pure:     true,
-	Run: func(env *Env, args []string) error {
+	Run: func(env *command.Env, args []string) error {
 		opts, names, err := splitOptions(args, "vf")
 		if err != nil {
 			return err

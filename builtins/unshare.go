@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 var unshareCmd = &Builtin{
@@ -70,8 +72,8 @@ pin the namespace after (unshare net; pin net FILE).
 	Run:      runUnshare,
 }
 
-func runUnshare(env *Env, args []string) error {
-	args, err := kindOptions(args, "rc", "f", []string{"fork"}, func(k nsctx.Kind, file string) string {
+func runUnshare(env *command.Env, args []string) error {
+	args, err := kindOptions(args, "rc", "f", []string{"fork"}, func(k nsfs.Kind, file string) string {
 		return fmt.Sprintf("nsh pins apart: unshare %s; pin %s %s", k, k, file)
 	})
 	if err != nil {
@@ -120,13 +122,13 @@ func runUnshare(env *Env, args []string) error {
 	// As util-linux: the map options imply user, --mount-proc implies mnt.
 	// The offsets imply time (util-linux 2.38 wants -T spelled out).
 	if o.User != nil || *setgroups != "" {
-		kinds = addKind(kinds, nsctx.User)
+		kinds = addKind(kinds, nsfs.User)
 	}
 	if *mono != "" || *boot != "" {
-		kinds = addKind(kinds, nsctx.Time)
+		kinds = addKind(kinds, nsfs.Time)
 	}
 	if mountProc {
-		kinds = addKind(kinds, nsctx.Mnt)
+		kinds = addKind(kinds, nsfs.Mnt)
 	}
 	if len(kinds) == 0 {
 		return usageError("no namespace kind given")
@@ -134,7 +136,7 @@ func runUnshare(env *Env, args []string) error {
 	return env.Ctx.UnshareWith(kinds, o)
 }
 
-func addKind(ks []nsctx.Kind, k nsctx.Kind) []nsctx.Kind {
+func addKind(ks []nsfs.Kind, k nsfs.Kind) []nsfs.Kind {
 	for _, x := range ks {
 		if x == k {
 			return ks

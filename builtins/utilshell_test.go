@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
 )
@@ -63,7 +64,7 @@ func utilCtx(t *testing.T) *nsctx.Context {
 
 // call runs a builtin as the shell would (Call) and returns what it
 // printed, its status and its error.
-func call(ctx *nsctx.Context, sh builtins.Shell, stdin io.Reader, args ...string) (out, errOut string, status int, err error) {
+func call(ctx command.Context, sh command.Shell, stdin io.Reader, args ...string) (out, errOut string, status int, err error) {
 	b, ok := builtins.Lookup(args[0])
 	if !ok {
 		return "", "", 127, fmt.Errorf("%s: no such builtin", args[0])
@@ -72,9 +73,9 @@ func call(ctx *nsctx.Context, sh builtins.Shell, stdin io.Reader, args ...string
 		stdin = strings.NewReader("")
 	}
 	var o, e bytes.Buffer
-	env := &builtins.Env{Stdin: stdin, Stdout: &o, Stderr: &e, Ctx: ctx, Shell: sh}
+	env := &command.Env{Stdin: stdin, Stdout: &o, Stderr: &e, Ctx: ctx, Shell: sh}
 	err = b.Call(env, args)
-	return o.String(), e.String(), builtins.Status(err), err
+	return o.String(), e.String(), command.Status(err), err
 }
 
 // words splits a test case as sh would split plain words: blanks

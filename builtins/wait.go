@@ -3,6 +3,7 @@ package builtins
 import (
 	"fmt"
 
+	"github.com/nsh-dev/nsh/command"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,16 +27,20 @@ A script stops at a failing command, and a job that kill ended has
 failed (status 143, as in sh -e): after kill, write 'wait %1 || true'.`,
 	Operands: Jobspecs,
 	Pure:     true,
-	Run: func(env *Env, args []string) error {
-		js := env.Shell.Jobs()
+	Run: func(env *command.Env, args []string) error {
+		l, err := jobShell(env)
+		if err != nil {
+			return err
+		}
+		js := l.Jobs()
 		ops := args[1:]
 		if len(ops) > 0 && ops[0] == "--" {
 			ops = ops[1:]
 		}
 		if len(ops) == 0 {
 			for _, j := range js.Waitable() {
-				if Status(js.Wait(j)) == 130 {
-					return ExitStatus(130)
+				if command.Status(js.Wait(j)) == 130 {
+					return command.ExitStatus(130)
 				}
 			}
 			return nil
@@ -45,7 +50,7 @@ failed (status 143, as in sh -e): after kill, write 'wait %1 || true'.`,
 			j, err := js.Lookup(spec)
 			if err != nil {
 				if i == len(ops)-1 {
-					return &StatusError{127, err}
+					return &command.StatusError{Code: 127, Err: err}
 				}
 				warn(env, args[0], "%v", err)
 				continue
@@ -53,17 +58,17 @@ failed (status 143, as in sh -e): after kill, write 'wait %1 || true'.`,
 			// How the job ended is its status, not a failure of wait's
 			// to say: a note only if it stops a script.
 			werr := js.Wait(j)
-			st := Status(werr)
-			last = ExitStatus(st)
+			st := command.Status(werr)
+			last = command.ExitStatus(st)
 			if sig := unix.Signal(st - 128); st > 128 && unix.SignalName(sig) != "" {
-				note := fmt.Sprintf("%s was %s: status %d", spec, &SignalError{sig}, st)
+				note := fmt.Sprintf("%s was %s: status %d", spec, &command.SignalError{Sig: sig}, st)
 				if sig == unix.SIGTERM {
 					note += fmt.Sprintf(" (after kill, write wait %s || true)", spec)
 				}
-				last = &StatusNote{ExitStatus(st), note}
+				last = &command.StatusNote{Code: command.ExitStatus(st), Note: note}
 			}
 		}
-		if Status(last) == 0 {
+		if command.Status(last) == 0 {
 			return nil
 		}
 		return last

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // BenchmarkHopScript runs `setns PIN; home` through the whole shell:
@@ -24,7 +25,7 @@ func BenchmarkHopScript(b *testing.B) {
 	defer func() { holder.Process.Kill(); holder.Wait() }()
 	target := "/proc/" + benchItoa(holder.Process.Pid) + "/ns/net"
 	for i := 0; i < 1000; i++ {
-		if l, _ := os.Readlink(target); l != "" && l != c.Home(nsctx.Net).String() {
+		if l, _ := os.Readlink(target); l != "" && l != c.Home(nsfs.Net).String() {
 			break
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/jobs"
 )
 
 // assignment is NAME=VALUE before a command, expanded.
@@ -246,7 +248,7 @@ func (sh *Shell) dispatch(args []string, assigns []assignment, t *fdTable, funcs
 // read-only name), even where its status is tested; run through command
 // (direct false) it is an ordinary failure.
 func (sh *Shell) specialFailed(err error, direct bool) error {
-	var ue *builtins.UsageError
+	var ue *command.UsageError
 	if err == nil || !direct || sh.interactive || !errors.As(err, &ue) && !errors.Is(err, errReadOnly) {
 		return err
 	}
@@ -254,11 +256,20 @@ func (sh *Shell) specialFailed(err error, direct bool) error {
 }
 
 // envFor is what a command gets: its descriptors, the context, the shell.
-func (sh *Shell) envFor(t *fdTable) *builtins.Env {
-	return &builtins.Env{
+func (sh *Shell) envFor(t *fdTable) *command.Env {
+	return &command.Env{
 		Stdin: reader(t.get(0)), Stdout: writer(t.get(1)), Stderr: writer(t.get(2)),
-		Files: t.extra(), Shell: sh, Job: sh.stage,
+		Files: t.extra(), Shell: sh, Job: sh.job(), Pos: sh.pos(),
 	}
+}
+
+// job is the job the shell runs as a stage of, nil (not a nil *jobs.Job)
+// for none.
+func (sh *Shell) job() command.Job {
+	if sh.stage == nil {
+		return nil
+	}
+	return sh.stage
 }
 
 // builtin runs a builtin: on the context thread when the shell is there
@@ -289,14 +300,14 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 	saved := sh.fds
 	sh.fds = t // eval, source, . and command run with the builtin's descriptors
 	err := b.Call(env, args)
-	sh.last = builtins.Status(err)
+	sh.last = command.Status(err)
 	if errors.Is(err, errReadOnly) {
 		sh.last = 2 // as dash and mksh: a misuse, not a failure
 	}
 	if b.Name == "kill" && err == nil {
 		sh.awaitOwnSignal(args)
 	}
-	var lc *builtins.LoopControl
+	var lc *command.LoopControl
 	if errors.As(err, &lc) && sh.loops == 0 {
 		// break or continue with no loop around: said, and nothing
 		// more, as in bash.
@@ -373,7 +384,7 @@ func (sh *Shell) callFunc(f funcDef, args []string, t *fdTable) error {
 		err = nil
 	}
 	if err == nil && sh.last != 0 {
-		return saidError{builtins.ExitStatus(sh.last)}
+		return saidError{command.ExitStatus(sh.last)}
 	}
 	return err
 }
@@ -409,15 +420,15 @@ func (sh *Shell) external(args []string, t *fdTable) error {
 		env.Snap = sh.cx.snapshot()
 	}
 	err = sh.handler(env, args)
-	sh.last = builtins.Status(err)
+	sh.last = command.Status(err)
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, builtins.Interrupted{}) || programStatus(err) {
+	if errors.Is(err, command.Interrupted{}) || programStatus(err) {
 		// A program's own status: said only if it stops the script.
 		return err
 	}
-	var sig *builtins.SignalError
+	var sig *command.SignalError
 	if errors.As(err, &sig) {
 		return err
 	}
@@ -456,7 +467,7 @@ func (sh *Shell) trace(assigns []assignment, args []string) {
 	}
 	ps4, _ := sh.varString("PS4")
 	// Where the command runs, when it is not home: + [net:4026532] ip link
-	if where := builtins.Where(sh.cx.current()); where != "home" {
+	if where := jobs.Where(sh.cx.current()); where != "home" {
 		ps4 += "[" + where + "] "
 	}
 	fmt.Fprintf(sh.stderr(), "%s%s\n", ps4, clip(strings.Join(ws, " "), 4*msgMax))
@@ -540,17 +551,17 @@ func (closedFile) Write([]byte) (int, error) { return 0, errClosed }
 
 // Eval implements builtins.Lang: text runs in this shell, its messages
 // naming the eval's line.
-func (sh *Shell) Eval(env *builtins.Env, text string) error {
+func (sh *Shell) Eval(env *command.Env, text string) error {
 	f, err := sh.parse(strings.NewReader(text), "eval")
 	if err != nil {
-		return &builtins.StatusError{Code: 2, Err: err}
+		return &command.StatusError{Code: 2, Err: err}
 	}
 	if sh.depth >= maxDepth {
-		return &builtins.StatusError{Code: 2, Err: fmt.Errorf("eval nested more than %d deep", maxDepth)}
+		return &command.StatusError{Code: 2, Err: fmt.Errorf("eval nested more than %d deep", maxDepth)}
 	}
 	sh.depth++
 	savedBase := sh.lineBase
-	sh.lineBase = sh.line - 1
+	sh.lineBase = env.Pos.Line - 1
 	err = sh.stmts(f.Stmts)
 	sh.lineBase = savedBase
 	sh.depth--
@@ -564,14 +575,14 @@ func (sh *Shell) statusOf(err error) error {
 		return err
 	}
 	if sh.last != 0 {
-		return saidError{builtins.ExitStatus(sh.last)}
+		return saidError{command.ExitStatus(sh.last)}
 	}
 	return nil
 }
 
 // Command implements builtins.Lang: argv as a builtin or a program, never
 // a function.
-func (sh *Shell) Command(env *builtins.Env, argv []string) error {
+func (sh *Shell) Command(env *command.Env, argv []string) error {
 	if len(argv) == 0 {
 		return nil
 	}

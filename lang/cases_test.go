@@ -11,9 +11,13 @@ import (
 	"time"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
-	_ "github.com/nsh-dev/nsh/nsexec" // runs before Go: user, time and pid namespace work
+	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsexec"
 	"github.com/nsh-dev/nsh/repl"
 )
+
+// The helper, as in the nsh binary (cmd/nsh/main.go).
+func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 
 // langCase is one end-to-end case of builtins/testdata/lang_cases.txt:
 // a script, what it prints on stdout, and its status.

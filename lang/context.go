@@ -1,7 +1,6 @@
 package lang
 
 import (
-	"os/exec"
 	"sync"
 
 	"github.com/nsh-dev/nsh/nsctx"
@@ -83,17 +82,6 @@ func (c *ctxRef) snapshot() *nsctx.Snapshot {
 		return nil
 	}
 	return c.snap
-}
-
-// start starts a program where the shell is.
-func (c *ctxRef) start(cmd *exec.Cmd) error {
-	c.mu.Lock()
-	own, snap := c.own, c.snap
-	c.mu.Unlock()
-	if own != nil {
-		return own.Start(cmd)
-	}
-	return c.base.StartIn(snap, cmd)
 }
 
 // files runs fn with the files as the shell's context sees them.

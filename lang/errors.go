@@ -6,10 +6,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nsh-dev/nsh/command"
 	"golang.org/x/sys/unix"
 	"mvdan.cc/sh/v3/expand"
-
-	"github.com/nsh-dev/nsh/builtins"
 )
 
 // saidError is a failure whose message is out already: nobody says it
@@ -71,7 +70,7 @@ func unsaid(err error) string {
 	if err == nil || errors.As(err, &sd) || control(err) {
 		return ""
 	}
-	var sig *builtins.SignalError
+	var sig *command.SignalError
 	if errors.As(err, &sig) && sig.Sig == unix.SIGPIPE {
 		return ""
 	}
@@ -80,7 +79,7 @@ func unsaid(err error) string {
 
 // programStatus is how a program's failure reads when it stops a script.
 func programStatus(err error) bool {
-	var es builtins.ExitStatus
+	var es command.ExitStatus
 	return errors.As(err, &es)
 }
 
@@ -108,9 +107,9 @@ func named(name string, err error) error {
 // bareStatus reports whether err is only a status (false, test): nothing
 // to say unless it stops the script.
 func bareStatus(err error) bool {
-	var es builtins.ExitStatus
+	var es command.ExitStatus
 	var sd saidError
-	var sn *builtins.StatusNote
+	var sn *command.StatusNote
 	return errors.As(err, &es) && (err.Error() == es.Error() || errors.As(err, &sn)) && !errors.As(err, &sd)
 }
 

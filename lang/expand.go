@@ -14,7 +14,7 @@ import (
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/capture"
 	"github.com/nsh-dev/nsh/nsctx"
 )
@@ -175,7 +175,7 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	case sh.stopped(nil) || sub.intr:
 		// sub.intr: a program inside died of Ctrl-C, which nsh's own
 		// handler may not have seen yet (as for a pipeline's stage).
-		return builtins.Interrupted{}
+		return command.Interrupted{}
 	case cerr != nil:
 		return fmt.Errorf("$(...): %w (NSH_SUBST_MAX raises it)", cerr)
 	case rerr != nil:

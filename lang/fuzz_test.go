@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // sandboxed are the builtins a fuzzed script may run: those that touch
@@ -87,7 +88,7 @@ func FuzzScript(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range nsctx.Kinds() {
+		for _, k := range nsfs.Kinds() {
 			if st.Cur[k] != st.Home[k] {
 				t.Fatalf("the context moved (%s): %q", k, script)
 			}

@@ -74,18 +74,6 @@ func (o *options) setLetter(c byte, on bool) error {
 	return fmt.Errorf("unknown option -%c (set -o lists them)", c)
 }
 
-func (o *options) letter(c byte) bool {
-	if c == 'k' {
-		return !o.errexit
-	}
-	for _, op := range optionTable {
-		if op.letter == c {
-			return *op.field(o)
-		}
-	}
-	return false
-}
-
 func (o *options) setName(name string, on bool) error {
 	if name == "keep-going" || name == "keepgoing" {
 		o.errexit = !on

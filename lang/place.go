@@ -7,7 +7,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Placement. A script runs on the context thread (Context.Run), so that a
@@ -20,7 +20,7 @@ import (
 // goes off in one, not one hand-off per command.
 
 // runPulled runs the statements pull gives (a script as it is parsed).
-func (sh *Shell) runPulled(pull func() (*syntax.Stmt, error, bool)) error {
+func (sh *Shell) runPulled(pull func() (*syntax.Stmt, bool, error)) error {
 	var held *syntax.Stmt // pulled while off the thread, wanting it
 	for {
 		s := held
@@ -28,7 +28,7 @@ func (sh *Shell) runPulled(pull func() (*syntax.Stmt, error, bool)) error {
 		if s == nil {
 			var err error
 			var ok bool
-			if s, err, ok = pull(); !ok {
+			if s, ok, err = pull(); !ok {
 				return nil
 			} else if err != nil {
 				return err
@@ -49,7 +49,7 @@ func (sh *Shell) runPulled(pull func() (*syntax.Stmt, error, bool)) error {
 				}
 				var perr error
 				var ok bool
-				if s, perr, ok = pull(); !ok {
+				if s, ok, perr = pull(); !ok {
 					s = nil
 					return
 				} else if perr != nil {
@@ -74,12 +74,12 @@ func (sh *Shell) runPulled(pull func() (*syntax.Stmt, error, bool)) error {
 // endRun is what ends a run after statement s ended it with err: in
 // the script itself (not a file it sources), why a failure stopped it is
 // said now, unless s was its last command.
-func (sh *Shell) endRun(err error, s *syntax.Stmt, pull func() (*syntax.Stmt, error, bool)) error {
+func (sh *Shell) endRun(err error, s *syntax.Stmt, pull func() (*syntax.Stmt, bool, error)) error {
 	var se *stopError
 	if sh.sources > 0 || !errors.As(err, &se) || se.text == "" {
 		return err
 	}
-	_, _, more := pull()
+	_, more, _ := pull()
 	sh.sayStop(err, s, more)
 	return err
 }
@@ -204,5 +204,5 @@ func (sh *Shell) hopInline(b *builtins.Builtin, args []string) bool {
 		return true
 	}
 	st, err := sh.cx.base.Status()
-	return err == nil && !st.Differs(nsctx.Mnt)
+	return err == nil && !st.Differs(nsfs.Mnt)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Hops run on the context thread, also when their operands are $VARs
@@ -60,7 +61,7 @@ func TestHopsPlaced(t *testing.T) {
 		if st != 0 || serr != nil {
 			t.Fatalf("%q: status %d, %v", c.script, st, serr)
 		}
-		if s.Differs(nsctx.Net) || s.Differs(nsctx.Mnt) {
+		if s.Differs(nsfs.Net) || s.Differs(nsfs.Mnt) {
 			t.Errorf("%q: not home after", c.script)
 		}
 		if sh.offs != c.offs {

@@ -10,6 +10,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 )
 
 // What a statement returns besides its status (in sh.last): nil, or a
@@ -33,13 +34,13 @@ func (e *stopError) Error() string { return "stopped, exit status " + strconv.It
 // control reports whether err ends more than the statement that made it.
 func control(err error) bool {
 	var (
-		er *builtins.ExitRequest
+		er *command.ExitRequest
 		rr *builtins.ReturnRequest
-		lc *builtins.LoopControl
+		lc *command.LoopControl
 		se *stopError
 	)
 	return errors.As(err, &er) || errors.As(err, &rr) || errors.As(err, &lc) ||
-		errors.As(err, &se) || errors.Is(err, builtins.Interrupted{})
+		errors.As(err, &se) || errors.Is(err, command.Interrupted{})
 }
 
 // maxDepth bounds nesting of function calls, sourced files, eval and
@@ -137,7 +138,7 @@ func (sh *Shell) failure(s *syntax.Stmt, err error) error {
 		// A command of the script itself: said by its loop
 		// (runPulled), and not at all if it was the last one, whose
 		// status says it all.
-		stop.text = fmt.Sprintf("%s: %s", sh.Where(), clip(msg, msgMax))
+		stop.text = fmt.Sprintf("%s: %s", sh.where(), clip(msg, msgMax))
 	default:
 		sh.errorf("%s", msg) // where its stderr is now (source f 2>log)
 	}
@@ -233,7 +234,7 @@ func (sh *Shell) command(cmd syntax.Command) error {
 	case *syntax.TestClause:
 		ok, err := sh.testClause(c.X)
 		if err != nil {
-			sh.last = builtins.Status(err)
+			sh.last = command.Status(err)
 			if sh.last == 0 {
 				sh.last = 2
 			}
@@ -350,12 +351,12 @@ func (sh *Shell) loopBody(ss []*syntax.Stmt) (more bool, err error) {
 	sh.loops++
 	err = sh.stmts(ss)
 	sh.loops--
-	var lc *builtins.LoopControl
+	var lc *command.LoopControl
 	if !errors.As(err, &lc) {
 		return err == nil, err
 	}
 	if lc.N > 1 && sh.loops > 0 {
-		return false, &builtins.LoopControl{Break: lc.Break, N: lc.N - 1}
+		return false, &command.LoopControl{Break: lc.Break, N: lc.N - 1}
 	}
 	return !lc.Break, nil
 }
@@ -367,11 +368,11 @@ func (sh *Shell) whileClause(c *syntax.WhileClause) error {
 		ok, err := sh.cond(c.Cond)
 		sh.loops--
 		if err != nil {
-			var lc *builtins.LoopControl
+			var lc *command.LoopControl
 			if errors.As(err, &lc) {
 				// break in the condition: as in the body.
 				if lc.N > 1 && sh.loops > 0 {
-					return &builtins.LoopControl{Break: lc.Break, N: lc.N - 1}
+					return &command.LoopControl{Break: lc.Break, N: lc.N - 1}
 				}
 				if lc.Break {
 					break

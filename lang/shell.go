@@ -12,15 +12,10 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/jobs"
 	"github.com/nsh-dev/nsh/nsctx"
 )
-
-// Handler runs one command: a builtin, a plugin's, or a program.
-type Handler = builtins.Func
-
-// Middleware wraps a handler: it handles what it knows and passes the rest
-// on to next.
-type Middleware func(next Handler) Handler
 
 // Config is what a new Shell is made from.
 type Config struct {
@@ -28,8 +23,12 @@ type Config struct {
 	// The shell's descriptors 0, 1 and 2.
 	Stdin, Stdout, Stderr *os.File
 	Environ               []string // the exported variables at start
-	// Middleware comes between the builtins and programs (plugins).
-	Middleware []Middleware
+	// Middleware comes between the builtins and programs.
+	Middleware []command.Middleware
+	// Plugins is the plugin host, nil for none: its commands come after
+	// the Middleware's, before programs, and the plugin builtins reach
+	// it (builtins.Lang.Plugins).
+	Plugins command.PluginHost
 	// Name is $0; Args are $1..$N.
 	Name string
 	Args []string
@@ -37,14 +36,14 @@ type Config struct {
 	// control).
 	Interactive bool
 	// Jobs is the job table (one with the terminal, interactively).
-	Jobs *builtins.Jobs
+	Jobs *jobs.Jobs
 	// Interrupted reports and clears a Ctrl-C that reached nsh.
 	Interrupted func() bool
 	// IsPlugin tells a plugin's command from a program for placement: a
 	// guess that may say yes while plugins are not described yet.
 	IsPlugin func(name string) bool
 	// HasPlugin is the sure answer, describing plugins if it must (type,
-	// command -v).
+	// command -v). Both are asked of Plugins when not given.
 	HasPlugin func(name string) bool
 }
 
@@ -69,8 +68,11 @@ type Shell struct {
 	opts    options
 	params  []string
 	name    string // $0
-	jobs    *builtins.Jobs
-	handler Handler
+	jobs    *jobs.Jobs
+	handler command.Handler // chain: the middleware, then spawn
+	// middleware wraps spawn in handler; pluginHost is Config.Plugins.
+	middleware []command.Middleware
+	pluginHost command.PluginHost
 
 	last   int // $?
 	lastBg int // $!
@@ -93,7 +95,7 @@ type Shell struct {
 	onThread             bool // running on the context thread (see place.go)
 	offs                 int  // hand-offs made by off, which tests of placement count
 	sub                  bool // a subshell: exit ends it, not nsh
-	stage                *builtins.Job
+	stage                *jobs.Job
 
 	interactive bool
 	interrupted func() bool
@@ -148,15 +150,27 @@ func New(c Config) *Shell {
 		placed:      map[*syntax.Stmt]bool{},
 		plugins:     c.IsPlugin,
 		hasPlugin:   c.HasPlugin,
+		pluginHost:  c.Plugins,
 	}
 	if sh.name == "" {
 		sh.name = "nsh"
 	}
+	if host := c.Plugins; host != nil {
+		if sh.plugins == nil {
+			sh.plugins = func(name string) bool {
+				plugin, settled := host.Settled(name)
+				return plugin || !settled
+			}
+		}
+		if sh.hasPlugin == nil {
+			sh.hasPlugin = host.Has
+		}
+	}
 	if sh.jobs == nil {
-		sh.jobs = builtins.NewJobs(-1)
+		sh.jobs = jobs.NewJobs(-1)
 	}
 	if sh.jobs.Describe == nil && c.Ctx != nil {
-		sh.jobs.Describe = func() string { return builtins.Where(c.Ctx) }
+		sh.jobs.Describe = func() string { return jobs.Where(c.Ctx) }
 	}
 	if sh.interrupted == nil {
 		sh.interrupted = func() bool { return false }
@@ -166,11 +180,11 @@ func New(c Config) *Shell {
 	// A script stops at its first failing command unless told otherwise
 	// (set +e): the next command would run where the failure left it.
 	sh.opts.errexit = !c.Interactive
-	h := Handler(builtins.Spawn)
-	for i := len(c.Middleware) - 1; i >= 0; i-- {
-		h = c.Middleware[i](h)
+	sh.middleware = c.Middleware
+	if c.Plugins != nil {
+		sh.middleware = append(sh.middleware[:len(sh.middleware):len(sh.middleware)], c.Plugins.Handler)
 	}
-	sh.handler = h
+	sh.handler = sh.chain()
 	for _, kv := range []string{"PS1=", "PS2=> ", "PS4=+ ", "OPTIND=1", "IFS= \t\n"} {
 		name, value, _ := strings.Cut(kv, "=")
 		if _, ok := sh.varString(name); !ok && name != "PS1" {
@@ -215,6 +229,7 @@ func (sh *Shell) subshell(cx *ctxRef) *Shell {
 	c.traps = sh.traps.forSubshell()
 	c.jobs = sh.jobs.Sub()
 	c.params = cloneParams(sh.params)
+	c.handler = c.chain() // its programs join its own job table
 	c.sub = true
 	c.cfg, c.parser = nil, nil
 	c.interactive = false
@@ -223,16 +238,35 @@ func (sh *Shell) subshell(cx *ctxRef) *Shell {
 	return &c
 }
 
-// Environ implements builtins.Shell: the exported variables.
+// chain is the handler of the commands that are no builtin or function:
+// the middleware's, then a program (spawn).
+func (sh *Shell) chain() command.Handler {
+	h := command.Handler(sh.spawn)
+	for i := len(sh.middleware) - 1; i >= 0; i-- {
+		h = sh.middleware[i](h)
+	}
+	return h
+}
+
+// spawn runs a program, in the job the command is a stage of or in a
+// foreground job of its own in the shell's table.
+func (sh *Shell) spawn(env *command.Env, argv []string) error {
+	return builtins.Suggest(env, argv[0], jobs.Spawn(sh.jobs, env, argv))
+}
+
+// Plugins implements builtins.Lang.
+func (sh *Shell) Plugins() command.PluginHost { return sh.pluginHost }
+
+// Environ implements command.Shell: the exported variables.
 func (sh *Shell) Environ() []string { return sh.vars.environ() }
 
-// LastStatus implements builtins.Shell.
+// LastStatus implements command.Shell.
 func (sh *Shell) LastStatus() int { return sh.last }
 
-// Var implements builtins.Shell.
+// Var implements command.Shell.
 func (sh *Shell) Var(name string) (string, bool) { return sh.varString(name) }
 
-// SetVar implements builtins.Shell. A read-only variable keeps its value
+// SetVar implements command.Shell. A read-only variable keeps its value
 // (Assign says so).
 func (sh *Shell) SetVar(name, value string, export bool) {
 	sh.setVar(name, expand.Variable{Set: true, Kind: expand.String, Str: value, Exported: export})
@@ -241,7 +275,7 @@ func (sh *Shell) SetVar(name, value string, export bool) {
 // Assign implements builtins.Lang.
 func (sh *Shell) Assign(name, value string) error { return sh.setString(name, value) }
 
-// Export implements builtins.Shell.
+// Export implements command.Shell.
 func (sh *Shell) Export(name string) {
 	sh.vars.set(name, expand.Variable{Kind: expand.KeepValue, Exported: true})
 }
@@ -259,7 +293,7 @@ func (sh *Shell) ReadOnly(name string) error {
 	return sh.vars.set(name, expand.Variable{Kind: expand.KeepValue, ReadOnly: true})
 }
 
-// Unset implements builtins.Shell.
+// Unset implements command.Shell.
 func (sh *Shell) Unset(name string) { sh.vars.unset(name) }
 
 // Remove implements builtins.Lang.
@@ -268,9 +302,9 @@ func (sh *Shell) Remove(name string) error { return sh.vars.unset(name) }
 // Local implements builtins.Lang.
 func (sh *Shell) Local(name string) error { return sh.vars.local(name) }
 
-// Vars implements builtins.Shell: the variables that have values.
-func (sh *Shell) Vars() []builtins.Var {
-	var vs []builtins.Var
+// Vars implements command.Shell: the variables that have values.
+func (sh *Shell) Vars() []command.Var {
+	var vs []command.Var
 	for _, v := range sh.LangVars() {
 		if v.Set {
 			vs = append(vs, v)
@@ -280,22 +314,22 @@ func (sh *Shell) Vars() []builtins.Var {
 }
 
 // LangVars implements builtins.Lang.
-func (sh *Shell) LangVars() []builtins.Var {
-	var vs []builtins.Var
+func (sh *Shell) LangVars() []command.Var {
+	var vs []command.Var
 	for _, name := range sh.vars.names() {
 		vr := sh.vars.get(name)
-		vs = append(vs, builtins.Var{Name: name, Value: vr.String(), Set: vr.Set, Exported: vr.Exported, ReadOnly: vr.ReadOnly})
+		vs = append(vs, command.Var{Name: name, Value: vr.String(), Set: vr.Set, Exported: vr.Exported, ReadOnly: vr.ReadOnly})
 	}
 	return vs
 }
 
-// Option implements builtins.Shell: an option by its -o name.
+// Option implements command.Shell: an option by its -o name.
 func (sh *Shell) Option(name string) bool {
 	on, _ := sh.opts.name(name)
 	return on
 }
 
-// SetOption implements builtins.Shell.
+// SetOption implements command.Shell.
 func (sh *Shell) SetOption(name string, on bool) error {
 	if name == "interactive" || name == "monitor" && on && !sh.interactive {
 		return fmt.Errorf("%s cannot be changed", name)
@@ -314,30 +348,30 @@ func (sh *Shell) SetFlag(letter byte, on bool) error {
 	return sh.opts.setLetter(letter, on)
 }
 
-// Options implements builtins.Shell: set -o's listing, or set +o's.
+// Options implements builtins.Lang: set -o's listing, or set +o's.
 func (sh *Shell) Options(reusable bool) string { return sh.opts.list(reusable) }
 
-// Params implements builtins.Shell.
+// Params implements builtins.Lang.
 func (sh *Shell) Params() []string { return sh.params }
 
-// SetParams implements builtins.Shell.
+// SetParams implements builtins.Lang.
 func (sh *Shell) SetParams(args []string) { sh.params = cloneParams(args) }
 
-// Jobs implements builtins.Shell.
-func (sh *Shell) Jobs() *builtins.Jobs { return sh.jobs }
+// Jobs implements builtins.JobShell.
+func (sh *Shell) Jobs() *jobs.Jobs { return sh.jobs }
 
-// Started implements builtins.Shell.
-func (sh *Shell) Started(j *builtins.Job) {
+// Started implements builtins.JobShell.
+func (sh *Shell) Started(j *jobs.Job) {
 	sh.lastBg = j.Pid()
 	if sh.interactive {
 		fmt.Fprintf(sh.stderr(), "[%d] %d\n", j.ID, j.Pid())
 	}
 }
 
-// IsFunc implements builtins.Shell.
+// IsFunc implements builtins.Lang.
 func (sh *Shell) IsFunc(name string) bool { _, ok := sh.funcs[name]; return ok }
 
-// FuncText implements builtins.Shell: a function's definition, printed.
+// FuncText implements builtins.Lang: a function's definition, printed.
 func (sh *Shell) FuncText(name string) (string, bool) {
 	f, ok := sh.funcs[name]
 	if !ok {
@@ -348,13 +382,13 @@ func (sh *Shell) FuncText(name string) (string, bool) {
 	return b.String(), true
 }
 
-// UnsetFunc implements builtins.Shell.
+// UnsetFunc implements builtins.Lang.
 func (sh *Shell) UnsetFunc(name string) { delete(sh.funcs, name) }
 
-// Alias implements builtins.Shell.
+// Alias implements builtins.Lang.
 func (sh *Shell) Alias(name string) (string, bool) { v, ok := sh.aliases[name]; return v, ok }
 
-// SetAlias implements builtins.Shell; an empty value with remove unsets.
+// SetAlias implements builtins.Lang; an empty value with remove unsets.
 func (sh *Shell) SetAlias(name, value string, remove bool) {
 	if remove {
 		delete(sh.aliases, name)
@@ -363,7 +397,7 @@ func (sh *Shell) SetAlias(name, value string, remove bool) {
 	sh.aliases[name] = value
 }
 
-// Aliases implements builtins.Shell.
+// Aliases implements builtins.Lang.
 func (sh *Shell) Aliases() map[string]string { return sh.aliases }
 
 // Getopts implements builtins.Lang.
@@ -377,18 +411,15 @@ func (sh *Shell) Hashed() map[string]string {
 	return sh.hashed
 }
 
-// Where implements builtins.Lang: FILE:LINE of the command running, or
-// "nsh" at the prompt.
-func (sh *Shell) Where() string {
-	if sh.file == "" {
-		return "nsh"
-	}
-	return fmt.Sprintf("%s:%d", sh.file, sh.line)
-}
+// pos is where the command running is, which its Env carries.
+func (sh *Shell) pos() command.Pos { return command.Pos{File: sh.file, Line: sh.line} }
+
+// where is FILE:LINE of the command running, or "nsh" at the prompt.
+func (sh *Shell) where() string { return sh.pos().String() }
 
 // errorf says a message as the shell does: FILE:LINE: or nsh: first.
 func (sh *Shell) errorf(format string, a ...any) {
-	fmt.Fprintf(sh.stderr(), "%s: %s\n", sh.Where(), clip(fmt.Sprintf(format, a...), msgMax))
+	fmt.Fprintf(sh.stderr(), "%s: %s\n", sh.where(), clip(fmt.Sprintf(format, a...), msgMax))
 }
 
 // stopped reports a Ctrl-C: one that reached nsh, or a program that died
@@ -401,5 +432,5 @@ func (sh *Shell) stopped(err error) bool {
 		sh.pending.Store(true)
 		return true
 	}
-	return errors.Is(err, builtins.Interrupted{})
+	return errors.Is(err, command.Interrupted{})
 }

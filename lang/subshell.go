@@ -12,6 +12,8 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/jobs"
 )
 
 // runSub runs a subshell's statements to their end and gives its exit
@@ -30,7 +32,7 @@ func (sub *Shell) runSub(ss []*syntax.Stmt) (status int, stop *stopError) {
 // exitStatus is the status a shell ends with after err.
 func (sh *Shell) exitStatus(err error) (int, *stopError) {
 	var (
-		er *builtins.ExitRequest
+		er *command.ExitRequest
 		rr *builtins.ReturnRequest
 		se *stopError
 	)
@@ -41,7 +43,7 @@ func (sh *Shell) exitStatus(err error) (int, *stopError) {
 		return rr.Code, nil
 	case errors.As(err, &se):
 		return se.status, se
-	case errors.Is(err, builtins.Interrupted{}):
+	case errors.Is(err, command.Interrupted{}):
 		sh.intr = true
 		return 130, nil
 	}
@@ -66,7 +68,7 @@ func (sh *Shell) subshellCmd(c *syntax.Subshell) error {
 		return sh.stop(rerr)
 	}
 	if sh.stopped(nil) || sub.intr { // sub.intr: see cmdSubst
-		return builtins.Interrupted{}
+		return command.Interrupted{}
 	}
 	return subshellError(status, stop)
 }
@@ -78,9 +80,9 @@ func subshellError(status int, stop *stopError) error {
 	case status == 0:
 		return nil
 	case stop != nil && stop.msg != "":
-		return &builtins.StatusError{Code: status, Err: errors.New(stop.msg)}
+		return &command.StatusError{Code: status, Err: errors.New(stop.msg)}
 	}
-	return saidError{builtins.ExitStatus(status)}
+	return saidError{command.ExitStatus(status)}
 }
 
 // pipeline runs a | b | c: every stage at once, each a subshell of its own
@@ -138,7 +140,7 @@ func (sh *Shell) pipeline(c *syntax.BinaryCmd) error {
 			if statuses[i] == 0 {
 				return nil
 			}
-			return builtins.ExitStatus(statuses[i])
+			return command.ExitStatus(statuses[i])
 		}
 		if fg {
 			job.Go(i == n-1, run)
@@ -149,7 +151,7 @@ func (sh *Shell) pipeline(c *syntax.BinaryCmd) error {
 	}
 	if fg {
 		err := sh.jobs.Foreground(job, sh.stderr())
-		if st := builtins.Status(err); err != nil && statuses[n-1] == 0 {
+		if st := command.Status(err); err != nil && statuses[n-1] == 0 {
 			// Stopped (Ctrl-Z): the job's status, as the shell sees it.
 			statuses[n-1] = st
 		}
@@ -166,13 +168,13 @@ func (sh *Shell) pipeline(c *syntax.BinaryCmd) error {
 		}
 	}
 	if sh.stopped(nil) {
-		return builtins.Interrupted{}
+		return command.Interrupted{}
 	}
 	for _, sub := range subs {
 		if sub.intr {
 			// A stage died of Ctrl-C: the pipeline is interrupted, as
 			// in bash, whether nsh's own handler has seen it yet or not.
-			return builtins.Interrupted{}
+			return command.Interrupted{}
 		}
 	}
 	for _, s := range stops {
@@ -229,7 +231,7 @@ func (sh *Shell) background(s *syntax.Stmt) error {
 	sub := sh.subshell(cx)
 	sub.onThread = false
 	text := pipeText(s)
-	j := sh.jobs.NewJob(text, builtins.Where(cx.current()), false)
+	j := sh.jobs.NewJob(text, jobs.Where(cx.current()), false)
 	sub.stage = j
 	if !sh.interactive {
 		if null, err := os.Open(os.DevNull); err == nil {
@@ -252,7 +254,7 @@ func (sh *Shell) background(s *syntax.Stmt) error {
 		if status == 0 {
 			return nil
 		}
-		return builtins.ExitStatus(status)
+		return command.ExitStatus(status)
 	})
 	sh.jobs.Add(j)
 	j.Launched()

@@ -14,6 +14,7 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -92,7 +93,7 @@ func (sh *Shell) SourceRC(file string) {
 	if msg := unsaid(err); msg != "" && !programStatus(err) {
 		fmt.Fprintf(sh.stderr(), "nsh: %s\n", msg)
 	}
-	sh.last = builtins.Status(err)
+	sh.last = command.Status(err)
 }
 
 // runReader runs what r holds in this shell, placing each statement as
@@ -163,11 +164,11 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 		}
 	}()
 	var queue []parsed
-	return sh.runPulled(func() (*syntax.Stmt, error, bool) {
+	return sh.runPulled(func() (*syntax.Stmt, bool, error) {
 		if len(queue) == 0 {
 			b, ok := <-ch
 			if !ok {
-				return nil, nil, false
+				return nil, false, nil
 			}
 			queue = b
 		}
@@ -184,7 +185,7 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 		if p.err != nil && !errors.As(p.err, &se) {
 			p.err = parseErrorIn(p.err, name)
 		}
-		return p.s, p.err, ok
+		return p.s, ok, p.err
 	})
 }
 
@@ -306,8 +307,8 @@ func (sh *Shell) finish(err error) int {
 	case errors.As(err, &se):
 		fmt.Fprintln(sh.stderr(), clip(se.msg, msgMax))
 		status = 2
-	case errors.Is(err, builtins.Interrupted{}):
-		fmt.Fprintf(sh.stderr(), "%s: interrupted\n", sh.Where())
+	case errors.Is(err, command.Interrupted{}):
+		fmt.Fprintf(sh.stderr(), "%s: interrupted\n", sh.where())
 		status = 130
 	}
 	sh.last = status
@@ -317,11 +318,11 @@ func (sh *Shell) finish(err error) int {
 	return status
 }
 
-// Source implements builtins.Shell: file runs in this shell, its
+// Source implements command.Shell: file runs in this shell, its
 // descriptors those of the source command, args (if any) its $1..$N.
-func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
+func (sh *Shell) Source(env *command.Env, file string, args []string) error {
 	if sh.sources >= maxSources {
-		return &builtins.StatusError{Code: 1, Err: fmt.Errorf("%s: source nested more than %d deep", file, maxSources)}
+		return &command.StatusError{Code: 1, Err: fmt.Errorf("%s: source nested more than %d deep", file, maxSources)}
 	}
 	var f *os.File
 	err := sh.cx.files(func(fs nsctx.FS) (err error) { f, err = fs.Open(file, os.O_RDONLY, 0); return })
@@ -330,7 +331,7 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return &builtins.StatusError{Code: 1, Err: fmt.Errorf("%s: %v", file, err)}
+		return &command.StatusError{Code: 1, Err: fmt.Errorf("%s: %v", file, err)}
 	}
 	defer f.Close()
 	sh.sources++
@@ -353,7 +354,7 @@ func (sh *Shell) Source(env *builtins.Env, file string, args []string) error {
 	}
 	var se *syntaxError
 	if errors.As(err, &se) {
-		return &builtins.StatusError{Code: 2, Err: se}
+		return &command.StatusError{Code: 2, Err: se}
 	}
 	return sh.statusOf(err)
 }
@@ -424,7 +425,7 @@ func (sh *Shell) RunInteractive(rd LineReader) int {
 		f := &feed{sh: sh, rd: rd}
 		p := newParser()
 		err := sh.interact(p, f)
-		var er *builtins.ExitRequest
+		var er *command.ExitRequest
 		switch {
 		case errors.As(err, &er):
 			if sh.warnJobs() {
@@ -465,12 +466,12 @@ func (sh *Shell) interact(p *syntax.Parser, f *feed) (ret error) {
 		f.lines = f.lines[:0]
 		for _, s := range stmts {
 			err := sh.stmt(s)
-			var er *builtins.ExitRequest
+			var er *command.ExitRequest
 			if errors.As(err, &er) {
 				ret = err
 				return false
 			}
-			if err != nil && !errors.Is(err, builtins.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
+			if err != nil && !errors.Is(err, command.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
 				sh.errorf("%s", unsaid(err))
 			}
 			sh.sayStop(err, nil, true)

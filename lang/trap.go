@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 )
 
 // traps are what runs on EXIT, ERR and signals. A trapped signal is only
@@ -186,7 +187,7 @@ func (sh *Shell) checkpoint() error {
 		}
 	}
 	if !sh.interactive && sh.stopped(nil) {
-		return builtins.Interrupted{}
+		return command.Interrupted{}
 	}
 	if sh.abort != nil {
 		if st := sh.abort(); st != 0 {
@@ -225,7 +226,7 @@ func (sh *Shell) runTrap(cond string) error {
 		return nil
 	}
 	err = sh.stmts(f.Stmts)
-	var er *builtins.ExitRequest
+	var er *command.ExitRequest
 	if errors.As(err, &er) {
 		return err
 	}
@@ -252,7 +253,7 @@ func (sh *Shell) runExitTrap() bool {
 	sh.inTrap = true
 	err = sh.stmts(f.Stmts)
 	sh.inTrap = false
-	var er *builtins.ExitRequest
+	var er *command.ExitRequest
 	if errors.As(err, &er) && !er.Bare {
 		sh.last = er.Code
 		return true

@@ -2,7 +2,6 @@ package lang
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"os"
 	"sort"
@@ -322,5 +321,3 @@ func quoteValue(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
-
-func varError(name string, err error) error { return fmt.Errorf("%s: %w", name, err) }

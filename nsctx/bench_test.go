@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // BenchmarkHop measures one hop: join a namespace, then go home.
@@ -20,10 +21,10 @@ func BenchmarkHop(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	var h *Handle
+	var h *nsfs.Handle
 	for i := 0; i < 1000; i++ {
 		sleepBriefly()
-		if h, err = OpenProcess(cmd.Process.Pid, Net); err == nil && h.id != c.Home(Net).id {
+		if h, err = nsfs.OpenProcess(cmd.Process.Pid, nsfs.Net); err == nil && h.ID() != c.Home(nsfs.Net).ID() {
 			break
 		}
 	}
@@ -60,12 +61,12 @@ func BenchmarkPinUnpin(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 		b.Fatal(err)
 	}
 	path := filepath.Join(nstest.PinDir(b), "a/b/c/d/net")
 	for b.Loop() {
-		if _, err := c.Pin(Net, path); err != nil {
+		if _, err := c.Pin(nsfs.Net, path); err != nil {
 			b.Fatal(err)
 		}
 		if err := c.Unpin(path); err != nil {

@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
 // joinOrder is the order in which kinds are entered: mnt last, since after
 // it paths resolve in the new mount namespace (nsenter does the same).
-var joinOrder = [...]Kind{Cgroup, IPC, UTS, Net, PID, Time, Mnt}
+var joinOrder = [...]nsfs.Kind{nsfs.Cgroup, nsfs.IPC, nsfs.UTS, nsfs.Net, nsfs.PID, nsfs.Time, nsfs.Mnt}
 
 // Propagation is what `unshare mnt` does to the new mount tree.
 type Propagation int
@@ -62,7 +63,7 @@ type UnshareOptions struct {
 
 // Unshare gives the context new namespaces of the given kinds (see
 // UnshareWith), with default options but the propagation.
-func (c *Context) Unshare(kinds []Kind, prop Propagation) error {
+func (c *Context) Unshare(kinds []nsfs.Kind, prop Propagation) error {
 	return c.UnshareWith(kinds, UnshareOptions{Prop: prop})
 }
 
@@ -72,21 +73,21 @@ func (c *Context) Unshare(kinds []Kind, prop Propagation) error {
 // set, and for pid nsh starts the namespace's init; if either fails the
 // context is put back as it was. A user namespace, anything made after one,
 // and a time namespace are made by the helper instead (via.go).
-func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
+func (c *Context) UnshareWith(kinds []nsfs.Kind, o UnshareOptions) error {
 	flags := 0
 	for _, k := range kinds {
 		flags |= k.Flag()
 	}
 	if o.MountProc && flags&unix.CLONE_NEWNS == 0 {
-		kinds = append(kinds[:len(kinds):len(kinds)], Mnt)
+		kinds = append(kinds[:len(kinds):len(kinds)], nsfs.Mnt)
 		flags |= unix.CLONE_NEWNS
 	}
 	offsets := o.Monotonic != 0 || o.Boottime != 0
 	if offsets && flags&unix.CLONE_NEWTIME == 0 {
-		return &Error{Kind: "time", Err: errors.New("--monotonic and --boottime go with a new time namespace (unshare time)")}
+		return &nsfs.Error{Kind: "time", Err: errors.New("--monotonic and --boottime go with a new time namespace (unshare time)")}
 	}
 	if o.User != nil && flags&unix.CLONE_NEWUSER == 0 {
-		return &Error{Kind: "user", Err: errors.New("id maps go with a new user namespace (unshare user)")}
+		return &nsfs.Error{Kind: "user", Err: errors.New("id maps go with a new user namespace (unshare user)")}
 	}
 	if flags == 0 {
 		return nil
@@ -96,13 +97,13 @@ func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
 	}
 	return c.Do(func() error {
 		hint := rootHint
-		if flags&unix.CLONE_NEWUSER != 0 || c.via.ns[User] != nil {
+		if flags&unix.CLONE_NEWUSER != 0 || c.via.ns[nsfs.User] != nil {
 			hint = "" // the advice would be what failed, or done already
 		}
 		// A kind the context has through the helper is made again
 		// inside it by the helper: made on the thread, it would be
 		// hidden behind the helper's (or, for pid, break every start).
-		via := flags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 || c.via.ns[User] != nil
+		via := flags&(unix.CLONE_NEWUSER|unix.CLONE_NEWTIME) != 0 || c.via.ns[nsfs.User] != nil
 		for _, k := range kinds {
 			via = via || c.via.ns[k] != nil
 		}
@@ -113,10 +114,10 @@ func (c *Context) UnshareWith(kinds []Kind, o UnshareOptions) error {
 	})
 }
 
-func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error {
+func (c *Context) unshareThread(kinds []nsfs.Kind, flags int, o UnshareOptions) error {
 	newPID := flags&unix.CLONE_NEWPID != 0
-	if o.MountProc && !newPID && c.effective(PID) != c.home[PID].id {
-		return &Error{Kind: "mnt", Err: errors.New("--mount-proc here needs the pid namespace with it (unshare pid --mount-proc)")}
+	if o.MountProc && !newPID && c.effective(nsfs.PID) != c.home[nsfs.PID].ID() {
+		return &nsfs.Error{Kind: "mnt", Err: errors.New("--mount-proc here needs the pid namespace with it (unshare pid --mount-proc)")}
 	}
 	var prev *frame
 	if newPID || (flags&unix.CLONE_NEWNS != 0 && o.Prop != PropUnchanged) {
@@ -127,7 +128,7 @@ func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error
 		defer prev.close()
 	}
 	if newPID && !helperLinked {
-		return &Error{Kind: "pid", Err: fmt.Errorf("cannot start the namespace's init: %w", errNoHelper)}
+		return &nsfs.Error{Kind: "pid", Err: fmt.Errorf("cannot start the namespace's init: %w", errNoHelper)}
 	}
 	undo := func(err error) error {
 		if rerr := c.restore(prev, true); rerr != nil {
@@ -135,14 +136,14 @@ func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error
 		}
 		return err
 	}
-	if newPID && c.cur[PID] != c.home[PID].id {
+	if newPID && c.cur[nsfs.PID] != c.home[nsfs.PID].ID() {
 		// The kernel makes a new pid namespace only from the thread's own
 		// (EINVAL otherwise): go back to it first, so the new one is a
 		// sibling of the context's, not nested in it.
-		if err := unix.Setns(c.home[PID].fd, unix.CLONE_NEWPID); err != nil {
-			return kindError(PID, err)
+		if err := unix.Setns(c.home[nsfs.PID].Fd(), unix.CLONE_NEWPID); err != nil {
+			return nsfs.KindError(nsfs.PID, err)
 		}
-		c.cur[PID] = c.home[PID].id
+		c.cur[nsfs.PID] = c.home[nsfs.PID].ID()
 	}
 	if err := unix.Unshare(flags); err != nil {
 		err = unshareError(kinds, err)
@@ -156,7 +157,7 @@ func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error
 	}
 	if flags&unix.CLONE_NEWNS != 0 && o.Prop != PropUnchanged {
 		if err := unix.Mount("none", "/", "", o.Prop.flags(), ""); err != nil {
-			return undo(fmt.Errorf("mnt: setting propagation of /: %w", plain(err)))
+			return undo(fmt.Errorf("mnt: setting propagation of /: %w", nsfs.Plain(err)))
 		}
 	}
 	if flags&unix.CLONE_NEWNET != 0 {
@@ -164,7 +165,7 @@ func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error
 		c.notePlain()
 	}
 	if flags&unix.CLONE_NEWNS != 0 {
-		c.comp, c.compNet = ID{}, ID{}
+		c.comp, c.compNet = nsfs.ID{}, nsfs.ID{}
 		if flags&unix.CLONE_NEWNET != 0 && !c.noSys.Load() && !c.noSysOnce.Load() {
 			// unshare net mnt: the new mount namespace is the user's
 			// own, and gets its network namespace's /sys in it.
@@ -177,19 +178,19 @@ func (c *Context) unshareThread(kinds []Kind, flags int, o UnshareOptions) error
 		// one in the namespace (procfs takes the mounter's pid namespace).
 		if err := c.startInit(o.MountProc); err != nil {
 			if he, ok := err.(*helperError); ok {
-				err = fmt.Errorf("%s: %w", he.what, plain(he.errno))
+				err = fmt.Errorf("%s: %w", he.what, nsfs.Plain(he.errno))
 			}
-			return undo(&Error{Kind: "pid", Err: err})
+			return undo(&nsfs.Error{Kind: "pid", Err: err})
 		}
 	} else if o.MountProc {
 		if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-			return undo(fmt.Errorf("mnt: mounting /proc: %w", plain(err)))
+			return undo(fmt.Errorf("mnt: mounting /proc: %w", nsfs.Plain(err)))
 		}
 	}
 	return nil
 }
 
-func unshareError(kinds []Kind, err error) error {
+func unshareError(kinds []nsfs.Kind, err error) error {
 	names := ""
 	for i, k := range kinds {
 		if i > 0 {
@@ -197,15 +198,15 @@ func unshareError(kinds []Kind, err error) error {
 		}
 		names += k.String()
 	}
-	return &Error{Kind: names, Err: plain(err)}
+	return &nsfs.Error{Kind: names, Err: nsfs.Plain(err)}
 }
 
 // refresh reads the thread's current namespace of kind k. A new pid
 // namespace has no file until its first process exists: its ID stays zero.
-func (c *Context) refresh(k Kind) {
-	id, err := selfID(k.ProcName())
+func (c *Context) refresh(k nsfs.Kind) {
+	id, err := nsfs.SelfID(k.ProcName())
 	if err != nil {
-		id = ID{}
+		id = nsfs.ID{}
 	}
 	c.cur[k] = id
 }
@@ -218,10 +219,10 @@ func (c *Context) refresh(k Kind) {
 // joined through the helper (the thread cannot be in it): a helper proves
 // that a program can enter them all, and programs started later do the same.
 // Programs run there as uid and gid 0, as nsenter gives them.
-func (c *Context) Join(hs ...*Handle) error {
-	var target [NumKinds]*Handle
+func (c *Context) Join(hs ...*nsfs.Handle) error {
+	var target [nsfs.NumKinds]*nsfs.Handle
 	for _, h := range hs {
-		target[h.kind] = h
+		target[h.Kind()] = h
 	}
 	return c.Do(func() error { return c.join(target) })
 }
@@ -230,62 +231,62 @@ func (c *Context) Join(hs ...*Handle) error {
 // path is taken from the context's working directory and mount namespace)
 // and joins it, in one trip to the thread. With want >= 0, a file of
 // another kind is refused.
-func (c *Context) JoinFile(path string, want Kind) error {
+func (c *Context) JoinFile(path string, want nsfs.Kind) error {
 	return c.Do(func() error {
 		h, err := c.open(path)
 		if err != nil {
 			return err
 		}
 		defer h.Close()
-		if want >= 0 && h.kind != want {
-			return &Error{Path: path, Err: fmt.Errorf("%w: it is a %s namespace, not %s", ErrWrongKind, h.kind, want)}
+		if want >= 0 && h.Kind() != want {
+			return &nsfs.Error{Path: path, Err: fmt.Errorf("%w: it is a %s namespace, not %s", nsfs.ErrWrongKind, h.Kind(), want)}
 		}
-		var target [NumKinds]*Handle
-		target[h.kind] = h
+		var target [nsfs.NumKinds]*nsfs.Handle
+		target[h.Kind()] = h
 		return c.join(target)
 	})
 }
 
 // join is Join on the thread.
-func (c *Context) join(target [NumKinds]*Handle) error {
+func (c *Context) join(target [nsfs.NumKinds]*nsfs.Handle) error {
 	return addHint(c.join1(target), c.joinHint(target))
 }
 
 // joinHint is what a caller without root could do when joining target is
 // refused: join the user namespace that owns it (as nsenter -a does), or
 // make one of their own.
-func (c *Context) joinHint(target [NumKinds]*Handle) string {
-	if target[User] == nil {
+func (c *Context) joinHint(target [nsfs.NumKinds]*nsfs.Handle) string {
+	if target[nsfs.User] == nil {
 		for _, h := range target {
 			if h == nil {
 				continue
 			}
-			fd, err := unix.IoctlRetInt(h.fd, unix.NS_GET_USERNS)
+			fd, err := unix.IoctlRetInt(h.Fd(), unix.NS_GET_USERNS)
 			if err != nil {
 				continue
 			}
 			var st unix.Stat_t
 			err = unix.Fstat(fd, &st)
 			unix.Close(fd)
-			if err == nil && (ID{st.Dev, st.Ino}) != c.effective(User) {
+			if err == nil && (nsfs.ID{Dev: st.Dev, Ino: st.Ino}) != c.effective(nsfs.User) {
 				return "it belongs to another user namespace: join that too (setns -t PID joins every kind, as nsenter -a does; or setns FILE user first)"
 			}
 		}
 	}
-	if c.via.ns[User] != nil {
+	if c.via.ns[nsfs.User] != nil {
 		return ""
 	}
 	return rootHint
 }
 
-func (c *Context) join1(target [NumKinds]*Handle) error {
-	if target[Net] != nil {
-		c.mntJoined = target[Mnt] != nil
+func (c *Context) join1(target [nsfs.NumKinds]*nsfs.Handle) error {
+	if target[nsfs.Net] != nil {
+		c.mntJoined = target[nsfs.Mnt] != nil
 		defer c.notePlain()
 	}
 	via := false
 	for k, h := range target {
-		if h != nil && c.needsVia(Kind(k), h.id) {
+		if h != nil && c.needsVia(nsfs.Kind(k), h.ID()) {
 			via = true
 		}
 	}
@@ -309,11 +310,11 @@ func (c *Context) join1(target [NumKinds]*Handle) error {
 func (c *Context) GoHome() error {
 	return c.Do(func() error {
 		cwd := -1
-		if c.effective(Mnt) != c.home[Mnt].id || c.via.ns[Mnt] != nil {
+		if c.effective(nsfs.Mnt) != c.home[nsfs.Mnt].ID() || c.via.ns[nsfs.Mnt] != nil {
 			cwd = c.homeCwd
 		}
 		wd := ""
-		if cwd < 0 && c.cur[Mnt] != c.home[Mnt].id {
+		if cwd < 0 && c.cur[nsfs.Mnt] != c.home[nsfs.Mnt].ID() {
 			// Leaving a companion (sysview.go): same files, and setns
 			// would move the thread to /.
 			wd, _ = getwd()
@@ -412,15 +413,15 @@ func (c *Context) Pop() error {
 // working directory. Runs on the thread.
 func (c *Context) save() (*frame, error) {
 	f := &frame{cwd: -1}
-	for _, k := range Kinds() {
-		if c.cur[k] == c.home[k].id {
+	for _, k := range nsfs.Kinds() {
+		if c.cur[k] == c.home[k].ID() {
 			continue
 		}
 		if c.cur[k].IsZero() {
 			f.close()
-			return nil, kindError(k, errNoProcessYet)
+			return nil, nsfs.KindError(k, errNoProcessYet)
 		}
-		h, err := OpenProcess(0, k)
+		h, err := nsfs.OpenProcess(0, k)
 		if err != nil {
 			f.close()
 			return nil, err
@@ -430,10 +431,10 @@ func (c *Context) save() (*frame, error) {
 	cwd, err := unix.Open(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		f.close()
-		return nil, fmt.Errorf("saving working directory: %w", plain(err))
+		return nil, fmt.Errorf("saving working directory: %w", nsfs.Plain(err))
 	}
 	f.cwd = cwd
-	if c.cur[Mnt] == c.comp {
+	if c.cur[nsfs.Mnt] == c.comp {
 		f.comp, f.compNet = c.comp, c.compNet
 	}
 	f.mntJoined = c.mntJoined
@@ -454,7 +455,7 @@ func (c *Context) restore(f *frame, keepCwd bool) error {
 		}
 	}
 	cwd := f.cwd
-	if keepCwd && target[Mnt].id == c.cur[Mnt] {
+	if keepCwd && target[nsfs.Mnt].ID() == c.cur[nsfs.Mnt] {
 		cwd = -1
 	}
 	via, err := f.via.dup()
@@ -465,7 +466,7 @@ func (c *Context) restore(f *frame, keepCwd bool) error {
 		via.close()
 		return err
 	}
-	if !f.comp.IsZero() && c.cur[Mnt] == f.comp {
+	if !f.comp.IsZero() && c.cur[nsfs.Mnt] == f.comp {
 		c.comp, c.compNet = f.comp, f.compNet
 	}
 	c.mntJoined = f.mntJoined
@@ -476,18 +477,18 @@ func (c *Context) restore(f *frame, keepCwd bool) error {
 
 // enter moves the thread to target (nil entries are left alone), then
 // changes to the directory cwd (-1: leave it). Runs on the thread.
-func (c *Context) enter(target [NumKinds]*Handle, cwd int) error {
+func (c *Context) enter(target [nsfs.NumKinds]*nsfs.Handle, cwd int) error {
 	n := 0
 	for k, h := range target {
-		if h != nil && h.id != c.cur[k] {
+		if h != nil && h.ID() != c.cur[k] {
 			n++
 		}
 	}
-	if t := target[Time]; t != nil && t.id != c.cur[Time] {
+	if t := target[nsfs.Time]; t != nil && t.ID() != c.cur[nsfs.Time] {
 		// setns(time) is refused (EUSERS) to any multithreaded process,
 		// so the thread never leaves home's: time namespaces are made and
 		// entered by the helper (via.go).
-		return &Error{Kind: "time", Err: errors.New("the context thread cannot change its time namespace (the kernel refuses setns(time) to multithreaded processes)")}
+		return &nsfs.Error{Kind: "time", Err: errors.New("the context thread cannot change its time namespace (the kernel refuses setns(time) to multithreaded processes)")}
 	}
 	if n == 0 {
 		return fchdir(cwd)
@@ -497,31 +498,31 @@ func (c *Context) enter(target [NumKinds]*Handle, cwd int) error {
 	var undo frame
 	undo.cwd = -1
 	defer undo.close()
-	done := make([]Kind, 0, n)
+	done := make([]nsfs.Kind, 0, n)
 	for _, k := range joinOrder {
 		h := target[k]
-		if h == nil || h.id == c.cur[k] {
+		if h == nil || h.ID() == c.cur[k] {
 			continue
 		}
 		if n > 1 {
 			if c.cur[k].IsZero() {
-				return kindError(k, errNoProcessYet)
+				return nsfs.KindError(k, errNoProcessYet)
 			}
-			prev, err := OpenProcess(0, k)
+			prev, err := nsfs.OpenProcess(0, k)
 			if err != nil {
 				c.rollback(&undo, done)
 				return err
 			}
 			undo.ns[k] = prev
 		}
-		if err := unix.Setns(h.fd, h.kind.Flag()); err != nil {
+		if err := unix.Setns(h.Fd(), h.Kind().Flag()); err != nil {
 			c.rollback(&undo, done)
-			return kindError(k, err)
+			return nsfs.KindError(k, err)
 		}
-		c.cur[k] = h.id
-		if k == Mnt {
+		c.cur[k] = h.ID()
+		if k == nsfs.Mnt {
 			// Whatever it is, not the companion (restore says so).
-			c.comp, c.compNet = ID{}, ID{}
+			c.comp, c.compNet = nsfs.ID{}, nsfs.ID{}
 		}
 		done = append(done, k)
 	}
@@ -532,11 +533,11 @@ func (c *Context) enter(target [NumKinds]*Handle, cwd int) error {
 	return nil
 }
 
-func (c *Context) rollback(undo *frame, done []Kind) {
+func (c *Context) rollback(undo *frame, done []nsfs.Kind) {
 	for i := len(done) - 1; i >= 0; i-- {
 		k := done[i]
-		if h := undo.ns[k]; h != nil && unix.Setns(h.fd, k.Flag()) == nil {
-			c.cur[k] = h.id
+		if h := undo.ns[k]; h != nil && unix.Setns(h.Fd(), k.Flag()) == nil {
+			c.cur[k] = h.ID()
 		}
 	}
 }
@@ -546,7 +547,7 @@ func fchdir(fd int) error {
 		return nil
 	}
 	if err := unix.Fchdir(fd); err != nil {
-		return fmt.Errorf("restoring working directory: %w", plain(err))
+		return fmt.Errorf("restoring working directory: %w", nsfs.Plain(err))
 	}
 	return nil
 }

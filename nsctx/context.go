@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,9 +19,9 @@ type Context struct {
 	done chan struct{} // closed by Close
 
 	// Owned by the context thread; read elsewhere only through Do.
-	home    [NumKinds]*Handle
+	home    [nsfs.NumKinds]*nsfs.Handle
 	homeCwd int // O_PATH fd of the working directory at start
-	cur     [NumKinds]ID
+	cur     [nsfs.NumKinds]nsfs.ID
 	stack   []*frame
 	closed  bool         // Close ran: the loop ends
 	long    bool         // the last work was long: do not poll for the next
@@ -39,8 +39,8 @@ type Context struct {
 	// The namespaces the thread cannot be in (see via.go): programs are
 	// started in them through the helper. nil: the thread's own.
 	via   viaState
-	inits map[ID]*initProc // the pid namespace inits nsh started
-	holds []*hold          // saved contexts that keep inits (pidinit.go)
+	inits map[nsfs.ID]*initProc // the pid namespace inits nsh started
+	holds []*hold               // saved contexts that keep inits (pidinit.go)
 	pins  pinCache
 
 	made madePins // the pins this context made (see Unpin)
@@ -50,11 +50,11 @@ type Context struct {
 	// The companion mount namespace (sysview.go): comp is the one the
 	// thread made for network namespace compNet; sysNet and sysMnt are
 	// where the thread was when syncSys last looked.
-	comp, compNet  ID
-	sysNet, sysMnt ID
+	comp, compNet  nsfs.ID
+	sysNet, sysMnt nsfs.ID
 	noSys          atomic.Bool
 	noSysOnce      atomic.Bool
-	plainNet       ID // entered with SkipSysView: no companion for it
+	plainNet       nsfs.ID // entered with SkipSysView: no companion for it
 	// mntJoined: the last change of network namespace named the mount
 	// namespace too (setns -t PID, a container): no companion then.
 	mntJoined bool
@@ -63,12 +63,12 @@ type Context struct {
 // frame is a saved context: a handle for every kind that differed from
 // home (nil otherwise) and the working directory.
 type frame struct {
-	ns  [NumKinds]*Handle
+	ns  [nsfs.NumKinds]*nsfs.Handle
 	cwd int
 	via viaState
 	// The companion mount namespace the context was in, if any, and the
 	// network namespace it goes with.
-	comp, compNet ID
+	comp, compNet nsfs.ID
 	mntJoined     bool
 }
 
@@ -79,7 +79,7 @@ func (f *frame) dup() (*frame, error) {
 		if h == nil {
 			continue
 		}
-		d, err := h.dup()
+		d, err := h.Dup()
 		if err != nil {
 			g.close()
 			return nil, err
@@ -89,7 +89,7 @@ func (f *frame) dup() (*frame, error) {
 	cwd, err := unix.FcntlInt(uintptr(f.cwd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		g.close()
-		return nil, fmt.Errorf("saving working directory: %w", plain(err))
+		return nil, fmt.Errorf("saving working directory: %w", nsfs.Plain(err))
 	}
 	g.cwd = cwd
 	if g.via, err = f.via.dup(); err != nil {
@@ -132,74 +132,22 @@ func warmPidfd() {
 	}
 }
 
-// loop is the body of a context thread. It locks the goroutine to its thread
-// for good: when loop returns, Go ends the thread with it, so a thread whose
-// namespaces changed is never reused. setup runs on the thread before it
-// reports ready.
-func (c *Context) loop(ready chan<- error, setup func() error) {
-	runtime.LockOSThread()
-	if unix.Gettid() == unix.Getpid() {
-		// The main thread, where a goroutine started early usually lands.
-		// It must not be the context's: /proc/PID/ns of nsh (what lsns,
-		// ps and nsenter -t read) shows the main thread's namespaces, and
-		// Go never ends the main thread, so one the context left would
-		// keep its namespaces alive until nsh exits. While this
-		// goroutine holds the main thread, the new one runs on another;
-		// this one changed nothing, so it may let go.
-		locked := make(chan struct{})
-		go func() {
-			runtime.LockOSThread()
-			close(locked)
-			c.serve(ready, setup)
-		}()
-		<-locked
-		runtime.UnlockOSThread()
-		return
-	}
-	c.serve(ready, setup)
-}
-
-// serve is loop on a locked thread that is not the main one.
-func (c *Context) serve(ready chan<- error, setup func() error) {
-	// CLONE_FS: setns(mnt) refuses a thread that shares its fs_struct, and
-	// it makes the working directory this thread's own.
-	err := unix.Unshare(unix.CLONE_FS)
-	if err == nil {
-		err = setup()
-	}
-	ready <- err
-	if err != nil {
-		return
-	}
-	c.tid.Store(int64(unix.Gettid()))
-	for {
-		fn, ok := c.receive(c.long)
-		if !ok {
-			return
-		}
-		fn()
-		if c.closed {
-			return
-		}
-	}
-}
-
 func (c *Context) openHome() error {
-	for _, k := range Kinds() {
-		h, err := OpenProcess(0, k)
-		if err != nil && (k == PID || k == Time) {
+	for _, k := range nsfs.Kinds() {
+		h, err := nsfs.OpenProcess(0, k)
+		if err != nil && (k == nsfs.PID || k == nsfs.Time) {
 			// A thread whose *_for_children namespace has no process yet
 			// (nsh started right after unshare -p without -f).
-			h, err = openSelf(k.String())
+			h, err = nsfs.OpenSelf(k.String())
 		}
 		if err != nil {
 			c.closeHome()
 			return fmt.Errorf("opening home namespace: %w", err)
 		}
 		c.home[k] = h
-		c.cur[k] = h.id
+		c.cur[k] = h.ID()
 	}
-	c.sysNet, c.sysMnt = c.cur[Net], c.cur[Mnt]
+	c.sysNet, c.sysMnt = c.cur[nsfs.Net], c.cur[nsfs.Mnt]
 	cwd, err := unix.Open(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		c.closeHome()
@@ -216,49 +164,6 @@ func (c *Context) closeHome() {
 	}
 }
 
-// Do runs fn on the context thread and returns its error. fn must not start
-// goroutines that expect to run in the context's namespaces: they do not.
-func (c *Context) Do(fn func() error) error { return c.do(fn, false, false) }
-
-// doLong is Do for work that takes long, such as starting a program: no
-// polling on either side (see handoff.go).
-func (c *Context) doLong(fn func() error) error { return c.do(fn, true, false) }
-
-// view is Do for work that only looks: it leaves the generation alone.
-func (c *Context) view(fn func() error) error { return c.do(fn, false, true) }
-
-// do hands fn to the thread. Unless readOnly, the context's generation
-// goes up once fn is done: any work may have changed where it is.
-func (c *Context) do(fn func() error, long, readOnly bool) error {
-	if c.onThread() {
-		// The shell itself runs on the thread (Run): no hand-off.
-		err := fn()
-		if !readOnly {
-			c.changed()
-		}
-		return err
-	}
-	errc := make(chan error, 1)
-	select {
-	case <-c.done:
-		return ErrClosed
-	default:
-	}
-	select {
-	case c.work <- func() {
-		c.long = long
-		err := fn()
-		if !readOnly {
-			c.changed()
-		}
-		errc <- err
-	}:
-	case <-c.done:
-		return ErrClosed
-	}
-	return c.wait(errc, long)
-}
-
 // changed follows work that may have moved the context: the generation
 // goes up, and inits nothing reaches any more are let go.
 func (c *Context) changed() {
@@ -266,56 +171,11 @@ func (c *Context) changed() {
 	c.releaseInits()
 }
 
-// onThread reports whether the caller runs on the thread that serves the
-// context's work.
-func (c *Context) onThread() bool { return int64(unix.Gettid()) == c.tid.Load() }
-
-// OnThread reports whether the caller runs on the context thread (inside
-// Run), where Do runs inline.
-func (c *Context) OnThread() bool { return c.onThread() }
-
-// Run runs fn on the context thread, where every Do that fn makes runs at
-// once, with no hand-off between threads. That hand-off costs a thread
-// wake-up, and on virtual machines a wake-up across CPUs takes tens to
-// hundreds of microseconds: far more than a setns or a fork. nsh runs a
-// script this way.
-//
-// While fn runs, other goroutines' requests wait: fn must not wait for
-// anything that needs the thread, except inside Off, which serves them.
-func (c *Context) Run(fn func()) error {
-	return c.doLong(func() error { fn(); return nil })
-}
-
-// Off runs fn on a goroutine of its own while the context thread serves
-// other goroutines' requests, until fn returns. A shell running on the
-// thread (Run) uses it for commands that wait on other goroutines which may
-// need the thread themselves: pipelines, jobs, plugins. Called elsewhere,
-// it just runs fn.
-func (c *Context) Off(fn func()) {
-	if !c.onThread() {
-		fn()
-		return
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
-	for {
-		select {
-		case <-done:
-			return
-		case w := <-c.work:
-			w()
-		}
-	}
-}
-
 // Close ends the context thread and releases every handle. Programs already
 // started keep running, except in pid namespaces whose init nsh started:
 // those inits exit, which ends their namespaces.
 func (c *Context) Close() error {
-	var inits map[ID]*initProc
+	var inits map[nsfs.ID]*initProc
 	err := c.Do(func() error {
 		closeFrames(c.stack)
 		c.stack = nil
@@ -339,19 +199,19 @@ func (c *Context) Close() error {
 
 // Status is a snapshot of the context, for display.
 type Status struct {
-	Home   [NumKinds]ID
-	Cur    [NumKinds]ID // zero for a new pid namespace with no process yet
-	Depth  int          // entries on the push stack
+	Home   [nsfs.NumKinds]nsfs.ID
+	Cur    [nsfs.NumKinds]nsfs.ID // zero for a new pid namespace with no process yet
+	Depth  int                    // entries on the push stack
 	Cwd    string
 	CwdErr error
 }
 
 // Differs reports whether kind k is not at home.
-func (s *Status) Differs(k Kind) bool { return s.Cur[k] != s.Home[k] }
+func (s *Status) Differs(k nsfs.Kind) bool { return s.Cur[k] != s.Home[k] }
 
 // Pending reports whether k is a new namespace that has no process yet
 // (only pid: its namespace exists once the first child is started).
-func (s *Status) Pending(k Kind) bool { return s.Cur[k].IsZero() }
+func (s *Status) Pending(k nsfs.Kind) bool { return s.Cur[k].IsZero() }
 
 // Status returns where the context is.
 func (c *Context) Status() (Status, error) {
@@ -365,9 +225,9 @@ func (c *Context) Status() (Status, error) {
 	err := c.view(func() error {
 		at = c.gen.Load()
 		for k, h := range c.home {
-			s.Home[k] = h.id
+			s.Home[k] = h.ID()
 		}
-		for _, k := range Kinds() {
+		for _, k := range nsfs.Kinds() {
 			s.Cur[k] = c.effective(k)
 		}
 		s.Depth = len(c.stack)
@@ -399,7 +259,7 @@ func (c *Context) Getwd() (string, error) {
 // getwd is the context's working directory: the thread's, or the one kept
 // for a mount namespace only programs enter (via.go).
 func (c *Context) getwd() (string, error) {
-	if c.via.ns[Mnt] != nil {
+	if c.via.ns[nsfs.Mnt] != nil {
 		return c.via.cwd, nil
 	}
 	return getwd()
@@ -409,11 +269,11 @@ func (c *Context) getwd() (string, error) {
 // context's mount namespace.
 func (c *Context) Chdir(dir string) error {
 	return c.Do(func() error {
-		if c.via.ns[Mnt] != nil {
+		if c.via.ns[nsfs.Mnt] != nil {
 			return c.viaChdir(dir)
 		}
 		if err := unix.Chdir(dir); err != nil {
-			return pathError(dir, err)
+			return nsfs.PathError(dir, err)
 		}
 		return nil
 	})
@@ -421,7 +281,7 @@ func (c *Context) Chdir(dir string) error {
 
 // Home returns the home namespace of kind k. The handle stays owned by the
 // context.
-func (c *Context) Home(k Kind) *Handle { return c.home[k] }
+func (c *Context) Home(k nsfs.Kind) *nsfs.Handle { return c.home[k] }
 
 var errNoProcessYet = errors.New("the new pid namespace has no process yet; spawn a program in it first")
 
@@ -431,23 +291,22 @@ var errNoProcessYet = errors.New("the new pid namespace has no process yet; spaw
 // In a mount namespace the thread is not in (via.go) a helper opens it
 // there, in the context's pid namespace, so a pin made inside it or
 // /proc/1 of a --mount-proc /proc is found.
-func (c *Context) Open(path string) (*Handle, error) {
-	var h *Handle
+func (c *Context) Open(path string) (*nsfs.Handle, error) {
+	var h *nsfs.Handle
 	err := c.Do(func() (err error) { h, err = c.open(path); return })
 	return h, err
 }
 
 // open is Open on the thread.
-func (c *Context) open(path string) (*Handle, error) {
-	if c.via.ns[Mnt] == nil {
-		return Open(path)
+func (c *Context) open(path string) (*nsfs.Handle, error) {
+	if c.via.ns[nsfs.Mnt] == nil {
+		return nsfs.Open(path)
 	}
-	r := c.via.request("open")
-	r.fork = c.via.ns[PID] != nil
-	r.open = path
+	r := &openReq{helperAt: c.via.at(), path: path}
+	r.fork = c.via.ns[nsfs.PID] != nil
 	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
-		return nil, pathError(path, he.errno)
+		return nil, nsfs.PathError(path, he.errno)
 	}
 	if err != nil {
 		return nil, err

@@ -2,14 +2,17 @@ package nsctx
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 func newCtx(t *testing.T) *Context {
@@ -29,7 +32,7 @@ func run(t *testing.T, c *Context, argv ...string) string {
 	return strings.TrimSpace(nstest.Output(t, c.Start, argv...))
 }
 
-func readlinkNS(t *testing.T, c *Context, k Kind) string {
+func readlinkNS(t *testing.T, c *Context, k nsfs.Kind) string {
 	t.Helper()
 	return run(t, c, "readlink", "/proc/self/ns/"+k.String())
 }
@@ -40,11 +43,11 @@ func TestHomeIsOwnThread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range Kinds() {
+	for _, k := range nsfs.Kinds() {
 		if st.Differs(k) {
 			t.Errorf("%s differs from home at start", k)
 		}
-		id, err := statID("/proc/self/ns/" + k.String())
+		id, err := nsfs.StatID("/proc/self/ns/" + k.String())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,22 +59,22 @@ func TestHomeIsOwnThread(t *testing.T) {
 
 func TestUnshareAndHome(t *testing.T) {
 	c := newCtx(t)
-	homeNet := readlinkNS(t, c, Net)
-	if err := c.Unshare([]Kind{Net, UTS, IPC}, PropPrivate); err != nil {
+	homeNet := readlinkNS(t, c, nsfs.Net)
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net, nsfs.UTS, nsfs.IPC}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := c.Status()
-	for _, k := range []Kind{Net, UTS, IPC} {
+	for _, k := range []nsfs.Kind{nsfs.Net, nsfs.UTS, nsfs.IPC} {
 		if !st.Differs(k) {
 			t.Errorf("%s still home after unshare", k)
 		}
 	}
-	if st.Differs(Mnt) || st.Differs(Cgroup) {
+	if st.Differs(nsfs.Mnt) || st.Differs(nsfs.Cgroup) {
 		t.Error("unshare changed kinds it was not asked for")
 	}
-	got := readlinkNS(t, c, Net)
-	if got == homeNet || got != (&Handle{kind: Net, id: st.Cur[Net]}).String() {
-		t.Errorf("child in %s; context says %v, home %s", got, st.Cur[Net], homeNet)
+	got := readlinkNS(t, c, nsfs.Net)
+	if got == homeNet || got != fmt.Sprintf("net:[%d]", st.Cur[nsfs.Net].Ino) {
+		t.Errorf("child in %s; context says %v, home %s", got, st.Cur[nsfs.Net], homeNet)
 	}
 	// Only lo in a new network namespace: cross-check with ip.
 	nstest.RequireTool(t, "ip")
@@ -81,7 +84,7 @@ func TestUnshareAndHome(t *testing.T) {
 	if err := c.GoHome(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readlinkNS(t, c, Net); got != homeNet {
+	if got := readlinkNS(t, c, nsfs.Net); got != homeNet {
 		t.Errorf("after home: %s, want %s", got, homeNet)
 	}
 }
@@ -91,12 +94,17 @@ func TestUnshareAndHome(t *testing.T) {
 func TestJoinRollsBack(t *testing.T) {
 	c := newCtx(t)
 	other := holder(t, "--uts")
-	uts, err := OpenProcess(other, UTS)
+	uts, err := nsfs.OpenProcess(other, nsfs.UTS)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer uts.Close()
-	bad := &Handle{fd: -1, kind: Mnt, id: ID{1, 1}}
+	// A handle of another mount namespace, closed: setns fails on it.
+	bad, err := nsfs.OpenProcess(holder(t, "--mount"), nsfs.Mnt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Close()
 	before, _ := c.Status()
 	err = c.Join(uts, bad)
 	if err == nil {
@@ -106,14 +114,14 @@ func TestJoinRollsBack(t *testing.T) {
 	if after.Cur != before.Cur {
 		t.Errorf("status changed: %v -> %v", before.Cur, after.Cur)
 	}
-	if got, home := readlinkNS(t, c, UTS), c.Home(UTS).String(); got != home {
+	if got, home := readlinkNS(t, c, nsfs.UTS), c.Home(nsfs.UTS).String(); got != home {
 		t.Errorf("child uts %s, want home %s", got, home)
 	}
 	// And the good handle alone works.
 	if err := c.Join(uts); err != nil {
 		t.Fatal(err)
 	}
-	if got := readlinkNS(t, c, UTS); got != uts.String() {
+	if got := readlinkNS(t, c, nsfs.UTS); got != uts.String() {
 		t.Errorf("child uts %s, want %s", got, uts)
 	}
 }
@@ -142,7 +150,7 @@ func holder(t *testing.T, flags ...string) int {
 
 func TestNoFdLeaks(t *testing.T) {
 	c := newCtx(t)
-	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Push(); err != nil { // the stack holds fds too
@@ -158,7 +166,7 @@ func TestNoFdLeaks(t *testing.T) {
 		t.Errorf("fds in spawned program: %q, without nsh: %q", got, base)
 	}
 	links := run(t, c, "ls", "-l", "/proc/self/fd")
-	for _, k := range KindNames() {
+	for _, k := range nsfs.KindNames() {
 		if strings.Contains(links, k+":[") {
 			t.Errorf("a %s namespace fd reached the program:\n%s", k, links)
 		}
@@ -170,19 +178,20 @@ func TestNoFdLeaks(t *testing.T) {
 func TestOtherGoroutinesStayHome(t *testing.T) {
 	c := newCtx(t)
 	other := holder(t, "--net", "--uts")
-	net, err := OpenProcess(other, Net)
+	net, err := nsfs.OpenProcess(other, nsfs.Net)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer net.Close()
-	uts, err := OpenProcess(other, UTS)
+	uts, err := nsfs.OpenProcess(other, nsfs.UTS)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer uts.Close()
-	home := [2]ID{c.Home(Net).id, c.Home(UTS).id}
+	home := [2]nsfs.ID{c.Home(nsfs.Net).ID(), c.Home(nsfs.UTS).ID()}
 
 	var stop atomic.Bool
+	defer stop.Store(true) // also when a hop fails
 	var bad atomic.Int64
 	var checks atomic.Int64
 	var wg sync.WaitGroup
@@ -191,8 +200,8 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for !stop.Load() {
-				n, err1 := statID("/proc/thread-self/ns/net")
-				u, err2 := statID("/proc/thread-self/ns/uts")
+				n, err1 := nsfs.StatID("/proc/thread-self/ns/net")
+				u, err2 := nsfs.StatID("/proc/thread-self/ns/uts")
 				if err1 != nil || err2 != nil || n != home[0] || u != home[1] {
 					bad.Add(1)
 				}
@@ -200,7 +209,12 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 			}
 		}()
 	}
-	for i := 0; i < 10000; i++ {
+	// Hop for a while, and on a loaded machine for at least minRounds
+	// hops and as many checks, however long that takes.
+	const minRounds = 500
+	deadline := time.Now().Add(2 * time.Second)
+	rounds := 0
+	for ; rounds < minRounds || checks.Load() < minRounds || time.Now().Before(deadline); rounds++ {
 		if err := c.Join(net, uts); err != nil {
 			t.Fatal(err)
 		}
@@ -210,6 +224,7 @@ func TestOtherGoroutinesStayHome(t *testing.T) {
 	}
 	stop.Store(true)
 	wg.Wait()
+	t.Logf("%d hops there and back, %d checks", rounds, checks.Load())
 	if bad.Load() != 0 {
 		t.Errorf("%d of %d checks saw a changed namespace outside the context", bad.Load(), checks.Load())
 	}
@@ -223,26 +238,26 @@ func TestPushPop(t *testing.T) {
 	if err := c.Pop(); !errors.Is(err, ErrEmptyStack) {
 		t.Errorf("pop on empty stack: %v", err)
 	}
-	if err := c.Unshare([]Kind{Net, Mnt}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net, nsfs.Mnt}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Chdir("/tmp"); err != nil {
 		t.Fatal(err)
 	}
-	saved := readlinkNS(t, c, Net)
+	saved := readlinkNS(t, c, nsfs.Net)
 	if err := c.Push(); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.GoHome(); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := c.Status(); st.Depth != 1 || st.Differs(Net) {
-		t.Errorf("after push+home: depth %d, net differs %v", st.Depth, st.Differs(Net))
+	if st, _ := c.Status(); st.Depth != 1 || st.Differs(nsfs.Net) {
+		t.Errorf("after push+home: depth %d, net differs %v", st.Depth, st.Differs(nsfs.Net))
 	}
 	if err := c.Pop(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readlinkNS(t, c, Net); got != saved {
+	if got := readlinkNS(t, c, nsfs.Net); got != saved {
 		t.Errorf("after pop in %s, want %s", got, saved)
 	}
 	if wd, _ := c.Getwd(); wd != "/tmp" {
@@ -257,7 +272,7 @@ func TestPushPop(t *testing.T) {
 // undone, as a command substitution needs.
 func TestSaveRestore(t *testing.T) {
 	c := newCtx(t)
-	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Chdir("/tmp"); err != nil {
@@ -266,7 +281,7 @@ func TestSaveRestore(t *testing.T) {
 	if err := c.Push(); err != nil {
 		t.Fatal(err)
 	}
-	saved := readlinkNS(t, c, Net)
+	saved := readlinkNS(t, c, nsfs.Net)
 	restore, err := c.Save()
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +295,7 @@ func TestSaveRestore(t *testing.T) {
 	if err := c.Push(); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Unshare([]Kind{Net, UTS}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net, nsfs.UTS}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Chdir("/"); err != nil {
@@ -289,12 +304,12 @@ func TestSaveRestore(t *testing.T) {
 	if err := restore(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readlinkNS(t, c, Net); got != saved {
+	if got := readlinkNS(t, c, nsfs.Net); got != saved {
 		t.Errorf("net after restore %s, want %s", got, saved)
 	}
 	st, _ := c.Status()
-	if st.Differs(UTS) || st.Depth != 1 {
-		t.Errorf("after restore: uts differs %v, depth %d (want false, 1)", st.Differs(UTS), st.Depth)
+	if st.Differs(nsfs.UTS) || st.Depth != 1 {
+		t.Errorf("after restore: uts differs %v, depth %d (want false, 1)", st.Differs(nsfs.UTS), st.Depth)
 	}
 	if wd, _ := c.Getwd(); wd != "/tmp" {
 		t.Errorf("cwd after restore %q, want /tmp", wd)
@@ -306,7 +321,7 @@ func TestSaveRestore(t *testing.T) {
 	if err := c.Pop(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readlinkNS(t, c, Net); got != saved {
+	if got := readlinkNS(t, c, nsfs.Net); got != saved {
 		t.Errorf("net after pop %s, want %s", got, saved)
 	}
 }
@@ -332,16 +347,16 @@ func TestChdirIsPrivate(t *testing.T) {
 // be saved, left and re-entered like any other.
 func TestTimeHome(t *testing.T) {
 	c := newCtx(t)
-	home := readlinkNS(t, c, Time)
+	home := readlinkNS(t, c, nsfs.Time)
 	thread := func() string {
 		var s string
 		c.Do(func() (err error) { s, err = os.Readlink("/proc/thread-self/ns/time_for_children"); return })
 		return s
 	}
-	if err := c.Unshare([]Kind{Time, Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Time, nsfs.Net}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
-	inTime := readlinkNS(t, c, Time)
+	inTime := readlinkNS(t, c, nsfs.Time)
 	if inTime == home {
 		t.Fatal("child not in a new time namespace")
 	}
@@ -354,16 +369,16 @@ func TestTimeHome(t *testing.T) {
 	if err := c.GoHome(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readlinkNS(t, c, Time); got != home {
+	if got := readlinkNS(t, c, nsfs.Time); got != home {
 		t.Errorf("after home, time %s, want %s", got, home)
 	}
-	if st, _ := c.Status(); st.Differs(Net) || st.Differs(Time) {
+	if st, _ := c.Status(); st.Differs(nsfs.Net) || st.Differs(nsfs.Time) {
 		t.Error("not home after home")
 	}
 	if err := c.Pop(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readlinkNS(t, c, Time); got != inTime {
+	if got := readlinkNS(t, c, nsfs.Time); got != inTime {
 		t.Errorf("after pop, time %s, want %s", got, inTime)
 	}
 	if err := c.GoHome(); err != nil {
@@ -372,29 +387,29 @@ func TestTimeHome(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
-	if _, err := Open("/etc/hostname"); !errors.Is(err, ErrNotNamespace) || !strings.Contains(err.Error(), "/etc/hostname") {
+	if _, err := nsfs.Open("/etc/hostname"); !errors.Is(err, nsfs.ErrNotNamespace) || !strings.Contains(err.Error(), "/etc/hostname") {
 		t.Errorf("regular file: %v", err)
 	}
-	if _, err := Open("/nonexistent/net"); !errors.Is(err, os.ErrNotExist) {
+	if _, err := nsfs.Open("/nonexistent/net"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
-	h, err := Open("/proc/self/ns/uts")
+	h, err := nsfs.Open("/proc/self/ns/uts")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	if h.Kind() != UTS || !strings.HasPrefix(h.String(), "uts:[") {
+	if h.Kind() != nsfs.UTS || !strings.HasPrefix(h.String(), "uts:[") {
 		t.Errorf("kind %s, string %s", h.Kind(), h)
 	}
 }
 
 func TestParseKind(t *testing.T) {
-	for _, n := range KindNames() {
-		if k, err := ParseKind(n); err != nil || k.String() != n {
+	for _, n := range nsfs.KindNames() {
+		if k, err := nsfs.ParseKind(n); err != nil || k.String() != n {
 			t.Errorf("%s: %v %v", n, k, err)
 		}
 	}
-	_, err := ParseKind("nett")
+	_, err := nsfs.ParseKind("nett")
 	if err == nil || !strings.Contains(err.Error(), "cgroup ipc mnt net pid time user uts") {
 		t.Errorf("unknown kind error should list the valid ones: %v", err)
 	}
@@ -421,10 +436,10 @@ func TestStatusCache(t *testing.T) {
 	if a != b {
 		t.Fatal("two looks without a change differ")
 	}
-	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := c.Status(); !st.Differs(Net) {
+	if st, _ := c.Status(); !st.Differs(nsfs.Net) {
 		t.Error("status not fresh after unshare")
 	}
 	dir := t.TempDir()
@@ -437,7 +452,7 @@ func TestStatusCache(t *testing.T) {
 	if err := c.GoHome(); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := c.Status(); st.Differs(Net) {
+	if st, _ := c.Status(); st.Differs(nsfs.Net) {
 		t.Error("status not fresh after home")
 	}
 }

@@ -18,6 +18,12 @@ type FS struct {
 // HereFS is the calling thread's own view.
 var HereFS = FS{dir: unix.AT_FDCWD}
 
+// RootFS reaches files under the directory root, relative paths from cwd
+// (a path under root), as Context.Files does in a mount namespace the
+// thread is not in. root stays the caller's, open while the FS is used. It
+// is for other implementations of the context (a test's fake).
+func RootFS(root *os.File, cwd string) FS { return FS{dir: int(root.Fd()), cwd: cwd} }
+
 // open opens path, again after EINTR (a FIFO's open blocks, and Go's
 // preemption signals interrupt it), and after EAGAIN from openat2 (a
 // rename raced with the lookup).

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Stat and Access see files as the context does: in its mount namespace
@@ -17,9 +18,9 @@ import (
 func TestFSStatAccess(t *testing.T) {
 	for _, user := range []bool{false, true} {
 		c := newContext(t)
-		kinds, opts := []nsctx.Kind{nsctx.Mnt}, nsctx.UnshareOptions{Prop: nsctx.PropPrivate}
+		kinds, opts := []nsfs.Kind{nsfs.Mnt}, nsctx.UnshareOptions{Prop: nsctx.PropPrivate}
 		if user {
-			kinds, opts.User = []nsctx.Kind{nsctx.User, nsctx.Mnt}, nsctx.MapRoot()
+			kinds, opts.User = []nsfs.Kind{nsfs.User, nsfs.Mnt}, nsctx.MapRoot()
 		}
 		if err := c.UnshareWith(kinds, opts); err != nil {
 			t.Fatal(err)

@@ -10,9 +10,13 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
-	_ "github.com/nsh-dev/nsh/nsexec" // the helper, in this test binary too
+	"github.com/nsh-dev/nsh/nsexec"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
+
+// The helper, as in the nsh binary (cmd/nsh/main.go).
+func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 
 // newContext starts a context that is closed (its inits stopped) when the
 // test ends.
@@ -49,14 +53,14 @@ func initPID(t *testing.T) int {
 
 func TestPIDInitKeepsNamespace(t *testing.T) {
 	c := newContext(t)
-	if err := c.UnshareWith([]nsctx.Kind{nsctx.PID}, nsctx.UnshareOptions{MountProc: true}); err != nil {
+	if err := c.UnshareWith([]nsfs.Kind{nsfs.PID}, nsctx.UnshareOptions{MountProc: true}); err != nil {
 		t.Fatal(err)
 	}
 	st, err := c.Status()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "pid:[" + strconv.FormatUint(st.Cur[nsctx.PID].Ino, 10) + "]\n"
+	want := "pid:[" + strconv.FormatUint(st.Cur[nsfs.PID].Ino, 10) + "]\n"
 	for i := 0; i < 2; i++ {
 		if got := run(t, c, "readlink", "/proc/self/ns/pid"); got != want {
 			t.Fatalf("spawn %d in %q, want %q", i, got, want)
@@ -69,7 +73,7 @@ func TestPIDInitKeepsNamespace(t *testing.T) {
 
 func TestPIDInitKilledFromOutside(t *testing.T) {
 	c := newContext(t)
-	if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	pid := initPID(t)
@@ -98,7 +102,7 @@ func TestPIDCloseEndsInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	pid := initPID(t)

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,11 +39,11 @@ func (c *Context) startInit(proc bool) error {
 	}
 	defer r.Close()
 	cmd := &exec.Cmd{Path: "nsh-init", Args: []string{"nsh-init"}, Env: []string{}}
-	if _, err := runHelper(&helperReq{mode: "init", uid: -1, gid: -1, proc: proc, keep: r}, cmd); err != nil {
+	if _, err := runHelper(&initReq{proc: proc, keep: r}, cmd); err != nil {
 		w.Close()
 		return err
 	}
-	c.refresh(PID)
+	c.refresh(nsfs.PID)
 	// nsh reaps it itself (watch), through a pidfd of its own: Go's
 	// would be one more descriptor.
 	pid := cmd.Process.Pid
@@ -51,7 +52,7 @@ func (c *Context) startInit(proc bool) error {
 		fd = -1
 	}
 	cmd.Process.Release()
-	c.addInit(c.cur[PID], &initProc{pid: pid, keep: w}, fd)
+	c.addInit(c.cur[nsfs.PID], &initProc{pid: pid, keep: w}, fd)
 	return nil
 }
 
@@ -59,7 +60,7 @@ func (c *Context) startInit(proc bool) error {
 // nsh's own child, so nsh can wait for it. The helper may run in a pid
 // namespace nsh is not in (nested in the thread's), so its number for the
 // init is not nsh's: nsh goes by the pidfd the helper sent, when it did.
-func (c *Context) trackInit(id ID, res *helperResult, keep *os.File) {
+func (c *Context) trackInit(id nsfs.ID, res *helperResult, keep *os.File) {
 	ip := &initProc{keep: keep}
 	if res.pidfd < 0 {
 		ip.pid = res.pid
@@ -67,7 +68,7 @@ func (c *Context) trackInit(id ID, res *helperResult, keep *os.File) {
 	c.addInit(id, ip, res.pidfd)
 }
 
-func (c *Context) addInit(id ID, ip *initProc, pidfd int) {
+func (c *Context) addInit(id nsfs.ID, ip *initProc, pidfd int) {
 	ip.held, ip.done = true, make(chan struct{})
 	if pidfd >= 0 && unix.SetNonblock(pidfd, true) == nil {
 		ip.pidfd = os.NewFile(uintptr(pidfd), "pidfd")
@@ -76,7 +77,7 @@ func (c *Context) addInit(id ID, ip *initProc, pidfd int) {
 	}
 	ip.watch()
 	if c.inits == nil {
-		c.inits = map[ID]*initProc{}
+		c.inits = map[nsfs.ID]*initProc{}
 	}
 	if old := c.inits[id]; old != nil {
 		old.keep.Close()
@@ -207,17 +208,17 @@ func (ip *initProc) hold(held bool) {
 // A hold keeps the pid namespaces of contexts saved off the push stack
 // (Save's, a Snapshot's) reachable until gone is set.
 type hold struct {
-	ids  []ID
+	ids  []nsfs.ID
 	gone atomic.Bool
 }
 
 // pidIDs appends the pid namespaces f would start programs in.
-func (f *frame) pidIDs(ids []ID) []ID {
-	if h := f.ns[PID]; h != nil {
-		ids = append(ids, h.id)
+func (f *frame) pidIDs(ids []nsfs.ID) []nsfs.ID {
+	if h := f.ns[nsfs.PID]; h != nil {
+		ids = append(ids, h.ID())
 	}
-	if h := f.via.ns[PID]; h != nil {
-		ids = append(ids, h.id)
+	if h := f.via.ns[nsfs.PID]; h != nil {
+		ids = append(ids, h.ID())
 	}
 	return ids
 }
@@ -235,8 +236,8 @@ func (c *Context) hold(fs ...*frame) *hold {
 // reaches reports whether the context can still start a program in pid
 // namespace id: it is the thread's or the helper's, or a frame on the
 // stack or held elsewhere has it.
-func (c *Context) reaches(id ID) bool {
-	if c.cur[PID] == id || c.effective(PID) == id {
+func (c *Context) reaches(id nsfs.ID) bool {
+	if c.cur[nsfs.PID] == id || c.effective(nsfs.PID) == id {
 		return true
 	}
 	for _, f := range c.stack {
@@ -289,10 +290,10 @@ type pinCache struct {
 
 // pinned reports whether pid namespace id is pinned; when that cannot be
 // read, it says yes (a leak is better than ending what may be used).
-func (p *pinCache) pinned(id ID) bool {
+func (p *pinCache) pinned(id nsfs.ID) bool {
 	changed := p.f == nil
 	if p.f == nil {
-		fd, err := unix.Openat(hostProc, "self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Openat(nsfs.HostProc(), "self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return true
 		}
@@ -315,7 +316,7 @@ func (p *pinCache) pinned(id ID) bool {
 		}
 		p.pins = map[uint64]bool{}
 		for _, pin := range pins {
-			if pin.Kind == PID {
+			if pin.Kind == nsfs.PID {
 				p.pins[pin.Ino] = true
 			}
 		}
@@ -333,7 +334,7 @@ func (p *pinCache) close() {
 // checkInit says plainly when the init of the context's pid namespace,
 // one nsh started, is gone: a fork into it would only fail with ENOMEM.
 func (c *Context) checkInit() error {
-	ip := c.inits[c.effective(PID)]
+	ip := c.inits[c.effective(nsfs.PID)]
 	if ip == nil || !ip.ended() {
 		return nil
 	}
@@ -341,13 +342,13 @@ func (c *Context) checkInit() error {
 	if how == "" {
 		how = "exited"
 	}
-	return &Error{Kind: "pid", Err: fmt.Errorf("%w; its init (pid %d, started by nsh) %s", ErrPIDNoInit, ip.pid, how)}
+	return &nsfs.Error{Kind: "pid", Err: fmt.Errorf("%w; its init (pid %d, started by nsh) %s", ErrPIDNoInit, ip.pid, how)}
 }
 
 // stopInits lets every init go and waits for them, so a closed context
 // leaves no process behind. An init that does not go within a few seconds
 // (stopped, say) is killed.
-func stopInits(inits map[ID]*initProc) {
+func stopInits(inits map[nsfs.ID]*initProc) {
 	for _, ip := range inits {
 		ip.keep.Close()
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,7 +30,7 @@ func waitGone(pid int) bool { return nstest.WaitUntil(func() bool { return !aliv
 
 // rounds runs n rounds of unshare KINDS, home and checks that they leave
 // threads, fds and inits flat.
-func rounds(t *testing.T, c *nsctx.Context, n int, o nsctx.UnshareOptions, kinds ...nsctx.Kind) {
+func rounds(t *testing.T, c *nsctx.Context, n int, o nsctx.UnshareOptions, kinds ...nsfs.Kind) {
 	t.Helper()
 	round := func(i int) {
 		if err := c.UnshareWith(kinds, o); err != nil {
@@ -59,15 +60,15 @@ func TestPIDInitsDoNotLeak(t *testing.T) {
 	if testing.Short() {
 		n = 200
 	}
-	rounds(t, c, n, nsctx.UnshareOptions{}, nsctx.PID)
+	rounds(t, c, n, nsctx.UnshareOptions{}, nsfs.PID)
 	// Made by the helper, inside a user namespace.
-	rounds(t, c, n/10, nsctx.UnshareOptions{User: nsctx.MapRoot()}, nsctx.User, nsctx.PID)
+	rounds(t, c, n/10, nsctx.UnshareOptions{User: nsctx.MapRoot()}, nsfs.User, nsfs.PID)
 	// A second unshare pid replaces the first: that one ends too.
-	if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	first := initPID(t)
-	if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if !waitGone(first) {
@@ -79,7 +80,7 @@ func TestPIDInitsDoNotLeak(t *testing.T) {
 // An init that lives costs nsh no thread: 50 of them, pushed, add none.
 func TestPIDLiveInitsCostNoThread(t *testing.T) {
 	c := newContext(t)
-	if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.GoHome(); err != nil {
@@ -89,7 +90,7 @@ func TestPIDLiveInitsCostNoThread(t *testing.T) {
 	before := measure(t)
 	const n = 50
 	for i := 0; i < n; i++ {
-		if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+		if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 			t.Fatal(err)
 		}
 		if err := c.Push(); err != nil {
@@ -162,11 +163,11 @@ func TestPIDInitKeptWhileReachable(t *testing.T) {
 		}},
 		{"pin", func(t *testing.T, c *nsctx.Context) func() {
 			p := nstest.PinDir(t) + "/pid"
-			if _, err := c.Pin(nsctx.PID, p); err != nil {
+			if _, err := c.Pin(nsfs.PID, p); err != nil {
 				t.Fatal(err)
 			}
 			return func() {
-				if err := c.JoinFile(p, nsctx.PID); err != nil {
+				if err := c.JoinFile(p, nsfs.PID); err != nil {
 					t.Fatal(err)
 				}
 				run(t, c, "true") // a pin is worth keeping: it can be joined
@@ -209,7 +210,7 @@ func TestPIDInitKeptWhileReachable(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newContext(t)
-			if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+			if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 				t.Fatal(err)
 			}
 			pid := initPID(t)
@@ -219,7 +220,7 @@ func TestPIDInitKeptWhileReachable(t *testing.T) {
 			}
 			// Hops and other changes look again, and must keep it.
 			for i := 0; i < 3; i++ {
-				if err := c.Unshare([]nsctx.Kind{nsctx.UTS}, nsctx.PropPrivate); err != nil {
+				if err := c.Unshare([]nsfs.Kind{nsfs.UTS}, nsctx.PropPrivate); err != nil {
 					t.Fatal(err)
 				}
 				if err := c.GoHome(); err != nil {
@@ -255,7 +256,7 @@ func newInit(t *testing.T, old ...int) int {
 // once, so one made now and let go ends at the latest as they would.
 func barrier(t *testing.T, c *nsctx.Context, old ...int) {
 	t.Helper()
-	if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	other := newInit(t, old...)
@@ -283,14 +284,14 @@ func kill(t *testing.T, pid int) {
 // inits.
 func nested(t *testing.T, c *nsctx.Context) (outer, inner int) {
 	t.Helper()
-	if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	outer = initPID(t)
-	if err := c.UnshareWith([]nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
+	if err := c.UnshareWith([]nsfs.Kind{nsfs.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Unshare([]nsctx.Kind{nsctx.PID}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.PID}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	return outer, newInit(t, outer)
@@ -304,7 +305,7 @@ func TestPIDNestedInits(t *testing.T) {
 	c := newContext(t)
 	outer, inner := nested(t, c)
 	p := nstest.PinDir(t) + "/pid"
-	if _, err := c.Pin(nsctx.PID, p); err != nil {
+	if _, err := c.Pin(nsfs.PID, p); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.GoHome(); err != nil {
@@ -315,7 +316,7 @@ func TestPIDNestedInits(t *testing.T) {
 	if !alive(outer) || !alive(inner) {
 		t.Fatalf("a pinned nested pid namespace lost an init: outer alive %v, inner alive %v", alive(outer), alive(inner))
 	}
-	if err := c.JoinFile(p, nsctx.PID); err != nil {
+	if err := c.JoinFile(p, nsfs.PID); err != nil {
 		t.Fatal(err)
 	}
 	run(t, c, "true")

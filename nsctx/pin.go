@@ -12,24 +12,24 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nsh-dev/nsh/internal/mountinfo"
 	"github.com/nsh-dev/nsh/internal/walk"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
 // OpenCurrent returns a new handle to the context's namespace of kind k
 // (for pid and time, the one its programs are started in).
-func (c *Context) OpenCurrent(k Kind) (*Handle, error) {
-	var h *Handle
+func (c *Context) OpenCurrent(k nsfs.Kind) (*nsfs.Handle, error) {
+	var h *nsfs.Handle
 	err := c.Do(func() (err error) {
 		if v := c.via.ns[k]; v != nil {
-			h, err = v.dup()
+			h, err = v.Dup()
 			return err
 		}
 		if c.cur[k].IsZero() {
-			return kindError(k, errNoProcessYet)
+			return nsfs.KindError(k, errNoProcessYet)
 		}
-		h, err = OpenProcess(0, k)
+		h, err = nsfs.OpenProcess(0, k)
 		return err
 	})
 	return h, err
@@ -38,7 +38,7 @@ func (c *Context) OpenCurrent(k Kind) (*Handle, error) {
 // PinInfo is one pinned namespace: an nsfs bind mount.
 type PinInfo struct {
 	Path   string
-	Kind   Kind
+	Kind   nsfs.Kind
 	Ino    uint64
 	Inside bool // in the context's mount namespace, not nsh's home one
 }
@@ -51,9 +51,9 @@ var ErrNotPin = errors.New("not a pinned namespace (no nsfs mount there)")
 // home mount namespace (this runs off the context thread), so host tools
 // see it and it outlives nsh. A relative path is taken from the context's
 // working directory.
-func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
+func (c *Context) Pin(k nsfs.Kind, path string) (PinInfo, error) {
 	if strings.HasSuffix(path, "/") {
-		return PinInfo{}, &Error{Path: path, Err: errors.New("ends in '/': a pin is a file (pin DIR pins every kind)")}
+		return PinInfo{}, &nsfs.Error{Path: path, Err: errors.New("ends in '/': a pin is a file (pin DIR pins every kind)")}
 	}
 	path, err := c.abs(path)
 	if err != nil {
@@ -64,8 +64,8 @@ func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
 		return PinInfo{}, err
 	}
 	defer h.Close()
-	if k == Mnt && h.id == c.home[Mnt].id {
-		return PinInfo{}, &Error{Path: path, Err: errors.New("the home mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
+	if k == nsfs.Mnt && h.ID() == c.home[nsfs.Mnt].ID() {
+		return PinInfo{}, &nsfs.Error{Path: path, Err: errors.New("the home mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
 	}
 	if unix.Geteuid() != 0 {
 		// Without root nsh's home mount namespace cannot take a mount;
@@ -73,12 +73,12 @@ func (c *Context) Pin(k Kind, path string) (PinInfo, error) {
 		if err := c.pinInside(h, path); err != nil {
 			return PinInfo{}, err
 		}
-		return PinInfo{Path: path, Kind: k, Ino: h.id.Ino}, nil
+		return PinInfo{Path: path, Kind: k, Ino: h.ID().Ino}, nil
 	}
 	if err := c.atHome(func() error { return pinHandle(h, path) }); err != nil {
 		return PinInfo{}, err
 	}
-	p := PinInfo{Path: path, Kind: k, Ino: h.id.Ino}
+	p := PinInfo{Path: path, Kind: k, Ino: h.ID().Ino}
 	c.made.add(p)
 	return p, nil
 }
@@ -91,8 +91,8 @@ func (c *Context) PinAll(dir string) ([]PinInfo, error) {
 		return nil, err
 	}
 	var done []PinInfo
-	for _, k := range Kinds() {
-		if !st.Differs(k) || k == Mnt && unix.Geteuid() != 0 {
+	for _, k := range nsfs.Kinds() {
+		if !st.Differs(k) || k == nsfs.Mnt && unix.Geteuid() != 0 {
 			// Without root pins go inside the context's mount
 			// namespace, which cannot hold a pin of itself.
 			continue
@@ -126,7 +126,7 @@ func (c *Context) abs(path string) (string, error) {
 // pinHandle pins h onto path, walking to it as package walk does (no link
 // followed that someone else could have made or changed) and mounting onto
 // exactly the file it checked or made, by fd.
-func pinHandle(h *Handle, path string) error {
+func pinHandle(h *nsfs.Handle, path string) error {
 	d, err := walk.Parent(path, true)
 	if err != nil {
 		return walkError(path, err)
@@ -138,7 +138,7 @@ func pinHandle(h *Handle, path string) error {
 	}
 	defer unix.Close(target)
 	err = mountOn(h, target)
-	if err != nil && h.kind == Mnt && errors.Is(err, unix.EINVAL) {
+	if err != nil && h.Kind() == nsfs.Mnt && errors.Is(err, unix.EINVAL) {
 		// A mount namespace can only be pinned on a mount that is not
 		// shared. Do what iproute2 does for /run/netns: bind the directory
 		// onto itself and make it private, then try again on the file as
@@ -152,17 +152,17 @@ func pinHandle(h *Handle, path string) error {
 			return mountOn(h, fd)
 		})
 		if err != nil {
-			err = fmt.Errorf("%v: pinning a mount namespace needs a directory whose mount is not shared; try: mount --bind DIR DIR && mount --make-private DIR", plain(err))
+			err = fmt.Errorf("%v: pinning a mount namespace needs a directory whose mount is not shared; try: mount --bind DIR DIR && mount --make-private DIR", nsfs.Plain(err))
 		}
 	}
-	if err != nil && h.kind == Mnt && errors.Is(err, unix.ELOOP) {
+	if err != nil && h.Kind() == nsfs.Mnt && errors.Is(err, unix.ELOOP) {
 		err = errors.New("a mount namespace older than nsh's home one cannot be pinned in it (the kernel refuses the loop)")
 	}
 	if err != nil {
 		if created {
 			unlinkSame(d.Fd, d.Name, target)
 		}
-		return &Error{Path: path, Err: plain(err)}
+		return &nsfs.Error{Path: path, Err: nsfs.Plain(err)}
 	}
 	return nil
 }
@@ -177,17 +177,17 @@ func pinTarget(dir int, name, path string) (fd int, created bool, err error) {
 		return fd, true, nil
 	}
 	if !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.EISDIR) {
-		return -1, false, pathError(path, err)
+		return -1, false, nsfs.PathError(path, err)
 	}
 	fd, err = unix.Openat(dir, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return -1, false, pathError(path, err)
+		return -1, false, nsfs.PathError(path, err)
 	}
 	var st unix.Stat_t
 	why := ""
 	switch err := unix.Fstat(fd, &st); {
 	case err != nil:
-		why = plain(err).Error()
+		why = nsfs.Plain(err).Error()
 	case isNsfs(fd):
 		why = "already a pin (unpin it first)"
 	case st.Mode&unix.S_IFMT == unix.S_IFDIR:
@@ -202,7 +202,7 @@ func pinTarget(dir int, name, path string) (fd int, created bool, err error) {
 		return fd, false, nil
 	}
 	unix.Close(fd)
-	return -1, false, &Error{Path: path, Err: errors.New(why)}
+	return -1, false, &nsfs.Error{Path: path, Err: errors.New(why)}
 }
 
 // isNsfs reports whether fd is a namespace file: a pin, once it is mounted.
@@ -213,8 +213,8 @@ func isNsfs(fd int) bool {
 
 // mountOn bind-mounts the namespace h onto the file target, an fd (the new
 // mount API: no path is looked up again).
-func mountOn(h *Handle, target int) error {
-	tree, err := unix.OpenTree(h.fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+func mountOn(h *nsfs.Handle, target int) error {
+	tree, err := unix.OpenTree(h.Fd(), "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
 	if err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func privatizeDir(dirfd int, path string, fn func(dir int) error) error {
 	if err != nil {
 		return err
 	}
-	for _, m := range mountinfo.Under(real) {
+	for _, m := range nsfs.MountsUnder(real) {
 		if m != real {
 			// The self-bind would copy them on top and hide these,
 			// which would then hold their namespaces with no way to
@@ -308,9 +308,9 @@ func unlinkSame(dir int, name string, fd int) {
 func walkError(path string, err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pathError(path, pe.Err)
+		return nsfs.PathError(path, pe.Err)
 	}
-	return &Error{Path: path, Err: err}
+	return &nsfs.Error{Path: path, Err: err}
 }
 
 // Unpin is the package's Unpin for a path taken from the context's working
@@ -347,7 +347,7 @@ func (c *Context) UnpinDir(dir string) ([]string, error) {
 		return nil, err
 	}
 	var done []string
-	for _, k := range Kinds() {
+	for _, k := range nsfs.Kinds() {
 		p := filepath.Join(dir, k.String())
 		err := c.Unpin(p)
 		if errors.Is(err, ErrNotPin) || errors.Is(err, os.ErrNotExist) {
@@ -359,7 +359,7 @@ func (c *Context) UnpinDir(dir string) ([]string, error) {
 		done = append(done, p)
 	}
 	if len(done) == 0 {
-		return nil, &Error{Path: dir, Err: ErrNotPin}
+		return nil, &nsfs.Error{Path: dir, Err: ErrNotPin}
 	}
 	if unix.Geteuid() != 0 {
 		return done, nil // its pins were inside the context's mount namespace
@@ -374,7 +374,7 @@ func (c *Context) UnpinDir(dir string) ([]string, error) {
 			return nil
 		}
 		if err := unix.Unlinkat(d.Fd, d.Name, unix.AT_REMOVEDIR); err != nil && !errors.Is(err, unix.ENOTEMPTY) && !errors.Is(err, unix.EEXIST) {
-			return pathError(dir, err)
+			return nsfs.PathError(dir, err)
 		}
 		return nil
 	})
@@ -412,22 +412,21 @@ func (m *madePins) remove(path string, ino uint64) {
 // thread is not in it (pinInside); done is false when it is.
 func (c *Context) unpinInside(path string) (done bool, err error) {
 	err = c.Do(func() error {
-		if c.via.ns[Mnt] == nil {
+		if c.via.ns[nsfs.Mnt] == nil {
 			return nil
 		}
 		done = true
-		r := c.via.request("unpin")
-		r.fork = c.via.ns[PID] != nil
-		r.pinPath = path
+		r := &unpinReq{helperAt: c.via.at(), path: path}
+		r.fork = c.via.ns[nsfs.PID] != nil
 		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
 			switch {
 			case he.what == "not a pin":
-				return &Error{Path: path, Err: ErrNotPin}
+				return &nsfs.Error{Path: path, Err: ErrNotPin}
 			case he.errno == unix.ELOOP:
-				return &Error{Path: path, Err: errors.New(he.what)}
+				return &nsfs.Error{Path: path, Err: errors.New(he.what)}
 			}
-			return pathError(path, he.errno)
+			return nsfs.PathError(path, he.errno)
 		}
 		return err
 	})
@@ -471,25 +470,25 @@ func unpin(path string, made func(ino uint64) bool) (uint64, error) {
 	defer d.Close()
 	fd, err := unix.Openat(d.Fd, d.Name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return 0, pathError(path, err)
+		return 0, nsfs.PathError(path, err)
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return 0, pathError(path, err)
+		return 0, nsfs.PathError(path, err)
 	}
 	if !isNsfs(fd) {
 		if st.Mode&unix.S_IFMT == unix.S_IFLNK {
-			return 0, &Error{Path: path, Err: fmt.Errorf("is a symbolic link: give the path of the pin itself (%w)", ErrNotPin)}
+			return 0, &nsfs.Error{Path: path, Err: fmt.Errorf("is a symbolic link: give the path of the pin itself (%w)", ErrNotPin)}
 		}
-		return 0, &Error{Path: path, Err: ErrNotPin}
+		return 0, &nsfs.Error{Path: path, Err: ErrNotPin}
 	}
 	if d.Open != "" && (made == nil || !made(st.Ino)) {
-		return 0, &Error{Path: path, Err: fmt.Errorf("not unpinned: directory %s on the way is %s, so what this path names is up to others; nsh unpins there only the pins it made itself", d.Open, d.Why)}
+		return 0, &nsfs.Error{Path: path, Err: fmt.Errorf("not unpinned: directory %s on the way is %s, so what this path names is up to others; nsh unpins there only the pins it made itself", d.Open, d.Why)}
 	}
 	ino := st.Ino
 	if err := unmountFd(fd); err != nil {
-		return 0, pathError(path, err)
+		return 0, nsfs.PathError(path, err)
 	}
 	// The file under the pin goes too, as with ip netns del, but only an
 	// empty one: a pin made by someone else over a file with data (or a
@@ -503,7 +502,7 @@ func unpin(path string, made func(ino uint64) bool) (uint64, error) {
 		return ino, nil
 	}
 	if err := unix.Unlinkat(d.Fd, d.Name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
-		return ino, pathError(path, err)
+		return ino, nsfs.PathError(path, err)
 	}
 	return ino, nil
 }
@@ -529,7 +528,7 @@ func (c *Context) Pins() ([]PinInfo, error) {
 	}
 	var inside []PinInfo
 	err = c.Do(func() error {
-		if c.via.ns[Mnt] == nil {
+		if c.via.ns[nsfs.Mnt] == nil {
 			return nil
 		}
 		f, err := c.viaOpen("/proc/self/mountinfo")
@@ -564,28 +563,30 @@ func readPins(f io.Reader) ([]PinInfo, error) {
 }
 
 // parseMountinfo reads one line of /proc/PID/mountinfo; only nsfs mounts
-// are of interest. The root field is "KIND:[INODE]".
-func parseMountinfo(line string) (PinInfo, bool) { return ParseNsfsMount(line) }
+// are of interest.
+func parseMountinfo(line string) (PinInfo, bool) {
+	p, ok := nsfs.ParsePin(line)
+	return PinInfo{Path: p.Path, Kind: p.Kind, Ino: p.Ino}, ok
+}
 
 var errPinNoRoot = errors.New("pins are bind mounts, and without root nsh's home mount namespace takes none; in a user namespace run 'unshare mnt' first, and pins are made inside it (seen by the programs there)")
 
 // pinInside pins h onto path inside the context's mount namespace, through
 // the helper, as the root of the context's user namespace. The pin lives as
 // long as that mount namespace; 'umount PATH' run in the context removes it.
-func (c *Context) pinInside(h *Handle, path string) error {
+func (c *Context) pinInside(h *nsfs.Handle, path string) error {
 	return c.Do(func() error {
-		if c.via.ns[Mnt] == nil || c.via.ns[User] == nil {
-			return &Error{Path: path, Err: errPinNoRoot}
+		if c.via.ns[nsfs.Mnt] == nil || c.via.ns[nsfs.User] == nil {
+			return &nsfs.Error{Path: path, Err: errPinNoRoot}
 		}
-		if h.kind == Mnt && h.id == c.via.ns[Mnt].id {
-			return &Error{Path: path, Err: errors.New("a mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
+		if h.Kind() == nsfs.Mnt && h.ID() == c.via.ns[nsfs.Mnt].ID() {
+			return &nsfs.Error{Path: path, Err: errors.New("a mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
 		}
-		r := c.via.request("pin")
-		r.fork = c.via.ns[PID] != nil
-		r.pin, r.pinPath = h, path
+		r := &pinReq{helperAt: c.via.at(), ns: h, path: path}
+		r.fork = c.via.ns[nsfs.PID] != nil
 		_, err := helperRun(r)
 		if he, ok := err.(*helperError); ok {
-			return &Error{Path: path, Err: fmt.Errorf("%s: %w", he.what, plain(he.errno))}
+			return &nsfs.Error{Path: path, Err: fmt.Errorf("%s: %w", he.what, nsfs.Plain(he.errno))}
 		}
 		return err
 	})

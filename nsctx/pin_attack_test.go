@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // The attacks of issue 9 on pin and unpin, by uid 1000 against root's nsh,
@@ -107,7 +108,7 @@ func (a *attackTree) attackerSwap(t *testing.T) (d, l string) {
 func TestPinRaceSymlinkSwap(t *testing.T) {
 	c := newCtx(t)
 	a := newAttackTree(t)
-	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	d, l := a.attackerSwap(t)
@@ -124,7 +125,7 @@ func TestPinRaceSymlinkSwap(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Second)
 	for i := 0; i < n && time.Now().Before(deadline); i++ {
 		for _, name := range []string{"data" + itoa(i), "new" + itoa(i)} {
-			if _, err := c.Pin(Net, filepath.Join(d, name)); err == nil {
+			if _, err := c.Pin(nsfs.Net, filepath.Join(d, name)); err == nil {
 				made++
 			}
 		}
@@ -142,18 +143,18 @@ func TestPinRaceSymlinkSwap(t *testing.T) {
 func TestUnpinRaceSymlinkSwap(t *testing.T) {
 	c := newCtx(t)
 	a := newAttackTree(t)
-	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	victim := filepath.Join(a.secret, "net")
-	if _, err := c.Pin(Net, victim); err != nil {
+	if _, err := c.Pin(nsfs.Net, victim); err != nil {
 		t.Fatal(err)
 	}
 	d, l := a.attackerSwap(t)
 	stop := nstest.Exchange(t, d, l)
 	unpinned := 0
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
-		c.Pin(Net, filepath.Join(d, "net"))
+		c.Pin(nsfs.Net, filepath.Join(d, "net"))
 		if c.Unpin(filepath.Join(d, "net")) == nil {
 			unpinned++
 		}
@@ -177,12 +178,12 @@ func TestUnpinRaceSymlinkSwap(t *testing.T) {
 func TestPinUnpinRefuseUntrustedLinks(t *testing.T) {
 	c := newCtx(t)
 	a := newAttackTree(t)
-	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	a.secretFile(t, "data")
 	victim := filepath.Join(a.secret, "net")
-	if _, err := c.Pin(Net, victim); err != nil {
+	if _, err := c.Pin(nsfs.Net, victim); err != nil {
 		t.Fatal(err)
 	}
 	w := filepath.Join(a.root, "w")
@@ -205,7 +206,7 @@ func TestPinUnpinRefuseUntrustedLinks(t *testing.T) {
 	}
 	for l, why := range links {
 		for _, p := range []string{l + "/new", l + "/data", l + "/sub/new"} {
-			_, err := c.Pin(Net, p)
+			_, err := c.Pin(nsfs.Net, p)
 			if err == nil || !strings.Contains(err.Error(), "symbolic link "+l) || !strings.Contains(err.Error(), why) {
 				t.Errorf("pin %s: %v, want a refusal naming %s and %q", p, err, l, why)
 			}
@@ -230,15 +231,15 @@ func TestUnpinUntrustedDirOnlyOwnPins(t *testing.T) {
 	c, other := newCtx(t), newCtx(t)
 	a := newAttackTree(t)
 	for _, x := range []*Context{c, other} {
-		if err := x.Unshare([]Kind{Net}, PropPrivate); err != nil {
+		if err := x.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 			t.Fatal(err)
 		}
 	}
 	own, theirs := filepath.Join(a.u, "own"), filepath.Join(a.u, "theirs")
-	if _, err := c.Pin(Net, own); err != nil {
+	if _, err := c.Pin(nsfs.Net, own); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.Pin(Net, theirs); err != nil {
+	if _, err := other.Pin(nsfs.Net, theirs); err != nil {
 		t.Fatal(err)
 	}
 	why := "directory " + a.u + " on the way is owned by uid 1000"
@@ -266,7 +267,7 @@ func TestUnpinUntrustedDirOnlyOwnPins(t *testing.T) {
 	}
 	// Once unpinned, the path is no longer this context's: a pin made
 	// there by another is refused.
-	if _, err := other.Pin(Net, own); err != nil {
+	if _, err := other.Pin(nsfs.Net, own); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Unpin(own); err == nil || !strings.Contains(err.Error(), why) {
@@ -293,11 +294,11 @@ func TestPinThroughTrustedLink(t *testing.T) {
 	if err := os.Symlink(real+"/", filepath.Join(dir, "abs")); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Unshare([]Kind{Net, UTS}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net, nsfs.UTS}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, "link", "sub", "net")
-	if _, err := c.Pin(Net, p); err != nil {
+	if _, err := c.Pin(nsfs.Net, p); err != nil {
 		t.Fatal(err)
 	}
 	if !isPin(filepath.Join(real, "sub", "net")) {

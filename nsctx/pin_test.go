@@ -11,8 +11,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/nsh-dev/nsh/internal/mountinfo"
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // isPin reports whether path, followed, is a namespace file.
@@ -27,14 +27,14 @@ func TestPinAllAndUnpin(t *testing.T) {
 	if _, err := c.PinAll(dir); err == nil {
 		t.Error("pinning a context that is all home should fail")
 	}
-	if err := c.Unshare([]Kind{Net, UTS}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net, nsfs.UTS}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	pins, err := c.PinAll(filepath.Join(dir, "lab"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pins) != 2 || pins[0].Kind != Net || pins[1].Kind != UTS {
+	if len(pins) != 2 || pins[0].Kind != nsfs.Net || pins[1].Kind != nsfs.UTS {
 		t.Fatalf("pins: %+v", pins)
 	}
 	// A host tool sees the same namespace through the pin.
@@ -43,7 +43,7 @@ func TestPinAllAndUnpin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := readlinkNS(t, c, Net); strings.TrimSpace(string(out)) != want {
+	if want := readlinkNS(t, c, nsfs.Net); strings.TrimSpace(string(out)) != want {
 		t.Errorf("nsenter through pin: %s, context: %s", out, want)
 	}
 	// Pins lists them.
@@ -74,7 +74,7 @@ func TestPinAllAndUnpin(t *testing.T) {
 	if err := c.Join(h); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Pin(Net, pins[0].Path); err == nil {
+	if _, err := c.Pin(nsfs.Net, pins[0].Path); err == nil {
 		t.Error("pinning over an existing pin should fail")
 	}
 	for _, p := range pins {
@@ -95,7 +95,7 @@ func TestPinAllAndUnpin(t *testing.T) {
 func TestPinKeepsFiles(t *testing.T) {
 	c := newCtx(t)
 	dir := nstest.PinDir(t)
-	if err := c.Unshare([]Kind{Net}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	data := filepath.Join(dir, "data")
@@ -112,7 +112,7 @@ func TestPinKeepsFiles(t *testing.T) {
 		dir + "/sub/":      "ends in '/'",
 		filepath.Dir(data): "is a directory",
 	} {
-		if _, err := c.Pin(Net, path); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := c.Pin(nsfs.Net, path); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("pin onto %s: %v, want %q", path, err, want)
 		}
 	}
@@ -123,7 +123,7 @@ func TestPinKeepsFiles(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Pin(Net, empty); err != nil {
+	if _, err := c.Pin(nsfs.Net, empty); err != nil {
 		t.Fatal(err)
 	}
 	if err := Unpin(empty); err != nil {
@@ -134,12 +134,12 @@ func TestPinKeepsFiles(t *testing.T) {
 	}
 	// A pin someone else made over a file with data: unpin unmounts it
 	// and keeps the file.
-	h, err := c.OpenCurrent(Net)
+	h, err := c.OpenCurrent(nsfs.Net)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(h.fd), data, "", unix.MS_BIND, ""); err != nil {
+	if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(h.Fd()), data, "", unix.MS_BIND, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := Unpin(data); err != nil {
@@ -157,14 +157,14 @@ func TestPinMountNamespaceKeepsPins(t *testing.T) {
 	dir := sharedDir(t)
 	// Unchanged propagation: the context's copy of dir stays its peer,
 	// so a pin of the context's mount namespace there would loop.
-	if err := c.Unshare([]Kind{Net, Mnt}, PropUnchanged); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net, nsfs.Mnt}, PropUnchanged); err != nil {
 		t.Fatal(err)
 	}
-	netPin, err := c.Pin(Net, filepath.Join(dir, "net"))
+	netPin, err := c.Pin(nsfs.Net, filepath.Join(dir, "net"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Pin(Mnt, filepath.Join(dir, "mnt")); err == nil || !strings.Contains(err.Error(), "holds mounts already") {
+	if _, err := c.Pin(nsfs.Mnt, filepath.Join(dir, "mnt")); err == nil || !strings.Contains(err.Error(), "holds mounts already") {
 		t.Errorf("pin mnt into a shared directory with pins: %v", err)
 	}
 	if err := Unpin(netPin.Path); err != nil {
@@ -193,14 +193,14 @@ func TestPinMountNamespaceSharedDir(t *testing.T) {
 	c := newCtx(t)
 	dir := sharedDir(t)
 	// Unchanged propagation: the context's copy of dir is its peer.
-	if err := c.Unshare([]Kind{Mnt}, PropUnchanged); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Mnt}, PropUnchanged); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.Pin(Mnt, filepath.Join(dir, "mnt"))
+	p, err := c.Pin(nsfs.Mnt, filepath.Join(dir, "mnt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ms := mountinfo.Under(dir); len(ms) != 3 {
+	if ms := nsfs.MountsUnder(dir); len(ms) != 3 {
 		t.Errorf("mounts at %s: %v, want the pin, the private bind under it and the shared one", dir, ms)
 	}
 	checkMntPin(t, c, p.Path)
@@ -218,7 +218,7 @@ func checkMntPin(t *testing.T, c *Context, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := readlinkNS(t, c, Mnt); strings.TrimSpace(string(out)) != want {
+	if want := readlinkNS(t, c, nsfs.Mnt); strings.TrimSpace(string(out)) != want {
 		t.Errorf("nsenter through pin: %s, context: %s", out, want)
 	}
 }
@@ -228,13 +228,13 @@ func checkMntPin(t *testing.T, c *Context, path string) {
 func TestPinMountNamespace(t *testing.T) {
 	c := newCtx(t)
 	dir := nstest.PinDir(t)
-	if _, err := c.Pin(Mnt, filepath.Join(dir, "home-mnt")); err == nil {
+	if _, err := c.Pin(nsfs.Mnt, filepath.Join(dir, "home-mnt")); err == nil {
 		t.Error("pinning the home mount namespace in itself should fail")
 	}
-	if err := c.Unshare([]Kind{Mnt}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Mnt}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.Pin(Mnt, filepath.Join(dir, "m", "mnt"))
+	p, err := c.Pin(nsfs.Mnt, filepath.Join(dir, "m", "mnt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,10 +250,10 @@ func TestRelativePinUsesContextCwd(t *testing.T) {
 	if err := c.Chdir(dir); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Unshare([]Kind{IPC}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.IPC}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.Pin(IPC, "x/ipc")
+	p, err := c.Pin(nsfs.IPC, "x/ipc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestRelativePinUsesContextCwd(t *testing.T) {
 func TestParseMountinfo(t *testing.T) {
 	line := `412 29 0:4 net:[4026532290] /run/netns/a\040b rw shared:5 - nsfs nsfs rw`
 	p, ok := parseMountinfo(line)
-	if !ok || p.Kind != Net || p.Ino != 4026532290 || p.Path != "/run/netns/a b" {
+	if !ok || p.Kind != nsfs.Net || p.Ino != 4026532290 || p.Path != "/run/netns/a b" {
 		t.Errorf("%+v %v", p, ok)
 	}
 	if _, ok := parseMountinfo(`22 1 8:1 / / rw - ext4 /dev/vda rw`); ok {
@@ -282,16 +282,16 @@ func TestPinFromContextThread(t *testing.T) {
 	var inside, after PinInfo
 	var pinErr, unpinErr error
 	c.Run(func() {
-		if pinErr = c.Unshare([]Kind{Mnt, UTS, Time}, PropPrivate); pinErr != nil {
+		if pinErr = c.Unshare([]nsfs.Kind{nsfs.Mnt, nsfs.UTS, nsfs.Time}, PropPrivate); pinErr != nil {
 			return
 		}
-		if inside, pinErr = c.Pin(UTS, filepath.Join(dir, "uts")); pinErr != nil {
+		if inside, pinErr = c.Pin(nsfs.UTS, filepath.Join(dir, "uts")); pinErr != nil {
 			return
 		}
 		if pinErr = c.GoHome(); pinErr != nil {
 			return
 		}
-		after, pinErr = c.Pin(Net, filepath.Join(dir, "net"))
+		after, pinErr = c.Pin(nsfs.Net, filepath.Join(dir, "net"))
 	})
 	if pinErr != nil {
 		t.Fatal(pinErr)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,16 +44,16 @@ func (c *Context) startHere(cmd *exec.Cmd) error {
 	if !strings.Contains(name, "/") {
 		p, err := lookPath(name, envPath(cmd.Env))
 		if err != nil {
-			return &Error{Path: name, Err: err}
+			return &nsfs.Error{Path: name, Err: err}
 		}
 		cmd.Path = p
 	}
 	if err := cmd.Start(); err != nil {
 		return c.startError(name, err)
 	}
-	if c.cur[PID].IsZero() {
+	if c.cur[nsfs.PID].IsZero() {
 		// The first process of a new pid namespace: it exists now.
-		c.refresh(PID)
+		c.refresh(nsfs.PID)
 	}
 	return nil
 }
@@ -125,10 +126,10 @@ func (c *Context) startError(name string, err error) error {
 		err = ErrScript
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EISDIR):
 		err = ErrNotExecutable
-	case errors.Is(err, unix.ENOMEM) && c.effective(PID) != c.home[PID].id:
+	case errors.Is(err, unix.ENOMEM) && c.effective(nsfs.PID) != c.home[nsfs.PID].ID():
 		// fork into a pid namespace whose init has exited. If it was
 		// nsh's, say how it ended (it is dead: wait for its status).
-		if ip := c.inits[c.effective(PID)]; ip != nil {
+		if ip := c.inits[c.effective(nsfs.PID)]; ip != nil {
 			<-ip.done
 			return c.checkInit()
 		}
@@ -138,9 +139,9 @@ func (c *Context) startError(name string, err error) error {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		err = plain(err)
+		err = nsfs.Plain(err)
 	}
-	return &Error{Path: name, Err: err}
+	return &nsfs.Error{Path: name, Err: err}
 }
 
 func envPath(env []string) string {
@@ -193,7 +194,7 @@ func (c *Context) LookPath(file, path string) (string, error) {
 	}
 	var p string
 	err := c.view(func() error {
-		if c.via.ns[Mnt] == nil {
+		if c.via.ns[nsfs.Mnt] == nil {
 			var err error
 			p, err = lookPath(file, path)
 			return err

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,11 +50,11 @@ func (c *Context) SkipSysView(skip bool) { c.noSysOnce.Store(skip) }
 // made (no CAP_SYS_ADMIN over the mount namespace) is not an error: the
 // programs see home's /sys, as they would under nsenter.
 func (c *Context) syncSys() {
-	net, mnt := c.cur[Net], c.cur[Mnt]
+	net, mnt := c.cur[nsfs.Net], c.cur[nsfs.Mnt]
 	if net == c.sysNet && mnt == c.sysMnt {
 		return
 	}
-	defer func() { c.sysNet, c.sysMnt = c.cur[Net], c.cur[Mnt] }()
+	defer func() { c.sysNet, c.sysMnt = c.cur[nsfs.Net], c.cur[nsfs.Mnt] }()
 	inComp := !c.comp.IsZero() && mnt == c.comp
 	if inComp && c.compNet == net {
 		return
@@ -63,54 +63,22 @@ func (c *Context) syncSys() {
 		// Back to the mount namespace the companion was made from,
 		// keeping the working directory by name (setns moves it to /).
 		wd, _ := getwd()
-		if unix.Setns(c.home[Mnt].fd, unix.CLONE_NEWNS) != nil {
+		if unix.Setns(c.home[nsfs.Mnt].Fd(), unix.CLONE_NEWNS) != nil {
 			return
 		}
-		c.cur[Mnt] = c.home[Mnt].id
-		c.comp, c.compNet = ID{}, ID{}
+		c.cur[nsfs.Mnt] = c.home[nsfs.Mnt].ID()
+		c.comp, c.compNet = nsfs.ID{}, nsfs.ID{}
 		if wd == "" || unix.Chdir(wd) != nil {
 			fchdir(c.homeCwd)
 		}
 	}
-	if net == c.plainNet || net == c.home[Net].id || c.noSys.Load() || c.mntJoined || c.cur[Mnt] != c.home[Mnt].id || c.via.active() {
+	if net == c.plainNet || net == c.home[nsfs.Net].ID() || c.noSys.Load() || c.mntJoined || c.cur[nsfs.Mnt] != c.home[nsfs.Mnt].ID() || c.via.active() {
 		return
 	}
-	if err := c.makeCompanion(netnsNameOf(net)); err == nil {
-		c.refresh(Mnt)
-		c.comp, c.compNet = c.cur[Mnt], net
+	if err := c.makeCompanion(nsfs.NetnsName(net)); err == nil {
+		c.refresh(nsfs.Mnt)
+		c.comp, c.compNet = c.cur[nsfs.Mnt], net
 	}
-}
-
-// netnsNameOf is the first ip netns name (in /run/netns, read in the
-// thread's mount namespace, which is home's here) of a network namespace.
-func netnsNameOf(id ID) string {
-	dir, err := unix.Open(NetnsDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return ""
-	}
-	defer unix.Close(dir)
-	f := os.NewFile(uintptr(dup(dir)), NetnsDir)
-	if f == nil {
-		return ""
-	}
-	names, _ := f.Readdirnames(-1)
-	f.Close()
-	sort.Strings(names)
-	for _, n := range names {
-		var st unix.Stat_t
-		if unix.Fstatat(dir, n, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && (ID{st.Dev, st.Ino}) == id {
-			return n
-		}
-	}
-	return ""
-}
-
-func dup(fd int) int {
-	d, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return -1
-	}
-	return d
 }
 
 // makeCompanion makes the companion mount namespace as iproute2's
@@ -120,7 +88,7 @@ func (c *Context) makeCompanion(name string) error {
 		return err
 	}
 	undo := func(err error) error {
-		unix.Setns(c.home[Mnt].fd, unix.CLONE_NEWNS)
+		unix.Setns(c.home[nsfs.Mnt].Fd(), unix.CLONE_NEWNS)
 		fchdir(c.homeCwd)
 		return err
 	}
@@ -170,6 +138,6 @@ func remountSys() {
 // entered goes without a companion.
 func (c *Context) notePlain() {
 	if c.noSysOnce.Load() {
-		c.plainNet = c.cur[Net]
+		c.plainNet = c.cur[nsfs.Net]
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -87,7 +88,7 @@ func TestSysViewNetns(t *testing.T) {
 		if got := run(t, c, "cat", "/etc/resolv.conf"); got != strings.TrimSpace(string(hostResolv)) {
 			t.Errorf("%s: /etc/resolv.conf %q", how, got)
 		}
-		if st, _ := c.Status(); st.Differs(Mnt) {
+		if st, _ := c.Status(); st.Differs(nsfs.Mnt) {
 			t.Errorf("%s: still away from home's mount namespace", how)
 		}
 	}
@@ -95,17 +96,17 @@ func TestSysViewNetns(t *testing.T) {
 	if err := c.Chdir(wd); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.JoinFile("/run/netns/"+name, Net); err != nil {
+	if err := c.JoinFile("/run/netns/"+name, nsfs.Net); err != nil {
 		t.Fatal(err)
 	}
 	inRed("setns NAME", c)
 	if got := run(t, c, "pwd"); got != wd {
 		t.Errorf("working directory %q, want %q", got, wd)
 	}
-	if st, _ := c.Status(); st.Differs(Mnt) {
+	if st, _ := c.Status(); st.Differs(nsfs.Mnt) {
 		t.Errorf("the companion shows as a mount namespace the user went to")
 	}
-	if got, home := readlinkNS(t, c, Mnt), hostOut(t, "readlink", "/proc/self/ns/mnt"); got == home {
+	if got, home := readlinkNS(t, c, nsfs.Mnt), hostOut(t, "readlink", "/proc/self/ns/mnt"); got == home {
 		t.Errorf("programs are in home's mount namespace %s", got)
 	}
 	f, err := c.Fork()
@@ -128,7 +129,7 @@ func TestSysViewNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	inRed("pop", c)
-	if err := c.Unshare([]Kind{Net}, PropUnchanged); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropUnchanged); err != nil {
 		t.Fatal(err)
 	}
 	if got := run(t, c, "ls", "/sys/class/net"); got != "lo" {
@@ -138,7 +139,7 @@ func TestSysViewNetns(t *testing.T) {
 	atHome("home again")
 
 	c.SetSysView(false)
-	if err := c.JoinFile("/run/netns/"+name, Net); err != nil {
+	if err := c.JoinFile("/run/netns/"+name, nsfs.Net); err != nil {
 		t.Fatal(err)
 	}
 	if got := run(t, c, "ls", "/sys/class/net"); got != hostNet {
@@ -152,14 +153,14 @@ func TestSysViewNetns(t *testing.T) {
 // user mounts there stays.
 func TestSysViewUnshare(t *testing.T) {
 	c := newCtx(t)
-	if err := c.Unshare([]Kind{Net}, PropUnchanged); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropUnchanged); err != nil {
 		t.Fatal(err)
 	}
 	if got := run(t, c, "ls", "/sys/class/net"); got != "lo" {
 		t.Errorf("unshare net: /sys/class/net %q", got)
 	}
 	c.GoHome()
-	if err := c.Unshare([]Kind{Net, Mnt}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net, nsfs.Mnt}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

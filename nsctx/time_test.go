@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 func TestTimeOffsets(t *testing.T) {
 	c := newContext(t)
 	o := nsctx.UnshareOptions{Monotonic: 200000000, Boottime: 100000000}
-	if err := c.UnshareWith([]nsctx.Kind{nsctx.Time}, o); err != nil {
+	if err := c.UnshareWith([]nsfs.Kind{nsfs.Time}, o); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(strings.Fields(run(t, c, "cat", "/proc/self/timens_offsets")), " ")

@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -55,7 +56,7 @@ func TestUmask(t *testing.T) {
 		t.Errorf("after StartIn: umask %s, want 0027", got)
 	}
 	// Through the helper (a user namespace the thread cannot enter).
-	if err := c.Unshare([]Kind{User}, PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.User}, PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if got := umask(c); got != "0027" {

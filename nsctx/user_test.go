@@ -12,11 +12,12 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
 // ownerIno is the inode of the user namespace that owns h's namespace.
-func ownerIno(h *nsctx.Handle) (uint64, error) {
+func ownerIno(h *nsfs.Handle) (uint64, error) {
 	fd, err := unix.IoctlRetInt(h.Fd(), unix.NS_GET_USERNS)
 	if err != nil {
 		return 0, err
@@ -32,10 +33,10 @@ func ownerIno(h *nsctx.Handle) (uint64, error) {
 func TestUserMapRootOwnsLaterNamespaces(t *testing.T) {
 	c := newContext(t)
 	nstest.RequireTool(t, "ip")
-	if err := c.UnshareWith([]nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
+	if err := c.UnshareWith([]nsfs.Kind{nsfs.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Unshare([]nsctx.Kind{nsctx.Net, nsctx.UTS}, nsctx.PropPrivate); err != nil {
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net, nsfs.UTS}, nsctx.PropPrivate); err != nil {
 		t.Fatal(err)
 	}
 	if got := run(t, c, "id", "-u"); got != "0\n" {
@@ -49,7 +50,7 @@ func TestUserMapRootOwnsLaterNamespaces(t *testing.T) {
 		t.Errorf("veth missing: %s", got)
 	}
 	// The net namespace is owned by the new user namespace.
-	h, err := c.OpenCurrent(nsctx.Net)
+	h, err := c.OpenCurrent(nsfs.Net)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +60,8 @@ func TestUserMapRootOwnsLaterNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := c.Status()
-	if owner != st.Cur[nsctx.User].Ino {
-		t.Errorf("net owned by user ns %d, want %d", owner, st.Cur[nsctx.User].Ino)
+	if owner != st.Cur[nsfs.User].Ino {
+		t.Errorf("net owned by user ns %d, want %d", owner, st.Cur[nsfs.User].Ino)
 	}
 	// Back home, then the old context again.
 	if err := c.Push(); err != nil {
@@ -88,13 +89,13 @@ func TestUserJoinExisting(t *testing.T) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	// Wait (without a clock) until unshare has made its namespace.
-	var h *nsctx.Handle
+	var h *nsfs.Handle
 	for {
 		var err error
-		if h, err = nsctx.OpenProcess(cmd.Process.Pid, nsctx.User); err != nil {
+		if h, err = nsfs.OpenProcess(cmd.Process.Pid, nsfs.User); err != nil {
 			t.Fatal(err)
 		}
-		if !h.Equal(c.Home(nsctx.User)) {
+		if !h.Equal(c.Home(nsfs.User)) {
 			break
 		}
 		h.Close()
@@ -114,10 +115,10 @@ func TestUserJoinExisting(t *testing.T) {
 
 func TestUserNestedRefused(t *testing.T) {
 	c := newContext(t)
-	if err := c.UnshareWith([]nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
+	if err := c.UnshareWith([]nsfs.Kind{nsfs.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
 		t.Fatal(err)
 	}
-	err := c.UnshareWith([]nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()})
+	err := c.UnshareWith([]nsfs.Kind{nsfs.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()})
 	if !errors.Is(err, nsctx.ErrUnsupported) {
 		t.Fatalf("nested user namespace: %v", err)
 	}
@@ -128,7 +129,7 @@ func TestUserNestedRefused(t *testing.T) {
 // exec.Cmd looks as it did.
 func TestUserStartKeepsCmd(t *testing.T) {
 	c := newContext(t)
-	if err := c.UnshareWith([]nsctx.Kind{nsctx.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
+	if err := c.UnshareWith([]nsfs.Kind{nsfs.User}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
 		t.Fatal(err)
 	}
 	r, w, err := os.Pipe()
@@ -161,6 +162,24 @@ func TestUserStartKeepsCmd(t *testing.T) {
 	for _, leak := range []string{"socket:", "user:[", "mnt:[", "net:["} {
 		if strings.Contains(got, leak) {
 			t.Errorf("a helper fd (%s) reached the program: %q", leak, got)
+		}
+	}
+}
+
+// A program started through the helper gets the environment it was given,
+// none of the helper's own instructions.
+func TestUserStartLeavesNoHelperVariables(t *testing.T) {
+	c := newContext(t)
+	if err := c.UnshareWith([]nsfs.Kind{nsfs.User, nsfs.Mnt}, nsctx.UnshareOptions{User: nsctx.MapRoot()}); err != nil {
+		t.Fatal(err)
+	}
+	env := run(t, c, "env")
+	if !strings.Contains(env, "PATH=") {
+		t.Fatalf("env printed no PATH: %q", env)
+	}
+	for _, l := range strings.Split(env, "\n") {
+		if strings.HasPrefix(l, "_NSH_") {
+			t.Errorf("the program got %s", l)
 		}
 	}
 }

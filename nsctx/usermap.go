@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -128,7 +129,7 @@ func (m *UserMaps) write(pid int) error {
 		return err
 	}
 	if err := writeProc(proc+"gid_map", mapText(m.GID)); err != nil {
-		if errors.Is(err, ErrPermission) && m.Setgroups != "deny" {
+		if errors.Is(err, nsfs.ErrPermission) && m.Setgroups != "deny" {
 			return fmt.Errorf("%w (without CAP_SETGID a group can only be mapped with --setgroups deny)", err)
 		}
 		return err
@@ -151,7 +152,7 @@ func writeProc(path, text string) error {
 		unix.Close(fd)
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path[strings.LastIndexByte(path, '/')+1:], plain(err))
+		return fmt.Errorf("writing %s: %w", path[strings.LastIndexByte(path, '/')+1:], nsfs.Plain(err))
 	}
 	return nil
 }

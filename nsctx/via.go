@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,7 +21,7 @@ import (
 // helper, which joins them before executing the program; new namespaces
 // are made by the helper, which sends their fds back.
 type viaState struct {
-	ns       [NumKinds]*Handle
+	ns       [nsfs.NumKinds]*nsfs.Handle
 	uid, gid int      // ids of spawned programs in ns[User]; -1 leaves them
 	cwd      string   // working directory inside ns[Mnt]
 	root     *os.File // ns[Mnt]'s root directory, once Files needed it
@@ -54,7 +55,7 @@ func (v *viaState) dup() (viaState, error) {
 		if h == nil {
 			continue
 		}
-		n, err := h.dup()
+		n, err := h.Dup()
 		if err != nil {
 			d.ns[k] = nil
 			d.close()
@@ -66,69 +67,69 @@ func (v *viaState) dup() (viaState, error) {
 }
 
 // effective is the namespace of kind k that programs are started in.
-func (c *Context) effective(k Kind) ID {
+func (c *Context) effective(k nsfs.Kind) nsfs.ID {
 	if h := c.via.ns[k]; h != nil {
-		return h.id
+		return h.ID()
 	}
-	if k == Mnt && !c.comp.IsZero() && c.cur[Mnt] == c.comp {
+	if k == nsfs.Mnt && !c.comp.IsZero() && c.cur[nsfs.Mnt] == c.comp {
 		// The companion (sysview.go) is part of the network
 		// namespace's view, not a place the user went.
-		return c.home[Mnt].id
+		return c.home[nsfs.Mnt].ID()
 	}
 	return c.cur[k]
 }
 
 // needsVia reports whether a change to kinds must go through the helper.
-func (c *Context) needsVia(k Kind, id ID) bool {
+func (c *Context) needsVia(k nsfs.Kind, id nsfs.ID) bool {
 	switch {
-	case c.via.ns[User] != nil:
+	case c.via.ns[nsfs.User] != nil:
 		return true
-	case k == User:
-		return id != c.home[User].id
-	case k == Time:
-		return id != c.home[Time].id
+	case k == nsfs.User:
+		return id != c.home[nsfs.User].ID()
+	case k == nsfs.Time:
+		return id != c.home[nsfs.Time].ID()
 	}
 	return false
 }
 
-// request is a helper request that joins the context's via namespaces.
-func (v *viaState) request(mode string) *helperReq {
-	r := &helperReq{mode: mode, uid: -1, gid: -1}
+// at is where a helper works for the context: in its via namespaces.
+func (v *viaState) at() helperAt {
+	a := helperAt{uid: -1, gid: -1}
 	for _, h := range v.ns {
 		if h != nil {
-			r.join = append(r.join, h)
+			a.join = append(a.join, h)
 		}
 	}
-	if v.ns[User] != nil {
-		r.uid, r.gid = v.uid, v.gid
+	if v.ns[nsfs.User] != nil {
+		a.uid, a.gid = v.uid, v.gid
 	}
-	if v.ns[Mnt] != nil {
-		r.cwd = v.cwd
+	if v.ns[nsfs.Mnt] != nil {
+		a.cwd = v.cwd
 	}
-	return r
+	return a
 }
 
 // unshareVia makes new namespaces in the helper, inside the context's
 // via namespaces, and takes them over. Runs on the thread.
-func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
-	has := func(k Kind) bool { return flags&k.Flag() != 0 }
-	if has(User) && c.via.ns[User] != nil {
-		return &Error{Kind: "user", Err: fmt.Errorf("%w: a user namespace inside the context's user namespace", ErrUnsupported)}
+func (c *Context) unshareVia(kinds []nsfs.Kind, flags int, o UnshareOptions) error {
+	has := func(k nsfs.Kind) bool { return flags&k.Flag() != 0 }
+	if has(nsfs.User) && c.via.ns[nsfs.User] != nil {
+		return &nsfs.Error{Kind: "user", Err: fmt.Errorf("%w: a user namespace inside the context's user namespace", ErrUnsupported)}
 	}
-	if o.MountProc && !has(PID) && (has(User) || c.via.ns[User] != nil) {
-		return &Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc in a user namespace needs a new pid namespace with it (unshare pid --mount-proc)")}
+	if o.MountProc && !has(nsfs.PID) && (has(nsfs.User) || c.via.ns[nsfs.User] != nil) {
+		return &nsfs.Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc in a user namespace needs a new pid namespace with it (unshare pid --mount-proc)")}
 	}
-	if o.MountProc && !has(PID) && c.effective(PID) != c.home[PID].id {
-		return &Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc here needs the pid namespace with it (unshare pid --mount-proc)")}
+	if o.MountProc && !has(nsfs.PID) && c.effective(nsfs.PID) != c.home[nsfs.PID].ID() {
+		return &nsfs.Error{Kind: "mnt", Err: fmt.Errorf("--mount-proc here needs the pid namespace with it (unshare pid --mount-proc)")}
 	}
-	r := c.via.request("make")
-	if has(PID) && c.via.ns[PID] != nil {
+	r := &makeReq{helperAt: c.via.at()}
+	if has(nsfs.PID) && c.via.ns[nsfs.PID] != nil {
 		// The kernel makes a new pid namespace only from the caller's
 		// own (EINVAL after setns(pid)): leave the context's out, so
 		// the new one is its sibling, as on the thread.
 		join := r.join[:0:0]
 		for _, h := range r.join {
-			if h.kind != PID {
+			if h.Kind() != nsfs.PID {
 				join = append(join, h)
 			}
 		}
@@ -137,17 +138,17 @@ func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
 	r.unshare = flags
 	r.send = kinds
 	r.proc = o.MountProc
-	if has(Mnt) && o.Prop != PropUnchanged {
+	if has(nsfs.Mnt) && o.Prop != PropUnchanged {
 		r.prop = o.Prop.flags()
 	}
-	if has(Time) {
+	if has(nsfs.Time) {
 		r.mono, r.boot = o.Monotonic, o.Boottime
 	}
-	if has(User) && o.User != nil {
+	if has(nsfs.User) && o.User != nil {
 		r.maps = o.User.write
 	}
 	var keepW *os.File
-	if has(PID) {
+	if has(nsfs.PID) {
 		var err error
 		var keepR *os.File
 		if keepR, keepW, err = os.Pipe(); err != nil {
@@ -178,27 +179,27 @@ func (c *Context) unshareVia(kinds []Kind, flags int, o UnshareOptions) error {
 		next.ns[k].Close()
 		next.ns[k] = res.ns[i]
 	}
-	if has(User) {
+	if has(nsfs.User) {
 		next.uid, next.gid = -1, -1
 		if o.User != nil {
 			next.uid, next.gid = o.User.RunUID, o.User.RunGID
 		}
 	}
-	if has(Mnt) && c.via.ns[Mnt] == nil {
+	if has(nsfs.Mnt) && c.via.ns[nsfs.Mnt] == nil {
 		next.cwd, _ = getwd() // the helper's copy starts where the thread is
 	}
 	c.via.close()
 	c.via = next
-	if has(PID) {
-		c.trackInit(next.ns[PID].id, res, keepW)
+	if has(nsfs.PID) {
+		c.trackInit(next.ns[nsfs.PID].ID(), res, keepW)
 	}
 	return nil
 }
 
 // viaError words a helper's failure like the thread's own.
-func (c *Context) viaError(kinds []Kind, err error) error {
+func (c *Context) viaError(kinds []nsfs.Kind, err error) error {
 	if he, ok := err.(*helperError); ok {
-		return unshareError(kinds, fmt.Errorf("%s: %w", he.what, plain(he.errno)))
+		return unshareError(kinds, fmt.Errorf("%s: %w", he.what, nsfs.Plain(he.errno)))
 	}
 	return unshareError(kinds, err)
 }
@@ -206,7 +207,7 @@ func (c *Context) viaError(kinds []Kind, err error) error {
 // joinVia makes target (nil entries: unchanged) the context's via
 // namespaces, after a helper proved that a program can enter them all.
 // Runs on the thread.
-func (c *Context) joinVia(target [NumKinds]*Handle) error {
+func (c *Context) joinVia(target [nsfs.NumKinds]*nsfs.Handle) error {
 	next, err := c.via.dup()
 	if err != nil {
 		return err
@@ -217,26 +218,26 @@ func (c *Context) joinVia(target [NumKinds]*Handle) error {
 		}
 		next.ns[k].Close()
 		next.ns[k] = nil
-		if h.id == c.cur[k] {
+		if h.ID() == c.cur[k] {
 			continue // the thread is there: nothing to enter
 		}
-		if next.ns[k], err = h.dup(); err != nil {
+		if next.ns[k], err = h.Dup(); err != nil {
 			next.close()
 			return err
 		}
-		switch Kind(k) {
-		case User:
+		switch nsfs.Kind(k) {
+		case nsfs.User:
 			next.uid, next.gid = 0, 0 // as nsenter gives
-		case Mnt:
+		case nsfs.Mnt:
 			next.cwd = "/" // setns(mnt) starts at its root
 		}
 	}
 	if next.active() {
-		if _, err := helperRun(next.request("check")); err != nil {
+		if _, err := helperRun(&checkReq{next.at()}); err != nil {
 			next.close()
 			if he, ok := err.(*helperError); ok {
 				what, _ := strings.CutPrefix(he.what, "setns ")
-				return &Error{Kind: what, Err: plain(he.errno)}
+				return &nsfs.Error{Kind: what, Err: nsfs.Plain(he.errno)}
 			}
 			return err
 		}
@@ -253,11 +254,11 @@ func (c *Context) viaChdir(dir string) error {
 		dir = filepath.Join(c.via.cwd, dir)
 	}
 	dir = filepath.Clean(dir)
-	r := c.via.request("check")
+	r := &checkReq{c.via.at()}
 	r.cwd = dir
 	if _, err := helperRun(r); err != nil {
 		if he, ok := err.(*helperError); ok {
-			return pathError(dir, he.errno)
+			return nsfs.PathError(dir, he.errno)
 		}
 		return err
 	}
@@ -273,15 +274,15 @@ func (c *Context) viaChdir(dir string) error {
 func (c *Context) startVia(cmd *exec.Cmd) error {
 	name := cmd.Path
 	file := name
-	if c.via.ns[Mnt] == nil && !strings.Contains(name, "/") {
+	if c.via.ns[nsfs.Mnt] == nil && !strings.Contains(name, "/") {
 		p, err := lookPath(name, envPath(cmd.Env))
 		if err != nil {
-			return &Error{Path: name, Err: err}
+			return &nsfs.Error{Path: name, Err: err}
 		}
 		file = p
 	}
-	r := c.via.request("exec")
-	r.fork = c.via.ns[PID] != nil
+	r := &execReq{c.via.at()}
+	r.fork = c.via.ns[nsfs.PID] != nil
 	args := cmd.Args
 	argv := args
 	if len(argv) == 0 {
@@ -297,7 +298,7 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 		if he.what == "exec" || he.what == "fork" {
 			return c.startError(name, he.errno)
 		}
-		return &Error{Path: name, Err: fmt.Errorf("%s: %w", he.what, withHint(plain(he.errno)))}
+		return &nsfs.Error{Path: name, Err: fmt.Errorf("%s: %w", he.what, withHint(nsfs.Plain(he.errno)))}
 	}
 	// The helper itself did not start: worded as a direct start's
 	// failure (a setpgid refused in the child reads as ErrPermission).
@@ -314,7 +315,7 @@ func (c *Context) startVia(cmd *exec.Cmd) error {
 // the context's working directory.
 func (c *Context) Files(fn func(fs FS) error) error {
 	return c.view(func() error {
-		if c.via.ns[Mnt] == nil {
+		if c.via.ns[nsfs.Mnt] == nil {
 			return fn(HereFS)
 		}
 		root, err := c.viaRoot()
@@ -342,12 +343,11 @@ func (c *Context) viaRoot() (*os.File, error) {
 // viaOpen opens path for reading in the via namespaces, through a helper
 // (in their pid namespace too: /proc/self of a --mount-proc /proc).
 func (c *Context) viaOpen(path string) (*os.File, error) {
-	r := c.via.request("open")
-	r.fork = c.via.ns[PID] != nil
-	r.open, r.raw = path, true
+	r := &openReq{helperAt: c.via.at(), path: path, raw: true}
+	r.fork = c.via.ns[nsfs.PID] != nil
 	res, err := helperRun(r)
 	if he, ok := err.(*helperError); ok {
-		return nil, plain(he.errno)
+		return nil, nsfs.Plain(he.errno)
 	}
 	if err != nil {
 		return nil, err

@@ -3,7 +3,7 @@ package nsinfo
 import (
 	"testing"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // Benchmarks of Scan over whatever the host has; bench/lsns.sh sets up
@@ -19,7 +19,7 @@ func BenchmarkScanAll(b *testing.B) {
 
 func BenchmarkScanNet(b *testing.B) {
 	for b.Loop() {
-		if _, err := Scan(Options{Kinds: []nsctx.Kind{nsctx.Net}}); err != nil {
+		if _, err := Scan(Options{Kinds: []nsfs.Kind{nsfs.Net}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -27,8 +27,8 @@ func BenchmarkScanNet(b *testing.B) {
 
 // The prompt asks for the name of the context's netns every time.
 func BenchmarkNetnsName(b *testing.B) {
-	id := nsctx.ID{}
+	id := nsfs.ID{}
 	for b.Loop() {
-		NetnsName(id)
+		nsfs.NetnsName(id)
 	}
 }

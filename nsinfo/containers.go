@@ -30,7 +30,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 // ContainerTimeout bounds every call to an engine: connect, request and
@@ -461,13 +461,13 @@ func dockerNames(cs []*Container, getenv Getenv) {
 
 // joined remembers the containers nsh joined, so that the prompt can say
 // net=podman:web without asking the engine at every prompt.
-var joined sync.Map // nsctx.ID -> string
+var joined sync.Map // nsfs.ID -> string
 
 // RememberContainer records that namespace id is container label's.
-func RememberContainer(id nsctx.ID, label string) { joined.Store(id, label) }
+func RememberContainer(id nsfs.ID, label string) { joined.Store(id, label) }
 
 // ContainerLabel returns what RememberContainer recorded for id, or "".
-func ContainerLabel(id nsctx.ID) string {
+func ContainerLabel(id nsfs.ID) string {
 	if v, ok := joined.Load(id); ok {
 		return v.(string)
 	}
@@ -476,8 +476,8 @@ func ContainerLabel(id nsctx.ID) string {
 
 // NetnsOrContainer is the name the prompt gives a network namespace: its
 // ip netns name, else the container nsh joined it through.
-func NetnsOrContainer(id nsctx.ID) string {
-	if n := NetnsName(id); n != "" {
+func NetnsOrContainer(id nsfs.ID) string {
+	if n := nsfs.NetnsName(id); n != "" {
 		return n
 	}
 	return ContainerLabel(id)

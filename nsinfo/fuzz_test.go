@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -82,7 +82,7 @@ func FuzzParseNsfsMounts(f *testing.F) {
 		got := parseNsfsMounts(text)
 		var want []nsfsMount
 		for _, l := range strings.Split(string(text), "\n") {
-			if p, ok := nsctx.ParseNsfsMount(l); ok {
+			if p, ok := nsfs.ParsePin(l); ok {
 				want = append(want, nsfsMount{p, mountDev(l)})
 			}
 		}

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	vnl "github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
@@ -95,15 +95,15 @@ type Edge struct {
 // namespace: the threads that read must be in it. A namespace that went
 // away since s was made is left out; one that cannot be entered is kept
 // with the reason in Err.
-func ReadGraph(s *Snapshot, home nsctx.ID, want []nsctx.ID) (*Graph, error) {
+func ReadGraph(s *Snapshot, home nsfs.ID, want []nsfs.ID) (*Graph, error) {
 	defer PauseGC()()
-	keep := map[nsctx.ID]bool{}
+	keep := map[nsfs.ID]bool{}
 	for _, id := range want {
 		keep[id] = true
 	}
 	var nodes []*NetNode
 	for _, ns := range s.Namespaces {
-		if ns.Kind == nsctx.Net && (len(want) == 0 || keep[ns.ID] || ns.ID == home) {
+		if ns.Kind == nsfs.Net && (len(want) == 0 || keep[ns.ID] || ns.ID == home) {
 			nodes = append(nodes, &NetNode{NS: ns, Home: ns.ID == home, Name: netName(ns, home), fd: -1})
 		}
 	}
@@ -164,7 +164,7 @@ func removeHome(nodes []*NetNode) []*NetNode {
 }
 
 // netName is what a namespace is called in the graph.
-func netName(ns *Namespace, home nsctx.ID) string {
+func netName(ns *Namespace, home nsfs.ID) string {
 	switch {
 	case len(ns.Names) > 0:
 		return ns.Names[0]
@@ -202,7 +202,7 @@ func (e *Edge) less(o *Edge) bool {
 // socket there): the thread is locked around it, and a thread that does
 // not come back home is never unlocked, so Go ends it instead of reusing
 // it in the wrong namespace.
-func readNodes(nodes []*NetNode, home nsctx.ID) error {
+func readNodes(nodes []*NetNode, home nsfs.ID) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var bad atomic.Bool
@@ -239,12 +239,12 @@ func readNodes(nodes []*NetNode, home nsctx.ID) error {
 	return nil
 }
 
-func threadNet() nsctx.ID {
+func threadNet() nsfs.ID {
 	var st unix.Stat_t
 	if unix.Stat("/proc/thread-self/ns/net", &st) != nil {
-		return nsctx.ID{}
+		return nsfs.ID{}
 	}
-	return nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+	return nsfs.ID{Dev: st.Dev, Ino: st.Ino}
 }
 
 // read opens the namespace and reads its links and addresses. A
@@ -258,7 +258,7 @@ func (n *NetNode) read(pbuf []byte) {
 
 // LinkNames lists the links of the network namespace open at fd (for
 // completing `ip link set `), read as ReadGraph reads, on a locked thread.
-func LinkNames(fd int, home nsctx.ID) []string {
+func LinkNames(fd int, home nsfs.ID) []string {
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil {
 		return nil
@@ -267,7 +267,7 @@ func LinkNames(fd int, home nsctx.ID) []string {
 	if err != nil {
 		return nil
 	}
-	n := &NetNode{fd: dup, Home: nsctx.ID{Dev: st.Dev, Ino: st.Ino} == home}
+	n := &NetNode{fd: dup, Home: nsfs.ID{Dev: st.Dev, Ino: st.Ino} == home}
 	done := make(chan []string)
 	go func() {
 		runtime.LockOSThread()

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,29 +20,29 @@ func ipn(t *testing.T, args ...string) {
 	}
 }
 
-func homeNet(t *testing.T) nsctx.ID {
+func homeNet(t *testing.T) nsfs.ID {
 	t.Helper()
 	var st unix.Stat_t
 	if err := unix.Stat("/proc/thread-self/ns/net", &st); err != nil {
 		t.Fatal(err)
 	}
-	return nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+	return nsfs.ID{Dev: st.Dev, Ino: st.Ino}
 }
 
 // graphOf scans and reads the graph of the named ip netns namespaces.
 func graphOf(t *testing.T, names ...string) *Graph {
 	t.Helper()
-	s, err := Scan(Options{Kinds: []nsctx.Kind{nsctx.Net}})
+	s, err := Scan(Options{Kinds: []nsfs.Kind{nsfs.Net}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []nsctx.ID
+	var want []nsfs.ID
 	for _, n := range names {
 		var st unix.Stat_t
-		if err := unix.Stat(nsctx.NetnsDir+"/"+n, &st); err != nil {
+		if err := unix.Stat(nsfs.NetnsDir+"/"+n, &st); err != nil {
 			t.Fatal(err)
 		}
-		want = append(want, nsctx.ID{Dev: st.Dev, Ino: st.Ino})
+		want = append(want, nsfs.ID{Dev: st.Dev, Ino: st.Ino})
 	}
 	g, err := ReadGraph(s, homeNet(t), want)
 	if err != nil {
@@ -206,7 +206,7 @@ func TestGraphVanished(t *testing.T) {
 	stay, gone := uniq("gstay"), uniq("ggone")
 	netnsAdd(t, stay)
 	netnsAdd(t, gone)
-	s, err := Scan(Options{Kinds: []nsctx.Kind{nsctx.Net}})
+	s, err := Scan(Options{Kinds: []nsfs.Kind{nsfs.Net}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package nsinfo
 import (
 	"fmt"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -12,7 +12,7 @@ import (
 // onCtx runs a function where that namespace is (the context thread).
 // Every network namespace Scan finds is asked about, as ip does for its
 // names; none matching is an error.
-func NetnsByNsid(nsid int, onCtx func(func() error) error) (*nsctx.Handle, error) {
+func NetnsByNsid(nsid int, onCtx func(func() error) error) (*nsfs.Handle, error) {
 	if nsid < 0 {
 		return nil, fmt.Errorf("nsid:%d: an nsid is 0 or more", nsid)
 	}
@@ -24,7 +24,7 @@ func NetnsByNsid(nsid int, onCtx func(func() error) error) (*nsctx.Handle, error
 	if nl.fd < 0 {
 		return nil, fmt.Errorf("nsid:%d: no netlink socket in the context's network namespace", nsid)
 	}
-	snap, err := Scan(Options{Kinds: []nsctx.Kind{nsctx.Net}, NoFds: true})
+	snap, err := Scan(Options{Kinds: []nsfs.Kind{nsfs.Net}, NoFds: true})
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func NetnsByNsid(nsid int, onCtx func(func() error) error) (*nsctx.Handle, error
 			continue
 		}
 		if nl.nsid(fd) == nsid {
-			h, err := nsctx.Open(fmt.Sprintf("/proc/self/fd/%d", fd))
+			h, err := nsfs.Open(fmt.Sprintf("/proc/self/fd/%d", fd))
 			unix.Close(fd)
 			return h, err
 		}

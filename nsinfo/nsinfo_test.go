@@ -13,6 +13,7 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,16 +40,16 @@ func start(t *testing.T, argv ...string) *exec.Cmd {
 	}
 }
 
-func nsID(t *testing.T, pid int, k nsctx.Kind) nsctx.ID {
+func nsID(t *testing.T, pid int, k nsfs.Kind) nsfs.ID {
 	t.Helper()
 	var st unix.Stat_t
 	if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/%s", pid, k), &st); err != nil {
 		t.Fatal(err)
 	}
-	return nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+	return nsfs.ID{Dev: st.Dev, Ino: st.Ino}
 }
 
-func scan(t *testing.T, kinds ...nsctx.Kind) *Snapshot {
+func scan(t *testing.T, kinds ...nsfs.Kind) *Snapshot {
 	t.Helper()
 	s, err := Scan(Options{Kinds: kinds})
 	if err != nil {
@@ -65,7 +66,7 @@ func netnsAdd(t *testing.T, name string) string {
 		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
 	}
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
-	return filepath.Join(nsctx.NetnsDir, name)
+	return filepath.Join(nsfs.NetnsDir, name)
 }
 
 func uniq(prefix string) string { return fmt.Sprintf("%s-%d", prefix, os.Getpid()) }
@@ -99,9 +100,9 @@ func TestMatchesLsns(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := scan(t)
-	want := map[nsctx.ID]int{
-		nsID(t, pa, nsctx.Net): 3, nsID(t, pa, nsctx.UTS): 2, nsID(t, pa, nsctx.IPC): 1,
-		nsID(t, b.Process.Pid, nsctx.Net): 1,
+	want := map[nsfs.ID]int{
+		nsID(t, pa, nsfs.Net): 3, nsID(t, pa, nsfs.UTS): 2, nsID(t, pa, nsfs.IPC): 1,
+		nsID(t, b.Process.Pid, nsfs.Net): 1,
 	}
 	for id, n := range want {
 		got := s.Lookup(id)
@@ -146,7 +147,7 @@ func TestPinsNamesAndFds(t *testing.T) {
 	if err := unix.Stat(path, &st); err != nil {
 		t.Fatal(err)
 	}
-	pinned := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+	pinned := nsfs.ID{Dev: st.Dev, Ino: st.Ino}
 
 	// A namespace only an open fd of a sleeping process holds.
 	other := netnsAdd(t, uniq("nshtest-fd"))
@@ -163,26 +164,26 @@ func TestPinsNamesAndFds(t *testing.T) {
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		t.Fatal(err)
 	}
-	held := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+	held := nsfs.ID{Dev: st.Dev, Ino: st.Ino}
 	f.Close()
 	if out, err := exec.Command("ip", "netns", "del", filepath.Base(other)).CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 
-	s := scan(t, nsctx.Net)
+	s := scan(t, nsfs.Net)
 	p := s.Lookup(pinned)
 	if p == nil || len(p.PIDs) != 0 || len(p.Names) != 1 || p.Names[0] != name || p.Pins[0].HostPath() != path {
 		t.Fatalf("pinned namespace: %+v", p)
 	}
-	if NetnsName(pinned) != name {
-		t.Errorf("NetnsName = %q, want %q", NetnsName(pinned), name)
+	if nsfs.NetnsName(pinned) != name {
+		t.Errorf("NetnsName = %q, want %q", nsfs.NetnsName(pinned), name)
 	}
 	listed := false
-	for _, n := range NetnsList() {
+	for _, n := range nsfs.NetnsList() {
 		listed = listed || n == name
 	}
 	if !listed {
-		t.Errorf("NetnsList %v lacks %s", NetnsList(), name)
+		t.Errorf("NetnsList %v lacks %s", nsfs.NetnsList(), name)
 	}
 	h := s.Lookup(held)
 	if h == nil || len(h.PIDs) != 0 || len(h.Pins) != 0 {
@@ -206,19 +207,19 @@ func TestThreadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ctx.Close()
-	if err := ctx.Unshare([]nsctx.Kind{nsctx.Net}, 0); err != nil {
+	if err := ctx.Unshare([]nsfs.Kind{nsfs.Net}, 0); err != nil {
 		t.Fatal(err)
 	}
 	st, err := ctx.Status()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := scan(t, nsctx.Net)
-	ns := s.Lookup(st.Cur[nsctx.Net])
+	s := scan(t, nsfs.Net)
+	ns := s.Lookup(st.Cur[nsfs.Net])
 	if ns == nil || len(ns.PIDs) != 1 || ns.PIDs[0] != os.Getpid() {
 		t.Fatalf("context's netns: %+v", ns)
 	}
-	home := s.Lookup(st.Home[nsctx.Net])
+	home := s.Lookup(st.Home[nsfs.Net])
 	n := 0
 	for _, p := range home.PIDs {
 		if p == os.Getpid() {
@@ -270,8 +271,8 @@ func TestForChildrenOnly(t *testing.T) {
 	if err := unix.Stat(link, &st); err != nil {
 		t.Fatal(err)
 	}
-	s := scan(t, nsctx.Time)
-	ns := s.Lookup(nsctx.ID{Dev: st.Dev, Ino: st.Ino})
+	s := scan(t, nsfs.Time)
+	ns := s.Lookup(nsfs.ID{Dev: st.Dev, Ino: st.Ino})
 	if ns == nil {
 		t.Fatal("the thread's new time namespace is not listed")
 	}
@@ -290,7 +291,7 @@ func TestForChildrenOnly(t *testing.T) {
 // whole; an unreadable one is reported.
 func TestVanishing(t *testing.T) {
 	nstest.RequireRoot(t)
-	var want [nsctx.NumKinds]bool
+	var want [nsfs.NumKinds]bool
 	for i := range want {
 		want[i] = true
 	}
@@ -348,7 +349,7 @@ func TestChurn(t *testing.T) {
 	nstest.RequireRoot(t)
 	a := start(t, "unshare", "--net")
 	start(t, "nsenter", fmt.Sprintf("--net=/proc/%d/ns/net", a.Process.Pid))
-	id := nsID(t, a.Process.Pid, nsctx.Net)
+	id := nsID(t, a.Process.Pid, nsfs.Net)
 	// Short-lived processes in their own new namespaces, all the time.
 	churn := exec.Command("sh", "-c", "while :; do unshare --net --uts true; done")
 	churn.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -364,7 +365,7 @@ func TestChurn(t *testing.T) {
 		}
 		for _, n := range s.Namespaces {
 			if len(n.PIDs) == 0 && len(n.Pins) == 0 && len(n.Fds) == 0 && len(n.ForChildren) == 0 &&
-				n.Kind != nsctx.User && n.Kind != nsctx.PID {
+				n.Kind != nsfs.User && n.Kind != nsfs.PID {
 				t.Errorf("scan %d: %s %d held by nothing", i, n.Kind, n.ID.Ino)
 			}
 		}
@@ -377,12 +378,12 @@ func TestOwnerAndParent(t *testing.T) {
 	nstest.RequireRoot(t)
 	c := start(t, "unshare", "-r", "--net")
 	s := scan(t)
-	me := nsID(t, os.Getpid(), nsctx.User)
-	u := s.Lookup(nsID(t, c.Process.Pid, nsctx.User))
+	me := nsID(t, os.Getpid(), nsfs.User)
+	u := s.Lookup(nsID(t, c.Process.Pid, nsfs.User))
 	if u == nil || u.Owner != me || u.Parent != me {
 		t.Fatalf("user namespace %+v, want owner and parent %d", u, me.Ino)
 	}
-	n := s.Lookup(nsID(t, c.Process.Pid, nsctx.Net))
+	n := s.Lookup(nsID(t, c.Process.Pid, nsfs.Net))
 	if n == nil || n.Owner != u.ID {
 		t.Fatalf("its net namespace %+v, want owner %d", n, u.ID.Ino)
 	}
@@ -423,7 +424,7 @@ func TestNetnsID(t *testing.T) {
 	if err := unix.Stat(path, &st); err != nil {
 		t.Fatal(err)
 	}
-	ns := scan(t, nsctx.Net).Lookup(nsctx.ID{Dev: st.Dev, Ino: st.Ino})
+	ns := scan(t, nsfs.Net).Lookup(nsfs.ID{Dev: st.Dev, Ino: st.Ino})
 	if ns == nil || ns.NetnsID != want {
 		t.Fatalf("netnsid %+v, want %d", ns, want)
 	}
@@ -454,14 +455,14 @@ func TestPinInOtherMountNamespace(t *testing.T) {
 		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil)
 	}
 	pid := cmd.Process.Pid
-	ns := scan(t, nsctx.Net).Lookup(nsID(t, pid, nsctx.Net))
+	ns := scan(t, nsfs.Net).Lookup(nsID(t, pid, nsfs.Net))
 	if ns == nil {
 		t.Fatal("its network namespace was not found")
 	}
 	want := fmt.Sprintf("/proc/%d/root%s", pid, pin)
 	found := false
 	for _, p := range ns.Pins {
-		found = found || p.HostPath() == want && p.Via == pid && p.MntNS == nsID(t, pid, nsctx.Mnt).Ino
+		found = found || p.HostPath() == want && p.Via == pid && p.MntNS == nsID(t, pid, nsfs.Mnt).Ino
 	}
 	if !found {
 		t.Fatalf("pins %+v, want one at %s", ns.Pins, want)
@@ -501,7 +502,7 @@ func TestOwnerOnlyThroughIoctl(t *testing.T) {
 	nstest.RequireRoot(t)
 	c := start(t, "unshare", "-r", "--net")
 	pid := c.Process.Pid
-	user, net := nsID(t, pid, nsctx.User), nsID(t, pid, nsctx.Net)
+	user, net := nsID(t, pid, nsfs.User), nsID(t, pid, nsfs.Net)
 	pin := filepath.Join(nstest.PinDir(t), "net")
 	if err := os.WriteFile(pin, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -525,10 +526,10 @@ func TestOwnerOnlyThroughIoctl(t *testing.T) {
 	if n == nil || n.Owner != user {
 		t.Fatalf("pinned net namespace %+v, want owner %d", n, user.Ino)
 	}
-	if u == nil || len(u.PIDs)+len(u.Pins)+len(u.Fds) != 0 || u.Owner != nsID(t, os.Getpid(), nsctx.User) {
+	if u == nil || len(u.PIDs)+len(u.Pins)+len(u.Fds) != 0 || u.Owner != nsID(t, os.Getpid(), nsfs.User) {
 		t.Fatalf("its owner %+v, want one held by nothing but the net namespace, owned by the initial one", u)
 	}
-	s = scan(t, nsctx.Net)
+	s = scan(t, nsfs.Net)
 	if n := s.Lookup(net); n == nil || n.Owner != user || s.Lookup(user) != nil {
 		t.Fatalf("net only: %+v, owner listed: %v", n, s.Lookup(user) != nil)
 	}

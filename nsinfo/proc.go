@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,7 +17,7 @@ type proc struct {
 	threads        int
 	// ns[k][0] is the process's own namespace of kind k; more entries are
 	// namespaces only some of its threads are in, with the thread's id.
-	ns  [nsctx.NumKinds][]member
+	ns  [nsfs.NumKinds][]member
 	fds []heldFd
 	// kids are pid and time namespaces a thread's children would get
 	// (KIND_for_children) where those differ from its own: after
@@ -26,27 +26,27 @@ type proc struct {
 	kids []heldKid
 	// own backs the one-entry ns slices of a single-threaded process:
 	// one allocation per process instead of one per kind.
-	own [nsctx.NumKinds]member
+	own [nsfs.NumKinds]member
 }
 
 type member struct {
-	id  nsctx.ID
+	id  nsfs.ID
 	tid int // 0: the process itself
 }
 
 type heldKid struct {
-	kind nsctx.Kind
-	id   nsctx.ID
+	kind nsfs.Kind
+	id   nsfs.ID
 	tid  int // 0: the process itself
 }
 
 // kidFile are the KIND_for_children links, for the kinds that have one.
-var kidFile = map[nsctx.Kind]string{nsctx.PID: "ns/pid_for_children", nsctx.Time: "ns/time_for_children"}
+var kidFile = map[nsfs.Kind]string{nsfs.PID: "ns/pid_for_children", nsfs.Time: "ns/time_for_children"}
 
 // readKids reads the KIND_for_children links of a thread (prefix ""
 // for the process itself, "task/TID/") and keeps those that differ from
 // the thread's own namespace of that kind.
-func (r *reader) readKids(dir int, prefix string, tid int, own *[nsctx.NumKinds]member, p *proc) {
+func (r *reader) readKids(dir int, prefix string, tid int, own *[nsfs.NumKinds]member, p *proc) {
 	for k, name := range kidFile {
 		if !r.want[k] {
 			continue
@@ -55,14 +55,14 @@ func (r *reader) readKids(dir int, prefix string, tid int, own *[nsctx.NumKinds]
 		if err != nil {
 			continue
 		}
-		if id := (nsctx.ID{Dev: r.nsfsDev, Ino: ino}); id != own[k].id {
+		if id := (nsfs.ID{Dev: r.nsfsDev, Ino: ino}); id != own[k].id {
 			p.kids = append(p.kids, heldKid{k, id, tid})
 		}
 	}
 }
 
 type heldFd struct {
-	kind nsctx.Kind
+	kind nsfs.Kind
 	ino  uint64
 	fd   int
 }
@@ -77,7 +77,7 @@ const (
 
 // reader holds one worker's buffers.
 type reader struct {
-	want    [nsctx.NumKinds]bool
+	want    [nsfs.NumKinds]bool
 	fds     bool
 	nsfsDev uint64
 	// pins are the nsfs mounts at home: an fd opened through one has the
@@ -88,13 +88,13 @@ type reader struct {
 	pbuf  []byte // NUL-terminated paths
 }
 
-func newReader(want [nsctx.NumKinds]bool, fds bool, nsfsDev uint64, pins *pinSet) *reader {
+func newReader(want [nsfs.NumKinds]bool, fds bool, nsfsDev uint64, pins *pinSet) *reader {
 	return &reader{want: want, fds: fds, nsfsDev: nsfsDev, pins: pins,
 		buf: make([]byte, 4096), dents: make([]byte, 8192), pbuf: make([]byte, 0, 64)}
 }
 
-var nsFile = func() (n [nsctx.NumKinds]string) {
-	for _, k := range nsctx.Kinds() {
+var nsFile = func() (n [nsfs.NumKinds]string) {
+	for _, k := range nsfs.Kinds() {
 		n[k] = "ns/" + k.String()
 	}
 	return
@@ -125,7 +125,7 @@ func (r *reader) read(pid int) (*proc, procState) {
 	if s := r.readStat(dir, p); s != procOK {
 		return nil, s
 	}
-	for _, k := range nsctx.Kinds() {
+	for _, k := range nsfs.Kinds() {
 		if !r.want[k] {
 			continue
 		}
@@ -137,7 +137,7 @@ func (r *reader) read(pid int) (*proc, procState) {
 			}
 			return nil, procUnreadable
 		}
-		p.own[k] = member{id: nsctx.ID{Dev: r.nsfsDev, Ino: ino}}
+		p.own[k] = member{id: nsfs.ID{Dev: r.nsfsDev, Ino: ino}}
 		p.ns[k] = p.own[k : k+1 : k+1] // an append copies
 	}
 	if !p.kthread {
@@ -264,8 +264,8 @@ func (r *reader) readThreads(dir int, p *proc) {
 		if err != nil || tid == p.pid {
 			continue
 		}
-		var own [nsctx.NumKinds]member
-		for _, k := range nsctx.Kinds() {
+		var own [nsfs.NumKinds]member
+		for _, k := range nsfs.Kinds() {
 			if !r.want[k] {
 				continue
 			}
@@ -273,7 +273,7 @@ func (r *reader) readThreads(dir int, p *proc) {
 			if err != nil {
 				continue
 			}
-			id := nsctx.ID{Dev: r.nsfsDev, Ino: ino}
+			id := nsfs.ID{Dev: r.nsfsDev, Ino: ino}
 			own[k] = member{id: id}
 			if !hasID(p.ns[k], id) {
 				p.ns[k] = append(p.ns[k], member{id: id, tid: tid})
@@ -283,7 +283,7 @@ func (r *reader) readThreads(dir int, p *proc) {
 	}
 }
 
-func hasID(ms []member, id nsctx.ID) bool {
+func hasID(ms []member, id nsfs.ID) bool {
 	for _, m := range ms {
 		if m.id == id {
 			return true
@@ -395,7 +395,7 @@ func (r *reader) pathFd(base int, name string, fd int) (heldFd, bool) {
 	if err != nil {
 		return heldFd{}, false
 	}
-	for _, k := range nsctx.Kinds() {
+	for _, k := range nsfs.Kinds() {
 		if k.Flag() == t && r.want[k] {
 			return heldFd{kind: k, ino: st.Ino, fd: fd}, true
 		}
@@ -403,8 +403,8 @@ func (r *reader) pathFd(base int, name string, fd int) (heldFd, bool) {
 	return heldFd{}, false
 }
 
-func kindByName(b []byte) (nsctx.Kind, bool) {
-	for _, k := range nsctx.Kinds() {
+func kindByName(b []byte) (nsfs.Kind, bool) {
+	for _, k := range nsfs.Kinds() {
 		if string(b) == k.String() {
 			return k, true
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,15 +19,15 @@ type item struct {
 
 // found is a namespace an ioctl returned: the owner or the parent of one.
 type found struct {
-	kind nsctx.Kind
-	id   nsctx.ID
+	kind nsfs.Kind
+	id   nsfs.ID
 	fd   int
 }
 
 // addRelations finds owner, parent and netnsid of every namespace. Owners
 // and parents that nothing else reaches (no process, pin or fd) are added
 // as namespaces of their own, so trees have no gaps.
-func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, nsctx.ID) *Namespace) {
+func (s *Snapshot) addRelations(want [nsfs.NumKinds]bool, get func(nsfs.Kind, nsfs.ID) *Namespace) {
 	items := make([]item, 0, len(s.byID))
 	for _, ns := range s.byID {
 		items = append(items, item{ns, -1})
@@ -43,7 +43,7 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 	// round ends grew the fd table to thousands of entries, and each
 	// growth of a table that threads share waits for an RCU grace period
 	// (milliseconds on a busy host). s.byID is only read during a round.
-	keep := func(k nsctx.Kind, id nsctx.ID) bool { return want[k] && s.byID[id] == nil }
+	keep := func(k nsfs.Kind, id nsfs.ID) bool { return want[k] && s.byID[id] == nil }
 	for len(items) > 0 {
 		results := make([][]found, len(items))
 		var mu sync.Mutex
@@ -74,7 +74,7 @@ func (s *Snapshot) addRelations(want [nsctx.NumKinds]bool, get func(nsctx.Kind, 
 
 // relate fills in one namespace's relations and returns the namespaces the
 // ioctls led to that are not known yet (their fds open).
-func relate(it item, nl *netlink, askNsid bool, keep func(nsctx.Kind, nsctx.ID) bool, pbuf []byte) []found {
+func relate(it item, nl *netlink, askNsid bool, keep func(nsfs.Kind, nsfs.ID) bool, pbuf []byte) []found {
 	ns, fd := it.ns, it.fd
 	if fd < 0 {
 		fd = openNs(ns, pbuf)
@@ -84,7 +84,7 @@ func relate(it item, nl *netlink, askNsid bool, keep func(nsctx.Kind, nsctx.ID) 
 	}
 	defer rawClose(fd)
 	var out []found
-	add := func(k nsctx.Kind, id nsctx.ID, fd int) {
+	add := func(k nsfs.Kind, id nsfs.ID, fd int) {
 		if keep(k, id) {
 			out = append(out, found{k, id, fd})
 		} else {
@@ -93,15 +93,15 @@ func relate(it item, nl *netlink, askNsid bool, keep func(nsctx.Kind, nsctx.ID) 
 	}
 	if id, ofd, ok := nsIoctl(fd, unix.NS_GET_USERNS); ok {
 		ns.Owner = id
-		add(nsctx.User, id, ofd)
+		add(nsfs.User, id, ofd)
 	}
-	if ns.Kind == nsctx.PID || ns.Kind == nsctx.User {
+	if ns.Kind == nsfs.PID || ns.Kind == nsfs.User {
 		if id, pfd, ok := nsIoctl(fd, unix.NS_GET_PARENT); ok {
 			ns.Parent = id
 			add(ns.Kind, id, pfd)
 		}
 	}
-	if ns.Kind == nsctx.Net {
+	if ns.Kind == nsfs.Net {
 		ns.NetnsID = NetnsIDUnassigned
 		if askNsid {
 			ns.NetnsID = nl.nsid(fd)
@@ -141,18 +141,18 @@ func openNs(ns *Namespace, pbuf []byte) int {
 // nsIoctl runs NS_GET_USERNS or NS_GET_PARENT and returns the namespace it
 // leads to, with its fd. EPERM means it leads outside what the caller may
 // see, or there is none (the initial namespaces).
-func nsIoctl(fd int, req uint) (nsctx.ID, int, bool) {
+func nsIoctl(fd int, req uint) (nsfs.ID, int, bool) {
 	nfd, err := rawIoctl(fd, req)
 	if err != nil {
-		return nsctx.ID{}, -1, false
+		return nsfs.ID{}, -1, false
 	}
 	// nsfs hands out these fds O_CLOEXEC already.
 	var st unix.Stat_t
 	if rawFstat(nfd, &st) != nil {
 		rawClose(nfd)
-		return nsctx.ID{}, -1, false
+		return nsfs.ID{}, -1, false
 	}
-	return nsctx.ID{Dev: st.Dev, Ino: st.Ino}, nfd, true
+	return nsfs.ID{Dev: st.Dev, Ino: st.Ino}, nfd, true
 }
 
 // netlink is a NETLINK_ROUTE socket for RTM_GETNSID requests, in the

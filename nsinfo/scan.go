@@ -14,14 +14,14 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
 // Options choose what Scan looks at.
 type Options struct {
-	Kinds []nsctx.Kind // none: every kind
-	NoFds bool         // do not look for namespace fds held open
+	Kinds []nsfs.Kind // none: every kind
+	NoFds bool        // do not look for namespace fds held open
 }
 
 // Pin is an nsfs bind mount holding a namespace.
@@ -42,7 +42,7 @@ func (p Pin) HostPath() string {
 
 // Task is a thread of a process; TID 0 is the process's main thread.
 type Task struct {
-	Kind     nsctx.Kind
+	Kind     nsfs.Kind
 	PID, TID int
 }
 
@@ -70,8 +70,8 @@ const (
 
 // Namespace is one namespace and everything that holds it.
 type Namespace struct {
-	Kind nsctx.Kind
-	ID   nsctx.ID
+	Kind nsfs.Kind
+	ID   nsfs.ID
 	// PIDs are the processes in it (any of their threads), ascending.
 	PIDs []int
 	// The lowest of PIDs, as lsns shows it; PID 0 and UID -1 without one.
@@ -86,7 +86,7 @@ type Namespace struct {
 	// (pid and time only): /proc/PID/task/TID/ns/KIND_for_children.
 	ForChildren   []Task
 	NetnsID       int
-	Owner, Parent nsctx.ID   // zero when unknown or none (the initial user namespace)
+	Owner, Parent nsfs.ID    // zero when unknown or none (the initial user namespace)
 	Container     *Container // the container it belongs to (AttachContainers), or nil
 	openPath      string     // a path Scan could open it by
 }
@@ -95,13 +95,13 @@ type Namespace struct {
 type Snapshot struct {
 	Namespaces []*Namespace // ascending by inode, as lsns sorts
 	Unreadable []int        // processes whose namespaces could not be read
-	byID       map[nsctx.ID]*Namespace
+	byID       map[nsfs.ID]*Namespace
 	ppid       map[int]int
-	in         [nsctx.NumKinds]map[int]*Namespace // pid -> its own namespace
+	in         [nsfs.NumKinds]map[int]*Namespace // pid -> its own namespace
 }
 
 // Lookup finds a namespace of the snapshot.
-func (s *Snapshot) Lookup(id nsctx.ID) *Namespace { return s.byID[id] }
+func (s *Snapshot) Lookup(id nsfs.ID) *Namespace { return s.byID[id] }
 
 // gc counts the scans running, so that overlapping scans give the GC back
 // its setting only when the last one ends.
@@ -157,7 +157,7 @@ func (s *Snapshot) ProcessParent(ns *Namespace) *Namespace {
 // thread, which must be in nsh's home namespaces (any but the context's).
 func Scan(opts Options) (*Snapshot, error) {
 	defer PauseGC()()
-	var want [nsctx.NumKinds]bool
+	var want [nsfs.NumKinds]bool
 	if len(opts.Kinds) == 0 {
 		for i := range want {
 			want[i] = true
@@ -167,7 +167,7 @@ func Scan(opts Options) (*Snapshot, error) {
 		want[k] = true
 	}
 	read := want
-	read[nsctx.Mnt] = true // where to read mountinfo for pins
+	read[nsfs.Mnt] = true // where to read mountinfo for pins
 
 	pins := readHomePins()
 	pids, err := listPids()
@@ -185,11 +185,11 @@ func Scan(opts Options) (*Snapshot, error) {
 		return func(i int) { procs[i], states[i] = r.read(pids[i]) }
 	})
 
-	s := &Snapshot{byID: map[nsctx.ID]*Namespace{}, ppid: map[int]int{}}
+	s := &Snapshot{byID: map[nsfs.ID]*Namespace{}, ppid: map[int]int{}}
 	for k := range s.in {
 		s.in[k] = map[int]*Namespace{}
 	}
-	get := func(k nsctx.Kind, id nsctx.ID) *Namespace {
+	get := func(k nsfs.Kind, id nsfs.ID) *Namespace {
 		ns := s.byID[id]
 		if ns == nil {
 			ns = &Namespace{Kind: k, ID: id, UID: -1, NetnsID: NetnsIDUnknown}
@@ -197,7 +197,7 @@ func Scan(opts Options) (*Snapshot, error) {
 		}
 		return ns
 	}
-	mntOf := map[nsctx.ID]int{} // mount namespace -> lowest pid in it
+	mntOf := map[nsfs.ID]int{} // mount namespace -> lowest pid in it
 	for i, p := range procs {
 		switch states[i] {
 		case procUnreadable:
@@ -207,7 +207,7 @@ func Scan(opts Options) (*Snapshot, error) {
 			continue
 		}
 		s.ppid[p.pid] = p.ppid
-		if m := p.ns[nsctx.Mnt]; len(m) > 0 {
+		if m := p.ns[nsfs.Mnt]; len(m) > 0 {
 			if _, ok := mntOf[m[0].id]; !ok {
 				mntOf[m[0].id] = p.pid
 			}
@@ -217,14 +217,14 @@ func Scan(opts Options) (*Snapshot, error) {
 				continue
 			}
 			for _, m := range ms {
-				ns := get(nsctx.Kind(k), m.id)
+				ns := get(nsfs.Kind(k), m.id)
 				ns.PIDs = append(ns.PIDs, p.pid)
 				if m.tid == 0 {
 					s.in[k][p.pid] = ns
 				}
 				if ns.PID == 0 {
 					ns.PID, ns.PPID, ns.UID, ns.Comm = p.pid, p.ppid, p.uid, p.comm
-					ns.openPath = procNsPath(p.pid, m.tid, nsctx.Kind(k))
+					ns.openPath = procNsPath(p.pid, m.tid, nsfs.Kind(k))
 				}
 			}
 		}
@@ -232,7 +232,7 @@ func Scan(opts Options) (*Snapshot, error) {
 			if !want[f.kind] {
 				continue
 			}
-			ns := get(f.kind, nsctx.ID{Dev: nsfsDev, Ino: f.ino})
+			ns := get(f.kind, nsfs.ID{Dev: nsfsDev, Ino: f.ino})
 			ns.Fds = append(ns.Fds, Fd{PID: p.pid, Fd: f.fd})
 		}
 		for _, c := range p.kids {
@@ -296,7 +296,7 @@ func (s *Snapshot) addCommands() (wait func()) {
 // hideOwnFds drops the caller's own fds (nsh's handles to its home and
 // saved namespaces) from namespaces that something else holds too: they are
 // bookkeeping, not news. A namespace only nsh holds keeps them.
-func hideOwnFds(m map[nsctx.ID]*Namespace) {
+func hideOwnFds(m map[nsfs.ID]*Namespace) {
 	me := os.Getpid()
 	for _, ns := range m {
 		var other []Fd
@@ -311,7 +311,7 @@ func hideOwnFds(m map[nsctx.ID]*Namespace) {
 	}
 }
 
-func procNsPath(pid, tid int, k nsctx.Kind) string {
+func procNsPath(pid, tid int, k nsfs.Kind) string {
 	if tid != 0 {
 		return "/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/" + nsFile[k]
 	}
@@ -421,7 +421,7 @@ func (ps *pinSet) wait() []nsfsMount {
 
 // nsfsMount is a pin line of a mountinfo file.
 type nsfsMount struct {
-	nsctx.PinInfo
+	nsfs.Pin
 	dev uint64
 }
 
@@ -451,7 +451,7 @@ func parseNsfsMounts(b []byte) []nsfsMount {
 		}
 		line := string(b[start : i+end])
 		b = b[i+end:]
-		if p, ok := nsctx.ParseNsfsMount(line); ok {
+		if p, ok := nsfs.ParsePin(line); ok {
 			ms = append(ms, nsfsMount{p, mountDev(line)})
 		}
 	}
@@ -461,23 +461,23 @@ func parseNsfsMounts(b []byte) []nsfsMount {
 // addPins adds the nsfs mounts of nsh's home mount namespace and of every
 // other mount namespace a process is in. A pin seen in another mount
 // namespace at the same path as at home (propagated there) is listed once.
-func (s *Snapshot) addPins(want [nsctx.NumKinds]bool, home []nsfsMount, mntOf map[nsctx.ID]int, get func(nsctx.Kind, nsctx.ID) *Namespace) {
+func (s *Snapshot) addPins(want [nsfs.NumKinds]bool, home []nsfsMount, mntOf map[nsfs.ID]int, get func(nsfs.Kind, nsfs.ID) *Namespace) {
 	var st unix.Stat_t
 	if unix.Stat("/proc/thread-self/ns/mnt", &st) != nil {
 		return
 	}
-	homeMnt := nsctx.ID{Dev: st.Dev, Ino: st.Ino}
+	homeMnt := nsfs.ID{Dev: st.Dev, Ino: st.Ino}
 	type key struct {
-		id   nsctx.ID
+		id   nsfs.ID
 		path string
 	}
 	seen := map[key]bool{}
-	add := func(ms []nsfsMount, mnt nsctx.ID, via int) {
+	add := func(ms []nsfsMount, mnt nsfs.ID, via int) {
 		for _, m := range ms {
 			if !want[m.Kind] {
 				continue
 			}
-			id := nsctx.ID{Dev: m.dev, Ino: m.Ino}
+			id := nsfs.ID{Dev: m.dev, Ino: m.Ino}
 			if seen[key{id, m.Path}] {
 				continue
 			}
@@ -485,7 +485,7 @@ func (s *Snapshot) addPins(want [nsctx.NumKinds]bool, home []nsfsMount, mntOf ma
 			ns := get(m.Kind, id)
 			pin := Pin{Path: m.Path, MntNS: mnt.Ino, Via: via}
 			ns.Pins = append(ns.Pins, pin)
-			if via == 0 && m.Kind == nsctx.Net && path.Dir(m.Path) == nsctx.NetnsDir {
+			if via == 0 && m.Kind == nsfs.Net && path.Dir(m.Path) == nsfs.NetnsDir {
 				ns.Names = append(ns.Names, path.Base(m.Path))
 			}
 			if ns.openPath == "" {
@@ -495,7 +495,7 @@ func (s *Snapshot) addPins(want [nsctx.NumKinds]bool, home []nsfsMount, mntOf ma
 	}
 	add(home, homeMnt, 0)
 	// Other mount namespaces in a stable order: the lowest pid first.
-	others := make([]nsctx.ID, 0, len(mntOf))
+	others := make([]nsfs.ID, 0, len(mntOf))
 	for id := range mntOf {
 		if id != homeMnt {
 			others = append(others, id)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 )
 
 // What a plugin prints on os.Stdout during a call reaches the call's
@@ -59,8 +59,8 @@ func TestRunEFlagsAndEnv(t *testing.T) {
 		{[]string{"tflags", "--help"}, 0, "usage: tflags [-n N] [-fail MSG] [-exit CODE] [VAR]\n"},
 	} {
 		_, errOut, err := h.call("", c.args...)
-		if builtins.Status(err) != c.status || !strings.HasPrefix(errOut, c.stderr) {
-			t.Errorf("%v: status %d, stderr %q; want %d, %q", c.args, builtins.Status(err), errOut, c.status, c.stderr)
+		if command.Status(err) != c.status || !strings.HasPrefix(errOut, c.stderr) {
+			t.Errorf("%v: status %d, stderr %q; want %d, %q", c.args, command.Status(err), errOut, c.status, c.stderr)
 		}
 	}
 }
@@ -81,9 +81,9 @@ func TestCookieMismatchAndUnusable(t *testing.T) {
 	next := NewHost(h.ctx, h.env, nil) // the next session: from the cache
 	defer next.Close()
 	for _, host := range []*Host{h.Host, next} {
-		err := host.Handler(func(*builtins.Env, []string) error { return nil })(&builtins.Env{Shell: &fakeShell{env: h.env}}, []string{"cookie"})
+		err := host.Handler(func(*command.Env, []string) error { return nil })(&command.Env{Shell: &fakeShell{env: h.env}}, []string{"cookie"})
 		if err == nil || !strings.Contains(err.Error(), "cookie: plugin nsh-plugin-cookie is unusable: plugin cookie failed to start: the handshake cookie did not match") ||
-			!strings.HasSuffix(err.Error(), "(fix it and run 'plugin rescan')") || builtins.Status(err) != 127 {
+			!strings.HasSuffix(err.Error(), "(fix it and run 'plugin rescan')") || command.Status(err) != 127 {
 			t.Errorf("running it: %v", err)
 		}
 	}

@@ -11,13 +11,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"golang.org/x/sys/unix"
 )
 
 // run runs a plugin command in a process living in the current context.
-func (h *Host) run(env *builtins.Env, js *jobSignals, p *Plugin, args []string) error {
+func (h *Host) run(env *command.Env, js *jobSignals, p *Plugin, args []string) error {
 	key, cwd, err := h.key(p)
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func (h *Host) run(env *builtins.Env, js *jobSignals, p *Plugin, args []string) 
 	}
 	h.put(key, pr)
 	if code != 0 {
-		return builtins.ExitStatus(code)
+		return command.ExitStatus(code)
 	}
 	return nil
 }
@@ -49,7 +49,7 @@ type jobSignals struct {
 	interrupt, kill chan struct{}
 }
 
-func watchJob(job *builtins.Job) (*jobSignals, func()) {
+func watchJob(job command.Job) (*jobSignals, func()) {
 	js := &jobSignals{interrupt: make(chan struct{}, 1), kill: make(chan struct{}, 1)}
 	if job == nil {
 		return js, func() {}
@@ -83,7 +83,7 @@ func (e errInterrupted) Error() string {
 // passed on as an interrupt; a plugin that has not finished grace after
 // the interrupt is killed. On any error but a plain exit status the
 // process is gone (killed and reaped) and must not be reused.
-func (pr *proc) call(env *builtins.Env, js *jobSignals, start *pluginv1.Start, grace time.Duration) (int, error) {
+func (pr *proc) call(env *command.Env, js *jobSignals, start *pluginv1.Start, grace time.Duration) (int, error) {
 	if pr.stream == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		stream, err := pr.rpc.Run(ctx)
@@ -153,10 +153,10 @@ func (pr *proc) call(env *builtins.Env, js *jobSignals, start *pluginv1.Start, g
 		if err != nil {
 			pr.fail()
 			if sig := js.sig.Load(); sig != 0 && killed.Load() {
-				return 0, &builtins.StatusError{Code: 128 + int(sig), Err: &builtins.SignalError{Sig: unix.Signal(sig)}}
+				return 0, &command.StatusError{Code: 128 + int(sig), Err: &command.SignalError{Sig: unix.Signal(sig)}}
 			}
 			if killed.Load() {
-				return 130, &builtins.StatusError{Code: 130, Err: errInterrupted{grace}}
+				return 130, &command.StatusError{Code: 130, Err: errInterrupted{grace}}
 			}
 			if errors.Is(err, io.EOF) {
 				err = errors.New("the stream ended without an exit status")
@@ -332,7 +332,7 @@ func readSome(r io.Reader, p []byte, done <-chan struct{}) (int, error) {
 }
 
 // terminalInfo tells the plugin which streams are terminals and the size.
-func terminalInfo(env *builtins.Env, s *pluginv1.Start) {
+func terminalInfo(env *command.Env, s *pluginv1.Start) {
 	tty := func(x any) (*unix.Winsize, bool) {
 		f, ok := x.(*os.File)
 		if !ok {

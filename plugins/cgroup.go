@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nsh-dev/nsh/internal/mountinfo"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -141,7 +141,7 @@ func ownCgroup() (dir string, nsdelegate bool, err error) {
 		if !strings.HasPrefix(post, "cgroup2 ") || len(fields) < 5 {
 			continue
 		}
-		root, mnt := mountinfo.Unescape(fields[3]), mountinfo.Unescape(fields[4])
+		root, mnt := nsfs.UnescapeMountinfo(fields[3]), nsfs.UnescapeMountinfo(fields[4])
 		if rel, ok := strings.CutPrefix(own, root); ok && (root == "/" || rel == "" || rel[0] == '/') {
 			super := strings.Fields(post)
 			deleg := len(super) > 2 && slices.Contains(strings.Split(super[2], ","), "nsdelegate")

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 )
 
 // A plugin built with the first SDK (testdata/v1plugin.txtar) keeps
@@ -15,7 +15,7 @@ func TestV1PluginStillServed(t *testing.T) {
 		t.Errorf("v1echo: %q", out)
 	}
 	_, errOut, err := h.call("", "v1status", "3")
-	if builtins.Status(err) != 3 || !strings.Contains(errOut, "v1 failing") {
+	if command.Status(err) != 3 || !strings.Contains(errOut, "v1 failing") {
 		t.Errorf("v1status 3: %v, stderr %q", err, errOut)
 	}
 	// It cannot ask for file names: they are added, as they always were.

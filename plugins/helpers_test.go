@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/rogpeppe/go-internal/txtar"
@@ -136,7 +136,7 @@ func pluginDir(t *testing.T, names map[string]string) string {
 
 // fakeShell is the shell as the host sees it: only Environ is used.
 type fakeShell struct {
-	builtins.Shell
+	command.Shell
 	env []string
 }
 
@@ -165,6 +165,7 @@ func newTestHost(t *testing.T, dir string) *testHost {
 	warn := new(bytes.Buffer)
 	h := NewHost(ctx, env, warn)
 	h.StartTimeout = 3 * time.Second
+	h.IsBuiltin = func(name string) bool { return name == "cd" } // the test plugin's clash
 	th := &testHost{h, t, ctx, env, warn}
 	t.Cleanup(func() {
 		pids := th.pids()
@@ -194,8 +195,8 @@ func (h *testHost) pids() []int {
 // plugin command fails the test.
 func (h *testHost) call(stdin string, args ...string) (stdout, stderr string, err error) {
 	var o, e bytes.Buffer
-	env := &builtins.Env{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
-	err = h.Handler(func(*builtins.Env, []string) error {
+	env := &command.Env{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
+	err = h.Handler(func(*command.Env, []string) error {
 		h.t.Fatalf("%s: not a plugin command", args[0])
 		return nil
 	})(env, args)

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -56,6 +56,11 @@ type Host struct {
 	IdleTimeout  time.Duration
 	MaxIdle      int
 	MaxIdleTotal int
+	// IsBuiltin tells a builtin's name, which wins over a plugin command
+	// of that name (plugin list marks it shadowed); nil: none is. The
+	// shell's table is given by whoever composes the shell (cmd/nsh), so
+	// that this package need not import builtins.
+	IsBuiltin func(name string) bool
 
 	mu        sync.Mutex
 	plugins   []*Plugin // in discovery order
@@ -372,14 +377,13 @@ func (h *Host) describe(p *Plugin) error {
 
 // Handler is the shell middleware that runs plugin commands. It goes after
 // the builtins, so a builtin wins a name clash; what is no plugin command
-// goes on to next (a program). Its type is repl.Middleware's, spelled out
-// because repl imports this package.
-func (h *Host) Handler(next func(*builtins.Env, []string) error) func(*builtins.Env, []string) error {
-	return func(env *builtins.Env, args []string) error {
+// goes on to next (a program): a command.Middleware.
+func (h *Host) Handler(next command.Handler) command.Handler {
+	return func(env *command.Env, args []string) error {
 		p, ok := h.lookup(args[0])
 		if !ok {
 			if err := h.Unusable(args[0]); err != nil {
-				return &builtins.StatusError{Code: 127, Err: fmt.Errorf("%s: %w", args[0], err)}
+				return &command.StatusError{Code: 127, Err: fmt.Errorf("%s: %w", args[0], err)}
 			}
 			return next(env, args)
 		}
@@ -398,7 +402,7 @@ func (h *Host) Handler(next func(*builtins.Env, []string) error) func(*builtins.
 	}
 }
 
-// Settled implements builtins.PluginHost.
+// Settled implements command.PluginHost.
 func (h *Host) Settled(name string) (plugin, settled bool) {
 	if !h.discoveredDone.Load() {
 		return false, false
@@ -424,25 +428,25 @@ func (h *Host) Has(name string) bool {
 }
 
 // Load loads the plugin file path now (describing it), as `plugin load`.
-func (h *Host) Load(path string) (builtins.PluginInfo, error) {
+func (h *Host) Load(path string) (command.PluginInfo, error) {
 	h.discover()
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return builtins.PluginInfo{}, err
+		return command.PluginInfo{}, err
 	}
 	name := strings.TrimPrefix(filepath.Base(abs), Prefix)
 	if _, err := os.Lstat(abs); err != nil {
-		return builtins.PluginInfo{}, err
+		return command.PluginInfo{}, err
 	}
 	size, mtime, err := checkedStamp(abs)
 	if err != nil {
-		return builtins.PluginInfo{}, fmt.Errorf("refusing %s: %v", abs, err)
+		return command.PluginInfo{}, fmt.Errorf("refusing %s: %v", abs, err)
 	}
 	h.mu.Lock()
 	for _, p := range h.plugins {
 		if p.Name == name {
 			h.mu.Unlock()
-			return builtins.PluginInfo{}, fmt.Errorf("a plugin named %s is already loaded from %s (plugin unload %s first)", name, p.Path, name)
+			return command.PluginInfo{}, fmt.Errorf("a plugin named %s is already loaded from %s (plugin unload %s first)", name, p.Path, name)
 		}
 	}
 	p := &Plugin{Name: name, Path: abs, Origin: "loaded", size: size, mtime: mtime}
@@ -450,14 +454,14 @@ func (h *Host) Load(path string) (builtins.PluginInfo, error) {
 	h.mu.Unlock()
 	if err := h.describe(p); err != nil {
 		h.Unload(name)
-		return builtins.PluginInfo{}, err
+		return command.PluginInfo{}, err
 	}
 	for _, i := range h.List() {
 		if i.Name == name {
 			return i, nil
 		}
 	}
-	return builtins.PluginInfo{}, errors.New("plugin vanished while loading")
+	return command.PluginInfo{}, errors.New("plugin vanished while loading")
 }
 
 // Unload forgets a plugin and stops its processes.
@@ -488,13 +492,13 @@ func (h *Host) Unload(name string) error {
 }
 
 // List describes what is not described yet and lists every plugin.
-func (h *Host) List() []builtins.PluginInfo {
+func (h *Host) List() []command.PluginInfo {
 	h.describeAll()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []builtins.PluginInfo
+	var out []command.PluginInfo
 	for _, p := range h.plugins {
-		i := builtins.PluginInfo{Name: p.Name, Version: p.Version, Path: p.Path, Origin: p.Origin, Shadowed: map[string]string{}}
+		i := command.PluginInfo{Name: p.Name, Version: p.Version, Path: p.Path, Origin: p.Origin, Shadowed: map[string]string{}}
 		if p.refused != nil {
 			i.Err = "refused: " + p.refused.Error()
 		} else if p.broken != nil {
@@ -502,7 +506,7 @@ func (h *Host) List() []builtins.PluginInfo {
 		}
 		for _, c := range p.Commands {
 			i.Commands = append(i.Commands, c.Name)
-			if _, ok := builtins.Lookup(c.Name); ok {
+			if h.isBuiltin(c.Name) {
 				i.Shadowed[c.Name] = "builtin"
 			} else if q := h.cmds[c.Name]; q != p {
 				i.Shadowed[c.Name] = "plugin " + q.Name
@@ -513,19 +517,21 @@ func (h *Host) List() []builtins.PluginInfo {
 	return out
 }
 
+func (h *Host) isBuiltin(name string) bool { return h.IsBuiltin != nil && h.IsBuiltin(name) }
+
 // Commands lists the plugin commands in effect, for help and completion.
-func (h *Host) Commands() []builtins.PluginCommand {
+func (h *Host) Commands() []command.PluginCommand {
 	h.describeAll()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []builtins.PluginCommand
+	var out []command.PluginCommand
 	for name, p := range h.cmds {
-		if _, ok := builtins.Lookup(name); ok {
+		if h.isBuiltin(name) {
 			continue
 		}
 		for _, c := range p.Commands {
 			if c.Name == name {
-				out = append(out, builtins.PluginCommand{Name: c.Name, Summary: c.Summary, Usage: c.Usage, Help: c.Help, Plugin: p.Name})
+				out = append(out, command.PluginCommand{Name: c.Name, Summary: c.Summary, Usage: c.Usage, Help: c.Help, Plugin: p.Name})
 			}
 		}
 	}
@@ -553,4 +559,4 @@ func (h *Host) Close() error {
 	return nil
 }
 
-var _ builtins.PluginHost = (*Host)(nil)
+var _ command.PluginHost = (*Host)(nil)

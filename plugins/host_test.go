@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -141,15 +142,15 @@ func TestStreamsAndStatus(t *testing.T) {
 		t.Errorf("techo: %q %q", out, errOut)
 	}
 	_, _, err = h.call("", "tstatus", "7")
-	if builtins.Status(err) != 7 || !strings.HasPrefix(err.Error(), "tstatus: ") {
-		t.Errorf("tstatus 7: %v (status %d)", err, builtins.Status(err))
+	if command.Status(err) != 7 || !strings.HasPrefix(err.Error(), "tstatus: ") {
+		t.Errorf("tstatus 7: %v (status %d)", err, command.Status(err))
 	}
 	out, _, _ = h.call("", "ttty")
 	if out != "stdin=false stdout=false stderr=false size=0x0\n" {
 		t.Errorf("ttty: %q", out)
 	}
 	_, errOut, err = h.call("", "tpanic")
-	if builtins.Status(err) != 70 || !strings.Contains(errOut, "panic: oops") {
+	if command.Status(err) != 70 || !strings.Contains(errOut, "panic: oops") {
 		t.Errorf("tpanic: %v %q", err, errOut)
 	}
 	h.mustCall("techo") // a panicking command does not take the plugin down
@@ -174,7 +175,7 @@ func (w *interruptAt) Write(p []byte) (int, error) {
 }
 
 func (h *testHost) callWriter(w *interruptAt, args ...string) error {
-	env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: w, Stderr: w, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
+	env := &command.Env{Stdin: strings.NewReader(""), Stdout: w, Stderr: w, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
 	return h.Handler(nil)(env, args)
 }
 
@@ -224,7 +225,7 @@ func TestTerminalInfo(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
 	m, tty := openPty(t, 40, 100)
 	var errOut strings.Builder
-	env := &builtins.Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: &errOut, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
+	env := &command.Env{Stdin: strings.NewReader(""), Stdout: tty, Stderr: &errOut, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}
 	if err := h.Handler(nil)(env, []string{"ttty"}); err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func TestInterruptCancelsTheCall(t *testing.T) {
 	pid := h.pid()
 	w := &interruptAt{word: "tick 2"}
 	err := h.callWriter(w, "tslow")
-	if builtins.Status(err) != 130 || !strings.HasSuffix(w.buf.String(), "cancelled\n") {
+	if command.Status(err) != 130 || !strings.HasSuffix(w.buf.String(), "cancelled\n") {
 		t.Fatalf("tslow: %v, output %q", err, w.buf.String())
 	}
 	if h.pid() != pid {
@@ -253,7 +254,7 @@ func TestHangIsKilledAfterGrace(t *testing.T) {
 	h.Grace = 200 * time.Millisecond
 	pid := h.pid()
 	err := h.callWriter(&interruptAt{word: "hanging"}, "thang")
-	if builtins.Status(err) != 130 || !strings.Contains(err.Error(), "did not stop within 200ms: killed") {
+	if command.Status(err) != 130 || !strings.Contains(err.Error(), "did not stop within 200ms: killed") {
 		t.Fatalf("thang: %v", err)
 	}
 	waitGone(t, pid)
@@ -286,7 +287,7 @@ func TestFaults(t *testing.T) {
 	// Killed from another shell in the middle of a call.
 	pid := h.pid()
 	kill := &killAt{word: "tick 1", pid: pid}
-	err := h.Handler(nil)(&builtins.Env{Stdout: kill, Stderr: kill, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}, []string{"tslow"})
+	err := h.Handler(nil)(&command.Env{Stdout: kill, Stderr: kill, Ctx: h.ctx, Shell: &fakeShell{env: h.env}}, []string{"tslow"})
 	if err == nil || !strings.Contains(err.Error(), "plugin test failed: ") || !strings.Contains(err.Error(), "killed by signal 9") {
 		t.Errorf("plugin killed mid-call: %v", err)
 	}
@@ -304,7 +305,7 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	// A broken plugin is reported in the list, the others still work.
-	var garbage builtins.PluginInfo
+	var garbage command.PluginInfo
 	for _, i := range h.List() {
 		if i.Name == "garbage" {
 			garbage = i

@@ -11,6 +11,7 @@ import (
 
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"

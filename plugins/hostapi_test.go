@@ -12,6 +12,7 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"io"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
 )
 
@@ -45,21 +45,21 @@ func RunFile(r FileRun) (status int, err error) {
 	if _, err := h.Load(r.Path); err != nil {
 		return 1, err
 	}
-	benv := &builtins.Env{Stdin: r.Stdin, Stdout: r.Stdout, Stderr: r.Stderr, Ctx: ctx, Shell: fileShell{env: r.Env}}
-	err = h.Handler(func(_ *builtins.Env, args []string) error {
-		return &builtins.StatusError{Code: 127, Err: errors.New(args[0] + ": the plugin provides no such command")}
+	benv := &command.Env{Stdin: r.Stdin, Stdout: r.Stdout, Stderr: r.Stderr, Ctx: ctx, Shell: fileShell{env: r.Env}}
+	err = h.Handler(func(_ *command.Env, args []string) error {
+		return &command.StatusError{Code: 127, Err: errors.New(args[0] + ": the plugin provides no such command")}
 	})(benv, r.Args)
-	var es builtins.ExitStatus
+	var es command.ExitStatus
 	if err == nil || errors.As(err, &es) && errors.Unwrap(err) == es {
-		return builtins.Status(err), nil // the command's own status
+		return command.Status(err), nil // the command's own status
 	}
-	return builtins.Status(err), err
+	return command.Status(err), err
 }
 
 // fileShell is the shell as a plugin call sees it: its environment. (The
 // host asks nothing else of the shell.)
 type fileShell struct {
-	builtins.Shell
+	command.Shell
 	env []string
 }
 

@@ -6,8 +6,12 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/nsctx"
-	_ "github.com/nsh-dev/nsh/nsexec" // the helper, as in the nsh binary (pid namespaces)
+	"github.com/nsh-dev/nsh/nsexec"
+	"github.com/nsh-dev/nsh/nsfs"
 )
+
+// The helper, as in the nsh binary (cmd/nsh/main.go).
+func init() { nsctx.UseHelper(nsexec.StartNofile()) }
 
 // After unshare pid (nsh starts the namespace's init), a plugin process is
 // started in the new pid namespace, not as its init.

@@ -13,7 +13,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/jobs"
+	"github.com/nsh-dev/nsh/nsfs"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -216,7 +217,7 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		if raw, err = cp.Dispense(pluginv1.PluginName); err == nil {
 			pr.rpc = raw.(pluginv1.CommandsClient)
 			pr.api = newHostAPI(h, raw, pr)
-			pr.log.started(pr.run.pid, builtins.Where(h.ctx))
+			pr.log.started(pr.run.pid, jobs.Where(h.ctx))
 			return pr, nil
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 

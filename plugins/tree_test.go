@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
-	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -116,7 +116,7 @@ func TestPluginFromForeignCgroupNamespace(t *testing.T) {
 			continue
 		}
 		h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
-		if err := h.ctx.JoinFile(foreignCgroupNS(t, own), nsctx.Cgroup); err != nil {
+		if err := h.ctx.JoinFile(foreignCgroupNS(t, own), nsfs.Cgroup); err != nil {
 			t.Fatal(err)
 		}
 		if forced {

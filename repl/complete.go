@@ -13,6 +13,7 @@ import (
 	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 )
 
@@ -24,7 +25,8 @@ type completer struct{ sh *lang.Shell }
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	words, cur := wordsBefore(string(line[:pos]))
 	var cands []string
-	value, quote := cur.value, cur.quote
+	var value string
+	quote := cur.quote
 	if name, ok := cur.varName(); ok {
 		// $NA: a variable's name, written as typed.
 		value, quote = name, func(s string) string { return s }
@@ -240,8 +242,8 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return withSpace(c.linkNames())
 	}
 	b, ok := builtins.Lookup(words[0])
-	if _, isPlugin := builtins.LookupPluginCommand(words[0]); !ok && isPlugin {
-		cands, files := builtins.Plugins.Complete(words[0], append(words[1:], cur), c.sh.Environ())
+	if _, isPlugin := builtins.LookupPluginCommand(c.sh.Plugins(), words[0]); !ok && isPlugin {
+		cands, files := c.sh.Plugins().Complete(words[0], append(words[1:], cur), c.sh.Environ())
 		if files {
 			return append(withSpace(cands), c.files(cur)...)
 		}

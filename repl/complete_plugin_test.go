@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
 )
@@ -14,13 +14,17 @@ import (
 // fakePlugins is a plugin host whose command pc completes "sub-cand",
 // with file names only for the word "f", and sees the shell's env.
 type fakePlugins struct {
-	builtins.PluginHost
+	command.PluginHost
 	env []string
 }
 
-func (p *fakePlugins) Commands() []builtins.PluginCommand {
-	return []builtins.PluginCommand{{Name: "pc", Plugin: "p"}}
+func (p *fakePlugins) Commands() []command.PluginCommand {
+	return []command.PluginCommand{{Name: "pc", Plugin: "p"}}
 }
+
+func (p *fakePlugins) Handler(next command.Handler) command.Handler { return next }
+func (p *fakePlugins) Settled(name string) (plugin, settled bool)   { return name == "pc", true }
+func (p *fakePlugins) Has(name string) bool                         { return name == "pc" }
 
 func (p *fakePlugins) Complete(name string, args, env []string) ([]string, bool) {
 	p.env = env
@@ -44,10 +48,7 @@ func TestCompletePluginFilesWhenAsked(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake := &fakePlugins{}
-	old := builtins.Plugins
-	builtins.Plugins = fake
-	defer func() { builtins.Plugins = old }()
-	sh := lang.New(lang.Config{Ctx: ctx, Environ: []string{"PATH=/usr/bin:/bin", "MYVAR=1"}})
+	sh := lang.New(lang.Config{Ctx: ctx, Environ: []string{"PATH=/usr/bin:/bin", "MYVAR=1"}, Plugins: fake})
 	c := &completer{sh: sh}
 	complete := func(line string) []string { return completions(c, line) }
 	if got := complete("pc su"); !reflect.DeepEqual(got, []string{"b-cand "}) {

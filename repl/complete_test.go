@@ -9,6 +9,7 @@ import (
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 func TestComplete(t *testing.T) {

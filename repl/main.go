@@ -11,10 +11,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/jobs"
 	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
-	"github.com/nsh-dev/nsh/plugins"
 )
 
 const usageText = `usage: nsh [-aCefinuvx] [-o OPTION] [--norc] [--keep-going] [-V|--version]
@@ -112,9 +112,34 @@ func parseArgs(args []string) (*invocation, error) {
 	return inv, nil
 }
 
+// Option is one of Main's options: what cmd/nsh composes into the shell.
+type Option func(*options)
+
+type options struct {
+	plugins  PluginHostFunc
+	protocol int
+}
+
+// PluginHostFunc makes the plugin host of a shell in ctx (package
+// plugins' NewHost, with the builtins' names): environ is nsh's
+// environment, stderr where it warns of refused plugins.
+type PluginHostFunc func(ctx *nsctx.Context, environ []string, stderr io.Writer) command.PluginHost
+
+// WithPlugins gives the shell plugins, made by newHost, that speak
+// protocol (nsh -V says it). Without it the shell has none (plugin says
+// they are not built in): cmd/nsh built with -tags noplugins links neither
+// the plugin host nor gRPC.
+func WithPlugins(protocol int, newHost PluginHostFunc) Option {
+	return func(o *options) { o.plugins, o.protocol = newHost, protocol }
+}
+
 // Main runs nsh with the given arguments (without the program name) and
 // returns its exit status. cmd/nsh is a thin wrapper around it.
-func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
+func Main(args []string, stdin *os.File, stdout, stderr io.Writer, opts ...Option) int {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	inv, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "nsh: %v\n%s\n", err, usageText)
@@ -125,7 +150,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if inv.version {
-		fmt.Fprint(stdout, versionText())
+		fmt.Fprint(stdout, versionText(o.protocol))
 		return 0
 	}
 
@@ -194,34 +219,32 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		progIn = devnull
 	}
 
-	jobs := builtins.NewJobs(-1)
+	js := jobs.NewJobs(-1)
 	if interactive {
 		// Job control: nsh's own process group, owning the terminal.
-		jobs = builtins.NewJobs(-1)
+		js = jobs.NewJobs(-1)
 		if isTerminal(stdin) {
-			jobs = builtins.NewJobs(takeTerminal(stdin))
+			js = jobs.NewJobs(takeTerminal(stdin))
 		}
 	}
-	jobs.Describe = func() string { return builtins.Where(ctx) }
+	js.Describe = func() string { return jobs.Where(ctx) }
 
-	// Plugins: commands from plugin processes, dispatched after the
-	// builtins; help and completion reach them through builtins.Plugins.
-	host := plugins.NewHost(ctx, os.Environ(), errf)
-	defer host.Close()
-	builtins.Plugins = host
+	// Plugins, if this nsh has them: commands from plugin processes,
+	// dispatched after the builtins; the plugin builtins, help and
+	// completion reach the host through the shell (builtins.Lang.Plugins).
+	var host command.PluginHost
+	if o.plugins != nil {
+		host = o.plugins(ctx, os.Environ(), errf)
+		defer host.Close()
+	}
 	sh := lang.New(lang.Config{
 		Ctx: ctx, Stdin: progIn, Stdout: out, Stderr: errf,
 		Environ:     os.Environ(),
-		Middleware:  []lang.Middleware{func(next lang.Handler) lang.Handler { return host.Handler(next) }},
 		Name:        dollar0,
 		Args:        params,
 		Interactive: interactive,
-		Jobs:        jobs,
-		IsPlugin: func(name string) bool {
-			plugin, settled := host.Settled(name)
-			return plugin || !settled
-		},
-		HasPlugin: host.Has,
+		Jobs:        js,
+		Plugins:     host,
 	})
 	if pwd, ok := sh.Var("PWD"); !ok || !sameFile(pwd, ".") {
 		// As bash: $PWD names the working directory from the start (cd
@@ -255,7 +278,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		for s := range sigs {
 			if s == unix.SIGINT {
 				sh.Interrupt()
-				jobs.Interrupt()
+				js.Interrupt()
 			}
 		}
 	}()
@@ -268,7 +291,9 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		}
 		sh.Prompt = func() string { return prompt(sh, color) }
 		sh.ContPrompt = func() string { v, _ := sh.Var("PS2"); return v }
-		sh.CommandNames = host.CommandNames
+		if host != nil {
+			sh.CommandNames = host.CommandNames
+		}
 		var rd lang.LineReader = &plainReader{in: stdin, prompt: errf}
 		if isTerminal(stdin) {
 			rl, err := newTerminalReader(sh, stdin, out, errf)
@@ -283,7 +308,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			sourceRC(sh)
 		}
 		status = sh.RunInteractive(rd)
-		jobs.HangUp()
+		js.HangUp()
 		return status
 	}
 	// A script runs on the context thread itself: its namespace builtins

@@ -73,7 +73,7 @@ Do not read \fI~/.nshrc\fR (it is read only by an interactive shell).
 Print lines of the form \fIkey value\fR: \fBnsh\fR and the module version,
 \fBrevision\fR and the VCS commit (with \fB(modified)\fR for a changed tree),
 \fBgo\fR and the Go version, \fBplugin\-protocol\fR and the plugin protocol
-version the host speaks; then exit 0.
+version the host speaks (\fBnone\fR in an nsh built without plugins); then exit 0.
 A script can test, for example, \fBnsh \-V | awk '$1 == "revision" { print $2 }'\fR.
 .TP
 \fB\-h\fR, \fB\-\-help\fR

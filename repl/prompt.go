@@ -10,6 +10,7 @@ import (
 
 	"github.com/nsh-dev/nsh/lang"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
 	"golang.org/x/sys/unix"
 )
@@ -69,7 +70,7 @@ type promptData struct {
 	last             int
 	root, color      bool
 	host, user, home func() string
-	netns            func(nsctx.ID) string // the ip netns name of a netns, or ""
+	netns            func(nsfs.ID) string // the ip netns name of a netns, or ""
 }
 
 func formatPrompt(tmpl string, p *promptData) string {
@@ -89,12 +90,12 @@ func formatPrompt(tmpl string, p *promptData) string {
 		switch tmpl[i] {
 		case 'k':
 			var away []string
-			for _, k := range nsctx.Kinds() {
+			for _, k := range nsfs.Kinds() {
 				if !p.st.Differs(k) {
 					continue
 				}
 				name := k.String()
-				if k == nsctx.Net && p.netns != nil {
+				if k == nsfs.Net && p.netns != nil {
 					if n := p.netns(p.st.Cur[k]); n != "" {
 						name += "=" + n // nsh[net=red]
 					}

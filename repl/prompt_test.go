@@ -4,14 +4,15 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 )
 
 func TestFormatPrompt(t *testing.T) {
 	var st nsctx.Status
 	st.Cwd = "/home/u/lab"
 	away := st
-	away.Cur[nsctx.Net] = nsctx.ID{Dev: 4, Ino: 99}
-	away.Cur[nsctx.UTS] = nsctx.ID{Dev: 4, Ino: 98}
+	away.Cur[nsfs.Net] = nsfs.ID{Dev: 4, Ino: 99}
+	away.Cur[nsfs.UTS] = nsfs.ID{Dev: 4, Ino: 98}
 	away.Depth = 2
 	for _, tc := range []struct {
 		tmpl  string
@@ -36,8 +37,8 @@ func TestFormatPrompt(t *testing.T) {
 		}
 	}
 	// A network namespace with an ip netns name shows it.
-	p := &promptData{st: &away, root: true, netns: func(id nsctx.ID) string {
-		if id == away.Cur[nsctx.Net] {
+	p := &promptData{st: &away, root: true, netns: func(id nsfs.ID) string {
+		if id == away.Cur[nsfs.Net] {
 			return "red"
 		}
 		return ""

@@ -5,8 +5,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-
-	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 )
 
 // buildInfo is what the Go toolchain recorded in the binary: the main
@@ -58,7 +56,8 @@ func Version() string { return readBuildInfo().version }
 
 // versionText is what nsh --version prints: one "key value" line each,
 // the first "nsh VERSION", so that a script can cut the field it needs.
-func versionText() string {
+// protocol is the plugin protocol's version, 0 in an nsh without plugins.
+func versionText(protocol int) string {
 	b := readBuildInfo()
 	var s strings.Builder
 	fmt.Fprintf(&s, "nsh %s\n", b.version)
@@ -73,6 +72,10 @@ func versionText() string {
 		}
 	}
 	fmt.Fprintf(&s, "go %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(&s, "plugin-protocol %d\n", pluginv1.Version)
+	if protocol == 0 {
+		fmt.Fprintf(&s, "plugin-protocol none\n")
+	} else {
+		fmt.Fprintf(&s, "plugin-protocol %d\n", protocol)
+	}
 	return s.String()
 }

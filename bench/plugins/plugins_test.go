@@ -10,27 +10,28 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsh-dev/nsh/builtins"
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/jobs"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/plugins"
 )
 
 // shell is the shell as the host sees it: only Environ is used.
 type shell struct {
-	builtins.Shell
+	command.Shell
 	env []string
 }
 
-func (s shell) Environ() []string    { return s.env }
-func (s shell) LastStatus() int      { return 0 }
-func (s shell) Jobs() *builtins.Jobs { return jobs }
+func (s shell) Environ() []string { return s.env }
+func (s shell) LastStatus() int   { return 0 }
 
-var jobs = builtins.NewJobs(-1) // no terminal: spawn runs programs as jobs
+var table = jobs.NewJobs(-1) // no terminal: spawn runs programs as jobs
 
 // setup builds the benchmark plugin and program and returns a host over a
 // fresh context, plus the program's path.
-func setup(b *testing.B) (*plugins.Host, *builtins.Env, string) {
+func setup(b *testing.B) (*plugins.Host, *command.Env, string) {
 	b.Helper()
 	nstest.RequireRoot(b)
 	dir := b.TempDir()
@@ -46,11 +47,11 @@ func setup(b *testing.B) (*plugins.Host, *builtins.Env, string) {
 	env := []string{"PATH=" + os.Getenv("PATH"), "NSH_PLUGIN_PATH=" + dir, "XDG_CACHE_HOME=" + b.TempDir()}
 	h := plugins.NewHost(ctx, env, os.Stderr)
 	b.Cleanup(func() { h.Close(); ctx.Close() })
-	e := &builtins.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: os.Stderr, Ctx: ctx, Shell: shell{env: env}}
+	e := &command.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: os.Stderr, Ctx: ctx, Shell: shell{env: env}}
 	return h, e, filepath.Join(dir, "benchspawn")
 }
 
-func notPlugin(*builtins.Env, []string) error { panic("not a plugin command") }
+func notPlugin(*command.Env, []string) error { panic("not a plugin command") }
 
 // BenchmarkWarmCall: one call of a trivial plugin command whose process is
 // already running in the context.
@@ -78,7 +79,7 @@ func warmCalls(b *testing.B, cmd string) {
 func BenchmarkSpawnGoProgram(b *testing.B) {
 	_, env, prog := setup(b)
 	for b.Loop() {
-		if err := builtins.Spawn(env, []string{prog}); err != nil {
+		if err := jobs.Spawn(table, env, []string{prog}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -96,7 +97,7 @@ func BenchmarkColdStartNewContext(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		if err := env.Ctx.Unshare([]nsfs.Kind{nsfs.Net}, nsctx.PropPrivate); err != nil {
+		if err := env.Ctx.UnshareWith([]nsfs.Kind{nsfs.Net}, nsctx.UnshareOptions{Prop: nsctx.PropPrivate}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

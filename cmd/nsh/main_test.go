@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
-	_ "github.com/nsh-dev/nsh/nsexec" // runs before Go: user, time and pid namespace work
 	"github.com/nsh-dev/nsh/repl"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -16,7 +15,10 @@ import (
 // TestMain lets testscript run this test binary as the nsh command.
 func TestMain(m *testing.M) {
 	testscript.Main(cleanupAfter{m}, map[string]func(){
-		"nsh": func() { os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"nsh": main,
+		// nsh as a main package without nsexec composes it: refuses
+		// user, time and pid namespace work (no_helper.txtar).
+		"nsh-without-helper": func() { os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, options...)) },
 	})
 }
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsh-dev/nsh/internal/mountinfo"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,7 +69,7 @@ func UnmountUnder(t testing.TB, dir string) {
 // UnmountAll lazily unmounts every mount at or below dir, deepest first.
 func UnmountAll(dir string) error {
 	var first error
-	for _, m := range mountinfo.Under(dir) {
+	for _, m := range nsfs.MountsUnder(dir) {
 		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && first == nil {
 			first = err
 		}

@@ -1,4 +1,4 @@
-package mountinfo
+package nsfs
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 
 // line formats m as the kernel would.
 func line(m Mount) string {
-	return fmt.Sprintf("36 25 %s %s %s rw,relatime shared:1 - %s src rw", m.Dev, Escape(m.Root), Escape(m.Point), m.FSType)
+	return fmt.Sprintf("36 25 %s %s %s rw,relatime shared:1 - %s src rw", m.Dev, EscapeMountinfo(m.Root), EscapeMountinfo(m.Point), m.FSType)
 }
 
-func TestParse(t *testing.T) {
+func TestParseMount(t *testing.T) {
 	for _, tc := range []struct {
 		line string
 		want Mount
@@ -28,64 +28,64 @@ func TestParse(t *testing.T) {
 		{"43 27 0:4 net:[1] /p - nsfs nsfs rw", Mount{}, false},
 		{"", Mount{}, false},
 	} {
-		got, ok := Parse(tc.line)
+		got, ok := ParseMount(tc.line)
 		if ok != tc.ok || got != tc.want {
-			t.Errorf("Parse(%q) = %+v, %v; want %+v, %v", tc.line, got, ok, tc.want, tc.ok)
+			t.Errorf("ParseMount(%q) = %+v, %v; want %+v, %v", tc.line, got, ok, tc.want, tc.ok)
 		}
 	}
 }
 
 // FuzzParse: no line makes Parse panic, and a mount it reads comes back
 // the same from the line the kernel would write for it.
-func FuzzParse(f *testing.F) {
+func FuzzParseMount(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
-		m, ok := Parse(s)
+		m, ok := ParseMount(s)
 		if !ok {
 			return
 		}
 		if strings.Contains(m.Dev, " ") || m.FSType == "" || strings.Contains(m.FSType, " ") {
-			t.Fatalf("Parse(%q) = %+v: a field with a space, or no type", s, m)
+			t.Fatalf("ParseMount(%q) = %+v: a field with a space, or no type", s, m)
 		}
-		again, ok := Parse(line(m))
+		again, ok := ParseMount(line(m))
 		if !ok || again != m {
-			t.Fatalf("Parse(%q) = %+v; its line %q parses as %+v, %v", s, m, line(m), again, ok)
+			t.Fatalf("ParseMount(%q) = %+v; its line %q parses as %+v, %v", s, m, line(m), again, ok)
 		}
 	})
 }
 
 // FuzzUnescape: Unescape undoes Escape, never grows a string, and leaves
 // one without a backslash alone.
-func FuzzUnescape(f *testing.F) {
+func FuzzUnescapeMountinfo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
-		if got := Unescape(Escape(s)); got != s {
-			t.Fatalf("Unescape(Escape(%q)) = %q", s, got)
+		if got := UnescapeMountinfo(EscapeMountinfo(s)); got != s {
+			t.Fatalf("UnescapeMountinfo(EscapeMountinfo(%q)) = %q", s, got)
 		}
-		u := Unescape(s)
+		u := UnescapeMountinfo(s)
 		if len(u) > len(s) || !strings.Contains(s, `\`) && u != s {
-			t.Fatalf("Unescape(%q) = %q", s, u)
+			t.Fatalf("UnescapeMountinfo(%q) = %q", s, u)
 		}
 	})
 }
 
 // FuzzUnder: whatever mountinfo says, Under lists only mount points at or
 // below the directory, each of a line that says so, latest first.
-func FuzzUnder(f *testing.F) {
+func FuzzMountsUnder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text, dir string) {
 		if len(text) > 1024*1024 {
 			return // longer than a line may be
 		}
-		got := under(strings.NewReader(text), dir)
+		got := mountsUnder(strings.NewReader(text), dir)
 		clean := filepath.Clean(dir)
 		var want []string
 		for _, l := range strings.Split(text, "\n") {
 			// As bufio.ScanLines: a line may end in \r\n.
 			l = strings.TrimSuffix(l, "\r")
-			if m, ok := Parse(l); ok && (m.Point == clean || strings.HasPrefix(m.Point, clean+"/")) {
+			if m, ok := ParseMount(l); ok && (m.Point == clean || strings.HasPrefix(m.Point, clean+"/")) {
 				want = append([]string{m.Point}, want...)
 			}
 		}
 		if !slices.Equal(got, want) {
-			t.Fatalf("under(%q, %q) = %q, want %q", text, dir, got, want)
+			t.Fatalf("mountsUnder(%q, %q) = %q, want %q", text, dir, got, want)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package builtins
+package jobs
 
 import (
 	"errors"
@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsctx"
+	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -114,8 +116,8 @@ var jobIDs atomic.Int64
 
 func init() { jobIDs.Store(1 << 22) }
 
-// isJobID reports whether pid is one of those numbers.
-func isJobID(pid int) bool { return pid > 1<<22 }
+// IsJobID reports whether pid is one of those numbers.
+func IsJobID(pid int) bool { return pid > 1<<22 }
 
 func (j *Job) launch() { j.once.Do(func() { close(j.launched) }) }
 
@@ -179,7 +181,7 @@ func (j *Job) Go(last bool, fn func() error) {
 // control the first process founds the job's process group and, for a
 // foreground job, takes the terminal before it execs. With reap, a
 // goroutine follows the process; otherwise the caller waits for it.
-func (j *Job) start(ctx *nsctx.Context, snap *nsctx.Snapshot, cmd *exec.Cmd, reap bool) (*proc, error) {
+func (j *Job) start(ctx command.Starter, snap *nsctx.Snapshot, cmd *exec.Cmd, reap bool) (*proc, error) {
 	js := j.js
 	j.startMu.Lock()
 	defer j.startMu.Unlock()
@@ -189,7 +191,7 @@ func (j *Job) start(ctx *nsctx.Context, snap *nsctx.Snapshot, cmd *exec.Cmd, rea
 		js.mu.Unlock()
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Foreground: fg, Ctty: js.tty}
 		err := ctx.StartIn(snap, cmd)
-		if err != nil && pgid != 0 && errors.Is(err, nsctx.ErrPermission) {
+		if err != nil && pgid != 0 && errors.Is(err, nsfs.ErrPermission) {
 			// The group's processes have all exited already (true | sleep):
 			// this one founds a new group for the job.
 			retry := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr, ExtraFiles: cmd.ExtraFiles}
@@ -277,6 +279,13 @@ func (j *Job) stopped() bool {
 	return any && !j.finished()
 }
 
+// Stopped reports whether the job is stopped.
+func (j *Job) Stopped() bool {
+	j.js.mu.Lock()
+	defer j.js.mu.Unlock()
+	return j.stopped()
+}
+
 // Pid is the job's process group, or its first process (0 if none).
 func (j *Job) Pid() int { return j.leaderPid() }
 
@@ -334,7 +343,7 @@ func (js *Jobs) Foreground(j *Job, w io.Writer) error {
 	js.mu.Unlock()
 	js.Add(j)
 	fmt.Fprintf(w, "\n[%d]+  Stopped                 %s\n", j.ID, j.Text)
-	return ExitStatus(128 + int(unix.SIGTSTP))
+	return command.ExitStatus(128 + int(unix.SIGTSTP))
 }
 
 // takeTerminal gives the terminal back to nsh and restores its modes.
@@ -467,14 +476,14 @@ func (js *Jobs) Lookup(spec string) (*Job, error) {
 func (j *Job) state() string {
 	switch {
 	case j.finished():
-		var se *SignalError
+		var se *command.SignalError
 		switch {
 		case j.result == nil:
 			return "Done"
 		case errors.As(j.result, &se):
 			return "Killed (" + unix.SignalName(se.Sig) + ")"
 		}
-		return fmt.Sprintf("Exit %d", Status(j.result))
+		return fmt.Sprintf("Exit %d", command.Status(j.result))
 	case j.stopped():
 		return "Stopped"
 	}
@@ -687,10 +696,10 @@ func (js *Jobs) Wait(j *Job) error {
 		js.cond.Wait()
 	}
 	if js.intr {
-		return ExitStatus(130)
+		return command.ExitStatus(130)
 	}
 	if j.stopped() {
-		return ExitStatus(128 + int(j.stopSignal()))
+		return command.ExitStatus(128 + int(j.stopSignal()))
 	}
 	for i, o := range js.list {
 		if o == j {

@@ -1,4 +1,4 @@
-package nsctx
+package nsfs
 
 import (
 	"errors"
@@ -33,9 +33,9 @@ func Open(path string) (*Handle, error) { return openAt(unix.AT_FDCWD, path, pat
 func openAt(dir int, name, path string) (*Handle, error) {
 	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, pathError(path, err)
+		return nil, PathError(path, err)
 	}
-	h, err := fromFd(fd, path)
+	h, err := FromFd(fd, path)
 	if err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -43,13 +43,15 @@ func openAt(dir int, name, path string) (*Handle, error) {
 	return h, nil
 }
 
-func fromFd(fd int, path string) (*Handle, error) {
+// FromFd makes a handle of an open namespace file, which it then owns;
+// path names it in errors.
+func FromFd(fd int, path string) (*Handle, error) {
 	t, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
 	if err != nil {
 		if errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.EINVAL) {
 			return nil, &Error{Path: path, Err: ErrNotNamespace}
 		}
-		return nil, pathError(path, err)
+		return nil, PathError(path, err)
 	}
 	k, ok := kindOfFlag(t)
 	if !ok {
@@ -57,13 +59,13 @@ func fromFd(fd int, path string) (*Handle, error) {
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, pathError(path, err)
+		return nil, PathError(path, err)
 	}
 	return &Handle{fd: fd, kind: k, id: ID{st.Dev, st.Ino}}, nil
 }
 
-// statID returns the ID of the namespace at path without opening it.
-func statID(path string) (ID, error) {
+// StatID returns the ID of the namespace at path without opening it.
+func StatID(path string) (ID, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
 		return ID{}, err
@@ -99,8 +101,8 @@ func (h *Handle) Close() error {
 	return err
 }
 
-// dup returns an independent handle to the same namespace.
-func (h *Handle) dup() (*Handle, error) {
+// Dup returns an independent handle to the same namespace.
+func (h *Handle) Dup() (*Handle, error) {
 	fd, err := unix.FcntlInt(uintptr(h.fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
@@ -108,11 +110,16 @@ func (h *Handle) dup() (*Handle, error) {
 	return &Handle{fd: fd, kind: h.kind, id: h.id}, nil
 }
 
+// NewHandle is a handle to the namespace id of kind k that holds no file
+// (Fd is -1): a namespace known by its identity alone, for a context that
+// is not a real one (a test's fake). A real Context cannot join it.
+func NewHandle(k Kind, id ID) *Handle { return &Handle{fd: -1, kind: k, id: id} }
+
 // OpenProcess opens the namespace of one kind of a process (pid > 0) or of
 // the calling thread (pid 0).
 func OpenProcess(pid int, k Kind) (*Handle, error) {
 	if pid == 0 {
-		return openSelf(k.ProcName())
+		return OpenSelf(k.ProcName())
 	}
 	return Open(procPath(pid, k.ProcName()))
 }
@@ -129,8 +136,12 @@ var hostProc = func() int {
 	return fd
 }()
 
-// openSelf opens the calling thread's namespace file NAME.
-func openSelf(name string) (*Handle, error) {
+// HostProc is an O_PATH fd of nsh's /proc as it was at start (-1 if it
+// could not be opened), for the calling thread's own files.
+func HostProc() int { return hostProc }
+
+// OpenSelf opens the calling thread's namespace file NAME.
+func OpenSelf(name string) (*Handle, error) {
 	path := procPath(0, name)
 	if hostProc < 0 {
 		return Open(path)
@@ -138,11 +149,11 @@ func openSelf(name string) (*Handle, error) {
 	return openAt(hostProc, path[len("/proc/"):], path)
 }
 
-// selfID is the ID of the calling thread's namespace file NAME.
-func selfID(name string) (ID, error) {
+// SelfID is the ID of the calling thread's namespace file NAME.
+func SelfID(name string) (ID, error) {
 	path := procPath(0, name)
 	if hostProc < 0 {
-		return statID(path)
+		return StatID(path)
 	}
 	var st unix.Stat_t
 	if err := unix.Fstatat(hostProc, path[len("/proc/"):], &st, 0); err != nil {
@@ -151,6 +162,7 @@ func selfID(name string) (ID, error) {
 	return ID{st.Dev, st.Ino}, nil
 }
 
+// procPath is a process's namespace file NAME (pid 0: the calling thread's).
 func procPath(pid int, name string) string {
 	if pid == 0 {
 		return "/proc/thread-self/ns/" + name
@@ -170,10 +182,10 @@ func ProcessIDs(pid int) ([NumKinds]ID, error) {
 	var first error
 	for _, k := range Kinds() {
 		p := procPath(pid, k.String())
-		id, err := statID(p)
+		id, err := StatID(p)
 		if err != nil {
 			if first == nil {
-				first = pathError(p, err)
+				first = PathError(p, err)
 			}
 			continue
 		}

@@ -1,4 +1,4 @@
-package nsctx
+package nsfs
 
 import (
 	"fmt"

@@ -1,6 +1,4 @@
-// Package mountinfo reads the calling thread's /proc/thread-self/mountinfo:
-// what nsh's pins and the tests' cleanup need of it.
-package mountinfo
+package nsfs
 
 import (
 	"bufio"
@@ -21,11 +19,11 @@ type Mount struct {
 	FSType string
 }
 
-// Parse reads one line of a mountinfo file. Fields are split at single
+// ParseMount reads one line of a mountinfo file. Fields are split at single
 // spaces: the kernel escapes space, tab, newline and backslash in paths
 // (\040...) but no other white space, so a path may hold a carriage
 // return or a no-break space, where strings.Fields would split it.
-func Parse(line string) (Mount, bool) {
+func ParseMount(line string) (Mount, bool) {
 	pre, post, ok := strings.Cut(line, " - ")
 	if !ok {
 		return Mount{}, false
@@ -37,28 +35,28 @@ func Parse(line string) (Mount, bool) {
 	if len(f) < 6 || len(g) < 3 || g[0] == "" {
 		return Mount{}, false
 	}
-	return Mount{Dev: f[2], Root: Unescape(f[3]), Point: Unescape(f[4]), FSType: g[0]}, true
+	return Mount{Dev: f[2], Root: UnescapeMountinfo(f[3]), Point: UnescapeMountinfo(f[4]), FSType: g[0]}, true
 }
 
-// Under lists the mount points at or below dir in the calling thread's
+// MountsUnder lists the mount points at or below dir in the calling thread's
 // mount namespace, the latest first (the order to unmount them in).
-func Under(dir string) []string {
+func MountsUnder(dir string) []string {
 	f, err := os.Open("/proc/thread-self/mountinfo")
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	return under(f, dir)
+	return mountsUnder(f, dir)
 }
 
 // under is Under reading mountinfo from r.
-func under(r io.Reader, dir string) []string {
+func mountsUnder(r io.Reader, dir string) []string {
 	dir = filepath.Clean(dir)
 	var ms []string
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		m, ok := Parse(sc.Text())
+		m, ok := ParseMount(sc.Text())
 		if ok && (m.Point == dir || strings.HasPrefix(m.Point, dir+"/")) {
 			ms = append(ms, m.Point)
 		}
@@ -67,9 +65,9 @@ func under(r io.Reader, dir string) []string {
 	return ms
 }
 
-// Escape escapes a path as the kernel does in mountinfo: space, tab,
+// EscapeMountinfo escapes a path as the kernel does in mountinfo: space, tab,
 // newline and backslash as \ooo.
-func Escape(s string) string {
+func EscapeMountinfo(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; strings.IndexByte(" \t\n\\", c) >= 0 {
@@ -81,8 +79,8 @@ func Escape(s string) string {
 	return b.String()
 }
 
-// Unescape undoes the octal escapes (\040 for a space) of mountinfo.
-func Unescape(s string) string {
+// UnescapeMountinfo undoes the octal escapes (\040 for a space) of mountinfo.
+func UnescapeMountinfo(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
