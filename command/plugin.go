@@ -13,10 +13,11 @@ type PluginHost interface {
 	List() []PluginInfo
 	// Commands are the plugin commands in effect (not shadowed), for help
 	// and completion; CommandNames are their names; Complete asks a
-	// plugin to complete its command.
+	// plugin to complete its command (args: the words after it, env: the
+	// exported environment); files: file names are to be offered too.
 	Commands() []PluginCommand
 	CommandNames() []string
-	Complete(name string, args []string) []string
+	Complete(name string, args, env []string) (cands []string, files bool)
 	// Settled reports whether name is a plugin command, answered from
 	// memory only: settled is false while plugins are still to be found
 	// or described (which reads files in nsh's home mount namespace).

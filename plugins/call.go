@@ -26,8 +26,9 @@ func (h *Host) run(env *command.Env, js *jobSignals, p *Plugin, args []string) e
 	if err != nil {
 		return err
 	}
-	start := &pluginv1.Start{Args: args, Env: env.Shell.Environ(), Dir: cwd}
+	start := &pluginv1.Start{Args: args, Env: env.Shell.Environ(), Dir: cwd, HostMinor: pluginv1.Minor}
 	terminalInfo(env, start)
+	defer pr.api.begin()()
 	code, err := pr.call(env, js, start, h.Grace)
 	if err != nil {
 		return err
@@ -182,6 +183,8 @@ func (pr *proc) call(env *command.Env, js *jobSignals, start *pluginv1.Start, gr
 			case reads <- int(msg.Read):
 			default: // a read is already pending
 			}
+		case *pluginv1.Output_Host:
+			pr.api.answer(send)
 		case *pluginv1.Output_Exit:
 			if sig := js.sig.Load(); sig != 0 {
 				// Ended by kill: the status says so, as a program's would.

@@ -18,8 +18,10 @@ func TestV1PluginStillServed(t *testing.T) {
 	if command.Status(err) != 3 || !strings.Contains(errOut, "v1 failing") {
 		t.Errorf("v1status 3: %v, stderr %q", err, errOut)
 	}
-	if got := strings.Join(h.Complete("v1comp", []string{""}), " "); got != "red green" {
-		t.Errorf("v1comp completes %q", got)
+	// It cannot ask for file names: they are added, as they always were.
+	cands, files := h.Complete("v1comp", []string{""}, nil)
+	if got := strings.Join(cands, " "); got != "red green" || !files {
+		t.Errorf("v1comp completes %q, files %v", got, files)
 	}
 	var version string
 	for _, p := range h.List() {
@@ -38,7 +40,7 @@ func TestPluginNeedsNewerHost(t *testing.T) {
 	if h.Has("tpid") {
 		t.Fatal("a plugin for a newer nsh ran")
 	}
-	want := "plugin future: it needs a newer nsh: plugin protocol 1.99, and this nsh speaks 1.1"
+	want := "plugin future: it needs a newer nsh: plugin protocol 1.99, and this nsh speaks 1.2"
 	if !strings.Contains(h.warn.String(), want) {
 		t.Errorf("discovery said %q", h.warn.String())
 	}

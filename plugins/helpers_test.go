@@ -26,7 +26,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if runSwapper() {
+	if runSwapper() || runDialer() {
 		return
 	}
 	code := m.Run()

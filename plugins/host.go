@@ -549,38 +549,6 @@ func (h *Host) CommandNames() []string {
 	return names
 }
 
-// Complete asks the plugin of command name for completions of args.
-func (h *Host) Complete(name string, args []string) []string {
-	p, ok := h.lookup(name)
-	if !ok {
-		return nil
-	}
-	h.mu.Lock()
-	completes := false
-	for _, c := range p.Commands {
-		completes = completes || c.Name == name && c.Completes
-	}
-	h.mu.Unlock()
-	if !completes {
-		return nil
-	}
-	key, _, err := h.key(p)
-	if err != nil {
-		return nil
-	}
-	pr, err := h.get(p, key, h.env)
-	if err != nil {
-		return nil
-	}
-	cands, err := pr.complete(name, args)
-	if err != nil {
-		pr.fail()
-		return nil
-	}
-	h.put(key, pr)
-	return cands
-}
-
 // Close stops every plugin process.
 func (h *Host) Close() error {
 	h.mu.Lock()

@@ -405,7 +405,7 @@ func TestIdleProcessesStop(t *testing.T) {
 
 func TestCompleteAndCommands(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"netinfo": "netinfo", "test": "test"}))
-	got := h.Complete("netinfo", []string{""})
+	got, _ := h.Complete("netinfo", []string{""}, nil)
 	if len(got) == 0 || got[0] != "lo" && !contains(got, "lo") {
 		t.Errorf("netinfo completion: %v", got)
 	}

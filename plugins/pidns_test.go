@@ -29,4 +29,8 @@ func TestPluginInNewPidNamespace(t *testing.T) {
 	if pid := h.pid(); pid == homePid || pid == 1 {
 		t.Errorf("in the new pid namespace the plugin has pid %d", pid)
 	}
+	// The host API knows the plugin's connection by its pid as nsh sees it.
+	if out := h.mustCall("twhere"); !strings.Contains(out, "away pid "+want+" ") {
+		t.Errorf("twhere in the new pid namespace: %q", out)
+	}
 }

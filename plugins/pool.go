@@ -54,6 +54,8 @@ type proc struct {
 	stream pluginv1.Commands_RunClient
 	cancel context.CancelFunc
 	sendMu sync.Mutex
+
+	api *hostAPI // the host API, if it asks (hostapi.go)
 }
 
 // key is where p's process for the current context is pooled, and the
@@ -214,6 +216,7 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		var raw any
 		if raw, err = cp.Dispense(pluginv1.PluginName); err == nil {
 			pr.rpc = raw.(pluginv1.CommandsClient)
+			pr.api = newHostAPI(h, raw, pr)
 			pr.log.started(pr.run.pid, jobs.Where(h.ctx))
 			return pr, nil
 		}
@@ -238,6 +241,7 @@ var dialOptions = []grpc.DialOption{
 
 // stop asks the process to exit (go-plugin kills it after 2 s).
 func (pr *proc) stop() {
+	pr.api.close()
 	if pr.cancel != nil {
 		pr.cancel()
 	}
@@ -248,6 +252,7 @@ func (pr *proc) stop() {
 // fail kills the process group at once and waits until the process is
 // reaped and its stderr read.
 func (pr *proc) fail() {
+	pr.api.close()
 	if pr.run != nil {
 		pr.run.Kill(context.Background())
 	}
@@ -281,16 +286,6 @@ type errNeedsNewer struct{ minor int }
 
 func (e errNeedsNewer) Error() string {
 	return fmt.Sprintf("it needs a newer nsh: plugin protocol 1.%d, and this nsh speaks 1.%d (update nsh, or use an older build of the plugin)", e.minor, pluginv1.Minor)
-}
-
-func (pr *proc) complete(name string, args []string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	r, err := pr.rpc.Complete(ctx, &pluginv1.CompleteRequest{Command: name, Args: args})
-	if err != nil {
-		return nil, err
-	}
-	return r.Candidates, nil
 }
 
 // who names the plugin in errors (plugin list shows its path: the shell

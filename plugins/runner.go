@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -42,6 +43,7 @@ type procRunner struct {
 	cg      *cgroup // the process's own, until it is waited for; nil: none
 	waited  bool
 	waitErr error
+	extra   net.Listener // the host API's socket in the plugin's /tmp (hostToPlugin)
 }
 
 // newRunner prepares to run file, the descriptor openPlugin checked, of
@@ -206,7 +208,7 @@ func (r *procRunner) PluginToHost(network, addr string) (string, string, error) 
 }
 
 func (r *procRunner) HostToPlugin(network, addr string) (string, string, error) {
-	return network, addr, nil
+	return r.hostToPlugin(network, addr)
 }
 
 func (r *procRunner) Stdout() io.ReadCloser           { return r.stdout }

@@ -243,7 +243,11 @@ func (c *completer) candidates(words []string, cur string) []string {
 	}
 	b, ok := builtins.Lookup(words[0])
 	if _, isPlugin := builtins.LookupPluginCommand(c.sh.Plugins(), words[0]); !ok && isPlugin {
-		return append(withSpace(c.sh.Plugins().Complete(words[0], append(words[1:], cur))), c.files(cur)...)
+		cands, files := c.sh.Plugins().Complete(words[0], append(words[1:], cur), c.sh.Environ())
+		if files {
+			return append(withSpace(cands), c.files(cur)...)
+		}
+		return withSpace(cands)
 	}
 	if !ok {
 		return c.files(cur)

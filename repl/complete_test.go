@@ -31,14 +31,7 @@ func TestComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &completer{sh: sh}
-	complete := func(line string) []string {
-		got, _ := c.Do([]rune(line), len([]rune(line)))
-		var out []string
-		for _, r := range got {
-			out = append(out, string(r))
-		}
-		return out
-	}
+	complete := func(line string) []string { return completions(c, line) }
 	for _, tc := range []struct {
 		line string
 		want []string

@@ -55,15 +55,21 @@ func notPlugin(*command.Env, []string) error { panic("not a plugin command") }
 
 // BenchmarkWarmCall: one call of a trivial plugin command whose process is
 // already running in the context.
-func BenchmarkWarmCall(b *testing.B) {
+func BenchmarkWarmCall(b *testing.B) { warmCalls(b, "bnet") }
+
+// BenchmarkWarmCallWhere: a warm call whose command asks the host API
+// where the context is (its process connected to it already).
+func BenchmarkWarmCallWhere(b *testing.B) { warmCalls(b, "bwhere") }
+
+func warmCalls(b *testing.B, cmd string) {
 	h, env, _ := setup(b)
 	run := h.Handler(notPlugin)
-	if err := run(env, []string{"bnet"}); err != nil {
+	if err := run(env, []string{cmd}); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if err := run(env, []string{"bnet"}); err != nil {
+		if err := run(env, []string{cmd}); err != nil {
 			b.Fatal(err)
 		}
 	}

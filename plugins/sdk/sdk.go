@@ -30,7 +30,10 @@
 // answer for the context. Write output to Call.Stdout and Call.Stderr: they
 // reach the user as they are written. What the plugin writes on os.Stdout
 // during a call reaches the call's stdout too; what it writes on os.Stderr
-// goes to the plugin's log (plugin log NAME). docs/plugins.md is the full
+// goes to the plugin's log (plugin log NAME). Call.Host is nsh's host
+// API: c.Host().Where(ctx) says where the shell's context is (the kinds
+// away from home and their names, the push depth, the pins). CompleteE
+// completes with the env and the host API. docs/plugins.md is the full
 // guide; package sdktest runs commands in tests.
 package sdk
 
@@ -70,10 +73,51 @@ type Command struct {
 	// Run is the first SDK's shape, kept: the result is the exit status.
 	Run func(ctx context.Context, c *Call) int
 
-	// Complete, if set, returns candidates for the last of args (the words
-	// after the command name; the last one is being typed).
+	// CompleteE, if set, returns candidates for the word being typed. It
+	// runs in the plugin's process, in the context (net.Interfaces are the
+	// context's), and c gives the words, the shell's environment and the
+	// host API. File names are offered too only if it calls c.AddFiles.
+	// An error, or a panic, goes to the plugin's log: no candidates.
+	CompleteE func(ctx context.Context, c *CompleteCall) ([]string, error)
+
+	// Complete is the first SDK's completion, kept: candidates for the
+	// last of args (the words after the command name), to which nsh
+	// adds the matching file names. Set CompleteE or Complete.
 	Complete func(args []string) []string
 }
+
+// CompleteCall is one completion of a command's word.
+type CompleteCall struct {
+	Args []string // the words after the command name; the last is being typed
+	Env  []string // the shell's exported environment
+	Dir  string   // the shell's working directory in the context
+
+	host  Host
+	files bool
+}
+
+// Word is the word being typed (the last of Args).
+func (c *CompleteCall) Word() string {
+	if len(c.Args) == 0 {
+		return ""
+	}
+	return c.Args[len(c.Args)-1]
+}
+
+// Getenv returns the value of an exported variable, "" if unset.
+func (c *CompleteCall) Getenv(key string) string {
+	v, _ := lookupEnv(c.Env, key)
+	return v
+}
+
+// LookupEnv returns the value of an exported variable and whether it is set.
+func (c *CompleteCall) LookupEnv(key string) (string, bool) { return lookupEnv(c.Env, key) }
+
+// Host is nsh's host API, to ask where the context is.
+func (c *CompleteCall) Host() Host { return orNoHost(c.host) }
+
+// AddFiles has nsh offer the file names matching the word too.
+func (c *CompleteCall) AddFiles() { c.files = true }
 
 // Call is one run of a command.
 type Call struct {
@@ -88,20 +132,33 @@ type Call struct {
 	StdinTTY, StdoutTTY, StderrTTY bool
 	Rows, Cols                     int
 
-	cmd *Command
+	cmd  *Command
+	host Host
+}
+
+// Host is nsh's host API, to ask where the call's context is.
+func (c *Call) Host() Host { return orNoHost(c.host) }
+
+func orNoHost(h Host) Host {
+	if h == nil {
+		return noHost{}
+	}
+	return h
 }
 
 // Getenv returns the value of an exported variable, "" if unset.
 func (c *Call) Getenv(key string) string {
-	v, _ := c.LookupEnv(key)
+	v, _ := lookupEnv(c.Env, key)
 	return v
 }
 
 // LookupEnv returns the value of an exported variable and whether it is
 // set, as os.LookupEnv does.
-func (c *Call) LookupEnv(key string) (string, bool) {
-	for i := len(c.Env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(c.Env[i], "="); ok && k == key {
+func (c *Call) LookupEnv(key string) (string, bool) { return lookupEnv(c.Env, key) }
+
+func lookupEnv(env []string, key string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
 			return v, true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 
+	plugin "github.com/hashicorp/go-plugin"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -21,6 +22,11 @@ type server struct {
 	order   []*Command
 	cmds    map[string]*Command
 	stdout  *stdoutPipe // nil until the first call, or if it cannot be had
+
+	broker   *plugin.GRPCBroker
+	hostMu   sync.Mutex
+	host     pluginv1.HostClient // the host API, once dialed (host.go)
+	hostConn *grpc.ClientConn
 }
 
 func (s *server) Describe(ctx context.Context, _ *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
@@ -33,18 +39,47 @@ func (s *server) Describe(ctx context.Context, _ *pluginv1.DescribeRequest) (*pl
 			usage = c.Name
 		}
 		r.Commands = append(r.Commands, &pluginv1.Command{
-			Name: c.Name, Summary: c.Summary, Usage: usage, Help: c.Help, Completes: c.Complete != nil,
+			Name: c.Name, Summary: c.Summary, Usage: usage, Help: c.Help, Completes: c.Complete != nil || c.CompleteE != nil,
 		})
 	}
 	return r, nil
 }
 
-func (s *server) Complete(_ context.Context, req *pluginv1.CompleteRequest) (*pluginv1.CompleteResponse, error) {
+func (s *server) Complete(ctx context.Context, req *pluginv1.CompleteRequest) (*pluginv1.CompleteResponse, error) {
+	s.restore()
 	c := s.cmds[req.Command]
-	if c == nil || c.Complete == nil {
+	if c == nil {
 		return &pluginv1.CompleteResponse{}, nil
 	}
-	return &pluginv1.CompleteResponse{Candidates: c.Complete(req.Args)}, nil
+	cc := &CompleteCall{Args: req.Args, Env: req.Env, Dir: req.Dir}
+	host := &remoteHost{s: s, minor: req.HostMinor, ask: offered(req.Host)}
+	words, files := CompleteCommand(ctx, c, cc, host)
+	return &pluginv1.CompleteResponse{Candidates: words, Files: &files}, nil
+}
+
+// CompleteCommand completes cc for cmd as nsh would in the plugin, with
+// h as its host API, and says whether file names are to be offered too:
+// for tests (package sdktest), not for plugins.
+func CompleteCommand(ctx context.Context, cmd *Command, cc *CompleteCall, h Host) (words []string, files bool) {
+	cc.host = h
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "%s: completion: panic: %v\n%s", cmd.Name, r, debug.Stack())
+			words, files = nil, false
+		}
+	}()
+	switch {
+	case cmd.CompleteE != nil:
+		words, err := cmd.CompleteE(ctx, cc)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: completion: %v\n", cmd.Name, err)
+			return nil, cc.files
+		}
+		return words, cc.files
+	case cmd.Complete != nil:
+		return cmd.Complete(cc.Args), true
+	}
+	return nil, true
 }
 
 // Run serves calls on one stream, one after another: each begins with
@@ -92,6 +127,13 @@ func (s *server) Run(stream pluginv1.Commands_RunServer) error {
 			if c != nil {
 				c.deliver(msg.Stdin)
 			}
+		case *pluginv1.Input_Host:
+			if c != nil {
+				select {
+				case c.host <- msg.Host:
+				default:
+				}
+			}
 		}
 	}
 }
@@ -101,7 +143,7 @@ func (s *server) Run(stream pluginv1.Commands_RunServer) error {
 // nothing arriving after it is taken for this call.
 func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, over func()) *stdin {
 	ctx, cancel := context.WithCancel(ctx)
-	in := &stdin{out: out, data: make(chan []byte), eof: make(chan struct{}), finished: make(chan struct{}), cancel: cancel, stop: ctx.Done()}
+	in := &stdin{out: out, data: make(chan []byte), eof: make(chan struct{}), finished: make(chan struct{}), cancel: cancel, stop: ctx.Done(), host: make(chan uint32, 1)}
 	if len(st.Args) == 0 {
 		st.Args = []string{""}
 	}
@@ -112,7 +154,8 @@ func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, ove
 		Stderr:   &writer{out, true, s.stdout},
 		StdinTTY: st.StdinTty, StdoutTTY: st.StdoutTty, StderrTTY: st.StderrTty,
 		Rows: int(st.Rows), Cols: int(st.Cols),
-		cmd: s.cmds[st.Args[0]],
+		cmd:  s.cmds[st.Args[0]],
+		host: &remoteHost{s: s, minor: st.HostMinor, ask: askOnStream(ctx, out, in)},
 	}
 	s.stdout.attach(&writer{out, false, nil}) // not call.Stdout: it would flush the pipe it is fed from
 	go func() {
@@ -216,6 +259,7 @@ type stdin struct {
 	finished chan struct{} // closed when the command has returned
 	cancel   context.CancelFunc
 	stop     <-chan struct{} // the command's context is done
+	host     chan uint32     // nsh's answer to a request for the host API
 	buf      []byte
 	done     bool
 }

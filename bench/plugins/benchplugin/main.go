@@ -1,5 +1,7 @@
 // Command benchplugin is the plugin side of the plugin benchmarks: bnet
-// prints the plugin process's net namespace, as benchspawn does.
+// prints the plugin process's net namespace, as benchspawn does; bwhere
+// asks nsh's host API where the context is and prints how many kinds are
+// away from home.
 package main
 
 import (
@@ -22,6 +24,17 @@ func main() {
 			}
 			fmt.Fprintln(c.Stdout, s)
 			return 0
+		},
+	}, &sdk.Command{
+		Name:    "bwhere",
+		Summary: "ask the host API where the context is (benchmark)",
+		RunE: func(ctx context.Context, c *sdk.Call) error {
+			w, err := c.Host().Where(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.Stdout, len(w.Away))
+			return nil
 		},
 	})
 }

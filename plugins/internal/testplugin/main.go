@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,11 +158,80 @@ func main() {
 				}
 				return nil
 			}},
+		&sdk.Command{Name: "twhere", Summary: "print what the host API says of the context",
+			RunE: func(ctx context.Context, c *sdk.Call) error {
+				w, err := c.Host().Where(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(c.Stdout, describeWhere(w))
+				return nil
+			},
+			// The interfaces of the context's netns, what the env and the
+			// host API say, and file names for the word "files".
+			CompleteE: func(ctx context.Context, c *sdk.CompleteCall) ([]string, error) {
+				if c.Word() == "files" {
+					c.AddFiles()
+					return nil, nil
+				}
+				ifs, err := net.Interfaces()
+				if err != nil {
+					return nil, err
+				}
+				var out []string
+				for _, i := range ifs {
+					out = append(out, i.Name)
+				}
+				out = append(out, "var="+c.Getenv("TESTVAR"), "dir="+c.Dir)
+				w, err := c.Host().Where(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if ns, ok := w.Kind("net"); ok {
+					out = append(out, "netns="+strings.Join(ns.Names, ","))
+				}
+				return out, nil
+			}},
+		&sdk.Command{Name: "twhereslow", Summary: "twhere after 500 ms",
+			RunE: func(ctx context.Context, c *sdk.Call) error {
+				fmt.Fprintln(os.Stderr, "testplugin: twhereslow began")
+				time.Sleep(500 * time.Millisecond)
+				w, err := c.Host().Where(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(c.Stdout, describeWhere(w))
+				return nil
+			}},
+		cmd("tlater", "ask the host API after the call, into the log", func(ctx context.Context, c *sdk.Call) int {
+			host := c.Host()
+			go func() {
+				time.Sleep(200 * time.Millisecond)
+				_, err := host.Where(context.Background())
+				fmt.Fprintln(os.Stderr, "testplugin: later:", err)
+			}()
+			return 0
+		}),
 		cmd("cd", "clashes with the builtin", func(ctx context.Context, c *sdk.Call) int {
 			fmt.Fprintln(c.Stdout, "plugin cd ran")
 			return 0
 		}),
 	)
+}
+
+// describeWhere prints the host API's answer a line a fact.
+func describeWhere(w *sdk.Where) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "depth=%d cwd=%s\n", w.Depth, w.Cwd)
+	for _, ns := range w.Away {
+		fmt.Fprintf(&b, "away %s %d names=%s pending=%v\n", ns.Kind, ns.Ino, strings.Join(ns.Names, ","), ns.Pending)
+	}
+	for _, p := range w.Pins {
+		if p.Current {
+			fmt.Fprintf(&b, "pin %s %s %d\n", p.Path, p.Kind, p.Ino)
+		}
+	}
+	return b.String()
 }
 
 func cmd(name, summary string, run func(context.Context, *sdk.Call) int) *sdk.Command {

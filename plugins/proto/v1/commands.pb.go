@@ -22,11 +22,12 @@
 package pluginv1
 
 import (
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
+
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 )
 
 const (
@@ -201,9 +202,14 @@ func (x *DescribeResponse) GetCommands() []*Command {
 }
 
 type CompleteRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Command       string                 `protobuf:"bytes,1,opt,name=command,proto3" json:"command,omitempty"`
-	Args          []string               `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"` // words after the command; the last is the one being completed
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Command string                 `protobuf:"bytes,1,opt,name=command,proto3" json:"command,omitempty"`
+	Args    []string               `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"` // words after the command; the last is the one being completed
+	// Since minor 2:
+	Env           []string `protobuf:"bytes,3,rep,name=env,proto3" json:"env,omitempty"`                               // the shell's exported environment, KEY=VALUE
+	Dir           string   `protobuf:"bytes,4,opt,name=dir,proto3" json:"dir,omitempty"`                               // the context's working directory
+	HostMinor     uint32   `protobuf:"varint,5,opt,name=host_minor,json=hostMinor,proto3" json:"host_minor,omitempty"` // the minor the host speaks (0: an older host)
+	Host          uint32   `protobuf:"varint,6,opt,name=host,proto3" json:"host,omitempty"`                            // broker id of the Host service, if not connected yet (0: none)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -252,9 +258,40 @@ func (x *CompleteRequest) GetArgs() []string {
 	return nil
 }
 
+func (x *CompleteRequest) GetEnv() []string {
+	if x != nil {
+		return x.Env
+	}
+	return nil
+}
+
+func (x *CompleteRequest) GetDir() string {
+	if x != nil {
+		return x.Dir
+	}
+	return ""
+}
+
+func (x *CompleteRequest) GetHostMinor() uint32 {
+	if x != nil {
+		return x.HostMinor
+	}
+	return 0
+}
+
+func (x *CompleteRequest) GetHost() uint32 {
+	if x != nil {
+		return x.Host
+	}
+	return 0
+}
+
 type CompleteResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Candidates    []string               `protobuf:"bytes,1,rep,name=candidates,proto3" json:"candidates,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Candidates []string               `protobuf:"bytes,1,rep,name=candidates,proto3" json:"candidates,omitempty"`
+	// Since minor 2: whether the host adds the file names matching the word.
+	// Unset (an older plugin): it does, as it always did.
+	Files         *bool `protobuf:"varint,2,opt,name=files,proto3,oneof" json:"files,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -296,6 +333,13 @@ func (x *CompleteResponse) GetCandidates() []string {
 	return nil
 }
 
+func (x *CompleteResponse) GetFiles() bool {
+	if x != nil && x.Files != nil {
+		return *x.Files
+	}
+	return false
+}
+
 // Start opens a Run stream.
 type Start struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -307,6 +351,7 @@ type Start struct {
 	StderrTty     bool                   `protobuf:"varint,6,opt,name=stderr_tty,json=stderrTty,proto3" json:"stderr_tty,omitempty"`
 	Rows          uint32                 `protobuf:"varint,7,opt,name=rows,proto3" json:"rows,omitempty"` // terminal size when stdout (else stdin) is a terminal
 	Cols          uint32                 `protobuf:"varint,8,opt,name=cols,proto3" json:"cols,omitempty"`
+	HostMinor     uint32                 `protobuf:"varint,9,opt,name=host_minor,json=hostMinor,proto3" json:"host_minor,omitempty"` // since minor 2: the minor the host speaks (0: an older host)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -397,6 +442,13 @@ func (x *Start) GetCols() uint32 {
 	return 0
 }
 
+func (x *Start) GetHostMinor() uint32 {
+	if x != nil {
+		return x.HostMinor
+	}
+	return 0
+}
+
 type Input struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Msg:
@@ -405,6 +457,7 @@ type Input struct {
 	//	*Input_Stdin
 	//	*Input_StdinEof
 	//	*Input_Interrupt
+	//	*Input_Host
 	Msg           isInput_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -483,6 +536,15 @@ func (x *Input) GetInterrupt() bool {
 	return false
 }
 
+func (x *Input) GetHost() uint32 {
+	if x != nil {
+		if x, ok := x.Msg.(*Input_Host); ok {
+			return x.Host
+		}
+	}
+	return 0
+}
+
 type isInput_Msg interface {
 	isInput_Msg()
 }
@@ -503,6 +565,10 @@ type Input_Interrupt struct {
 	Interrupt bool `protobuf:"varint,4,opt,name=interrupt,proto3,oneof"` // the user pressed Ctrl-C: cancel the command's context
 }
 
+type Input_Host struct {
+	Host uint32 `protobuf:"varint,5,opt,name=host,proto3,oneof"` // answers Output.host: the broker id of the Host service (host.proto)
+}
+
 func (*Input_Start) isInput_Msg() {}
 
 func (*Input_Stdin) isInput_Msg() {}
@@ -510,6 +576,8 @@ func (*Input_Stdin) isInput_Msg() {}
 func (*Input_StdinEof) isInput_Msg() {}
 
 func (*Input_Interrupt) isInput_Msg() {}
+
+func (*Input_Host) isInput_Msg() {}
 
 type Output struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -519,6 +587,7 @@ type Output struct {
 	//	*Output_Stderr
 	//	*Output_Read
 	//	*Output_Exit
+	//	*Output_Host
 	Msg           isOutput_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -597,6 +666,15 @@ func (x *Output) GetExit() int32 {
 	return 0
 }
 
+func (x *Output) GetHost() bool {
+	if x != nil {
+		if x, ok := x.Msg.(*Output_Host); ok {
+			return x.Host
+		}
+	}
+	return false
+}
+
 type isOutput_Msg interface {
 	isOutput_Msg()
 }
@@ -617,6 +695,10 @@ type Output_Exit struct {
 	Exit int32 `protobuf:"varint,4,opt,name=exit,proto3,oneof"` // the command returned this status; the stream ends
 }
 
+type Output_Host struct {
+	Host bool `protobuf:"varint,5,opt,name=host,proto3,oneof"` // since minor 2: the command wants the Host service (answered by Input.host)
+}
+
 func (*Output_Stdout) isOutput_Msg() {}
 
 func (*Output_Stderr) isOutput_Msg() {}
@@ -624,6 +706,8 @@ func (*Output_Stderr) isOutput_Msg() {}
 func (*Output_Read) isOutput_Msg() {}
 
 func (*Output_Exit) isOutput_Msg() {}
+
+func (*Output_Host) isOutput_Msg() {}
 
 var File_commands_proto protoreflect.FileDescriptor
 
@@ -639,14 +723,21 @@ const file_commands_proto_rawDesc = "" +
 	"\tcompletes\x18\x05 \x01(\bR\tcompletes\"`\n" +
 	"\x10DescribeResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x122\n" +
-	"\bcommands\x18\x02 \x03(\v2\x16.nsh.plugin.v1.CommandR\bcommands\"?\n" +
+	"\bcommands\x18\x02 \x03(\v2\x16.nsh.plugin.v1.CommandR\bcommands\"\x96\x01\n" +
 	"\x0fCompleteRequest\x12\x18\n" +
 	"\acommand\x18\x01 \x01(\tR\acommand\x12\x12\n" +
-	"\x04args\x18\x02 \x03(\tR\x04args\"2\n" +
+	"\x04args\x18\x02 \x03(\tR\x04args\x12\x10\n" +
+	"\x03env\x18\x03 \x03(\tR\x03env\x12\x10\n" +
+	"\x03dir\x18\x04 \x01(\tR\x03dir\x12\x1d\n" +
+	"\n" +
+	"host_minor\x18\x05 \x01(\rR\thostMinor\x12\x12\n" +
+	"\x04host\x18\x06 \x01(\rR\x04host\"W\n" +
 	"\x10CompleteResponse\x12\x1e\n" +
 	"\n" +
 	"candidates\x18\x01 \x03(\tR\n" +
-	"candidates\"\xc2\x01\n" +
+	"candidates\x12\x19\n" +
+	"\x05files\x18\x02 \x01(\bH\x00R\x05files\x88\x01\x01B\b\n" +
+	"\x06_files\"\xe1\x01\n" +
 	"\x05Start\x12\x12\n" +
 	"\x04args\x18\x01 \x03(\tR\x04args\x12\x10\n" +
 	"\x03env\x18\x02 \x03(\tR\x03env\x12\x10\n" +
@@ -657,18 +748,22 @@ const file_commands_proto_rawDesc = "" +
 	"\n" +
 	"stderr_tty\x18\x06 \x01(\bR\tstderrTty\x12\x12\n" +
 	"\x04rows\x18\a \x01(\rR\x04rows\x12\x12\n" +
-	"\x04cols\x18\b \x01(\rR\x04cols\"\x93\x01\n" +
+	"\x04cols\x18\b \x01(\rR\x04cols\x12\x1d\n" +
+	"\n" +
+	"host_minor\x18\t \x01(\rR\thostMinor\"\xa9\x01\n" +
 	"\x05Input\x12,\n" +
 	"\x05start\x18\x01 \x01(\v2\x14.nsh.plugin.v1.StartH\x00R\x05start\x12\x16\n" +
 	"\x05stdin\x18\x02 \x01(\fH\x00R\x05stdin\x12\x1d\n" +
 	"\tstdin_eof\x18\x03 \x01(\bH\x00R\bstdinEof\x12\x1e\n" +
-	"\tinterrupt\x18\x04 \x01(\bH\x00R\tinterruptB\x05\n" +
-	"\x03msg\"o\n" +
+	"\tinterrupt\x18\x04 \x01(\bH\x00R\tinterrupt\x12\x14\n" +
+	"\x04host\x18\x05 \x01(\rH\x00R\x04hostB\x05\n" +
+	"\x03msg\"\x85\x01\n" +
 	"\x06Output\x12\x18\n" +
 	"\x06stdout\x18\x01 \x01(\fH\x00R\x06stdout\x12\x18\n" +
 	"\x06stderr\x18\x02 \x01(\fH\x00R\x06stderr\x12\x14\n" +
 	"\x04read\x18\x03 \x01(\rH\x00R\x04read\x12\x14\n" +
-	"\x04exit\x18\x04 \x01(\x05H\x00R\x04exitB\x05\n" +
+	"\x04exit\x18\x04 \x01(\x05H\x00R\x04exit\x12\x14\n" +
+	"\x04host\x18\x05 \x01(\bH\x00R\x04hostB\x05\n" +
 	"\x03msg2\xdc\x01\n" +
 	"\bCommands\x12K\n" +
 	"\bDescribe\x12\x1e.nsh.plugin.v1.DescribeRequest\x1a\x1f.nsh.plugin.v1.DescribeResponse\x12K\n" +
@@ -719,17 +814,20 @@ func file_commands_proto_init() {
 	if File_commands_proto != nil {
 		return
 	}
+	file_commands_proto_msgTypes[4].OneofWrappers = []any{}
 	file_commands_proto_msgTypes[6].OneofWrappers = []any{
 		(*Input_Start)(nil),
 		(*Input_Stdin)(nil),
 		(*Input_StdinEof)(nil),
 		(*Input_Interrupt)(nil),
+		(*Input_Host)(nil),
 	}
 	file_commands_proto_msgTypes[7].OneofWrappers = []any{
 		(*Output_Stdout)(nil),
 		(*Output_Stderr)(nil),
 		(*Output_Read)(nil),
 		(*Output_Exit)(nil),
+		(*Output_Host)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

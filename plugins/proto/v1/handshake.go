@@ -25,7 +25,9 @@ var Handshake = plugin.HandshakeConfig{
 //
 //	0: the first SDK
 //	1: os.Stdout during a call reaches the call (in order), RunE
-const Minor = 1
+//	2: the host API (host.proto), completion with the env, the working
+//	   directory and the host API, file names added only when asked
+const Minor = 2
 
 const (
 	MinorKey = "nsh-protocol-minor"

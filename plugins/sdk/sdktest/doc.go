@@ -7,6 +7,10 @@
 //	}
 //
 // The command runs as nsh runs it (errors become statuses and messages,
-// a panic is status 70), but in the test's namespaces. To run the built
-// plugin binary through nsh's own host, see docs/plugins.md ("Testing").
+// a panic is status 70), but in the test's namespaces; Call.Where is what
+// the host API answers. The second half runs the real plugin binary
+// through nsh's own plugin host, still without nsh installed:
+//
+//	path := sdktest.Build(t, "hello", ".")
+//	r := sdktest.RunBinary(t, path, sdktest.Call{Args: []string{"hello", "-loud"}})
 package sdktest
