@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/nsh-dev/nsh/command"
@@ -13,7 +14,7 @@ import (
 var pinCmd = &Builtin{
 	Name:    "pin",
 	Summary: "bind-mount the context's namespaces so they outlive every process",
-	Usage:   "pin KIND PATH\npin DIR\npin [--force] --netns NAME",
+	Usage:   "pin [-t TARGET] KIND PATH\npin [-t TARGET] DIR\npin [-t TARGET] [--force] --netns NAME",
 	Help: `pin KIND PATH bind-mounts the context's namespace of that kind onto PATH,
 making the file and its parent directories as needed. PATH may be an
 existing empty file (as util-linux's unshare --net=FILE wants), never a
@@ -53,8 +54,17 @@ it is refused: the name would let 'ip netns exec NAME' act on the host;
 too pin says so; pin DIR keeps them all (and setns DIR joins them all).
 
   unshare net
-  pin --netns blue          # then: ip netns exec blue ip link`,
-	Options:  []string{"--netns", "--force"},
+  pin --netns blue          # then: ip netns exec blue ip link
+
+With -t TARGET the namespaces pinned are a process's or a container's,
+not the context's, and the context does not move: TARGET is what setns -t
+takes (PID, PID:INODE, docker:NAME, podman:NAME, containerd:NS/ID,
+pod:NS/NAME). pin -t TARGET DIR pins every kind in which the target is
+not where nsh started.
+
+  pin -t docker:web --netns web   # ip netns exec web ... reaches the container
+  pin -t 4242 /tmp/lab            # /tmp/lab/net, /tmp/lab/uts, ... of pid 4242`,
+	Options:  []string{"--netns", "--force", "-t"},
 	Operands: PinTargets,
 	Run:      runPin,
 }
@@ -64,9 +74,13 @@ func runPin(env *command.Env, args []string) error {
 	netns := fs.String("netns", "", "")
 	force := fs.Bool("force", false, "")
 	fs.BoolVar(force, "f", false, "")
+	target := fs.String("t", "", "")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if *target != "" {
+		return pinTarget(env, *target, ops, *netns, *force)
 	}
 	if *netns != "" {
 		if len(ops) != 0 {
@@ -125,4 +139,112 @@ func pinNetns(env *command.Env, name string, force bool) error {
 		fmt.Fprintf(env.Stderr, "pin: only the net namespace is named %s; %s differs too: pin DIR keeps every kind\n", name, strings.Join(also, " "))
 	}
 	return nil
+}
+
+// pinTarget is pin -t TARGET: the namespaces of a process or a container,
+// opened as setns -t opens them (its own, not *_for_children), pinned
+// without the context moving.
+func pinTarget(env *command.Env, target string, ops []string, netns string, force bool) error {
+	pid, check, err := processWord(env, target)
+	if err != nil {
+		return err
+	}
+	var hs []*nsfs.Handle
+	defer func() {
+		for _, h := range hs {
+			h.Close()
+		}
+	}()
+	open := func(k nsfs.Kind) (*nsfs.Handle, error) {
+		h, err := nsfs.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, k))
+		if err != nil {
+			return nil, err
+		}
+		hs = append(hs, h)
+		return h, nil
+	}
+	// checked: the target is still the process meant, once its files are
+	// open (PID:INODE).
+	checked := func() error {
+		if check == nil {
+			return nil
+		}
+		return check()
+	}
+	switch {
+	case netns != "":
+		if len(ops) != 0 {
+			return usageError("--netns NAME takes no other operands")
+		}
+		if _, err := nsfs.NetnsPath(netns); err != nil {
+			return usageError("%v", err)
+		}
+		h, err := open(nsfs.Net)
+		if err != nil {
+			return err
+		}
+		if err := checked(); err != nil {
+			return err
+		}
+		st, err := env.Ctx.Status()
+		if err != nil {
+			return err
+		}
+		if h.ID() == st.Home[nsfs.Net] && !force {
+			return fmt.Errorf("nothing to pin: %s's net namespace is nsh's home one (--force names it anyway)", target)
+		}
+		_, err = env.Ctx.PinNetnsHandle(h, netns)
+		return err
+	case len(ops) == 2:
+		k, err := nsfs.ParseKind(ops[0])
+		if err != nil {
+			return usageError("%v", err)
+		}
+		h, err := open(k)
+		if err != nil {
+			return err
+		}
+		if err := checked(); err != nil {
+			return err
+		}
+		_, err = env.Ctx.PinHandle(h, ops[1])
+		return err
+	case len(ops) == 1:
+		if k, err := nsfs.ParseKind(ops[0]); err == nil {
+			return usageError("%s is a kind: want pin -t %s %s PATH (or pin -t %s ./%s for a directory)", ops[0], target, k, target, ops[0])
+		}
+		st, err := env.Ctx.Status()
+		if err != nil {
+			return err
+		}
+		var want []*nsfs.Handle
+		for _, k := range nsfs.Kinds() {
+			h, err := open(k)
+			if err != nil {
+				return err
+			}
+			if h.ID() != st.Home[k] {
+				want = append(want, h)
+			}
+		}
+		if err := checked(); err != nil {
+			return err
+		}
+		if len(want) == 0 {
+			return fmt.Errorf("nothing to pin: %s is in every one of nsh's home namespaces", target)
+		}
+		var done []string
+		for _, h := range want {
+			p, err := env.Ctx.PinHandle(h, filepath.Join(ops[0], h.Kind().String()))
+			if err != nil {
+				for _, d := range done {
+					env.Ctx.Unpin(d)
+				}
+				return err
+			}
+			done = append(done, p.Path)
+		}
+		return nil
+	}
+	return usageError("want -t TARGET KIND PATH, -t TARGET DIR or -t TARGET --netns NAME")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nsh-dev/nsh/internal/nstest"
 	"github.com/nsh-dev/nsh/nsfs"
+	"golang.org/x/sys/unix"
 )
 
 func TestPinPinsUnpin(t *testing.T) {
@@ -137,4 +138,47 @@ func TestPinPinsUnpinFake(t *testing.T) {
 	h.fails("unpin "+dir+"/plain", 1, "not a pinned namespace")
 	h.fails("unpin "+dir+"/none", 1, "does not exist")
 	h.fails("unpin", 2)
+}
+
+// pin -t pins a process's namespaces, not the context's, which does not
+// move: KIND PATH, DIR (the kinds the process is away from home in) and
+// --netns NAME.
+func TestPinTarget(t *testing.T) {
+	h := newHarness(t)
+	dir := nstest.PinDir(t)
+	pid := holder(t, "--net", "--uts")
+	ino := func(path string) uint64 {
+		t.Helper()
+		var st unix.Stat_t
+		if err := unix.Stat(path, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Ino
+	}
+	h.ok("pin -t " + pid + " net " + dir + "/net")
+	h.ok("pin -t " + pid + " " + dir + "/all")
+	for path, k := range map[string]string{"/net": "net", "/all/net": "net", "/all/uts": "uts"} {
+		if got, want := ino(dir+path), ino("/proc/"+pid+"/ns/"+k); got != want {
+			t.Errorf("%s: pinned inode %d, the process's %s is %d", path, got, k, want)
+		}
+	}
+	if _, err := os.Stat(dir + "/all/ipc"); err == nil {
+		t.Error("pin -t PID DIR pinned ipc, where the process is at home")
+	}
+	if st, _ := h.ctx.Status(); st.Differs(nsfs.Net) || st.Differs(nsfs.UTS) {
+		t.Error("pin -t moved the context")
+	}
+	name := "nshtest-pint-" + pid
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	h.ok("pin -t " + pid + " --netns " + name)
+	if got, want := ino("/run/netns/"+name), ino("/proc/"+pid+"/ns/net"); got != want {
+		t.Errorf("--netns: /run/netns/%s is %d, the process's net %d", name, got, want)
+	}
+	self := itoa(os.Getpid())
+	h.fails("pin -t "+self+" --netns nshtest-home", 1, "nothing to pin: "+self+"'s net namespace is nsh's home one")
+	h.fails("pin -t "+self+" "+dir+"/self", 1, "nothing to pin: "+self+" is in every one")
+	h.fails("pin -t "+pid+" net", 2, "net is a kind")
+	h.fails("pin -t nope net "+dir+"/x", 2, "want a process id")
+	h.fails("pin -t 999999999 net "+dir+"/x", 1, "/proc/999999999/ns/net")
+	h.ok("unpin " + dir + "/net " + dir + "/all/net " + dir + "/all/uts /run/netns/" + name)
 }

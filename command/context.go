@@ -92,6 +92,11 @@ type Pinner interface {
 	PinAll(dir string) ([]nsctx.PinInfo, error)
 	// PinNetns pins the context's network namespace as ip netns NAME.
 	PinNetns(name string) (nsctx.PinInfo, error)
+	// PinHandle and PinNetnsHandle are Pin and PinNetns of a namespace
+	// that need not be the context's (pin -t: a process's, a
+	// container's); the handle stays the caller's.
+	PinHandle(h *nsfs.Handle, path string) (nsctx.PinInfo, error)
+	PinNetnsHandle(h *nsfs.Handle, name string) (nsctx.PinInfo, error)
 	// Pins lists the pins there are (not only the context's own).
 	Pins() ([]nsctx.PinInfo, error)
 	// Unpin removes the pin at path; a path that holds none is

@@ -52,6 +52,19 @@ var ErrNotPin = errors.New("not a pinned namespace (no nsfs mount there)")
 // see it and it outlives nsh. A relative path is taken from the context's
 // working directory.
 func (c *Context) Pin(k nsfs.Kind, path string) (PinInfo, error) {
+	h, err := c.OpenCurrent(k)
+	if err != nil {
+		return PinInfo{}, err
+	}
+	defer h.Close()
+	return c.PinHandle(h, path)
+}
+
+// PinHandle is Pin of the namespace h, which need not be the context's: a
+// process's or a container's namespace pinned without the context moving
+// (pin -t). h stays the caller's.
+func (c *Context) PinHandle(h *nsfs.Handle, path string) (PinInfo, error) {
+	k := h.Kind()
 	if strings.HasSuffix(path, "/") {
 		return PinInfo{}, &nsfs.Error{Path: path, Err: errors.New("ends in '/': a pin is a file (pin DIR pins every kind)")}
 	}
@@ -59,11 +72,6 @@ func (c *Context) Pin(k nsfs.Kind, path string) (PinInfo, error) {
 	if err != nil {
 		return PinInfo{}, err
 	}
-	h, err := c.OpenCurrent(k)
-	if err != nil {
-		return PinInfo{}, err
-	}
-	defer h.Close()
 	if k == nsfs.Mnt && h.ID() == c.home[nsfs.Mnt].ID() {
 		return PinInfo{}, &nsfs.Error{Path: path, Err: errors.New("the home mount namespace cannot be pinned inside itself (the kernel refuses the loop)")}
 	}

@@ -334,10 +334,18 @@ func (c *Context) pinAt(p string) int {
 func (c *Context) Pin(k nsfs.Kind, path string) (nsctx.PinInfo, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.pin(k, path)
+	return c.pin(k, c.cur[k], path)
 }
 
-func (c *Context) pin(k nsfs.Kind, path string) (nsctx.PinInfo, error) {
+// PinHandle pins the namespace h names (its kind and ID; the fake opens
+// no file).
+func (c *Context) PinHandle(h *nsfs.Handle, path string) (nsctx.PinInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pin(h.Kind(), h.ID(), path)
+}
+
+func (c *Context) pin(k nsfs.Kind, id nsfs.ID, path string) (nsctx.PinInfo, error) {
 	if strings.HasSuffix(path, "/") {
 		return nsctx.PinInfo{}, &nsfs.Error{Path: path, Err: errors.New("ends in '/': a pin is a file (pin DIR pins every kind)")}
 	}
@@ -345,7 +353,7 @@ func (c *Context) pin(k nsfs.Kind, path string) (nsctx.PinInfo, error) {
 	refuse := func(why string) (nsctx.PinInfo, error) {
 		return nsctx.PinInfo{}, &nsfs.Error{Path: p, Err: errors.New(why)}
 	}
-	if k == nsfs.Mnt && c.cur[k] == c.home[k] {
+	if k == nsfs.Mnt && id == c.home[k] {
 		return refuse("the home mount namespace cannot be pinned inside itself (the kernel refuses the loop)")
 	}
 	if c.pinAt(p) >= 0 {
@@ -364,8 +372,8 @@ func (c *Context) pin(k nsfs.Kind, path string) (nsctx.PinInfo, error) {
 			return nsctx.PinInfo{}, pathError(p, err)
 		}
 	}
-	info := nsctx.PinInfo{Path: p, Kind: k, Ino: c.cur[k].Ino}
-	c.pins = append(c.pins, pin{info: info, id: c.cur[k], file: true})
+	info := nsctx.PinInfo{Path: p, Kind: k, Ino: id.Ino}
+	c.pins = append(c.pins, pin{info: info, id: id, file: true})
 	return info, nil
 }
 
@@ -378,7 +386,7 @@ func (c *Context) PinAll(dir string) ([]nsctx.PinInfo, error) {
 		if c.cur[k] == c.home[k] {
 			continue
 		}
-		p, err := c.pin(k, filepath.Join(dir, k.String()))
+		p, err := c.pin(k, c.cur[k], filepath.Join(dir, k.String()))
 		if err != nil {
 			for _, d := range done {
 				c.unpin(d.Path)
@@ -396,17 +404,31 @@ func (c *Context) PinAll(dir string) ([]nsctx.PinInfo, error) {
 // PinNetns names the network namespace as ip netns NAME: remembered only,
 // no file is made in /run/netns.
 func (c *Context) PinNetns(name string) (nsctx.PinInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pinNetns(c.cur[nsfs.Net], name)
+}
+
+// PinNetnsHandle names the network namespace h as ip netns NAME.
+func (c *Context) PinNetnsHandle(h *nsfs.Handle, name string) (nsctx.PinInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h.Kind() != nsfs.Net {
+		return nsctx.PinInfo{}, fmt.Errorf("%w: a %s namespace, not net", nsfs.ErrWrongKind, h.Kind())
+	}
+	return c.pinNetns(h.ID(), name)
+}
+
+func (c *Context) pinNetns(id nsfs.ID, name string) (nsctx.PinInfo, error) {
 	p, err := nsfs.NetnsPath(name)
 	if err != nil {
 		return nsctx.PinInfo{}, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.pinAt(p) >= 0 {
 		return nsctx.PinInfo{}, &nsfs.Error{Path: p, Err: fmt.Errorf("netns %q exists already (ip netns del %s, or unpin it)", name, name)}
 	}
-	info := nsctx.PinInfo{Path: p, Kind: nsfs.Net, Ino: c.cur[nsfs.Net].Ino}
-	c.pins = append(c.pins, pin{info: info, id: c.cur[nsfs.Net]})
+	info := nsctx.PinInfo{Path: p, Kind: nsfs.Net, Ino: id.Ino}
+	c.pins = append(c.pins, pin{info: info, id: id})
 	return info, nil
 }
 
