@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -115,4 +116,37 @@ func RawWriter(w io.Writer) io.Writer {
 		return u.Raw()
 	}
 	return w
+}
+
+// PosError is a command's failure with the position of the command it
+// came from (its Env.Pos), so that however far the shell has moved on by
+// the time it says it (a script stopping after a function's command
+// failed, a job's status reported later), it is said where it happened.
+// Its text is the failure's own: the shell puts the position in front.
+type PosError struct {
+	Pos Pos
+	Err error
+}
+
+func (e *PosError) Error() string { return e.Err.Error() }
+func (e *PosError) Unwrap() error { return e.Err }
+
+// At gives err the position pos, unless it has one already; nil stays nil.
+func At(pos Pos, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := PosOf(err); ok {
+		return err
+	}
+	return &PosError{Pos: pos, Err: err}
+}
+
+// PosOf is the position err carries, if it carries one.
+func PosOf(err error) (Pos, bool) {
+	var pe *PosError
+	if errors.As(err, &pe) {
+		return pe.Pos, true
+	}
+	return Pos{}, false
 }

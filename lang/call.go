@@ -300,6 +300,9 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 	saved := sh.fds
 	sh.fds = t // eval, source, . and command run with the builtin's descriptors
 	err := b.Call(env, args)
+	if !control(err) {
+		err = command.At(env.Pos, err) // said where the builtin was
+	}
 	sh.last = command.Status(err)
 	if errors.Is(err, errReadOnly) {
 		sh.last = 2 // as dash and mksh: a misuse, not a failure
@@ -329,7 +332,7 @@ func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
 	if errors.As(err, &ran) {
 		// setns TARGET CMD: CMD's failure, said as CMD's own would be.
 		sh.fds = saved
-		return ran.Err
+		return command.At(env.Pos, ran.Err)
 	}
 	switch {
 	case bareStatus(err):
@@ -423,6 +426,9 @@ func (sh *Shell) external(args []string, t *fdTable) error {
 	sh.last = command.Status(err)
 	if err == nil {
 		return nil
+	}
+	if !control(err) {
+		err = command.At(env.Pos, err) // said where the program was
 	}
 	if errors.Is(err, command.Interrupted{}) || programStatus(err) {
 		// A program's own status: said only if it stops the script.

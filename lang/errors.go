@@ -20,7 +20,7 @@ func (e saidError) Unwrap() error { return e.error }
 // said says err now, as FILE:LINE: message, and marks it said.
 func (sh *Shell) said(err error) error {
 	if msg := unsaid(err); msg != "" {
-		sh.errorf("%s", msg)
+		sh.errorAt(sh.posOf(err), "%s", msg)
 	}
 	return saidError{err}
 }

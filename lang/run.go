@@ -23,9 +23,10 @@ import (
 // namespace builtins, does not let pass. Its message, if any, was said.
 type stopError struct {
 	status int
-	ns     bool   // a namespace builtin failed: it stops even under set +e
-	msg    string // why, not said yet (a subshell's: its parent may say it)
-	text   string // why, as FILE:LINE: msg, not said yet (see sayStop)
+	ns     bool         // a namespace builtin failed: it stops even under set +e
+	msg    string       // why, not said yet (a subshell's: its parent may say it)
+	pos    *command.Pos // where msg's command was
+	text   string       // why, as FILE:LINE: msg, not said yet (see sayStop)
 	stmt   *syntax.Stmt
 }
 
@@ -129,7 +130,8 @@ func (sh *Shell) failure(s *syntax.Stmt, err error) error {
 	if sh.sub {
 		// A subshell ends; the shell around it says why, if that
 		// stops it too.
-		return &stopError{status: sh.last, msg: msg}
+		pos := sh.posOf(err)
+		return &stopError{status: sh.last, msg: msg, pos: &pos}
 	}
 	stop := &stopError{status: sh.last, stmt: s}
 	switch {
@@ -138,9 +140,9 @@ func (sh *Shell) failure(s *syntax.Stmt, err error) error {
 		// A command of the script itself: said by its loop
 		// (runPulled), and not at all if it was the last one, whose
 		// status says it all.
-		stop.text = fmt.Sprintf("%s: %s", sh.where(), clip(msg, msgMax))
+		stop.text = fmt.Sprintf("%s: %s", sh.posOf(err), clip(msg, msgMax))
 	default:
-		sh.errorf("%s", msg) // where its stderr is now (source f 2>log)
+		sh.errorAt(sh.posOf(err), "%s", msg) // where its stderr is now (source f 2>log)
 	}
 	return stop
 }

@@ -418,8 +418,20 @@ func (sh *Shell) pos() command.Pos { return command.Pos{File: sh.file, Line: sh.
 func (sh *Shell) where() string { return sh.pos().String() }
 
 // errorf says a message as the shell does: FILE:LINE: or nsh: first.
-func (sh *Shell) errorf(format string, a ...any) {
-	fmt.Fprintf(sh.stderr(), "%s: %s\n", sh.where(), clip(fmt.Sprintf(format, a...), msgMax))
+func (sh *Shell) errorf(format string, a ...any) { sh.errorAt(sh.pos(), format, a...) }
+
+// errorAt is errorf at pos: where the command that failed was.
+func (sh *Shell) errorAt(pos command.Pos, format string, a ...any) {
+	fmt.Fprintf(sh.stderr(), "%s: %s\n", pos, clip(fmt.Sprintf(format, a...), msgMax))
+}
+
+// posOf is where err happened: the position its command carried
+// (command.PosError), else where the shell is now.
+func (sh *Shell) posOf(err error) command.Pos {
+	if p, ok := command.PosOf(err); ok {
+		return p
+	}
+	return sh.pos()
 }
 
 // stopped reports a Ctrl-C: one that reached nsh, or a program that died

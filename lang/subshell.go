@@ -79,6 +79,8 @@ func subshellError(status int, stop *stopError) error {
 	switch {
 	case status == 0:
 		return nil
+	case stop != nil && stop.msg != "" && stop.pos != nil:
+		return command.At(*stop.pos, &command.StatusError{Code: status, Err: errors.New(stop.msg)})
 	case stop != nil && stop.msg != "":
 		return &command.StatusError{Code: status, Err: errors.New(stop.msg)}
 	}
