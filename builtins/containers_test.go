@@ -14,6 +14,7 @@ import (
 	"github.com/nsh-dev/nsh/internal/podmantest"
 	"github.com/nsh-dev/nsh/nsfs"
 	"github.com/nsh-dev/nsh/nsinfo"
+	"golang.org/x/sys/unix"
 )
 
 // The package's podman image and service are made once and removed here.
@@ -110,6 +111,18 @@ func TestPushContainer(t *testing.T) {
 	if got := strings.Fields(h.ok("ns -p podman:" + c.Name + " net")); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("ns -p podman:NAME %q, by pid %q", got, want)
 	}
+	// pin -t podman:NAME pins the container's net namespace; the
+	// context stays home.
+	dir := nstest.PinDir(t)
+	h.ok("pin -t podman:" + c.Name + " net " + dir + "/net")
+	var pinSt, ctrSt unix.Stat_t
+	if unix.Stat(dir+"/net", &pinSt) != nil || unix.Stat("/proc/"+itoa(c.PID)+"/ns/net", &ctrSt) != nil || pinSt.Ino != ctrSt.Ino {
+		t.Errorf("pin -t podman:NAME: pinned inode %d, the container's net %d", pinSt.Ino, ctrSt.Ino)
+	}
+	if st, _ := h.ctx.Status(); st.Differs(nsfs.Net) {
+		t.Error("pin -t podman:NAME moved the context")
+	}
+	h.ok("unpin " + dir + "/net")
 	out := h.ok("identify podman:" + c.Name + " net")
 	if !strings.Contains(out, "container: podman:"+c.Name+" ("+c.ID+")") || !strings.Contains(out, itoa(c.PID)) {
 		t.Errorf("identify podman:NAME:\n%s", out)
