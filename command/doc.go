@@ -6,10 +6,12 @@
 // wraps a Handler (the plugin host is one); PluginHost is what the shell
 // asks of a plugin host, which cmd/nsh composes in or leaves out.
 //
-// The layering, bottom up:
+// The layering, bottom up (docs/design.md has it whole; layering_test.go
+// keeps it):
 //
-//	nsctx                  the context thread and namespace work
-//	command                this contract (imports nsctx only)
+//	nsfs, nsexec           namespace identity; the pre-runtime C helper
+//	nsctx, nsinfo          the context thread and namespace work; discovery
+//	command                this contract (imports nsfs and nsctx only)
 //	jobs                   jobs, process groups, the terminal, starting programs
 //	builtins, plugins      command implementations (neither imports the other)
 //	lang                   the shell language; dispatches to them
