@@ -36,3 +36,18 @@ func TestInitIsCheap(t *testing.T) {
 		t.Fatalf("inittrace named %d of nsh's packages:\n%s", found, out)
 	}
 }
+
+// k8s.io/cri-api's generated package registers its whole descriptor at
+// init (about 0.7 ms of every start); nsinfo speaks the few CRI messages
+// it needs by hand (cri_wire.go), and only the tests use cri-api.
+func TestNoCRIAPIInBinary(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "k8s.io/cri-api") {
+			t.Errorf("nsh links %s", p)
+		}
+	}
+}
