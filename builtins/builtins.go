@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -346,7 +347,14 @@ func newFlags(name string) *flag.FlagSet {
 
 // longFlags finds the names of long options in package flag's messages,
 // which spell them with one dash as Go does; nsh's usage spells them --name.
-var longFlags = regexp.MustCompile(`(: |flag )-([a-z][a-z-]+)`)
+var longFlags = lazyRegexp(`(: |flag )-([a-z][a-z-]+)`)
+
+// lazyRegexp compiles expr the first time it is needed: package init runs
+// on every start of nsh (nsh -c, scripts), and most never print a usage
+// error.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // parseFlags parses args[1:] and returns the operands. Options may come
 // after operands (ns net --json); "--" ends the options.
@@ -374,35 +382,35 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // Package flag's messages, as they read in nsh's words.
 var (
-	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -(.+)$`)
-	flagBadBool   = regexp.MustCompile(`^invalid boolean value (".*") for -([^:]+): (.*)$`)
-	flagBadValue  = regexp.MustCompile(`^invalid value (".*") for flag -([^:]+): (.*)$`)
-	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -(.+)$`)
+	flagUndefined = lazyRegexp(`^flag provided but not defined: -(.+)$`)
+	flagBadBool   = lazyRegexp(`^invalid boolean value (".*") for -([^:]+): (.*)$`)
+	flagBadValue  = lazyRegexp(`^invalid value (".*") for flag -([^:]+): (.*)$`)
+	flagNoValue   = lazyRegexp(`^flag needs an argument: -(.+)$`)
 )
 
 // flagMessage says a parse error of package flag as nsh's usage spells
 // options: -n, --name, never Go's -name or "invalid boolean value".
 func flagMessage(err error) string {
 	msg := err.Error()
-	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+	if m := flagUndefined().FindStringSubmatch(msg); m != nil {
 		return "unknown option " + dashed(m[1])
 	}
-	if m := flagBadBool.FindStringSubmatch(msg); m != nil {
+	if m := flagBadBool().FindStringSubmatch(msg); m != nil {
 		if m[3] == "parse error" {
 			return dashed(m[2]) + " takes no value, not " + m[1]
 		}
 		return m[3]
 	}
-	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+	if m := flagBadValue().FindStringSubmatch(msg); m != nil {
 		if m[3] == "parse error" {
 			return dashed(m[2]) + ": bad value " + m[1]
 		}
 		return m[3]
 	}
-	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
+	if m := flagNoValue().FindStringSubmatch(msg); m != nil {
 		return dashed(m[1]) + " needs a value"
 	}
-	return longFlags.ReplaceAllString(msg, "$1--$2")
+	return longFlags().ReplaceAllString(msg, "$1--$2")
 }
 
 func dashed(name string) string {

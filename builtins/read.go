@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -66,7 +65,7 @@ type readOpts struct {
 	fd          int
 }
 
-var timeoutSyntax = regexp.MustCompile(`^([0-9]+\.?[0-9]*|\.[0-9]+)$`)
+var timeoutSyntax = lazyRegexp(`^([0-9]+\.?[0-9]*|\.[0-9]+)$`)
 
 func parseRead(args []string) (o readOpts, names []string, err error) {
 	o = readOpts{delim: '\n', n: -1}
@@ -117,7 +116,7 @@ func parseRead(args []string) (o readOpts, names []string, err error) {
 				o.prompt = v
 			case 't':
 				f, _ := strconv.ParseFloat(v, 64)
-				if !timeoutSyntax.MatchString(v) || f > math.MaxInt64/1e9 {
+				if !timeoutSyntax().MatchString(v) || f > math.MaxInt64/1e9 {
 					return o, nil, &command.StatusError{Code: 1, Err: fmt.Errorf("%s: invalid timeout specification", v)}
 				}
 				o.timed, o.timeout = true, time.Duration(f*1e9)

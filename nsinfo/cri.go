@@ -3,10 +3,13 @@ package nsinfo
 // pod:[NAMESPACE/]NAME: a Kubernetes pod's sandbox, found through a CRI
 // runtime service (containerd's CRI plugin, CRI-O) the way crictl finds
 // it: ListPodSandbox by the kubelet's labels, then PodSandboxStatus's
-// verbose info for the sandbox's pid. The messages are k8s.io/cri-api's
-// own types over the gRPC nsh already has (plugins): CRI's messages are
-// many and nested, unlike the two containerd.go writes by hand, and the
-// module needs nothing beyond grpc and protobuf.
+// verbose info for the sandbox's pid. The few messages and fields nsh
+// needs are written and read with protowire (cri_wire.go), as
+// containerd.go does, over the gRPC nsh already has (plugins):
+// k8s.io/cri-api's generated package registers its whole descriptor at
+// init, which every start of nsh paid (about 0.7 ms of `nsh -c true`,
+// docs/benchmarks.md) for a word few scripts use. The tests speak
+// cri-api's own types to the same runtime, so the two must agree.
 
 import (
 	"cmp"
@@ -28,7 +31,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 // The labels the kubelet gives every pod sandbox.
@@ -51,7 +53,6 @@ func criSockets(getenv Getenv) []string {
 type criConn struct {
 	sock    string
 	conn    *grpc.ClientConn
-	rt      cri.RuntimeServiceClient
 	mu      sync.Mutex
 	dialErr error
 }
@@ -76,8 +77,16 @@ func dialCRI(sock string) (*criConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.conn, c.rt = conn, cri.NewRuntimeServiceClient(conn)
+	c.conn = conn
 	return c, nil
+}
+
+// call invokes method of runtime.v1.RuntimeService with the request req
+// and returns the response's bytes.
+func (c *criConn) call(ctx context.Context, method string, req []byte) ([]byte, error) {
+	var resp []byte
+	err := c.conn.Invoke(ctx, "/runtime.v1.RuntimeService/"+method, &req, &resp, grpc.ForceCodec(rawCodec{}))
+	return resp, err
 }
 
 // why turns a failed call into a few words, and says whether another
@@ -150,21 +159,19 @@ func podOn(sock, ns, name, label string) (*Container, error) {
 	defer c.conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), ContainerTimeout)
 	defer cancel()
-	l, err := c.rt.ListPodSandbox(ctx, &cri.ListPodSandboxRequest{Filter: &cri.PodSandboxFilter{
-		LabelSelector: map[string]string{PodNamespaceLabel: ns, PodNameLabel: name},
-	}})
+	l, err := c.listPods(ctx, podFilter{labels: map[string]string{PodNamespaceLabel: ns, PodNameLabel: name}})
 	if err != nil {
 		msg, next := c.why(err, ContainerTimeout)
 		return nil, &socketError{msg, next}
 	}
 	// A pod that was re-made has older sandboxes, NOTREADY: the newest
 	// ready one is the pod's.
-	var ready, any *cri.PodSandbox
-	for _, p := range l.Items {
-		if any == nil || p.CreatedAt > any.CreatedAt {
+	var ready, any *podSandbox
+	for _, p := range l {
+		if any == nil || p.createdAt > any.createdAt {
 			any = p
 		}
-		if p.State == cri.PodSandboxState_SANDBOX_READY && (ready == nil || p.CreatedAt > ready.CreatedAt) {
+		if p.state == sandboxReady && (ready == nil || p.createdAt > ready.createdAt) {
 			ready = p
 		}
 	}
@@ -174,7 +181,7 @@ func podOn(sock, ns, name, label string) (*Container, error) {
 		}
 		return nil, fmt.Errorf("%s: %w (no pod of that namespace and name; asked %s)", label, ErrNoPod, sock)
 	}
-	st, err := c.rt.PodSandboxStatus(ctx, &cri.PodSandboxStatusRequest{PodSandboxId: ready.Id, Verbose: true})
+	info, err := c.verboseInfo(ctx, "PodSandboxStatus", ready.id)
 	if err != nil {
 		msg, _ := c.why(err, ContainerTimeout)
 		return nil, fmt.Errorf("%s: %s: %s", label, sock, msg)
@@ -183,13 +190,13 @@ func podOn(sock, ns, name, label string) (*Container, error) {
 	// "info". CRI-O without an infra container (drop_infra_ctr, its
 	// default) has no sandbox process: then a running container of the
 	// pod's, which shares the pod's net, uts and ipc namespaces.
-	pid := infoPID(st.Info)
+	pid := infoPID(info)
 	if pid <= 0 {
-		if pid, err = podContainerPID(ctx, c, ready.Id); err != nil {
-			return nil, fmt.Errorf("%s: %s gave no pid for sandbox %.12s, %v", label, sock, ready.Id, err)
+		if pid, err = podContainerPID(ctx, c, ready.id); err != nil {
+			return nil, fmt.Errorf("%s: %s gave no pid for sandbox %.12s, %v", label, sock, ready.id, err)
 		}
 	}
-	return &Container{Engine: "pod", Name: ns + "/" + name, ID: ready.Id, PID: pid, State: "running"}, nil
+	return &Container{Engine: "pod", Name: ns + "/" + name, ID: ready.id, PID: pid, State: "running"}, nil
 }
 
 // infoPID reads "pid" of a verbose status's info JSON (0 if none).
@@ -202,21 +209,19 @@ func infoPID(info map[string]string) int {
 // podContainerPID is the pid of the oldest running container of sandbox
 // id.
 func podContainerPID(ctx context.Context, c *criConn, id string) (int, error) {
-	l, err := c.rt.ListContainers(ctx, &cri.ListContainersRequest{Filter: &cri.ContainerFilter{
-		PodSandboxId: id, State: &cri.ContainerStateValue{State: cri.ContainerState_CONTAINER_RUNNING},
-	}})
+	l, err := c.runningContainers(ctx, id)
 	if err != nil {
 		msg, _ := c.why(err, ContainerTimeout)
 		return 0, fmt.Errorf("and its containers: %s", msg)
 	}
-	slices.SortFunc(l.Containers, func(a, b *cri.Container) int { return cmp.Compare(a.CreatedAt, b.CreatedAt) })
-	for _, k := range l.Containers {
-		st, err := c.rt.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: k.Id, Verbose: true})
+	slices.SortFunc(l, func(a, b criContainer) int { return cmp.Compare(a.createdAt, b.createdAt) })
+	for _, k := range l {
+		info, err := c.verboseInfo(ctx, "ContainerStatus", k.id)
 		if err != nil {
 			msg, _ := c.why(err, ContainerTimeout)
-			return 0, fmt.Errorf("nor container %.12s: %s", k.Id, msg)
+			return 0, fmt.Errorf("nor container %.12s: %s", k.id, msg)
 		}
-		if pid := infoPID(st.Info); pid > 0 {
+		if pid := infoPID(info); pid > 0 {
 			return pid, nil
 		}
 	}
@@ -239,20 +244,18 @@ func listPods(getenv Getenv, timeout time.Duration) []*Container {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		l, err := c.rt.ListPodSandbox(ctx, &cri.ListPodSandboxRequest{Filter: &cri.PodSandboxFilter{
-			State: &cri.PodSandboxStateValue{State: cri.PodSandboxState_SANDBOX_READY},
-		}})
+		l, err := c.listPods(ctx, podFilter{readyOnly: true})
 		cancel()
 		c.conn.Close()
 		if err != nil {
 			continue
 		}
 		var out []*Container
-		for _, p := range l.Items {
-			ns := cmp.Or(p.Labels[PodNamespaceLabel], p.GetMetadata().GetNamespace())
-			name := cmp.Or(p.Labels[PodNameLabel], p.GetMetadata().GetName())
+		for _, p := range l {
+			ns := cmp.Or(p.labels[PodNamespaceLabel], p.namespace)
+			name := cmp.Or(p.labels[PodNameLabel], p.name)
 			if ns != "" && name != "" {
-				out = append(out, &Container{Engine: "pod", Name: ns + "/" + name, ID: p.Id})
+				out = append(out, &Container{Engine: "pod", Name: ns + "/" + name, ID: p.id})
 			}
 		}
 		slices.SortFunc(out, func(a, b *Container) int { return strings.Compare(a.Name, b.Name) })

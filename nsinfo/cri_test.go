@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -91,17 +92,8 @@ func (s *criNoInfra) ContainerStatus(context.Context, *cri.ContainerStatusReques
 // is not on these machines, so a server that answers as it does stands
 // in.
 func TestPodWithoutInfraContainer(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "crio.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
 	fake := &criNoInfra{}
-	cri.RegisterRuntimeServiceServer(srv, fake)
-	go srv.Serve(l)
-	defer srv.Stop()
-	getenv := func(k string) (string, bool) { return "unix://" + sock, k == "CONTAINER_RUNTIME_ENDPOINT" }
+	getenv := serveCRI(t, fake)
 	c, err := RunningPID("pod", "kube-system/dns", getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -111,5 +103,107 @@ func TestPodWithoutInfraContainer(t *testing.T) {
 	}
 	if f := fake.listed; f == nil || f.PodSandboxId != "sb1" || f.State.GetState() != cri.ContainerState_CONTAINER_RUNNING {
 		t.Errorf("ListContainers filter %v", f)
+	}
+}
+
+// serveCRI serves fake as a CRI runtime service on a socket of the test's
+// and returns the environment that points nsh at it.
+func serveCRI(t *testing.T, fake cri.RuntimeServiceServer) Getenv {
+	sock := filepath.Join(t.TempDir(), "cri.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	cri.RegisterRuntimeServiceServer(srv, fake)
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+	return func(k string) (string, bool) { return "unix://" + sock, k == "CONTAINER_RUNTIME_ENDPOINT" }
+}
+
+// criRecorder answers with every field cri-api has for the messages nsh
+// reads by hand (cri_wire.go), and keeps the requests as cri-api decoded
+// them: the two ends must agree on each field nsh uses.
+type criRecorder struct {
+	cri.UnimplementedRuntimeServiceServer
+	lists    []*cri.PodSandboxFilter
+	statuses []*cri.PodSandboxStatusRequest
+}
+
+func (s *criRecorder) ListPodSandbox(_ context.Context, r *cri.ListPodSandboxRequest) (*cri.ListPodSandboxResponse, error) {
+	s.lists = append(s.lists, r.Filter)
+	pod := func(id string, state cri.PodSandboxState, created int64, ns, name string) *cri.PodSandbox {
+		return &cri.PodSandbox{
+			Id: id, State: state, CreatedAt: created, RuntimeHandler: "runc",
+			Metadata:    &cri.PodSandboxMetadata{Name: name + "-meta", Uid: "u-" + id, Namespace: ns + "-meta", Attempt: 2},
+			Labels:      map[string]string{PodNamespaceLabel: ns, PodNameLabel: name, "app": "x"},
+			Annotations: map[string]string{"a": "b"},
+		}
+	}
+	return &cri.ListPodSandboxResponse{Items: []*cri.PodSandbox{
+		pod("old", cri.PodSandboxState_SANDBOX_READY, 100, "kube-system", "dns"),
+		pod("remade", cri.PodSandboxState_SANDBOX_NOTREADY, 300, "kube-system", "dns"),
+		pod("ready", cri.PodSandboxState_SANDBOX_READY, 200, "kube-system", "dns"),
+		{Id: "bare", Metadata: &cri.PodSandboxMetadata{Name: "web", Namespace: "default"}},
+	}}, nil
+}
+
+func (s *criRecorder) PodSandboxStatus(_ context.Context, r *cri.PodSandboxStatusRequest) (*cri.PodSandboxStatusResponse, error) {
+	s.statuses = append(s.statuses, r)
+	return &cri.PodSandboxStatusResponse{
+		Status:    &cri.PodSandboxStatus{Id: r.PodSandboxId, State: cri.PodSandboxState_SANDBOX_READY, CreatedAt: 200},
+		Info:      map[string]string{"other": "{}", "info": fmt.Sprintf(`{"pid": %d, "runtimeSpec": {}}`, os.Getpid())},
+		Timestamp: 7,
+	}, nil
+}
+
+func TestCRIWire(t *testing.T) {
+	rec := &criRecorder{}
+	getenv := serveCRI(t, rec)
+
+	c, err := RunningPID("pod", "kube-system/dns", getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != "ready" || c.PID != os.Getpid() || c.Label() != "pod:kube-system/dns" {
+		t.Errorf("got %+v, want the newest ready sandbox and its pid", c)
+	}
+	if len(rec.lists) != 1 || rec.lists[0].State != nil || rec.lists[0].Id != "" ||
+		len(rec.lists[0].LabelSelector) != 2 || rec.lists[0].LabelSelector[PodNamespaceLabel] != "kube-system" || rec.lists[0].LabelSelector[PodNameLabel] != "dns" {
+		t.Errorf("ListPodSandbox filter %v", rec.lists)
+	}
+	if len(rec.statuses) != 1 || rec.statuses[0].PodSandboxId != "ready" || !rec.statuses[0].Verbose {
+		t.Errorf("PodSandboxStatus requests %v", rec.statuses)
+	}
+
+	// Completion asks for ready sandboxes only; labels name a pod, else
+	// its metadata does.
+	pods := listPods(getenv, time.Second)
+	if f := rec.lists[len(rec.lists)-1]; f.State == nil || f.State.State != cri.PodSandboxState_SANDBOX_READY || len(f.LabelSelector) != 0 {
+		t.Errorf("completion's filter %v", f)
+	}
+	var got []string
+	for _, p := range pods {
+		got = append(got, p.Name+" "+p.ID)
+	}
+	slices.Sort(got) // sorted by name; pods of one name in any order
+	want := []string{"default/web bare", "kube-system/dns old", "kube-system/dns ready", "kube-system/dns remade"}
+	if !slices.Equal(got, want) {
+		t.Errorf("listPods = %q, want %q", got, want)
+	}
+}
+
+// A message cut short is an error, not a panic or a half-read pod.
+func TestCRIWireMalformed(t *testing.T) {
+	for _, b := range [][]byte{{0x0a}, {0x0a, 0x05, 0x01}, {0x08}, {0x0a, 0x02, 0x12, 0x7f}} {
+		err := walk(b, func(n protowire.Number, v []byte, _ uint64) error {
+			if n == 1 && v != nil {
+				return walk(v, func(protowire.Number, []byte, uint64) error { return nil })
+			}
+			return nil
+		})
+		if err == nil {
+			t.Errorf("walk(% x) took it", b)
+		}
 	}
 }

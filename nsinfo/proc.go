@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"sync"
 
 	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
@@ -334,17 +335,19 @@ func (r *reader) readFds(dir int, p *proc) {
 	}
 }
 
-// fdNames are "fd/N" for small N, made once.
-var fdNames = func() (n [256]string) {
+// fdNames are "fd/N" for small N, made once: when a scan first needs
+// them, not at every start of nsh.
+var fdNames = sync.OnceValue(func() *[256]string {
+	var n [256]string
 	for i := range n {
 		n[i] = "fd/" + strconv.Itoa(i)
 	}
-	return
-}()
+	return &n
+})
 
 func fdName(fd int) string {
-	if fd < len(fdNames) {
-		return fdNames[fd]
+	if n := fdNames(); fd < len(n) {
+		return n[fd]
 	}
 	return "fd/" + strconv.Itoa(fd)
 }
