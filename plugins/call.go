@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,37 @@ func (h *Host) run(env *command.Env, js *jobSignals, p *Plugin, args []string) e
 type jobSignals struct {
 	sig             atomic.Int32
 	interrupt, kill chan struct{}
+
+	mu   sync.Mutex
+	wake func() // the running call's (see during), nil outside one
+}
+
+// poke pokes c, one of js's channels, and wakes the running call.
+func (js *jobSignals) poke(c chan struct{}) {
+	poke(c)
+	js.mu.Lock()
+	wake := js.wake
+	js.mu.Unlock()
+	if wake != nil {
+		wake()
+	}
+}
+
+// during makes wake the call's until the function returned is called,
+// and calls it at once if a signal came before.
+func (js *jobSignals) during(wake func()) (end func()) {
+	js.mu.Lock()
+	js.wake = wake
+	pending := len(js.interrupt) > 0 || len(js.kill) > 0
+	js.mu.Unlock()
+	if pending {
+		wake()
+	}
+	return func() {
+		js.mu.Lock()
+		js.wake = nil
+		js.mu.Unlock()
+	}
 }
 
 func watchJob(job command.Job) (*jobSignals, func()) {
@@ -60,12 +92,13 @@ func watchJob(job command.Job) (*jobSignals, func()) {
 			// Ignored, or a stop: a call cannot stop (its process serves
 			// other calls), so it goes on.
 			return
-		case unix.SIGKILL:
-			poke(js.kill)
-		default:
-			poke(js.interrupt)
 		}
 		js.sig.CompareAndSwap(0, int32(sig))
+		if sig == unix.SIGKILL {
+			js.poke(js.kill)
+		} else {
+			js.poke(js.interrupt)
+		}
 	})
 }
 
@@ -76,9 +109,10 @@ func (e errInterrupted) Error() string {
 	return fmt.Sprintf("interrupted, and the plugin did not stop within %v: killed", e.grace)
 }
 
-// call runs one command over the process's Run stream (opened at its
-// first call and kept: a stream carries one call after another, which
-// saves setting up an HTTP/2 stream per call). Output is written as it
+// call runs one command over the process's calls socket, or for a plugin
+// of an older SDK its Run stream (opened at its first call and kept: a
+// stream carries one call after another, which saves setting up an HTTP/2
+// stream per call). Output is written as it
 // arrives, stdin is read only when the plugin asks for it, and Ctrl-C is
 // passed on as an interrupt; a plugin that has not finished grace after
 // the interrupt is killed. On any error but a plain exit status the
@@ -115,7 +149,7 @@ func (pr *proc) call(env *command.Env, js *jobSignals, start *pluginv1.Start, gr
 		close(done)
 		pr.sendMu.Unlock()
 	}()
-	if err := send(&pluginv1.Input{Msg: &pluginv1.Input_Start{Start: start}}); err != nil {
+	if err := send(&pluginv1.Input{Msg: &pluginv1.Input_Start{Start: pr.sameEnv(start)}}); err != nil {
 		pr.fail()
 		return 0, pr.failure(err)
 	}
@@ -123,13 +157,14 @@ func (pr *proc) call(env *command.Env, js *jobSignals, start *pluginv1.Start, gr
 	// Ctrl-C reaches nsh (plugins have their own process group): pass it
 	// on while the call is in the foreground, as kill %N always is, and
 	// kill the plugin if it does not stop in time (SIGKILL: at once).
+	// What does so is started at the first such signal, not for every
+	// call: a goroutine started wakes another thread, which costs a short
+	// call much of its time.
 	var killed atomic.Bool
 	sigint := make(chan struct{}, 1)
-	stopWatch := watchInterrupts(sigint)
-	defer stopWatch()
 	job, interrupt, kill := env.Job, js.interrupt, js.kill
 	foreground := func() bool { return job == nil || job.InForeground() }
-	go func() {
+	watch := func() {
 		switch awaitInterrupt(sigint, interrupt, kill, done, foreground) {
 		case callDone:
 			return
@@ -145,7 +180,11 @@ func (pr *proc) call(env *command.Env, js *jobSignals, start *pluginv1.Start, gr
 		killed.Store(true)
 		pr.run.Kill(context.Background())
 		pr.cancel()
-	}()
+	}
+	var watching sync.Once
+	wake := func() { watching.Do(func() { go watch() }) }
+	defer watchInterrupts(sigint, wake)()
+	defer js.during(wake)()
 
 	var reads chan int
 	for {
@@ -166,7 +205,7 @@ func (pr *proc) call(env *command.Env, js *jobSignals, start *pluginv1.Start, gr
 		switch msg := m.Msg.(type) {
 		case *pluginv1.Output_Stdout:
 			if _, err := env.Stdout.Write(msg.Stdout); err != nil {
-				poke(interrupt) // a closed pipe: stop the command as Ctrl-C would
+				js.poke(interrupt) // a closed pipe: stop the command as Ctrl-C would
 			}
 		case *pluginv1.Output_Stderr:
 			env.Stderr.Write(msg.Stderr)
@@ -193,6 +232,21 @@ func (pr *proc) call(env *command.Env, js *jobSignals, start *pluginv1.Start, gr
 			return int(msg.Exit), nil
 		}
 	}
+}
+
+// sameEnv leaves the environment out of start on the calls socket when
+// it is the previous call's (pluginv1.Start.same_env): decoding it costs
+// the plugin more than the rest of a short call.
+func (pr *proc) sameEnv(start *pluginv1.Start) *pluginv1.Start {
+	if _, ok := pr.stream.(*pluginv1.HostCalls); !ok {
+		return start
+	}
+	if pr.lastEnv != nil && slices.Equal(pr.lastEnv, start.Env) {
+		start.Env, start.SameEnv = nil, true
+		return start
+	}
+	pr.lastEnv = slices.Clone(start.Env)
+	return start
 }
 
 const (
@@ -243,29 +297,28 @@ func isTerminal(r io.Reader) bool {
 var sigint struct {
 	once sync.Once
 	mu   sync.Mutex
-	subs map[chan struct{}]bool
+	subs map[chan struct{}]func()
 }
 
-func watchInterrupts(ch chan struct{}) (stop func()) {
+// watchInterrupts pokes ch and calls wake at each SIGINT until stop.
+func watchInterrupts(ch chan struct{}, wake func()) (stop func()) {
 	sigint.once.Do(func() {
-		sigint.subs = map[chan struct{}]bool{}
+		sigint.subs = map[chan struct{}]func(){}
 		c := make(chan os.Signal, 1)
 		signal.Notify(c, unix.SIGINT)
 		go func() {
 			for range c {
 				sigint.mu.Lock()
-				for s := range sigint.subs {
-					select {
-					case s <- struct{}{}:
-					default:
-					}
+				for s, wake := range sigint.subs {
+					poke(s)
+					wake()
 				}
 				sigint.mu.Unlock()
 			}
 		}()
 	})
 	sigint.mu.Lock()
-	sigint.subs[ch] = true
+	sigint.subs[ch] = wake
 	sigint.mu.Unlock()
 	return func() {
 		sigint.mu.Lock()

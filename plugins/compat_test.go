@@ -40,7 +40,7 @@ func TestPluginNeedsNewerHost(t *testing.T) {
 	if h.Has("tpid") {
 		t.Fatal("a plugin for a newer nsh ran")
 	}
-	want := "plugin future: it needs a newer nsh: plugin protocol 1.99, and this nsh speaks 1.2"
+	want := "plugin future: it needs a newer nsh: plugin protocol 1.99, and this nsh speaks 1.3"
 	if !strings.Contains(h.warn.String(), want) {
 		t.Errorf("discovery said %q", h.warn.String())
 	}

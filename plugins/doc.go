@@ -10,8 +10,9 @@
 // the checked descriptor, reaching a socket in another mount namespace),
 // cgroup.go (a cgroup per process, and the reaper, so that what a plugin
 // starts ends with it), pool.go (processes per plugin and context), call.go
-// (one command over a gRPC stream, Ctrl-C, faults), host.go (the shell
-// middleware and the plugin builtin's operations). Plugin authors use
+// (one command over the calls socket or the gRPC Run stream, Ctrl-C,
+// faults), host.go (the shell middleware and the plugin builtin's
+// operations). Plugin authors use
 // plugins/sdk; the protocol is plugins/proto/v1. docs/plugins.md is the
 // guide.
 package plugins

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,15 +48,25 @@ type proc struct {
 	size   int64 // the stamp of the file it runs (stampOf)
 	mtime  int64
 	timer  *time.Timer
-	// idleSince is when it last went idle (evictLocked).
+	// idleSince is when it last went idle (evictLocked, expire).
 	idleSince time.Time
+	timerOff  bool // timer fired while it was in use: put sets it again
 
-	// The Run stream, kept from call to call; sendMu orders its sends.
-	stream pluginv1.Commands_RunClient
-	cancel context.CancelFunc
-	sendMu sync.Mutex
+	// The calls' stream, kept from call to call: the calls socket, or the
+	// Run stream of a plugin that does not serve one; sendMu orders its
+	// sends, cancel ends it.
+	stream  runStream
+	cancel  func()
+	lastEnv []string // the env of its last call (sameEnv)
+	sendMu  sync.Mutex
 
 	api *hostAPI // the host API, if it asks (hostapi.go)
+}
+
+// runStream carries a process's calls (see call).
+type runStream interface {
+	Send(*pluginv1.Input) error
+	Recv() (*pluginv1.Output, error)
 }
 
 // key is where p's process for the current context is pooled, and the
@@ -76,7 +87,6 @@ func (h *Host) get(p *Plugin, key poolKey, env []string) (*proc, error) {
 	for list := h.pool.idle[key]; len(list) > 0; list = h.pool.idle[key] {
 		pr := list[len(list)-1]
 		h.pool.idle[key] = list[:len(list)-1]
-		pr.timer.Stop()
 		if !pr.client.Exited() {
 			h.mu.Unlock()
 			return pr, nil
@@ -106,7 +116,17 @@ func (h *Host) put(key poolKey, pr *proc) {
 	h.evictLocked(h.MaxIdleTotal - 1)
 	pr.idleSince = time.Now()
 	h.pool.idle[key] = append(h.pool.idle[key], pr)
-	pr.timer = time.AfterFunc(h.IdleTimeout, func() { h.expire(key, pr) })
+	switch {
+	case pr.timer == nil:
+		// One timer for the process's life, not one per call: setting a
+		// timer wakes the runtime's poller thread, a cost on every call.
+		// When it fires, expire sees whether the process has been idle
+		// long enough, and sets it again for the rest if not.
+		pr.timer = time.AfterFunc(h.IdleTimeout, func() { h.expire(key, pr) })
+	case pr.timerOff:
+		pr.timerOff = false
+		pr.timer.Reset(h.IdleTimeout)
+	}
 }
 
 // evictLocked stops the longest idle processes until at most max are
@@ -150,10 +170,18 @@ func (h *Host) unpoolLocked(key poolKey, pr *proc) bool {
 	return false
 }
 
-// expire stops pr if it is still idle.
+// expire stops pr if it has been idle for IdleTimeout; if it was idle
+// for less, it looks again when that time would be up.
 func (h *Host) expire(key poolKey, pr *proc) {
 	h.mu.Lock()
-	idle := h.unpoolLocked(key, pr)
+	left := h.IdleTimeout - time.Since(pr.idleSince)
+	switch {
+	case !slices.Contains(h.pool.idle[key], pr):
+		pr.timerOff = true // in use, or gone: put sets it again
+	case left > 0:
+		pr.timer.Reset(left)
+	}
+	idle := left <= 0 && h.unpoolLocked(key, pr)
 	h.mu.Unlock()
 	if idle {
 		pr.stop()
@@ -216,6 +244,9 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		var raw any
 		if raw, err = cp.Dispense(pluginv1.PluginName); err == nil {
 			pr.rpc = raw.(pluginv1.CommandsClient)
+			if c := pr.run.takeCalls(); c != nil {
+				pr.stream, pr.cancel = c, func() { c.Close() }
+			}
 			pr.api = newHostAPI(h, raw, pr)
 			pr.log.started(pr.run.pid, jobs.Where(h.ctx))
 			return pr, nil

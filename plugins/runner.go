@@ -16,6 +16,7 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsfs"
+	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,6 +45,8 @@ type procRunner struct {
 	waited  bool
 	waitErr error
 	extra   net.Listener // the host API's socket in the plugin's /tmp (hostToPlugin)
+
+	calls, theirCalls *os.File // the calls socket's ends (pluginv1.CallsFdKey)
 }
 
 // newRunner prepares to run file, the descriptor openPlugin checked, of
@@ -68,14 +71,47 @@ func newRunner(ctx *nsctx.Context, cgs *cgroups, path string, file *os.File, env
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
 	}
 	r := &procRunner{ctx: ctx, path: path, sockDir: sockDir, cmd: cmd, cgroups: cgs}
-	var err error
-	if r.stdout, err = cmd.StdoutPipe(); err != nil {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
 		return nil, err
 	}
-	if r.stderr, err = cmd.StderrPipe(); err != nil {
+	r.calls, r.theirCalls = os.NewFile(uintptr(fds[0]), "calls"), os.NewFile(uintptr(fds[1]), "calls")
+	cmd.ExtraFiles = append(cmd.ExtraFiles, r.theirCalls)
+	setenv(&cmd.Env, pluginv1.CallsFdKey, strconv.Itoa(2+len(cmd.ExtraFiles)))
+	if r.stdout, err = cmd.StdoutPipe(); err == nil {
+		r.stderr, err = cmd.StderrPipe()
+	}
+	if err != nil {
+		r.calls.Close()
+		r.theirCalls.Close()
 		return nil, err
 	}
 	return r, nil
+}
+
+// takeCalls is the calls socket once the handshake is read, if the plugin
+// serves calls on it (it said so before its handshake); nil otherwise,
+// and the calls go on the Run stream.
+func (r *procRunner) takeCalls() *pluginv1.HostCalls {
+	r.mu.Lock()
+	f := r.calls
+	r.calls = nil
+	r.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	hello := make([]byte, len(pluginv1.CallsHello))
+	n, _, err := unix.Recvfrom(int(f.Fd()), hello, unix.MSG_DONTWAIT)
+	if err != nil || string(hello[:n]) != pluginv1.CallsHello {
+		f.Close()
+		return nil
+	}
+	conn, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		return nil
+	}
+	return pluginv1.NewHostCalls(conn)
 }
 
 // pluginFd is how a plugin process is executed: through the descriptor of
@@ -118,7 +154,11 @@ func (r *procRunner) Start(context.Context) error {
 		// SDK sets the parent-death signal itself.
 		r.cmd.SysProcAttr.Pdeathsig = 0
 	}
-	if err := r.ctx.Start(r.cmd); err != nil {
+	err = r.ctx.Start(r.cmd)
+	r.theirCalls.Close() // the child has its own copy, or failed
+	if err != nil {
+		r.calls.Close()
+		r.calls = nil
 		if r.cg != nil {
 			r.cg.remove()
 			r.cg = nil
@@ -156,6 +196,10 @@ func (r *procRunner) Wait(context.Context) error {
 	r.waited, r.waitErr = true, err
 	cg := r.cg
 	r.cg = nil
+	if r.calls != nil { // never taken: the process did not come up
+		r.calls.Close()
+		r.calls = nil
+	}
 	r.mu.Unlock()
 	if cg != nil {
 		cg.remove()

@@ -43,9 +43,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -289,6 +291,7 @@ func Serve(version string, cmds ...*Command) {
 	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	closeExecFd()
 	stderr = os.Stderr
+	serveCalls(srv)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  pluginv1.Handshake,
 		VersionedPlugins: pluginv1.Plugins(srv),
@@ -315,4 +318,33 @@ func closeExecFd() {
 		}
 		os.WriteFile("/proc/self/comm", []byte(name), 0)
 	}
+}
+
+// serveCalls serves calls on the socket nsh gave (pluginv1.CallsFdKey),
+// saying so on it before go-plugin's handshake is printed, so that nsh
+// knows it when it has read the handshake.
+func serveCalls(srv *server) {
+	fd, err := strconv.Atoi(os.Getenv(pluginv1.CallsFdKey))
+	os.Unsetenv(pluginv1.CallsFdKey) // not for what the plugin starts
+	if err != nil || fd < 3 {
+		return
+	}
+	if t, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || t != unix.SOCK_STREAM {
+		return
+	}
+	f := os.NewFile(uintptr(fd), "nsh-calls")
+	conn, err := net.FileConn(f) // a copy, close-on-exec
+	f.Close()
+	if err != nil {
+		return
+	}
+	if _, err := conn.Write([]byte(pluginv1.CallsHello)); err != nil {
+		conn.Close()
+		return
+	}
+	calls := pluginv1.NewPluginCalls(conn)
+	go func() {
+		srv.serve(calls)
+		calls.Close()
+	}()
 }

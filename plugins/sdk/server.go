@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -85,12 +86,31 @@ func CompleteCommand(ctx context.Context, cmd *Command, cc *CompleteCall, h Host
 // Run serves calls on one stream, one after another: each begins with
 // Start and ends with the exit status the plugin sends. What arrives for a
 // call that is over (input nsh had in flight) is dropped.
-func (s *server) Run(stream pluginv1.Commands_RunServer) error {
-	s.restore()
+func (s *server) Run(stream pluginv1.Commands_RunServer) error { return s.serve(stream) }
+
+// runStream is what a process's calls travel on: the Run stream, or the
+// calls socket (pluginv1.PluginCalls).
+type runStream interface {
+	Send(*pluginv1.Output) error
+	Recv() (*pluginv1.Input, error)
+	Context() context.Context
+}
+
+func (s *server) serve(stream runStream) error {
 	out := &sender{stream: stream}
+	// The commands run one after another in one goroutine, whose stack
+	// has grown already: a goroutine per call would grow its own each time.
+	work := make(chan func())
+	defer close(work)
+	go func() {
+		for f := range work {
+			f()
+		}
+	}()
 	var (
 		mu  sync.Mutex
-		cur *stdin // the running call's input, nil between calls
+		cur *stdin   // the running call's input, nil between calls
+		env []string // the last call's (Start.same_env)
 	)
 	current := func() *stdin { mu.Lock(); defer mu.Unlock(); return cur }
 	defer func() {
@@ -103,13 +123,19 @@ func (s *server) Run(stream pluginv1.Commands_RunServer) error {
 		if err != nil {
 			return err
 		}
+		s.restore() // the calls socket is read from before go-plugin serves
 		c := current()
 		switch msg := m.Msg.(type) {
 		case *pluginv1.Input_Start:
 			if c != nil {
 				return fmt.Errorf("nsh plugin: Start during a call")
 			}
-			c = s.begin(stream.Context(), msg.Start, out, func() { mu.Lock(); cur = nil; mu.Unlock() })
+			if msg.Start.SameEnv { // copies: a command may change its own
+				msg.Start.Env = slices.Clone(env)
+			} else {
+				env = slices.Clone(msg.Start.Env)
+			}
+			c = s.begin(stream.Context(), msg.Start, out, work, func() { mu.Lock(); cur = nil; mu.Unlock() })
 			mu.Lock()
 			if c.running() {
 				cur = c
@@ -138,10 +164,10 @@ func (s *server) Run(stream pluginv1.Commands_RunServer) error {
 	}
 }
 
-// begin starts a call's command in its own goroutine. When the command
+// begin starts a call's command on work's goroutine. When the command
 // returns, over() is called before the exit status is sent, so that
 // nothing arriving after it is taken for this call.
-func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, over func()) *stdin {
+func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, work chan<- func(), over func()) *stdin {
 	ctx, cancel := context.WithCancel(ctx)
 	in := &stdin{out: out, data: make(chan []byte), eof: make(chan struct{}), finished: make(chan struct{}), cancel: cancel, stop: ctx.Done(), host: make(chan uint32, 1)}
 	if len(st.Args) == 0 {
@@ -158,7 +184,7 @@ func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, ove
 		host: &remoteHost{s: s, minor: st.HostMinor, ask: askOnStream(ctx, out, in)},
 	}
 	s.stdout.attach(&writer{out, false, nil}) // not call.Stdout: it would flush the pipe it is fed from
-	go func() {
+	work <- func() {
 		code := 127
 		if c := call.cmd; c != nil {
 			code = run(ctx, c, call)
@@ -170,7 +196,7 @@ func (s *server) begin(ctx context.Context, st *pluginv1.Start, out *sender, ove
 		close(in.finished)
 		over()
 		out.send(&pluginv1.Output{Msg: &pluginv1.Output_Exit{Exit: int32(code)}})
-	}()
+	}
 	return in
 }
 
@@ -221,7 +247,7 @@ func status(name string, stderr io.Writer, err error) int {
 // sender serializes sends on the stream (gRPC allows one sender at a time).
 type sender struct {
 	mu     sync.Mutex
-	stream pluginv1.Commands_RunServer
+	stream runStream
 }
 
 func (s *sender) send(m *pluginv1.Output) error {

@@ -342,16 +342,19 @@ func (x *CompleteResponse) GetFiles() bool {
 
 // Start opens a Run stream.
 type Start struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Args          []string               `protobuf:"bytes,1,rep,name=args,proto3" json:"args,omitempty"` // args[0] is the command name
-	Env           []string               `protobuf:"bytes,2,rep,name=env,proto3" json:"env,omitempty"`   // the shell's exported environment, KEY=VALUE
-	Dir           string                 `protobuf:"bytes,3,opt,name=dir,proto3" json:"dir,omitempty"`   // the context's working directory
-	StdinTty      bool                   `protobuf:"varint,4,opt,name=stdin_tty,json=stdinTty,proto3" json:"stdin_tty,omitempty"`
-	StdoutTty     bool                   `protobuf:"varint,5,opt,name=stdout_tty,json=stdoutTty,proto3" json:"stdout_tty,omitempty"`
-	StderrTty     bool                   `protobuf:"varint,6,opt,name=stderr_tty,json=stderrTty,proto3" json:"stderr_tty,omitempty"`
-	Rows          uint32                 `protobuf:"varint,7,opt,name=rows,proto3" json:"rows,omitempty"` // terminal size when stdout (else stdin) is a terminal
-	Cols          uint32                 `protobuf:"varint,8,opt,name=cols,proto3" json:"cols,omitempty"`
-	HostMinor     uint32                 `protobuf:"varint,9,opt,name=host_minor,json=hostMinor,proto3" json:"host_minor,omitempty"` // since minor 2: the minor the host speaks (0: an older host)
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Args      []string               `protobuf:"bytes,1,rep,name=args,proto3" json:"args,omitempty"` // args[0] is the command name
+	Env       []string               `protobuf:"bytes,2,rep,name=env,proto3" json:"env,omitempty"`   // the shell's exported environment, KEY=VALUE
+	Dir       string                 `protobuf:"bytes,3,opt,name=dir,proto3" json:"dir,omitempty"`   // the context's working directory
+	StdinTty  bool                   `protobuf:"varint,4,opt,name=stdin_tty,json=stdinTty,proto3" json:"stdin_tty,omitempty"`
+	StdoutTty bool                   `protobuf:"varint,5,opt,name=stdout_tty,json=stdoutTty,proto3" json:"stdout_tty,omitempty"`
+	StderrTty bool                   `protobuf:"varint,6,opt,name=stderr_tty,json=stderrTty,proto3" json:"stderr_tty,omitempty"`
+	Rows      uint32                 `protobuf:"varint,7,opt,name=rows,proto3" json:"rows,omitempty"` // terminal size when stdout (else stdin) is a terminal
+	Cols      uint32                 `protobuf:"varint,8,opt,name=cols,proto3" json:"cols,omitempty"`
+	HostMinor uint32                 `protobuf:"varint,9,opt,name=host_minor,json=hostMinor,proto3" json:"host_minor,omitempty"` // since minor 2: the minor the host speaks (0: an older host)
+	// Since minor 3, on the calls socket only: env is left out, being the
+	// previous call's on this socket (most calls change nothing of it).
+	SameEnv       bool `protobuf:"varint,10,opt,name=same_env,json=sameEnv,proto3" json:"same_env,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -447,6 +450,13 @@ func (x *Start) GetHostMinor() uint32 {
 		return x.HostMinor
 	}
 	return 0
+}
+
+func (x *Start) GetSameEnv() bool {
+	if x != nil {
+		return x.SameEnv
+	}
+	return false
 }
 
 type Input struct {
@@ -737,7 +747,7 @@ const file_commands_proto_rawDesc = "" +
 	"candidates\x18\x01 \x03(\tR\n" +
 	"candidates\x12\x19\n" +
 	"\x05files\x18\x02 \x01(\bH\x00R\x05files\x88\x01\x01B\b\n" +
-	"\x06_files\"\xe1\x01\n" +
+	"\x06_files\"\xfc\x01\n" +
 	"\x05Start\x12\x12\n" +
 	"\x04args\x18\x01 \x03(\tR\x04args\x12\x10\n" +
 	"\x03env\x18\x02 \x03(\tR\x03env\x12\x10\n" +
@@ -750,7 +760,9 @@ const file_commands_proto_rawDesc = "" +
 	"\x04rows\x18\a \x01(\rR\x04rows\x12\x12\n" +
 	"\x04cols\x18\b \x01(\rR\x04cols\x12\x1d\n" +
 	"\n" +
-	"host_minor\x18\t \x01(\rR\thostMinor\"\xa9\x01\n" +
+	"host_minor\x18\t \x01(\rR\thostMinor\x12\x19\n" +
+	"\bsame_env\x18\n" +
+	" \x01(\bR\asameEnv\"\xa9\x01\n" +
 	"\x05Input\x12,\n" +
 	"\x05start\x18\x01 \x01(\v2\x14.nsh.plugin.v1.StartH\x00R\x05start\x12\x16\n" +
 	"\x05stdin\x18\x02 \x01(\fH\x00R\x05stdin\x12\x1d\n" +

@@ -27,7 +27,8 @@ var Handshake = plugin.HandshakeConfig{
 //	1: os.Stdout during a call reaches the call (in order), RunE
 //	2: the host API (host.proto), completion with the env, the working
 //	   directory and the host API, file names added only when asked
-const Minor = 2
+//	3: calls on a socket of their own (calls.go) rather than the Run stream
+const Minor = 3
 
 const (
 	MinorKey = "nsh-protocol-minor"
