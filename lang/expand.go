@@ -47,17 +47,35 @@ func (sh *Shell) fields(ws ...*syntax.Word) ([]string, error) {
 	if len(ws) == 0 {
 		return nil, nil
 	}
+	for i, w := range ws {
+		fw, err := sh.fixWord(w, unquoted)
+		if err != nil {
+			return nil, err
+		}
+		if fw != w {
+			ws = append([]*syntax.Word(nil), ws...)
+			ws[i] = fw
+		}
+	}
 	return expand.Fields(sh.expandCfg(), ws...)
 }
 
 // literal expands a word to one string (a case word, a redirection's
 // file, an assignment's value).
 func (sh *Shell) literal(w *syntax.Word) (string, error) {
+	w, err := sh.fixWord(w, unquoted)
+	if err != nil {
+		return "", err
+	}
 	return expand.Literal(sh.expandCfg(), w)
 }
 
 // patternOf expands a word as a pattern: quoted parts match themselves.
 func (sh *Shell) patternOf(w *syntax.Word) (string, error) {
+	w, err := sh.fixWord(w, unquoted)
+	if err != nil {
+		return "", err
+	}
 	return expand.Pattern(sh.expandCfg(), w)
 }
 

@@ -108,6 +108,7 @@ type Shell struct {
 	intr        bool            // it ended because a program died of Ctrl-C
 	expanding   map[string]bool // aliases being expanded
 	placed      map[*syntax.Stmt]bool
+	linenoPlain bool // LINENO was unset: an ordinary variable from then on
 	plugins     func(name string) bool
 	hasPlugin   func(name string) bool
 	depth       int   // compound commands, calls and sources deep
@@ -294,10 +295,19 @@ func (sh *Shell) ReadOnly(name string) error {
 }
 
 // Unset implements command.Shell.
-func (sh *Shell) Unset(name string) { sh.vars.unset(name) }
+func (sh *Shell) Unset(name string) { _ = sh.Remove(name) }
 
 // Remove implements builtins.Lang.
-func (sh *Shell) Remove(name string) error { return sh.vars.unset(name) }
+func (sh *Shell) Remove(name string) error {
+	if err := sh.vars.unset(name); err != nil {
+		return err
+	}
+	if name == "LINENO" {
+		// As in dash and ksh, an unset LINENO is an ordinary variable from then on.
+		sh.linenoPlain = true
+	}
+	return nil
+}
 
 // Local implements builtins.Lang.
 func (sh *Shell) Local(name string) error { return sh.vars.local(name) }
