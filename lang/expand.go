@@ -134,17 +134,24 @@ func (sh *Shell) substMax() (int64, error) {
 	return n, nil
 }
 
+// substFailure is a $(...) that could not run or whose output was too
+// big: the command around it fails, and the script may go on (set -e
+// decides), unlike other expansion errors.
+type substFailure struct{ error }
+
+func (e substFailure) Unwrap() error { return e.error }
+
 // cmdSubst runs $(...) (or `...`) in a subshell writing to w, as
 // expand.Config.CmdSubst. Its status becomes $? (X=$(false) fails). A
 // namespace builtin that failed inside stops the script around it too: it
 // would have run where that failure left it.
 func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	if sh.substs >= maxSubsts {
-		return fmt.Errorf("$(...) nested more than %d deep", maxSubsts)
+		return substFailure{fmt.Errorf("$(...) nested more than %d deep", maxSubsts)}
 	}
 	ref, restore, err := sh.cx.foreground()
 	if err != nil {
-		return fmt.Errorf("$(...): %w", err)
+		return substFailure{fmt.Errorf("$(...): %w", err)}
 	}
 	sub := sh.subshell(ref)
 	sub.substs++
@@ -152,7 +159,7 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	if err != nil {
 		restore()
 		ref.close()
-		return fmt.Errorf("$(...): %w", err)
+		return substFailure{fmt.Errorf("$(...): %w", err)}
 	}
 	sub.fds.set(1, pw, true)
 	max, err := sh.substMax()
@@ -161,7 +168,7 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 		ref.close()
 		r.Close()
 		pw.Close()
-		return fmt.Errorf("$(...): %w", err)
+		return substFailure{fmt.Errorf("$(...): %w", err)}
 	}
 	out := &capture.Buffer{Max: max}
 	copied := make(chan error, 1)
@@ -195,9 +202,9 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 		// handler may not have seen yet (as for a pipeline's stage).
 		return command.Interrupted{}
 	case cerr != nil:
-		return fmt.Errorf("$(...): %w (NSH_SUBST_MAX raises it)", cerr)
+		return substFailure{fmt.Errorf("$(...): %w (NSH_SUBST_MAX raises it)", cerr)}
 	case rerr != nil:
-		return fmt.Errorf("$(...): going back to the context: %w", rerr)
+		return substFailure{fmt.Errorf("$(...): going back to the context: %w", rerr)}
 	case stop != nil && stop.ns:
 		return stop
 	}
