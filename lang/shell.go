@@ -35,6 +35,9 @@ type Config struct {
 	// Interactive: the shell reads a terminal (no errexit, prompts, job
 	// control).
 	Interactive bool
+	// FromStdin: the commands are read from standard input (a script
+	// piped in, or the terminal): $- has s, as in sh.
+	FromStdin bool
 	// Jobs is the job table (one with the terminal, interactively).
 	Jobs *jobs.Jobs
 	// Interrupted reports and clears a Ctrl-C that reached nsh.
@@ -177,6 +180,7 @@ func New(c Config) *Shell {
 		sh.interrupted = func() bool { return false }
 	}
 	sh.opts.interactive = c.Interactive
+	sh.opts.stdin = c.FromStdin
 	sh.opts.monitor = c.Interactive
 	// A script stops at its first failing command unless told otherwise
 	// (set +e): the next command would run where the failure left it.
