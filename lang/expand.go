@@ -47,15 +47,34 @@ func (sh *Shell) fields(ws ...*syntax.Word) ([]string, error) {
 	if len(ws) == 0 {
 		return nil, nil
 	}
+	ifs, own := sh.splitsItself()
+	var (
+		fixed   []*syntax.Word // ws, unless a word changes
+		changed bool
+	)
 	for i, w := range ws {
 		fw, err := sh.fixWord(w, unquoted)
 		if err != nil {
 			return nil, err
 		}
-		if fw != w {
-			ws = append([]*syntax.Word(nil), ws...)
-			ws[i] = fw
+		more := []*syntax.Word{fw}
+		if own && ownSplit(fw) {
+			if more, err = sh.splitWord(fw, ifs); err != nil {
+				return nil, err
+			}
 		}
+		if !changed && (len(more) != 1 || more[0] != w) {
+			fixed, changed = append([]*syntax.Word(nil), ws[:i]...), true
+		}
+		if changed {
+			fixed = append(fixed, more...)
+		}
+	}
+	if changed {
+		ws = fixed
+	}
+	if len(ws) == 0 {
+		return nil, nil
 	}
 	return expand.Fields(sh.expandCfg(), ws...)
 }
