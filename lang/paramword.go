@@ -2,6 +2,7 @@ package lang
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
@@ -154,16 +155,51 @@ func (sh *Shell) fixParam(pe *syntax.ParamExp, q quoteCtx) ([]syntax.WordPart, e
 		return []syntax.WordPart{&c}, nil
 	}
 	// ${x=w}, ${x?w}: the expander's, with w read as the context reads it.
-	if q == unquoted || pe.Exp.Word == nil {
+	if pe.Exp.Word == nil {
 		return []syntax.WordPart{pe}, nil
 	}
-	parts, err := sh.spliced(pe.Exp.Word.Parts, q)
-	if err != nil {
-		return nil, err
+	var parts []syntax.WordPart
+	if q == unquoted {
+		// The expander keeps the \ of \( in w: quote the character instead.
+		if !escapes(pe.Exp.Word.Parts) {
+			return []syntax.WordPart{pe}, nil
+		}
+		for _, p := range pe.Exp.Word.Parts {
+			l, ok := p.(*syntax.Lit)
+			if !ok {
+				parts = append(parts, p)
+				continue
+			}
+			s := l.Value
+			for {
+				i := strings.IndexByte(s, '\\')
+				if i < 0 || i == len(s)-1 {
+					break
+				}
+				_, size := utf8.DecodeRuneInString(s[i+1:])
+				parts = append(parts, &syntax.Lit{Value: s[:i]}, &syntax.SglQuoted{Value: s[i+1 : i+1+size]})
+				s = s[i+1+size:]
+			}
+			parts = append(parts, &syntax.Lit{Value: s})
+		}
+	} else {
+		var err error
+		if parts, err = sh.spliced(pe.Exp.Word.Parts, q); err != nil {
+			return nil, err
+		}
 	}
 	c := *pe
 	c.Exp = &syntax.Expansion{Op: op, Word: &syntax.Word{Parts: parts}}
 	return []syntax.WordPart{&c}, nil
+}
+
+func escapes(parts []syntax.WordPart) bool {
+	for _, p := range parts {
+		if l, ok := p.(*syntax.Lit); ok && strings.Contains(l.Value, `\`) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasQuotes(parts []syntax.WordPart) bool {
