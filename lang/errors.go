@@ -8,7 +8,6 @@ import (
 
 	"github.com/nsh-dev/nsh/command"
 	"golang.org/x/sys/unix"
-	"mvdan.cc/sh/v3/expand"
 )
 
 // saidError is a failure whose message is out already: nobody says it
@@ -40,8 +39,8 @@ func (sh *Shell) stop(err error) error {
 }
 
 // expandError is an expansion that failed: ${X:?}, an unset variable
-// under set -u, bad arithmetic, $(...) past its limit. As POSIX says, a
-// script does not go on after one.
+// under set -u, bad arithmetic. As POSIX says, a script does not go on
+// after one; only a $(...) that failed to run fails just its command.
 func (sh *Shell) expandError(err error) error {
 	if control(err) {
 		return err
@@ -51,14 +50,24 @@ func (sh *Shell) expandError(err error) error {
 	if errors.As(err, &se) {
 		sh.last = 2
 	}
-	var ue expand.UnsetParameterError
-	if errors.As(err, &ue) || se != nil {
-		// ${X:?}, set -u, a syntax error: as POSIX says, a script
-		// does not go on after one.
-		return sh.stop(err)
+	var sf substFailure
+	if errors.As(err, &sf) {
+		// $(...) past its limit or that could not start: the command
+		// fails (and set -e decides).
+		return sh.said(err)
 	}
-	// Bad arithmetic, $(...) past its limit: the command fails (and
-	// set -e decides).
+	// ${X:?}, set -u, bad arithmetic ($((1/0))), a syntax error: as
+	// POSIX says, a script does not go on after one.
+	return sh.stop(err)
+}
+
+// arithCmdError is bad arithmetic in bash's (( )), let and for (( )):
+// there, as in bash, the command fails and the script may go on.
+func (sh *Shell) arithCmdError(err error) error {
+	if control(err) {
+		return err
+	}
+	sh.last = 1
 	return sh.said(err)
 }
 

@@ -47,17 +47,54 @@ func (sh *Shell) fields(ws ...*syntax.Word) ([]string, error) {
 	if len(ws) == 0 {
 		return nil, nil
 	}
+	ifs, own := sh.splitsItself()
+	var (
+		fixed   []*syntax.Word // ws, unless a word changes
+		changed bool
+	)
+	for i, w := range ws {
+		fw, err := sh.fixWord(w, unquoted)
+		if err != nil {
+			return nil, err
+		}
+		more := []*syntax.Word{fw}
+		if own && ownSplit(fw) {
+			if more, err = sh.splitWord(fw, ifs); err != nil {
+				return nil, err
+			}
+		}
+		if !changed && (len(more) != 1 || more[0] != w) {
+			fixed, changed = append([]*syntax.Word(nil), ws[:i]...), true
+		}
+		if changed {
+			fixed = append(fixed, more...)
+		}
+	}
+	if changed {
+		ws = fixed
+	}
+	if len(ws) == 0 {
+		return nil, nil
+	}
 	return expand.Fields(sh.expandCfg(), ws...)
 }
 
 // literal expands a word to one string (a case word, a redirection's
 // file, an assignment's value).
 func (sh *Shell) literal(w *syntax.Word) (string, error) {
+	w, err := sh.fixWord(w, unquoted)
+	if err != nil {
+		return "", err
+	}
 	return expand.Literal(sh.expandCfg(), w)
 }
 
 // patternOf expands a word as a pattern: quoted parts match themselves.
 func (sh *Shell) patternOf(w *syntax.Word) (string, error) {
+	w, err := sh.fixWord(w, unquoted)
+	if err != nil {
+		return "", err
+	}
 	return expand.Pattern(sh.expandCfg(), w)
 }
 
@@ -116,17 +153,24 @@ func (sh *Shell) substMax() (int64, error) {
 	return n, nil
 }
 
+// substFailure is a $(...) that could not run or whose output was too
+// big: the command around it fails, and the script may go on (set -e
+// decides), unlike other expansion errors.
+type substFailure struct{ error }
+
+func (e substFailure) Unwrap() error { return e.error }
+
 // cmdSubst runs $(...) (or `...`) in a subshell writing to w, as
 // expand.Config.CmdSubst. Its status becomes $? (X=$(false) fails). A
 // namespace builtin that failed inside stops the script around it too: it
 // would have run where that failure left it.
 func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	if sh.substs >= maxSubsts {
-		return fmt.Errorf("$(...) nested more than %d deep", maxSubsts)
+		return substFailure{fmt.Errorf("$(...) nested more than %d deep", maxSubsts)}
 	}
 	ref, restore, err := sh.cx.foreground()
 	if err != nil {
-		return fmt.Errorf("$(...): %w", err)
+		return substFailure{fmt.Errorf("$(...): %w", err)}
 	}
 	sub := sh.subshell(ref)
 	sub.substs++
@@ -134,7 +178,7 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	if err != nil {
 		restore()
 		ref.close()
-		return fmt.Errorf("$(...): %w", err)
+		return substFailure{fmt.Errorf("$(...): %w", err)}
 	}
 	sub.fds.set(1, pw, true)
 	max, err := sh.substMax()
@@ -143,7 +187,7 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 		ref.close()
 		r.Close()
 		pw.Close()
-		return fmt.Errorf("$(...): %w", err)
+		return substFailure{fmt.Errorf("$(...): %w", err)}
 	}
 	out := &capture.Buffer{Max: max}
 	copied := make(chan error, 1)
@@ -177,9 +221,9 @@ func (sh *Shell) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 		// handler may not have seen yet (as for a pipeline's stage).
 		return command.Interrupted{}
 	case cerr != nil:
-		return fmt.Errorf("$(...): %w (NSH_SUBST_MAX raises it)", cerr)
+		return substFailure{fmt.Errorf("$(...): %w (NSH_SUBST_MAX raises it)", cerr)}
 	case rerr != nil:
-		return fmt.Errorf("$(...): going back to the context: %w", rerr)
+		return substFailure{fmt.Errorf("$(...): going back to the context: %w", rerr)}
 	case stop != nil && stop.ns:
 		return stop
 	}

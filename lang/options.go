@@ -20,6 +20,7 @@ type options struct {
 	pipefail    bool
 	ignoreeof   bool
 	interactive bool // i: not settable
+	stdin       bool // s: commands from standard input; not settable
 	monitor     bool // -m: job control, on a terminal
 }
 
@@ -54,6 +55,9 @@ func (o *options) flags() string {
 	}
 	if o.interactive {
 		b.WriteByte('i')
+	}
+	if o.stdin {
+		b.WriteByte('s')
 	}
 	return b.String()
 }

@@ -211,7 +211,10 @@ func (sh *Shell) hereDoc(r *syntax.Redirect) (string, error) {
 		}
 		text = b.String()
 	} else {
-		var err error
+		body, err := sh.fixWord(body, inHeredoc)
+		if err != nil {
+			return "", err
+		}
 		if text, err = expand.Document(sh.expandCfg(), body); err != nil {
 			return "", err
 		}

@@ -229,7 +229,7 @@ func (sh *Shell) command(cmd syntax.Command) error {
 	case *syntax.ArithmCmd:
 		n, err := expand.Arithm(sh.expandCfg(), c.X)
 		if err != nil {
-			return sh.expandError(err)
+			return sh.arithCmdError(err)
 		}
 		sh.last = boolStatus(n != 0)
 		return nil
@@ -249,7 +249,7 @@ func (sh *Shell) command(cmd syntax.Command) error {
 		for _, x := range c.Exprs {
 			var err error
 			if n, err = expand.Arithm(sh.expandCfg(), x); err != nil {
-				return sh.expandError(err)
+				return sh.arithCmdError(err)
 			}
 		}
 		sh.last = boolStatus(n != 0)
@@ -431,7 +431,7 @@ func (sh *Shell) forClause(c *syntax.ForClause) error {
 		cfg := sh.expandCfg()
 		if l.Init != nil {
 			if _, err := expand.Arithm(cfg, l.Init); err != nil {
-				return sh.expandError(err)
+				return sh.arithCmdError(err)
 			}
 		}
 		sh.last = 0
@@ -439,7 +439,7 @@ func (sh *Shell) forClause(c *syntax.ForClause) error {
 			if l.Cond != nil {
 				n, err := expand.Arithm(sh.expandCfg(), l.Cond)
 				if err != nil {
-					return sh.expandError(err)
+					return sh.arithCmdError(err)
 				}
 				if n == 0 {
 					return nil
@@ -451,7 +451,7 @@ func (sh *Shell) forClause(c *syntax.ForClause) error {
 			}
 			if l.Post != nil {
 				if _, err := expand.Arithm(sh.expandCfg(), l.Post); err != nil {
-					return sh.expandError(err)
+					return sh.arithCmdError(err)
 				}
 			}
 		}

@@ -35,6 +35,9 @@ type Config struct {
 	// Interactive: the shell reads a terminal (no errexit, prompts, job
 	// control).
 	Interactive bool
+	// FromStdin: the commands are read from standard input (a script
+	// piped in, or the terminal): $- has s, as in sh.
+	FromStdin bool
 	// Jobs is the job table (one with the terminal, interactively).
 	Jobs *jobs.Jobs
 	// Interrupted reports and clears a Ctrl-C that reached nsh.
@@ -108,6 +111,7 @@ type Shell struct {
 	intr        bool            // it ended because a program died of Ctrl-C
 	expanding   map[string]bool // aliases being expanded
 	placed      map[*syntax.Stmt]bool
+	linenoPlain bool // LINENO was unset: an ordinary variable from then on
 	plugins     func(name string) bool
 	hasPlugin   func(name string) bool
 	depth       int   // compound commands, calls and sources deep
@@ -176,6 +180,7 @@ func New(c Config) *Shell {
 		sh.interrupted = func() bool { return false }
 	}
 	sh.opts.interactive = c.Interactive
+	sh.opts.stdin = c.FromStdin
 	sh.opts.monitor = c.Interactive
 	// A script stops at its first failing command unless told otherwise
 	// (set +e): the next command would run where the failure left it.
@@ -294,10 +299,19 @@ func (sh *Shell) ReadOnly(name string) error {
 }
 
 // Unset implements command.Shell.
-func (sh *Shell) Unset(name string) { sh.vars.unset(name) }
+func (sh *Shell) Unset(name string) { _ = sh.Remove(name) }
 
 // Remove implements builtins.Lang.
-func (sh *Shell) Remove(name string) error { return sh.vars.unset(name) }
+func (sh *Shell) Remove(name string) error {
+	if err := sh.vars.unset(name); err != nil {
+		return err
+	}
+	if name == "LINENO" {
+		// As in dash and ksh, an unset LINENO is an ordinary variable from then on.
+		sh.linenoPlain = true
+	}
+	return nil
+}
 
 // Local implements builtins.Lang.
 func (sh *Shell) Local(name string) error { return sh.vars.local(name) }

@@ -232,6 +232,9 @@ type env struct{ sh *Shell }
 
 func (e env) Get(name string) expand.Variable {
 	sh := e.sh
+	if name == plainLineno {
+		name = "LINENO"
+	}
 	str := func(s string) expand.Variable { return expand.Variable{Set: true, Kind: expand.String, Str: s} }
 	switch name {
 	case "#":
@@ -254,7 +257,9 @@ func (e env) Get(name string) expand.Variable {
 	case "0":
 		return str(sh.name)
 	case "LINENO":
-		return str(strconv.Itoa(sh.line))
+		if !sh.linenoPlain {
+			return str(strconv.Itoa(sh.line))
+		}
 	case "PPID":
 		return str(strconv.Itoa(os.Getppid()))
 	}
@@ -279,6 +284,9 @@ func (e env) Each(fn func(name string, vr expand.Variable) bool) {
 
 // Set is how expansions assign (${X:=default}, $((i+=1))).
 func (e env) Set(name string, vr expand.Variable) error {
+	if name == plainLineno {
+		name = "LINENO"
+	}
 	return e.sh.setVar(name, vr)
 }
 

@@ -243,6 +243,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer, opts ...Optio
 		Name:        dollar0,
 		Args:        params,
 		Interactive: interactive,
+		FromStdin:   script == nil || name == "<stdin>",
 		Jobs:        js,
 		Plugins:     host,
 	})
