@@ -163,13 +163,8 @@ func pinTarget(env *command.Env, target string, ops []string, netns string, forc
 		hs = append(hs, h)
 		return h, nil
 	}
-	// checked: the target is still the process meant, once its files are
-	// open (PID:INODE).
-	checked := func() error {
-		if check == nil {
-			return nil
-		}
-		return check()
+	if check == nil {
+		check = func() error { return nil } // no PID:INODE to hold it to
 	}
 	switch {
 	case netns != "":
@@ -183,7 +178,7 @@ func pinTarget(env *command.Env, target string, ops []string, netns string, forc
 		if err != nil {
 			return err
 		}
-		if err := checked(); err != nil {
+		if err := check(); err != nil {
 			return err
 		}
 		st, err := env.Ctx.Status()
@@ -204,7 +199,7 @@ func pinTarget(env *command.Env, target string, ops []string, netns string, forc
 		if err != nil {
 			return err
 		}
-		if err := checked(); err != nil {
+		if err := check(); err != nil {
 			return err
 		}
 		_, err = env.Ctx.PinHandle(h, ops[1])
@@ -227,7 +222,7 @@ func pinTarget(env *command.Env, target string, ops []string, netns string, forc
 				want = append(want, h)
 			}
 		}
-		if err := checked(); err != nil {
+		if err := check(); err != nil {
 			return err
 		}
 		if len(want) == 0 {

@@ -16,19 +16,12 @@ import (
 // `ip netns del` in one mount namespace then unmounts the pin everywhere and
 // the namespace can be freed.
 func (c *Context) PinNetns(name string) (PinInfo, error) {
-	path, err := nsfs.NetnsPath(name)
-	if err != nil {
-		return PinInfo{}, err
-	}
-	if unix.Geteuid() != 0 {
-		return PinInfo{}, &nsfs.Error{Path: path, Err: fmt.Errorf("%w: ip netns names live in the host's /run/netns, which takes no mount without root; pin net PATH pins inside the context's mount namespace", nsfs.ErrPermission)}
-	}
 	h, err := c.OpenCurrent(nsfs.Net)
 	if err != nil {
 		return PinInfo{}, err
 	}
 	defer h.Close()
-	return c.pinNetns(h, name, path)
+	return c.PinNetnsHandle(h, name)
 }
 
 // PinNetnsHandle is PinNetns of the network namespace h, which need not be
@@ -42,15 +35,11 @@ func (c *Context) PinNetnsHandle(h *nsfs.Handle, name string) (PinInfo, error) {
 		return PinInfo{}, &nsfs.Error{Path: path, Err: fmt.Errorf("%w: a %s namespace, not net", nsfs.ErrWrongKind, h.Kind())}
 	}
 	if unix.Geteuid() != 0 {
-		return PinInfo{}, &nsfs.Error{Path: path, Err: fmt.Errorf("%w: ip netns names live in the host's /run/netns, which takes no mount without root", nsfs.ErrPermission)}
+		return PinInfo{}, &nsfs.Error{Path: path, Err: fmt.Errorf("%w: ip netns names live in the host's /run/netns, which takes no mount without root; pin net PATH pins inside the context's mount namespace", nsfs.ErrPermission)}
 	}
-	return c.pinNetns(h, name, path)
-}
-
-func (c *Context) pinNetns(h *nsfs.Handle, name, path string) (PinInfo, error) {
 	// These mounts happen in nsh's home mount namespace, where ip netns
 	// looks. Everything is done by fd, from a walk to /run as pin does it.
-	err := c.atHome(func() error {
+	err = c.atHome(func() error {
 		dir, err := netnsDir()
 		if err != nil {
 			return err
