@@ -100,6 +100,6 @@ EOF
 	rm -f bench/results/lsns-$n-round*.json
 	# The Go benchmarks of nsinfo.Scan on the same host state (in-process,
 	# no nsh start-up).
-	go test -run XXX -bench . -benchtime 20x ./nsinfo | grep -E '^Benchmark' | tee "bench/results/lsns-$n-go.txt"
+	go test -run XXX -bench . -benchtime 20x ./nsinfo ./nsfs | grep -E '^Benchmark' | tee "bench/results/lsns-$n-go.txt"
 	cleanup
 done

@@ -24,11 +24,3 @@ func BenchmarkScanNet(b *testing.B) {
 		}
 	}
 }
-
-// The prompt asks for the name of the context's netns every time.
-func BenchmarkNetnsName(b *testing.B) {
-	id := nsfs.ID{}
-	for b.Loop() {
-		nsfs.NetnsName(id)
-	}
-}
