@@ -227,6 +227,9 @@ func Moved(err error) bool {
 
 // moveError marks the failure of a builtin that Moves.
 func moveError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var ran *RanError
 	if _, status := err.(command.ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, command.Interrupted{}) || errors.As(err, &ran) {
 		return err
@@ -258,13 +261,20 @@ func (b *Builtin) call(env *command.Env, args []string) error {
 	out := &checkedWriter{w: env.Stdout}
 	e := *env
 	e.Stdout = out
+	track := b.Moves && env.Shell != nil && env.Ctx != nil
+	var gen uint64
+	if track {
+		gen = wdGen(env.Ctx)
+	}
 	err := b.Run(&e, args)
-	if b.Moves && env.Shell != nil && env.Ctx != nil {
+	if track && (gen == 0 || wdGen(env.Ctx) != gen) {
 		trackPwd(env)
 	}
-	var ue *command.UsageError
-	if errors.As(err, &ue) && ue.Usage == "" {
-		ue.Usage = b.Usage
+	if err != nil {
+		var ue *command.UsageError
+		if errors.As(err, &ue) && ue.Usage == "" {
+			ue.Usage = b.Usage
+		}
 	}
 	if err == nil && out.err != nil {
 		if errors.Is(out.err, unix.EPIPE) {
@@ -275,6 +285,16 @@ func (b *Builtin) call(env *command.Env, args []string) error {
 		return &command.StatusError{Code: 1, Err: fmt.Errorf("write error: %w", plainErr(out.err))}
 	}
 	return err
+}
+
+// wdGen is the context's WdGen, or 0 (unknown) for a context without one.
+// A hop that moves only the network namespace leaves the directory alone,
+// and a hop in a loop should not pay a getcwd for it.
+func wdGen(c command.Context) uint64 {
+	if g, ok := c.(interface{ WdGen() uint64 }); ok {
+		return g.WdGen() + 1
+	}
+	return 0
 }
 
 // trackPwd keeps $PWD and $OLDPWD (exported, as in bash) where the

@@ -102,38 +102,28 @@ func runSetns(env *command.Env, args []string) error {
 			return setnsRun(env, target, want, cmd)
 		}
 	}
-	// nsenter's spellings: setns -t PID -n -u, --net; -a is every kind.
-	args, err := kindOptions(args, "", "a", []string{"all"}, func(k nsfs.Kind, file string) string {
-		return fmt.Sprintf("give the file itself: setns %s %s", file, k)
-	})
-	if err != nil {
-		return err
-	}
-	fs := newFlags(args[0])
-	target := fs.String("t", "", "")
-	fs.StringVar(target, "target", "", "")
-	noSys := fs.Bool("no-sys", false, "")
-	sock := fs.String("N", "", "")
-	userPar := fs.Bool("user-parent", false, "")
-	ops, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if *noSys {
-		env.Ctx.SkipSysView(true)
-		defer env.Ctx.SkipSysView(false)
-	}
-	if *sock != "" {
-		if *target != "" || len(ops) > 1 || len(ops) == 1 && ops[0] != "net" {
-			return usageError("-N FD joins a network namespace only")
+	ops := args[1:]
+	if hasOption(ops) {
+		var o setnsOpts
+		var err error
+		if ops, o, err = setnsOptions(args); err != nil {
+			return err
 		}
-		return setnsSocket(env, *sock)
-	}
-	if *target != "" {
-		return setnsProcess(env, *target, ops, *userPar)
-	}
-	if *userPar {
-		return usageError("--user-parent goes with -t PID")
+		if o.noSys {
+			env.Ctx.SkipSysView(true)
+			defer env.Ctx.SkipSysView(false)
+		}
+		switch {
+		case o.sock != "":
+			if o.target != "" || len(ops) > 1 || len(ops) == 1 && ops[0] != "net" {
+				return usageError("-N FD joins a network namespace only")
+			}
+			return setnsSocket(env, o.sock)
+		case o.target != "":
+			return setnsProcess(env, o.target, ops, o.userParent)
+		case o.userParent:
+			return usageError("--user-parent goes with -t PID")
+		}
 	}
 	if done, err := setnsWord(env, ops); done {
 		return err
@@ -150,6 +140,42 @@ func runSetns(env *command.Env, args []string) error {
 		want = k
 	}
 	return joinTarget(env, ops[0], want)
+}
+
+type setnsOpts struct {
+	target, sock      string
+	noSys, userParent bool
+}
+
+// setnsOptions parses setns's options. The common `setns TARGET [KIND]` has
+// none and skips this: a hop in a loop should not build a FlagSet.
+func setnsOptions(args []string) ([]string, setnsOpts, error) {
+	var o setnsOpts
+	// nsenter's spellings: setns -t PID -n -u, --net; -a is every kind.
+	args, err := kindOptions(args, "", "a", []string{"all"}, func(k nsfs.Kind, file string) string {
+		return fmt.Sprintf("give the file itself: setns %s %s", file, k)
+	})
+	if err != nil {
+		return nil, o, err
+	}
+	fs := newFlags(args[0])
+	fs.StringVar(&o.target, "t", "", "")
+	fs.StringVar(&o.target, "target", "", "")
+	fs.BoolVar(&o.noSys, "no-sys", false, "")
+	fs.StringVar(&o.sock, "N", "", "")
+	fs.BoolVar(&o.userParent, "user-parent", false, "")
+	ops, err := parseFlags(fs, args)
+	return ops, o, err
+}
+
+// hasOption reports whether any word looks like an option.
+func hasOption(args []string) bool {
+	for _, a := range args {
+		if len(a) > 1 && a[0] == '-' {
+			return true
+		}
+	}
+	return false
 }
 
 // setnsRun is setns TARGET [KIND] CMD...: join, run CMD, and go back to

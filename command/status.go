@@ -90,6 +90,9 @@ func (e *SignalError) Error() string {
 
 // Status derives a command's exit status from its error.
 func Status(err error) int {
+	if err == nil {
+		return 0 // before the targets below, which live on the heap
+	}
 	var (
 		es ExitStatus
 		se *StatusError
@@ -98,7 +101,7 @@ func Status(err error) int {
 		lc *LoopControl
 	)
 	switch {
-	case err == nil, errors.As(err, &lc):
+	case errors.As(err, &lc):
 		return 0
 	case errors.As(err, &es):
 		return int(es)

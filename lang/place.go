@@ -124,6 +124,11 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 	if sh.jobsRunning() {
 		return false
 	}
+	if c, ok := s.Cmd.(*syntax.CallExpr); ok && !s.Background && len(s.Redirs) == 0 {
+		// The common case, decided without a walk or the cache (which a
+		// long script of simple commands would only fill).
+		return sh.callWantsThread(c)
+	}
 	if want, ok := sh.placed[s]; ok {
 		return want
 	}
@@ -144,26 +149,7 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 				return false
 			}
 		case *syntax.CallExpr:
-			if len(n.Args) == 0 {
-				// NAME=VALUE alone: the shell's own variables,
-				// cheaper where the loop around it is.
-				want = len(n.Assigns) > 0
-				return false
-			}
-			name := n.Args[0].Lit()
-			if name == "" {
-				want = true
-				return false
-			}
-			if b, ok := builtins.Lookup(name); ok {
-				want = b.Thread || hops[name]
-			} else if _, fn := sh.funcs[name]; fn {
-				// A function, whatever plugins there may be (their
-				// discovery may not have run yet: isPlugin says maybe).
-				want = true
-			} else {
-				want = !sh.isPlugin(name)
-			}
+			want = sh.callWantsThread(n)
 			return false
 		}
 		return true
@@ -173,6 +159,28 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 	}
 	sh.placed[s] = want
 	return want
+}
+
+// callWantsThread is wantsThread for one simple command.
+func (sh *Shell) callWantsThread(n *syntax.CallExpr) bool {
+	if len(n.Args) == 0 {
+		// NAME=VALUE alone: the shell's own variables, cheaper where
+		// the loop around it is.
+		return len(n.Assigns) > 0
+	}
+	name := n.Args[0].Lit()
+	if name == "" {
+		return true
+	}
+	if b, ok := builtins.Lookup(name); ok {
+		return b.Thread || hops[name]
+	}
+	if _, fn := sh.funcs[name]; fn {
+		// A function, whatever plugins there may be (their discovery
+		// may not have run yet: isPlugin says maybe).
+		return true
+	}
+	return !sh.isPlugin(name)
 }
 
 // hops are the builtins that change the context: each is a few

@@ -34,6 +34,9 @@ func (e *stopError) Error() string { return "stopped, exit status " + strconv.It
 
 // control reports whether err ends more than the statement that made it.
 func control(err error) bool {
+	if err == nil {
+		return false // before the targets below, which live on the heap
+	}
 	var (
 		er *command.ExitRequest
 		rr *builtins.ReturnRequest

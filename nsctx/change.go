@@ -145,6 +145,7 @@ func (c *Context) unshareThread(kinds []nsfs.Kind, flags int, o UnshareOptions) 
 		}
 		c.cur[nsfs.PID] = c.home[nsfs.PID].ID()
 	}
+	c.wdMoved() // a new mount namespace shows the same directory, but be safe
 	if err := unix.Unshare(flags); err != nil {
 		err = unshareError(kinds, err)
 		if prev != nil {
@@ -249,7 +250,11 @@ func (c *Context) JoinFile(path string, want nsfs.Kind) error {
 
 // join is Join on the thread.
 func (c *Context) join(target [nsfs.NumKinds]*nsfs.Handle) error {
-	return addHint(c.join1(target), c.joinHint(target))
+	err := c.join1(target)
+	if err == nil {
+		return nil // the hint costs four syscalls: only for a failure
+	}
+	return addHint(err, c.joinHint(target))
 }
 
 // joinHint is what a caller without root could do when joining target is
@@ -325,7 +330,7 @@ func (c *Context) GoHome() error {
 		if wd != "" && unix.Chdir(wd) != nil {
 			fchdir(c.homeCwd)
 		}
-		c.via.close()
+		c.setVia(viaState{})
 		return nil
 	})
 }
@@ -470,8 +475,7 @@ func (c *Context) restore(f *frame, keepCwd bool) error {
 		c.comp, c.compNet = f.comp, f.compNet
 	}
 	c.mntJoined = f.mntJoined
-	c.via.close()
-	c.via = via
+	c.setVia(via)
 	return nil
 }
 
@@ -489,6 +493,9 @@ func (c *Context) enter(target [nsfs.NumKinds]*nsfs.Handle, cwd int) error {
 		// so the thread never leaves home's: time namespaces are made and
 		// entered by the helper (via.go).
 		return &nsfs.Error{Kind: "time", Err: errors.New("the context thread cannot change its time namespace (the kernel refuses setns(time) to multithreaded processes)")}
+	}
+	if cwd >= 0 || target[nsfs.Mnt] != nil && target[nsfs.Mnt].ID() != c.cur[nsfs.Mnt] {
+		c.wdMoved() // setns(mnt) moves the thread to the namespace's root
 	}
 	if n == 0 {
 		return fchdir(cwd)
@@ -534,6 +541,7 @@ func (c *Context) enter(target [nsfs.NumKinds]*nsfs.Handle, cwd int) error {
 }
 
 func (c *Context) rollback(undo *frame, done []nsfs.Kind) {
+	c.wdMoved()
 	for i := len(done) - 1; i >= 0; i-- {
 		k := done[i]
 		if h := undo.ns[k]; h != nil && unix.Setns(h.Fd(), k.Flag()) == nil {

@@ -32,6 +32,7 @@ type Context struct {
 	// a prompt or a plugin call asks the thread nothing when nothing
 	// happened.
 	gen      atomic.Uint64
+	wdGen    atomic.Uint64 // see WdGen
 	statusMu sync.Mutex
 	status   Status
 	statusAt uint64 // gen of status, plus one (0: none)
@@ -103,7 +104,9 @@ func (f *frame) close() {
 	for _, h := range f.ns {
 		h.Close()
 	}
-	unix.Close(f.cwd)
+	if f.cwd >= 0 {
+		unix.Close(f.cwd)
+	}
 	f.via.close()
 }
 
@@ -249,6 +252,16 @@ func getwd() (string, error) {
 	return string(buf[:n-1]), nil
 }
 
+// WdGen changes whenever the working directory Getwd reports may have
+// changed through the context (a chdir, another mount namespace, the
+// helper's view of one). A caller that sees the same WdGen before and after
+// some work knows Getwd would say what it said before, save for a rename
+// made by someone else.
+func (c *Context) WdGen() uint64 { return c.wdGen.Load() }
+
+// wdMoved notes, on the thread, that the working directory may move.
+func (c *Context) wdMoved() { c.wdGen.Add(1) }
+
 // Getwd is the context thread's working directory.
 func (c *Context) Getwd() (string, error) {
 	var wd string
@@ -272,6 +285,7 @@ func (c *Context) Chdir(dir string) error {
 		if c.via.ns[nsfs.Mnt] != nil {
 			return c.viaChdir(dir)
 		}
+		c.wdMoved()
 		if err := unix.Chdir(dir); err != nil {
 			return nsfs.PathError(dir, err)
 		}

@@ -456,3 +456,56 @@ func TestStatusCache(t *testing.T) {
 		t.Error("status not fresh after home")
 	}
 }
+
+// WdGen stays while only other kinds than mnt move (so $PWD needs no
+// getcwd after such a hop) and moves with every change of directory or
+// mount namespace, whichever way it comes.
+func TestWdGen(t *testing.T) {
+	c := newCtx(t)
+	start, err := c.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Unshare([]nsfs.Kind{nsfs.Net}, PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	netns, err := c.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer netns.Close()
+	g := c.WdGen()
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Join(netns); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GoHome(); err != nil {
+		t.Fatal(err)
+	}
+	if c.WdGen() != g {
+		t.Errorf("WdGen moved over net-only hops: %d, was %d", c.WdGen(), g)
+	}
+	moved := func(what string, fn func() error, want string) {
+		t.Helper()
+		g := c.WdGen()
+		if err := fn(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if c.WdGen() == g {
+			t.Errorf("%s: WdGen did not move", what)
+		}
+		if wd, _ := c.Getwd(); wd != want {
+			t.Errorf("%s: Getwd %q, want %q", what, wd, want)
+		}
+	}
+	moved("chdir", func() error { return c.Chdir("/") }, "/")
+	if g := c.WdGen(); c.Push() != nil || c.WdGen() != g {
+		t.Error("push moved WdGen, or failed")
+	}
+	moved("unshare mnt", func() error { return c.Unshare([]nsfs.Kind{nsfs.Mnt}, PropPrivate) }, "/")
+	moved("chdir in mnt", func() error { return c.Chdir("/tmp") }, "/tmp")
+	moved("home", c.GoHome, start)
+	moved("pop", c.Pop, "/")
+}

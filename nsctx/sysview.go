@@ -63,6 +63,7 @@ func (c *Context) syncSys() {
 		// Back to the mount namespace the companion was made from,
 		// keeping the working directory by name (setns moves it to /).
 		wd, _ := getwd()
+		c.wdMoved()
 		if unix.Setns(c.home[nsfs.Mnt].Fd(), unix.CLONE_NEWNS) != nil {
 			return
 		}
@@ -84,6 +85,7 @@ func (c *Context) syncSys() {
 // makeCompanion makes the companion mount namespace as iproute2's
 // netns_switch does, undoing its steps if one fails.
 func (c *Context) makeCompanion(name string) error {
+	c.wdMoved()
 	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
 		return err
 	}

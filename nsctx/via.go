@@ -38,6 +38,15 @@ func (v *viaState) close() {
 	}
 }
 
+// setVia makes next the context's via namespaces, closing the old ones.
+func (c *Context) setVia(next viaState) {
+	if c.via.ns[nsfs.Mnt] != nil || next.ns[nsfs.Mnt] != nil {
+		c.wdMoved() // getwd answers from via.cwd while there is one
+	}
+	c.via.close()
+	c.via = next
+}
+
 func (v *viaState) active() bool {
 	for _, h := range v.ns {
 		if h != nil {
@@ -188,8 +197,7 @@ func (c *Context) unshareVia(kinds []nsfs.Kind, flags int, o UnshareOptions) err
 	if has(nsfs.Mnt) && c.via.ns[nsfs.Mnt] == nil {
 		next.cwd, _ = getwd() // the helper's copy starts where the thread is
 	}
-	c.via.close()
-	c.via = next
+	c.setVia(next)
 	if has(nsfs.PID) {
 		c.trackInit(next.ns[nsfs.PID].ID(), res, keepW)
 	}
@@ -242,8 +250,7 @@ func (c *Context) joinVia(target [nsfs.NumKinds]*nsfs.Handle) error {
 			return err
 		}
 	}
-	c.via.close()
-	c.via = next
+	c.setVia(next)
 	return nil
 }
 
@@ -263,6 +270,7 @@ func (c *Context) viaChdir(dir string) error {
 		return err
 	}
 	c.via.cwd = dir
+	c.wdMoved()
 	return nil
 }
 
