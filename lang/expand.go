@@ -47,6 +47,9 @@ func (sh *Shell) fields(ws ...*syntax.Word) ([]string, error) {
 	if len(ws) == 0 {
 		return nil, nil
 	}
+	if out, ok := plainFields(ws); ok {
+		return out, nil
+	}
 	ifs, own := sh.splitsItself()
 	var (
 		fixed   []*syntax.Word // ws, unless a word changes
@@ -77,6 +80,27 @@ func (sh *Shell) fields(ws ...*syntax.Word) ([]string, error) {
 		return nil, nil
 	}
 	return expand.Fields(sh.expandCfg(), ws...)
+}
+
+// plainFields is fields for words that are each one literal with nothing
+// to expand, remove or match (setns /run/netns/red): the words themselves.
+// The expander would allocate its state for each; a hop in a loop is all
+// such words.
+func plainFields(ws []*syntax.Word) ([]string, bool) {
+	for _, w := range ws {
+		if len(w.Parts) != 1 {
+			return nil, false
+		}
+		l, ok := w.Parts[0].(*syntax.Lit)
+		if !ok || l.Value == "" || strings.ContainsAny(l.Value, "\\*?[{~$'\"") {
+			return nil, false
+		}
+	}
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.Parts[0].(*syntax.Lit).Value
+	}
+	return out, true
 }
 
 // literal expands a word to one string (a case word, a redirection's
