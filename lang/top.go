@@ -177,13 +177,14 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 		if p.s != nil {
 			// set -v: the lines of the command, once, before it runs
 			// (the parser reads ahead, so not as it reads them).
-			if text := in.upTo(p.s.End().Offset()); sh.opts.verbose {
+			if text := in.upTo(p.s.End().Offset(), sh.opts.verbose); sh.opts.verbose {
 				sh.stderr().Write(text)
 			}
 		}
-		var se *syntaxError
-		if p.err != nil && !errors.As(p.err, &se) {
-			p.err = parseErrorIn(p.err, name)
+		if p.err != nil {
+			if se := (*syntaxError)(nil); !errors.As(p.err, &se) {
+				p.err = parseErrorIn(p.err, name)
+			}
 		}
 		return p.s, ok, p.err
 	})
@@ -219,7 +220,7 @@ type noNUL struct {
 
 // upTo takes the text read up to the end of the line holding offset end
 // (or all read so far): set -v prints it.
-func (n *noNUL) upTo(end uint) []byte {
+func (n *noNUL) upTo(end uint, keep bool) []byte {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if end < n.done {
@@ -231,7 +232,10 @@ func (n *noNUL) upTo(end uint) []byte {
 	} else {
 		i = len(n.text)
 	}
-	out := bytes.Clone(n.text[:i])
+	var out []byte
+	if keep {
+		out = bytes.Clone(n.text[:i])
+	}
 	n.text = n.text[i:]
 	n.done += uint(i)
 	return out
