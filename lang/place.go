@@ -34,7 +34,7 @@ func (sh *Shell) runPulled(pull func() (*syntax.Stmt, bool, error)) error {
 				return err
 			}
 		}
-		if !sh.onThread || sh.wantsThread(s) {
+		if !sh.onThread || sh.placeOnce(s) {
 			if err := sh.stmt(s); err != nil {
 				return sh.endRun(err, s, pull)
 			}
@@ -56,7 +56,7 @@ func (sh *Shell) runPulled(pull func() (*syntax.Stmt, bool, error)) error {
 					err = perr
 					return
 				}
-				if sh.wantsThread(s) {
+				if sh.placeOnce(s) {
 					held = s
 					return
 				}
@@ -132,6 +132,21 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 	if want, ok := sh.placed[s]; ok {
 		return want
 	}
+	want := sh.placeOnce(s)
+	if len(sh.placed) > 10000 {
+		clear(sh.placed)
+	}
+	sh.placed[s] = want
+	return want
+}
+
+// placeOnce is wantsThread for a statement that runs once (a script's own
+// top-level lines), with nothing cached: the cache would hold the parsed
+// script as it is read (a script of 10,000 functions kept 100 MB alive).
+func (sh *Shell) placeOnce(s *syntax.Stmt) bool {
+	if sh.jobsRunning() {
+		return false
+	}
 	want := false
 	syntax.Walk(s, func(n syntax.Node) bool {
 		if want {
@@ -154,10 +169,6 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 		}
 		return true
 	})
-	if len(sh.placed) > 10000 {
-		clear(sh.placed)
-	}
-	sh.placed[s] = want
 	return want
 }
 

@@ -1,9 +1,11 @@
 package lang
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nsh-dev/nsh/nsctx"
@@ -93,5 +95,33 @@ func TestFunctionCallsPlaced(t *testing.T) {
 	}
 	if sh.offs != 0 {
 		t.Errorf("%d hand-offs for 100 function calls, want 0", sh.offs)
+	}
+}
+
+// A script's own lines are placed without the cache, which would keep
+// every one of them alive as the script is read (a 4 MB script of
+// functions held 100 MB); a loop's body is cached, since it runs again.
+func TestTopLevelNotCached(t *testing.T) {
+	ctx, err := nsctx.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	sh := New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ()})
+	var script strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&script, "f%d() { if true; then :; fi; }\nif true; then x=%d; fi\n", i, i)
+	}
+	script.WriteString("for i in 1 2 3; do if true; then f1; fi; done\n")
+	if st := runScript(ctx, sh, script.String()); st != 0 {
+		t.Fatalf("status %d", st)
+	}
+	if n := len(sh.placed); n == 0 || n > 2 {
+		t.Errorf("%d statements cached, want the loop body's (1 or 2)", n)
 	}
 }
