@@ -77,16 +77,7 @@ func TestHopsPlaced(t *testing.T) {
 // other name, which sends a command off the thread): it was one hand-off
 // per call, 5x the cost of a loop calling a function.
 func TestFunctionCallsPlaced(t *testing.T) {
-	ctx, err := nsctx.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Close()
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devnull.Close()
+	ctx, devnull := testContext(t)
 	sh := New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ(),
 		IsPlugin: func(string) bool { return true }})
 	script := "f() { r=$(( $1 * 3 )); }\ni=0\nwhile [ \"$i\" -lt 100 ]; do f \"$i\"; i=$((i + 1)); done\n"
@@ -102,16 +93,7 @@ func TestFunctionCallsPlaced(t *testing.T) {
 // every one of them alive as the script is read (a 4 MB script of
 // functions held 100 MB); a loop's body is cached, since it runs again.
 func TestTopLevelNotCached(t *testing.T) {
-	ctx, err := nsctx.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Close()
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devnull.Close()
+	ctx, devnull := testContext(t)
 	sh := New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ()})
 	var script strings.Builder
 	for i := range 200 {
@@ -124,4 +106,21 @@ func TestTopLevelNotCached(t *testing.T) {
 	if n := len(sh.placed); n == 0 || n > 2 {
 		t.Errorf("%d statements cached, want the loop body's (1 or 2)", n)
 	}
+}
+
+// testContext is a context and /dev/null for a test's shell, closed when
+// the test ends.
+func testContext(t testing.TB) (*nsctx.Context, *os.File) {
+	t.Helper()
+	ctx, err := nsctx.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ctx.Close() })
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { devnull.Close() })
+	return ctx, devnull
 }

@@ -4,24 +4,13 @@ import (
 	"os"
 	"runtime"
 	"testing"
-
-	"github.com/nsh-dev/nsh/nsctx"
 )
 
 // A $(...) costs its output about twice (what is read, and the one string
 // made of it), however big: no stage of expansion, splitting or
 // assignment copies it again.
 func TestSubstAllocatesTwice(t *testing.T) {
-	c, err := nsctx.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devnull.Close()
+	c, devnull := testContext(t)
 	const n = 64 << 20
 	const gen = "$(head -c 67108864 /dev/zero | tr '\\0' a)"
 	for _, script := range []string{"x=" + gen, `: "` + gen + `"`, ": " + gen} {
