@@ -537,6 +537,20 @@ func (sh *Shell) RunInteractive(rd LineReader) int {
 		case errors.Is(f.err, ErrInterrupted):
 			sh.last = 130
 		case err != nil:
+			if _, ok := badName(err); ok {
+				// export 1A=2 typed: the lines read again (see badName),
+				// if they are the whole command.
+				text := strings.Join(f.lines, "\n") + "\n"
+				if file, perr := sh.parse(strings.NewReader(text), ""); perr == nil {
+					if rm, ok := rd.(remembering); ok {
+						rm.Remember(strings.TrimSuffix(text, "\n"))
+					}
+					if er, exit := sh.runTyped(file.Stmts); exit && !sh.warnJobs() {
+						return sh.finish(er)
+					}
+					continue
+				}
+			}
 			sh.last = 2
 			fmt.Fprintf(sh.stderr(), "nsh: %s\n", clip(parseError(err).Error(), msgMax))
 		}
@@ -560,25 +574,34 @@ func (sh *Shell) interact(p *syntax.Parser, f *feed) (ret error) {
 			rm.Remember(strings.Join(f.lines, "\n"))
 		}
 		f.lines = f.lines[:0]
-		for _, s := range stmts {
-			err := sh.stmt(s)
-			var er *command.ExitRequest
-			if errors.As(err, &er) {
-				ret = err
-				return false
-			}
-			if err != nil && !errors.Is(err, command.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
-				sh.errorf("%s", unsaid(err))
-			}
-			sh.sayStop(err, nil, true)
-			if control(err) {
-				break // the rest of the line is abandoned
-			}
-			sh.exitWarned = false
+		if er, exit := sh.runTyped(stmts); exit {
+			ret = er
+			return false
 		}
 		return true
 	})
 	return ret
+}
+
+// runTyped runs the statements of a command typed at the prompt; exit
+// tells that one asked to leave (er).
+func (sh *Shell) runTyped(stmts []*syntax.Stmt) (er error, exit bool) {
+	for _, s := range stmts {
+		err := sh.stmt(s)
+		var ex *command.ExitRequest
+		if errors.As(err, &ex) {
+			return err, true
+		}
+		if err != nil && !errors.Is(err, command.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
+			sh.errorf("%s", unsaid(err))
+		}
+		sh.sayStop(err, nil, true)
+		if control(err) {
+			break // the rest of the line is abandoned
+		}
+		sh.exitWarned = false
+	}
+	return nil, false
 }
 
 // each calls fn with what seq yields until fn says stop. mvdan.cc/sh's
