@@ -82,3 +82,28 @@ func runScript(c *nsctx.Context, sh *Shell, script string) int {
 	c.Run(func() { st = sh.RunOnThread(strings.NewReader(script), "bench") })
 	return st
 }
+
+// BenchmarkCaseLoop is a while loop with a case of four patterns (a
+// literal, a bracket expression, a quoted part, *) per round: the cost of
+// matching, which nsh's patterns (pattern.go) must keep low. One op is
+// 1,000 rounds.
+func BenchmarkCaseLoop(b *testing.B) {
+	c, err := nsctx.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer devnull.Close()
+	script := "i=0 n=0; while [ $i -lt 1000 ]; do case $i in net) ;; *[05]) n=$((n+1)) ;; \"1\"*) ;; *) ;; esac; i=$((i+1)); done\n"
+	sh := New(Config{Ctx: c, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ()})
+	b.ResetTimer()
+	for range b.N {
+		if st := runScript(c, sh, script); st != 0 {
+			b.Fatalf("status %d", st)
+		}
+	}
+}

@@ -6,9 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"regexp"
+	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"mvdan.cc/sh/v3/expand"
@@ -79,7 +78,39 @@ func (sh *Shell) fields(ws ...*syntax.Word) ([]string, error) {
 	if len(ws) == 0 {
 		return nil, nil
 	}
-	return expand.Fields(sh.expandCfg(), ws...)
+	if sh.opts.noglob || !slices.ContainsFunc(ws, ownGlob) {
+		return expand.Fields(sh.expandCfg(), ws...)
+	}
+	if !own {
+		var set bool
+		if ifs, set = sh.varString("IFS"); !set {
+			ifs = " \t\n"
+		}
+	}
+	var out []string
+	for len(ws) > 0 {
+		n := slices.IndexFunc(ws, ownGlob)
+		if n < 0 {
+			n = len(ws)
+		}
+		if n > 0 {
+			more, err := expand.Fields(sh.expandCfg(), ws[:n]...)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		}
+		if n < len(ws) {
+			more, err := sh.globWord(ws[n], ifs)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+			n++
+		}
+		ws = ws[n:]
+	}
+	return out, nil
 }
 
 // plainFields is fields for words that are each one literal with nothing
@@ -114,12 +145,50 @@ func (sh *Shell) literal(w *syntax.Word) (string, error) {
 }
 
 // patternOf expands a word as a pattern: quoted parts match themselves.
+// It is expand.Pattern, but with quoted text escaped whole (see
+// quotePattern): expand's escapes only * ? [ \, so a quoted ! - or ]
+// inside brackets would act.
 func (sh *Shell) patternOf(w *syntax.Word) (string, error) {
 	w, err := sh.fixWord(w, unquoted)
 	if err != nil {
 		return "", err
 	}
-	return expand.Pattern(sh.expandCfg(), w)
+	if len(w.Parts) == 1 {
+		if l, ok := w.Parts[0].(*syntax.Lit); ok && !strings.HasPrefix(l.Value, "~") {
+			return l.Value, nil // the common case: as written
+		}
+	}
+	var b strings.Builder
+	for i, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			v := p.Value
+			if i == 0 && strings.HasPrefix(v, "~") {
+				name, rest, slash := strings.Cut(v[1:], "/")
+				if home, ok := sh.homeOf(name); ok && !strings.ContainsAny(name, `\'"`) && (slash || len(w.Parts) == 1) {
+					b.WriteString(quotePattern(home))
+					v = rest
+					if slash {
+						v = "/" + rest
+					}
+				}
+			}
+			b.WriteString(v) // its backslashes quote, as in a pattern
+		case *syntax.SglQuoted, *syntax.DblQuoted, *syntax.ParamExp, *syntax.CmdSubst, *syntax.ArithmExp:
+			s, err := expand.Literal(sh.expandCfg(), &syntax.Word{Parts: []syntax.WordPart{p}})
+			if err != nil {
+				return "", err
+			}
+			switch p.(type) {
+			case *syntax.SglQuoted, *syntax.DblQuoted:
+				s = quotePattern(s)
+			}
+			b.WriteString(s)
+		default: // extended globs: expand's
+			return expand.Pattern(sh.expandCfg(), w)
+		}
+	}
+	return b.String(), nil
 }
 
 func (sh *Shell) readDir(dir string) ([]fs.DirEntry, error) {
@@ -129,31 +198,6 @@ func (sh *Shell) readDir(dir string) ([]fs.DirEntry, error) {
 		return err
 	})
 	return ents, err
-}
-
-// The regexps of case patterns, compiled once: a case in a loop would
-// otherwise compile its patterns at every round.
-var (
-	rxMu    sync.Mutex
-	rxCache = map[string]*regexp.Regexp{}
-)
-
-func regexpMatch(rx, s string) bool {
-	rxMu.Lock()
-	re := rxCache[rx]
-	if re == nil {
-		var err error
-		if re, err = regexp.Compile(rx); err != nil {
-			rxMu.Unlock()
-			return false
-		}
-		if len(rxCache) > 1000 {
-			clear(rxCache)
-		}
-		rxCache[rx] = re
-	}
-	rxMu.Unlock()
-	return re.MatchString(s)
 }
 
 // maxSubsts bounds $(...) inside $(...): each level holds a pipe and a

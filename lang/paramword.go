@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -138,8 +139,16 @@ func (sh *Shell) fixParam(pe *syntax.ParamExp, q quoteCtx) ([]syntax.WordPart, e
 		}
 		return sh.spliced(pe.Exp.Word.Parts, q)
 	case syntax.RemSmallPrefix, syntax.RemLargePrefix, syntax.RemSmallSuffix, syntax.RemLargeSuffix:
-		if pe.Exp.Word == nil || !hasQuotes(pe.Exp.Word.Parts) {
+		if pe.Exp.Word == nil || !hasQuotes(pe.Exp.Word.Parts) && !hasBracket(pe.Exp.Word.Parts) {
 			return []syntax.WordPart{pe}, nil
+		}
+		if vr := (env{sh}).Get(pe.Param.Value); vr.Kind == expand.String || !vr.IsSet() && !sh.opts.nounset {
+			// nsh's patterns (pattern.go), the value cut here.
+			pat, err := sh.patternOf(pe.Exp.Word)
+			if err != nil {
+				return nil, err
+			}
+			return cutPattern(vr.String(), pat, op, q), nil
 		}
 		// Quotes in a pattern quote, inside "..." too.
 		w, err := sh.fixWord(pe.Exp.Word, unquoted)
@@ -200,6 +209,56 @@ func escapes(parts []syntax.WordPart) bool {
 		}
 	}
 	return false
+}
+
+// hasBracket tells whether a pattern's text may have a bracket
+// expression, which nsh reads itself.
+func hasBracket(parts []syntax.WordPart) bool {
+	for _, p := range parts {
+		if l, ok := p.(*syntax.Lit); ok && strings.IndexByte(l.Value, '[') >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// cutPattern is ${x#pat} (or ##, %, %%) of the value v, as the parts that
+// stand for it in context q: unquoted, a value that is split and globbed.
+func cutPattern(v, pat string, op syntax.ParExpOperator, q quoteCtx) []syntax.WordPart {
+	m := compilePattern(pat)
+	// The places a cut may be at, shortest match first.
+	var cuts []int
+	for i := range v {
+		cuts = append(cuts, i)
+	}
+	cuts = append(cuts, len(v))
+	suffix := op == syntax.RemSmallSuffix || op == syntax.RemLargeSuffix
+	if suffix {
+		slices.Reverse(cuts)
+	}
+	if op == syntax.RemLargePrefix || op == syntax.RemLargeSuffix {
+		slices.Reverse(cuts)
+	}
+	for _, i := range cuts {
+		if suffix && m.match(v[i:]) {
+			v = v[:i]
+			break
+		}
+		if !suffix && m.match(v[:i]) {
+			v = v[i:]
+			break
+		}
+	}
+	if v == "" {
+		return nil
+	}
+	if q != unquoted {
+		return []syntax.WordPart{&syntax.SglQuoted{Value: v}}
+	}
+	// Unquoted: a value that is split and globbed, as the expander gives
+	// ${-+'TEXT'} ($- is always set).
+	return []syntax.WordPart{&syntax.ParamExp{Param: &syntax.Lit{Value: "-"},
+		Exp: &syntax.Expansion{Op: syntax.AlternateUnset, Word: &syntax.Word{Parts: []syntax.WordPart{&syntax.SglQuoted{Value: v}}}}}}
 }
 
 func hasQuotes(parts []syntax.WordPart) bool {

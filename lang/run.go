@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"mvdan.cc/sh/v3/expand"
-	"mvdan.cc/sh/v3/pattern"
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nsh-dev/nsh/builtins"
@@ -502,13 +501,4 @@ func (sh *Shell) caseClause(c *syntax.CaseClause) error {
 		}
 	}
 	return nil
-}
-
-// match reports whether s matches the shell pattern pat entirely.
-func match(pat, s string) bool {
-	rx, err := pattern.Regexp(pat, pattern.EntireString)
-	if err != nil {
-		return pat == s
-	}
-	return regexpMatch(rx, s)
 }

@@ -27,28 +27,35 @@ func (sh *Shell) splitsItself() (ifs string, ok bool) {
 
 // ownSplit tells whether nsh splits w itself.
 func ownSplit(w *syntax.Word) bool {
-	expands := false
+	expands, ok := plainWord(w)
+	return ok && expands
+}
+
+// plainWord tells whether w has only the parts nsh expands itself
+// (literal text, quotes, expansions other than $@ and $*), and whether it
+// has an unquoted expansion.
+func plainWord(w *syntax.Word) (expands, ok bool) {
 	for _, p := range w.Parts {
 		switch p := p.(type) {
 		case *syntax.Lit, *syntax.SglQuoted:
 		case *syntax.DblQuoted:
 			for _, q := range p.Parts {
 				if pe, ok := q.(*syntax.ParamExp); ok && listParam(pe) {
-					return false
+					return false, false
 				}
 			}
 		case *syntax.ParamExp:
 			if listParam(p) {
-				return false
+				return false, false
 			}
 			expands = true
 		case *syntax.CmdSubst, *syntax.ArithmExp:
 			expands = true
 		default:
-			return false
+			return false, false
 		}
 	}
-	return expands
+	return expands, true
 }
 
 func listParam(pe *syntax.ParamExp) bool {
@@ -71,15 +78,29 @@ const (
 // splitWord expands w's parts and cuts the fields, as POSIX's field
 // splitting does, and gives them back as words for globbing.
 func (sh *Shell) splitWord(w *syntax.Word, ifs string) ([]*syntax.Word, error) {
+	fields, err := sh.splitPieces(w, ifs)
+	if err != nil {
+		return nil, err
+	}
+	words := make([]*syntax.Word, len(fields))
+	for i, f := range fields {
+		words[i] = fieldWord(f)
+	}
+	return words, nil
+}
+
+// splitPieces expands w's parts and cuts the fields, each as the pieces
+// of text it is made of.
+func (sh *Shell) splitPieces(w *syntax.Word, ifs string) ([][]piece, error) {
 	isWS := func(r rune) bool { return (r == ' ' || r == '\t' || r == '\n') && strings.ContainsRune(ifs, r) }
 	var (
-		words   []*syntax.Word
+		fields  [][]piece
 		cur     []piece
 		inField bool // the current field has begun
 		wsEnded bool // a blank just ended a field: a ':' next joins it
 	)
 	emit := func() {
-		words = append(words, fieldWord(cur))
+		fields = append(fields, cur)
 		cur, inField = nil, false
 	}
 	for _, p := range w.Parts {
@@ -125,7 +146,7 @@ func (sh *Shell) splitWord(w *syntax.Word, ifs string) ([]*syntax.Word, error) {
 	if inField {
 		emit()
 	}
-	return words, nil
+	return fields, nil
 }
 
 // fieldWord is a field as a word the expander only globs: a value's

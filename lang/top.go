@@ -8,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -31,11 +32,86 @@ func (sh *Shell) parse(r io.Reader, name string) (*syntax.File, error) {
 	if sh.parser == nil {
 		sh.parser = newParser()
 	}
-	f, err := sh.parser.Parse(newShallow(r, name), name)
+	text, err := io.ReadAll(r)
 	if err != nil {
-		return nil, parseError(err)
+		return nil, err
 	}
-	return f, nil
+	for tries := 0; ; tries++ {
+		f, err := sh.parser.Parse(newShallow(bytes.NewReader(text), name), name)
+		if at, ok := badName(err); ok && tries < maxRequotes {
+			text = requote(text, int(at.Offset()))
+			continue
+		}
+		if err != nil {
+			return nil, parseError(err)
+		}
+		return f, nil
+	}
+}
+
+// badName is where the parse error of export 1A=2 is. In its bash mode
+// mvdan.cc/sh parses the NAME=VALUE words of export, readonly, local and
+// declare itself, and refuses a bad name as a syntax error: the whole
+// text (an if, a function) before anything of it runs. dash runs what
+// comes before and fails at the command: a special builtin's error,
+// status 2, that ends a script. nsh does what dash does: the statement is
+// read again with ” before the word, which makes it a plain word for
+// the parser, and the builtin refuses the name when it runs.
+func badName(err error) (syntax.Pos, bool) {
+	var pe syntax.ParseError
+	if errors.As(err, &pe) && pe.Text == "invalid var name" {
+		return pe.Pos, true
+	}
+	return syntax.Pos{}, false
+}
+
+// maxRequotes bounds the statements read again: each reads from where
+// the last good one ended.
+const maxRequotes = 100
+
+// requote is text with ” at offset at.
+func requote(text []byte, at int) []byte {
+	if at > len(text) {
+		at = len(text)
+	}
+	return slices.Concat(text[:at], []byte("''"), text[at:])
+}
+
+// padTo is blank text that ends at pos: a parser reading it and then the
+// rest gives the rest the positions (offset, line, column) it had.
+func padTo(pos syntax.Pos) []byte {
+	off, line, col := int(pos.Offset()), int(pos.Line()), int(pos.Col())
+	if line < 1 || col < 1 || off < line-1+col-1 {
+		return nil
+	}
+	pad := bytes.Repeat([]byte{' '}, off)
+	for i := range line - 1 {
+		pad[off-(col-1)-1-i] = '\n'
+	}
+	return pad
+}
+
+// recorder keeps what the parser read from r since offset base, the end
+// of the last statement parsed: a statement read again starts there.
+type recorder struct {
+	r    io.Reader
+	base uint
+	text []byte
+}
+
+func (rc *recorder) Read(p []byte) (int, error) {
+	n, err := rc.r.Read(p)
+	rc.text = append(rc.text, p[:n]...)
+	return n, err
+}
+
+// parsedTo drops what is before offset off.
+func (rc *recorder) parsedTo(off uint) {
+	if off > rc.base {
+		k := min(int(off-rc.base), len(rc.text))
+		rc.text = rc.text[k:]
+		rc.base += uint(k)
+	}
 }
 
 // parseError words a syntax error as FILE:LINE:COL: message.
@@ -133,26 +209,47 @@ func (sh *Shell) runReader(r io.Reader, name string) error {
 	go func() {
 		defer close(ch)
 		ended := false
-		each(newParser().StmtsSeq(newShallow(src, name)), func(s *syntax.Stmt, err error) bool {
-			if in.nul && (s == nil || s.End().Offset() > in.nl) {
-				return false // what the NUL cut short is not run
-			}
-			batch = append(batch, parsed{s, err})
-			ended = err != nil
-			if ended || len(batch) >= maxBatch {
-				if !flush() {
-					ended = true
+		rc := &recorder{r: src}
+		var last syntax.Pos // where the last statement parsed ends
+		for tries := 0; ; tries++ {
+			again := false
+			each(newParser().StmtsSeq(newShallow(rc, name)), func(s *syntax.Stmt, err error) bool {
+				if in.nul && (s == nil || s.End().Offset() > in.nl) {
+					return false // what the NUL cut short is not run
+				}
+				if at, ok := badName(err); ok && tries < maxRequotes && at.Offset() >= rc.base {
+					// Read the statement again (see badName), at the
+					// positions it had, then the rest of the input.
+					text := slices.Concat(padTo(last), requote(rc.text, int(at.Offset()-rc.base)))
+					rc = &recorder{r: io.MultiReader(bytes.NewReader(text), src)}
+					again = true
 					return false
 				}
-				return !ended
+				if s != nil {
+					last = s.End()
+					rc.parsedTo(last.Offset())
+				}
+				batch = append(batch, parsed{s, err})
+				ended = err != nil
+				if ended || len(batch) >= maxBatch {
+					if !flush() {
+						ended = true
+						return false
+					}
+					return !ended
+				}
+				// No send of a part batch here, though the runner may
+				// be waiting: each would wake the context thread, one
+				// wake-up a statement when they run faster than they
+				// parse (nsh -n; the thread's wake-up costs 10-20 us).
+				// The batch goes when full, or before the next read,
+				// which may wait for input.
+				return true
+			})
+			if !again {
+				break
 			}
-			// No send of a part batch here, though the runner may be
-			// waiting: each would wake the context thread, one wake-up
-			// a statement when they run faster than they parse (nsh -n;
-			// the thread's wake-up costs 10-20 us). The batch goes when
-			// full, or before the next read, which may wait for input.
-			return true
-		})
+		}
 		if !flush() {
 			return
 		}
@@ -448,6 +545,20 @@ func (sh *Shell) RunInteractive(rd LineReader) int {
 		case errors.Is(f.err, ErrInterrupted):
 			sh.last = 130
 		case err != nil:
+			if _, ok := badName(err); ok {
+				// export 1A=2 typed: the lines read again (see badName),
+				// if they are the whole command.
+				text := strings.Join(f.lines, "\n") + "\n"
+				if file, perr := sh.parse(strings.NewReader(text), ""); perr == nil {
+					if rm, ok := rd.(remembering); ok {
+						rm.Remember(strings.TrimSuffix(text, "\n"))
+					}
+					if er, exit := sh.runTyped(file.Stmts); exit && !sh.warnJobs() {
+						return sh.finish(er)
+					}
+					continue
+				}
+			}
 			sh.last = 2
 			fmt.Fprintf(sh.stderr(), "nsh: %s\n", clip(parseError(err).Error(), msgMax))
 		}
@@ -471,25 +582,34 @@ func (sh *Shell) interact(p *syntax.Parser, f *feed) (ret error) {
 			rm.Remember(strings.Join(f.lines, "\n"))
 		}
 		f.lines = f.lines[:0]
-		for _, s := range stmts {
-			err := sh.stmt(s)
-			var er *command.ExitRequest
-			if errors.As(err, &er) {
-				ret = err
-				return false
-			}
-			if err != nil && !errors.Is(err, command.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
-				sh.errorf("%s", unsaid(err))
-			}
-			sh.sayStop(err, nil, true)
-			if control(err) {
-				break // the rest of the line is abandoned
-			}
-			sh.exitWarned = false
+		if er, exit := sh.runTyped(stmts); exit {
+			ret = er
+			return false
 		}
 		return true
 	})
 	return ret
+}
+
+// runTyped runs the statements of a command typed at the prompt; exit
+// tells that one asked to leave (er).
+func (sh *Shell) runTyped(stmts []*syntax.Stmt) (er error, exit bool) {
+	for _, s := range stmts {
+		err := sh.stmt(s)
+		var ex *command.ExitRequest
+		if errors.As(err, &ex) {
+			return err, true
+		}
+		if err != nil && !errors.Is(err, command.Interrupted{}) && unsaid(err) != "" && !programStatus(err) {
+			sh.errorf("%s", unsaid(err))
+		}
+		sh.sayStop(err, nil, true)
+		if control(err) {
+			break // the rest of the line is abandoned
+		}
+		sh.exitWarned = false
+	}
+	return nil, false
 }
 
 // each calls fn with what seq yields until fn says stop. mvdan.cc/sh's
