@@ -28,7 +28,7 @@ func (h *Host) run(env *command.Env, js *jobSignals, p *Plugin, args []string) e
 		return err
 	}
 	start := &pluginv1.Start{Args: args, Env: env.Shell.Environ(), Dir: cwd, HostMinor: pluginv1.Minor}
-	terminalInfo(env, start)
+	h.notTTY.terminalInfo(env, start)
 	defer pr.api.begin()()
 	code, err := pr.call(env, js, start, h.Grace)
 	if err != nil {
@@ -384,14 +384,43 @@ func readSome(r io.Reader, p []byte, done <-chan struct{}) (int, error) {
 	return 0, err
 }
 
+// notTTY remembers the files found not to be terminals, so that a call
+// asks the kernel only about terminals, whose size may change (three
+// ioctls a call otherwise). A file cannot become one: an *os.File's
+// descriptor stays the same open file while it is open, and nsh never
+// dup2s over a descriptor it has a File of (a redirection makes a new
+// File). The map keeps its files from being collected, so no other File
+// comes to have the address of one in it.
+type notTTY struct {
+	mu sync.Mutex
+	m  map[*os.File]bool
+}
+
 // terminalInfo tells the plugin which streams are terminals and the size.
-func terminalInfo(env *command.Env, s *pluginv1.Start) {
+func (nt *notTTY) terminalInfo(env *command.Env, s *pluginv1.Start) {
 	tty := func(x any) (*unix.Winsize, bool) {
 		f, ok := x.(*os.File)
 		if !ok {
 			return nil, false
 		}
+		nt.mu.Lock()
+		known := nt.m[f]
+		nt.mu.Unlock()
+		if known {
+			return nil, false
+		}
 		ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+		if err == unix.ENOTTY {
+			nt.mu.Lock()
+			if len(nt.m) >= 64 { // redirected files come and go
+				clear(nt.m)
+			}
+			if nt.m == nil {
+				nt.m = map[*os.File]bool{}
+			}
+			nt.m[f] = true
+			nt.mu.Unlock()
+		}
 		return ws, err == nil
 	}
 	var in, out, errw *unix.Winsize

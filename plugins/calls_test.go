@@ -2,35 +2,53 @@ package plugins
 
 import (
 	"net"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
+	"golang.org/x/sys/unix"
 )
 
-// A plugin of today's SDK gets its calls on the calls socket (protocol
-// minor 3), one of the first SDK on its Run stream, and each process
-// serves one call after another on what it got.
+// A plugin of today's SDK gets its calls on the calls sockets (protocol
+// minor 4: one each way), one of minor 3 on one socket both ways, one of
+// the first SDK on its Run stream, and each process serves one call
+// after another on what it got.
 func TestCallsSocketOrRunStream(t *testing.T) {
 	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test", "v1": "v1"}))
+	one := newTestHost(t, pluginDir(t, map[string]string{"onesocket": "test"}))
 	for range 3 {
 		h.mustCall("tpid")
+		if out := one.mustCall("techo", "a", "b"); !strings.HasPrefix(out, "args=a,b\nvar=") {
+			t.Fatalf("techo on one socket: %q", out)
+		}
 		if out := h.mustCall("v1echo", "x"); out != "v1 args=x var=hello\n" {
 			t.Fatalf("v1echo: %q", out)
 		}
 	}
 	got := map[string]string{}
+	streams(h, got)
+	streams(one, got)
+	if got["onesocket"] != "calls socket" {
+		t.Errorf("a plugin of minor 3: %v", got)
+	}
+	if got["test"] != "calls socket" || got["v1"] != "Run stream" || len(h.pids()) != 2 {
+		t.Errorf("streams: %v, processes %v", got, h.pids())
+	}
+}
+
+// streams says, of each plugin with an idle process in h, what carries
+// its calls.
+func streams(h *testHost, got map[string]string) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	for _, list := range h.pool.idle {
 		for _, pr := range list {
 			_, calls := pr.stream.(*pluginv1.HostCalls)
 			got[pr.plugin.Name] = map[bool]string{true: "calls socket", false: "Run stream"}[calls]
 		}
-	}
-	h.mu.Unlock()
-	if got["test"] != "calls socket" || got["v1"] != "Run stream" || len(h.pids()) != 2 {
-		t.Errorf("streams: %v, processes %v", got, h.pids())
 	}
 }
 
@@ -38,7 +56,7 @@ func TestCallsSocketOrRunStream(t *testing.T) {
 // and refuses a frame too large to be one.
 func TestCallsFrames(t *testing.T) {
 	a, b := net.Pipe()
-	host, plug := pluginv1.NewHostCalls(a), pluginv1.NewPluginCalls(b)
+	host, plug := pluginv1.NewHostCalls(a, a, a), pluginv1.NewPluginCalls(b, b, b)
 	t.Cleanup(func() { host.Close(); plug.Close() })
 	big := strings.Repeat("x", 100<<10)
 	go func() {
@@ -91,4 +109,33 @@ func TestIdleTimerAcrossCalls(t *testing.T) {
 		t.Fatalf("the process was replaced after a long call: %d, then %d", pid, got)
 	}
 	waitGone(t, pid)
+}
+
+// nsh reads the calls socket with a blocking read(2): closing it (a call
+// killed, the host closing) must end a read blocked in it, or the caller
+// would wait for ever.
+func TestCallsCloseEndsBlockedRead(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := blockingSocket{os.NewFile(uintptr(fds[0]), "ours"), new(sync.Once)}
+	theirs := os.NewFile(uintptr(fds[1]), "theirs")
+	t.Cleanup(func() { ours.Close(); theirs.Close() })
+	host := pluginv1.NewHostCalls(ours, ours, ours)
+	got := make(chan error, 1)
+	go func() { _, err := host.Recv(); got <- err }()
+	time.Sleep(50 * time.Millisecond) // blocked in read(2) by now
+	host.Close()
+	select {
+	case err := <-got:
+		if err == nil {
+			t.Error("Recv after Close returned a message")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the blocked read")
+	}
+	if err := ours.Close(); err != nil { // again: harmless
+		t.Error(err)
+	}
 }

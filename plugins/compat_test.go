@@ -1,10 +1,12 @@
 package plugins
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/nsh-dev/nsh/command"
+	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 )
 
 // A plugin built with the first SDK (testdata/v1plugin.txtar) keeps
@@ -40,7 +42,7 @@ func TestPluginNeedsNewerHost(t *testing.T) {
 	if h.Has("tpid") {
 		t.Fatal("a plugin for a newer nsh ran")
 	}
-	want := "plugin future: it needs a newer nsh: plugin protocol 1.99, and this nsh speaks 1.3"
+	want := fmt.Sprintf("plugin future: it needs a newer nsh: plugin protocol 1.99, and this nsh speaks 1.%d", pluginv1.Minor)
 	if !strings.Contains(h.warn.String(), want) {
 		t.Errorf("discovery said %q", h.warn.String())
 	}

@@ -69,6 +69,7 @@ type Host struct {
 	cachePath string
 	pool      pool
 	cg        cgroups
+	notTTY    notTTY
 
 	discovered     sync.Once
 	discoveredDone atomic.Bool // discovered has run (Settled)

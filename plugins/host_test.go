@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -233,6 +234,34 @@ func TestTerminalInfo(t *testing.T) {
 	n, _ := m.Read(buf)
 	if got := strings.TrimSpace(string(buf[:n])); got != "stdin=false stdout=true stderr=false size=40x100" {
 		t.Errorf("ttty on a terminal: %q", got)
+	}
+	// What is not a terminal is remembered; a terminal's size is asked
+	// at every call, since it changes.
+	file, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	for _, rows := range []uint16{41, 42} {
+		if err := unix.IoctlSetWinsize(int(tty.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: 90}); err != nil {
+			t.Fatal(err)
+		}
+		env.Stdin, env.Stdout = file, file
+		if err := h.Handler(nil)(env, []string{"ttty"}); err != nil {
+			t.Fatal(err)
+		}
+		env.Stdin, env.Stdout = strings.NewReader(""), tty
+		if err := h.Handler(nil)(env, []string{"ttty"}); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := m.Read(buf)
+		if got, want := strings.TrimSpace(string(buf[:n])), fmt.Sprintf("stdin=false stdout=true stderr=false size=%dx90", rows); got != want {
+			t.Errorf("ttty after a resize: %q, want %q", got, want)
+		}
+	}
+	b, _ := os.ReadFile(file.Name())
+	if want := strings.Repeat("stdin=false stdout=false stderr=false size=0x0\n", 2); string(b) != want {
+		t.Errorf("ttty to a file: %q, want %q", b, want)
 	}
 }
 

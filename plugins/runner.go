@@ -46,7 +46,9 @@ type procRunner struct {
 	waitErr error
 	extra   net.Listener // the host API's socket in the plugin's /tmp (hostToPlugin)
 
-	calls, theirCalls *os.File // the calls socket's ends (pluginv1.CallsFdKey)
+	// The calls sockets' ends, ours and the plugin's: [0] is named by
+	// pluginv1.CallsFdKey, [1] by CallsInFdKey; nil once taken or closed.
+	calls, theirCalls [2]*os.File
 }
 
 // newRunner prepares to run file, the descriptor openPlugin checked, of
@@ -71,47 +73,94 @@ func newRunner(ctx *nsctx.Context, cgs *cgroups, path string, file *os.File, env
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
 	}
 	r := &procRunner{ctx: ctx, path: path, sockDir: sockDir, cmd: cmd, cgroups: cgs}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
+	for i, key := range []string{pluginv1.CallsFdKey, pluginv1.CallsInFdKey} {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			r.closeCalls()
+			return nil, err
+		}
+		r.calls[i], r.theirCalls[i] = os.NewFile(uintptr(fds[0]), "calls"), os.NewFile(uintptr(fds[1]), "calls")
+		cmd.ExtraFiles = append(cmd.ExtraFiles, r.theirCalls[i])
+		setenv(&cmd.Env, key, strconv.Itoa(2+len(cmd.ExtraFiles)))
 	}
-	r.calls, r.theirCalls = os.NewFile(uintptr(fds[0]), "calls"), os.NewFile(uintptr(fds[1]), "calls")
-	cmd.ExtraFiles = append(cmd.ExtraFiles, r.theirCalls)
-	setenv(&cmd.Env, pluginv1.CallsFdKey, strconv.Itoa(2+len(cmd.ExtraFiles)))
+	var err error
 	if r.stdout, err = cmd.StdoutPipe(); err == nil {
 		r.stderr, err = cmd.StderrPipe()
 	}
 	if err != nil {
-		r.calls.Close()
-		r.theirCalls.Close()
+		r.closeCalls()
 		return nil, err
 	}
 	return r, nil
 }
 
-// takeCalls is the calls socket once the handshake is read, if the plugin
-// serves calls on it (it said so before its handshake); nil otherwise,
-// and the calls go on the Run stream.
+// closeCalls closes the calls sockets' ends not taken.
+func (r *procRunner) closeCalls() {
+	for _, f := range append(r.calls[:], r.theirCalls[:]...) {
+		if f != nil {
+			f.Close()
+		}
+	}
+	r.calls, r.theirCalls = [2]*os.File{}, [2]*os.File{}
+}
+
+// takeCalls is the calls sockets once the handshake is read, if the
+// plugin serves calls on them (it said so before its handshake); nil
+// otherwise, and the calls go on the Run stream.
 func (r *procRunner) takeCalls() *pluginv1.HostCalls {
 	r.mu.Lock()
-	f := r.calls
-	r.calls = nil
+	out, in := r.calls[0], r.calls[1]
+	r.calls = [2]*os.File{}
 	r.mu.Unlock()
-	if f == nil {
+	if out == nil {
 		return nil
 	}
 	hello := make([]byte, len(pluginv1.CallsHello))
-	n, _, err := unix.Recvfrom(int(f.Fd()), hello, unix.MSG_DONTWAIT)
-	if err != nil || string(hello[:n]) != pluginv1.CallsHello {
-		f.Close()
-		return nil
+	n, _, err := unix.Recvfrom(int(out.Fd()), hello, unix.MSG_DONTWAIT)
+	switch {
+	case err == nil && string(hello[:n]) == pluginv1.CallsHelloIn:
+		o, i := blockingSocket{out, new(sync.Once)}, blockingSocket{in, new(sync.Once)}
+		return pluginv1.NewHostCalls(o, i, closers{o, i})
+	case err == nil && string(hello[:n]) == pluginv1.CallsHello: // minor 3: both ways on one
+		in.Close()
+		o := blockingSocket{out, new(sync.Once)}
+		return pluginv1.NewHostCalls(o, o, o)
 	}
-	conn, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		return nil
+	out.Close()
+	in.Close()
+	return nil
+}
+
+// blockingSocket is a calls socket read and written with plain blocking
+// system calls: a caller waiting for the plugin's answer sleeps in
+// read(2) and is woken by the kernel, instead of parking in Go's poller,
+// which costs a call an epoll_pwait, an EAGAIN read and a wake-up of
+// another thread (and of sysmon).
+type blockingSocket struct {
+	*os.File
+	once *sync.Once
+}
+
+// Close shuts the socket down first: a read blocked in it holds the file
+// open, so closing alone would not end that read. Once only: the number
+// may be another file's after.
+func (s blockingSocket) Close() error {
+	s.once.Do(func() {
+		if rc, err := s.File.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { unix.Shutdown(int(fd), unix.SHUT_RDWR) })
+		}
+		s.File.Close()
+	})
+	return nil
+}
+
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	for _, c := range cs {
+		c.Close()
 	}
-	return pluginv1.NewHostCalls(conn)
+	return nil
 }
 
 // pluginFd is how a plugin process is executed: through the descriptor of
@@ -155,10 +204,12 @@ func (r *procRunner) Start(context.Context) error {
 		r.cmd.SysProcAttr.Pdeathsig = 0
 	}
 	err = r.ctx.Start(r.cmd)
-	r.theirCalls.Close() // the child has its own copy, or failed
+	for _, f := range r.theirCalls { // the child has its own copies, or failed
+		f.Close()
+	}
+	r.theirCalls = [2]*os.File{}
 	if err != nil {
-		r.calls.Close()
-		r.calls = nil
+		r.closeCalls()
 		if r.cg != nil {
 			r.cg.remove()
 			r.cg = nil
@@ -196,10 +247,7 @@ func (r *procRunner) Wait(context.Context) error {
 	r.waited, r.waitErr = true, err
 	cg := r.cg
 	r.cg = nil
-	if r.calls != nil { // never taken: the process did not come up
-		r.calls.Close()
-		r.calls = nil
-	}
+	r.closeCalls() // if never taken: the process did not come up
 	r.mu.Unlock()
 	if cg != nil {
 		cg.remove()

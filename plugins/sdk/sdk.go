@@ -320,31 +320,68 @@ func closeExecFd() {
 	}
 }
 
-// serveCalls serves calls on the socket nsh gave (pluginv1.CallsFdKey),
-// saying so on it before go-plugin's handshake is printed, so that nsh
-// knows it when it has read the handshake.
+// serveCalls serves calls on the sockets nsh gave (pluginv1.CallsFdKey
+// and CallsInFdKey), saying so before go-plugin's handshake is printed,
+// so that nsh knows it when it has read the handshake. nsh's messages
+// are read through Go's poller; the plugin's own are written with plain
+// blocking writes, so that the socket is not in the poller: nsh taking
+// them would signal its write space there, and wake the process for
+// nothing.
 func serveCalls(srv *server) {
-	fd, err := strconv.Atoi(os.Getenv(pluginv1.CallsFdKey))
-	os.Unsetenv(pluginv1.CallsFdKey) // not for what the plugin starts
-	if err != nil || fd < 3 {
+	out, in := callsSocket(pluginv1.CallsFdKey), callsSocket(pluginv1.CallsInFdKey)
+	if out < 0 {
+		if in >= 0 {
+			unix.Close(in)
+		}
 		return
 	}
-	if t, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || t != unix.SOCK_STREAM {
-		return
+	hello := pluginv1.CallsHelloIn
+	if in < 0 { // an nsh of minor 3: one socket both ways
+		hello, in = pluginv1.CallsHello, out
 	}
-	f := os.NewFile(uintptr(fd), "nsh-calls")
+	f := os.NewFile(uintptr(in), "nsh-calls-in")
 	conn, err := net.FileConn(f) // a copy, close-on-exec
 	f.Close()
 	if err != nil {
 		return
 	}
-	if _, err := conn.Write([]byte(pluginv1.CallsHello)); err != nil {
+	var w io.WriteCloser = conn
+	if in != out {
+		unix.CloseOnExec(out)
+		w = os.NewFile(uintptr(out), "nsh-calls") // blocking, as nsh made it
+	}
+	if _, err := w.Write([]byte(hello)); err != nil {
+		w.Close()
 		conn.Close()
 		return
 	}
-	calls := pluginv1.NewPluginCalls(conn)
+	var c io.Closer = conn
+	if w != conn {
+		c = closeBoth{conn, w}
+	}
+	calls := pluginv1.NewPluginCalls(conn, w, c)
 	go func() {
 		srv.serve(calls)
 		calls.Close()
 	}()
+}
+
+// callsSocket is the stream socket the variable key names, -1 if none.
+func callsSocket(key string) int {
+	fd, err := strconv.Atoi(os.Getenv(key))
+	os.Unsetenv(key) // not for what the plugin starts
+	if err != nil || fd < 3 {
+		return -1
+	}
+	if t, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || t != unix.SOCK_STREAM {
+		return -1
+	}
+	return fd
+}
+
+type closeBoth [2]io.Closer
+
+func (c closeBoth) Close() error {
+	c[0].Close()
+	return c[1].Close()
 }

@@ -97,7 +97,8 @@ type runStream interface {
 }
 
 func (s *server) serve(stream runStream) error {
-	out := &sender{stream: stream}
+	out := newSender(stream)
+	defer out.close()
 	// The commands run one after another in one goroutine, whose stack
 	// has grown already: a goroutine per call would grow its own each time.
 	work := make(chan func())
@@ -244,16 +245,104 @@ func status(name string, stderr io.Writer, err error) int {
 	return 1
 }
 
-// sender serializes sends on the stream (gRPC allows one sender at a time).
+// sender sends a call's messages from a goroutine of its own, which
+// takes whatever has queued up by the time it runs and sends it in one
+// go (on the calls socket one write(2)). With the SDK's single P it runs
+// once the command blocks or returns, so a short command's output and
+// its exit status reach nsh together: one wake-up of nsh rather than one
+// a message. A command that computes for long without blocking has its
+// output sent when Go preempts it (within about 10 ms).
 type sender struct {
-	mu     sync.Mutex
 	stream runStream
+	mu     sync.Mutex
+	room   *sync.Cond // signalled when the queue was taken
+	queue  []*pluginv1.Output
+	bytes  int   // of output in queue
+	err    error // the first send that failed: later ones fail too
+	closed bool
+	wake   chan struct{}
 }
 
+// maxQueued is how much output a command may have queued before a write
+// waits for the sender.
+const maxQueued = 256 << 10
+
+func newSender(stream runStream) *sender {
+	s := &sender{stream: stream, wake: make(chan struct{}, 1)}
+	s.room = sync.NewCond(&s.mu)
+	go s.run()
+	return s
+}
+
+// batchStream is a stream that sends several messages at once.
+type batchStream interface {
+	SendAll([]*pluginv1.Output) error
+}
+
+func (s *sender) run() {
+	var batch []*pluginv1.Output
+	for range s.wake {
+		s.mu.Lock()
+		batch, s.queue = s.queue, batch[:0]
+		s.bytes = 0
+		s.room.Broadcast()
+		s.mu.Unlock()
+		if len(batch) == 0 {
+			continue
+		}
+		var err error
+		if b, ok := s.stream.(batchStream); ok {
+			err = b.SendAll(batch)
+		} else {
+			for _, m := range batch {
+				if err = s.stream.Send(m); err != nil {
+					break
+				}
+			}
+		}
+		clear(batch)
+		if err != nil {
+			s.mu.Lock()
+			if s.err == nil {
+				s.err = err
+			}
+			s.room.Broadcast()
+			s.mu.Unlock()
+		}
+	}
+}
+
+// send queues m for the sender; it fails once a send has failed.
 func (s *sender) send(m *pluginv1.Output) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.stream.Send(m)
+	for s.bytes > maxQueued && s.err == nil && !s.closed {
+		s.room.Wait()
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if s.closed {
+		return io.ErrClosedPipe
+	}
+	s.queue = append(s.queue, m)
+	s.bytes += len(m.GetStdout()) + len(m.GetStderr())
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// close ends the sender once the stream has ended.
+func (s *sender) close() {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.wake)
+	}
+	s.room.Broadcast()
+	s.mu.Unlock()
 }
 
 // writer sends each Write at once, so output reaches the user as written.

@@ -1,7 +1,8 @@
 // Command testplugin is a plugin for nsh's tests: well-behaved commands
 // that exercise the protocol, and faulty ones. Built under a name that
 // contains "garbage" it prints junk before the handshake; under one that
-// contains "mute" it never completes the handshake.
+// contains "mute" it never completes the handshake; under one that
+// contains "onesocket" it takes its calls as minor 3 did.
 package main
 
 import (
@@ -31,6 +32,9 @@ func main() {
 		os.Setenv("NSH_PLUGIN_COOKIE", "some-other-program")
 	case strings.Contains(name, "future"):
 		sdk.NeedsHost(99)
+	case strings.Contains(name, "onesocket"):
+		// As the SDK of minor 3 sees nsh: one calls socket, both ways.
+		os.Unsetenv("NSH_PLUGIN_CALLS_IN_FD")
 	case strings.Contains(name, "mute"):
 		fmt.Fprintln(os.Stderr, "mute plugin: sleeping instead of serving")
 		time.Sleep(time.Hour)

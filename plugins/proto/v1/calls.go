@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"net"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -20,23 +19,40 @@ import (
 // 4-byte big-endian length and the message, and they mean the same.
 //
 // nsh starts a plugin with one end of a socket pair as the descriptor
-// that CallsFdKey names. A plugin that serves calls on it writes
-// CallsHello on it before go-plugin's handshake, so that nsh, having read
-// the handshake, knows without waiting whether it may (a plugin of an
-// older SDK ignores the descriptor and gets its calls on the Run stream).
+// that CallsFdKey names. A plugin that serves calls on it writes a hello
+// on it before go-plugin's handshake, so that nsh, having read the
+// handshake, knows without waiting whether it may (a plugin of an older
+// SDK ignores the descriptor and gets its calls on the Run stream).
+//
+// CallsHello (minor 3) says the socket carries both ways. CallsHelloIn
+// (minor 4) says the plugin reads nsh's messages from a second socket
+// pair, the descriptor CallsInFdKey names, and writes its own on the
+// first: each socket carries one way. On a socket used both ways, taking
+// what one side wrote wakes that side's reader (the socket's write
+// space is signalled to whoever waits on it, and a reader does): a
+// needless wake-up of the other process's thread for every message.
 const (
-	CallsFdKey = "NSH_PLUGIN_CALLS_FD"
-	CallsHello = "nsh-calls/1\n"
+	CallsFdKey   = "NSH_PLUGIN_CALLS_FD"
+	CallsInFdKey = "NSH_PLUGIN_CALLS_IN_FD"
+	CallsHello   = "nsh-calls/1\n"
+	CallsHelloIn = "nsh-calls/2\n"
 )
 
 // maxFrame bounds a message read, against a peer gone wrong.
 const maxFrame = 64 << 20
 
-// HostCalls is nsh's end of a calls socket: it has the methods of the Run
-// stream's client that the host uses.
-type HostCalls struct{ c frames }
+// HostCalls is nsh's end of the calls sockets: it has the methods of the
+// Run stream's client that the host uses.
+type HostCalls struct {
+	c      frames
+	closer io.Closer
+}
 
-func NewHostCalls(conn net.Conn) *HostCalls { return &HostCalls{newFrames(conn)} }
+// NewHostCalls reads the plugin's messages from out and writes nsh's on
+// in; Close closes c.
+func NewHostCalls(out io.Reader, in io.Writer, c io.Closer) *HostCalls {
+	return &HostCalls{newFrames(out, in), c}
+}
 
 func (h *HostCalls) Send(m *Input) error { return h.c.write(m) }
 
@@ -45,22 +61,34 @@ func (h *HostCalls) Recv() (*Output, error) {
 	return m, h.c.read(m)
 }
 
-func (h *HostCalls) Close() error { return h.c.conn.Close() }
+func (h *HostCalls) Close() error { return h.closer.Close() }
 
 // PluginCalls is the plugin's end: it has the methods of the Run stream's
 // server that the SDK uses. Its context ends when Close is called.
 type PluginCalls struct {
 	c      frames
+	closer io.Closer
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-func NewPluginCalls(conn net.Conn) *PluginCalls {
+// NewPluginCalls reads nsh's messages from in and writes the plugin's on
+// out; Close closes c.
+func NewPluginCalls(in io.Reader, out io.Writer, c io.Closer) *PluginCalls {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &PluginCalls{newFrames(conn), ctx, cancel}
+	return &PluginCalls{newFrames(in, out), c, ctx, cancel}
 }
 
 func (p *PluginCalls) Send(m *Output) error { return p.c.write(m) }
+
+// SendAll sends ms in one write.
+func (p *PluginCalls) SendAll(ms []*Output) error {
+	pm := make([]proto.Message, len(ms))
+	for i, m := range ms {
+		pm[i] = m
+	}
+	return p.c.write(pm...)
+}
 
 func (p *PluginCalls) Recv() (*Input, error) {
 	m := new(Input)
@@ -69,31 +97,36 @@ func (p *PluginCalls) Recv() (*Input, error) {
 
 func (p *PluginCalls) Context() context.Context { return p.ctx }
 
-func (p *PluginCalls) Close() error { p.cancel(); return p.c.conn.Close() }
+func (p *PluginCalls) Close() error { p.cancel(); return p.closer.Close() }
 
 type frames struct {
-	conn net.Conn
 	r    *bufio.Reader // used by one reader at a time
-	mu   *sync.Mutex   // guards wbuf; a frame is one Write
+	w    io.Writer
+	mu   *sync.Mutex // guards wbuf; a write of frames is one Write
 	wbuf *[]byte
 }
 
-func newFrames(conn net.Conn) frames {
-	return frames{conn: conn, r: bufio.NewReaderSize(conn, 32<<10), mu: new(sync.Mutex), wbuf: new([]byte)}
+func newFrames(r io.Reader, w io.Writer) frames {
+	return frames{r: bufio.NewReaderSize(r, 32<<10), w: w, mu: new(sync.Mutex), wbuf: new([]byte)}
 }
 
-func (f frames) write(m proto.Message) error {
+// write sends ms, each framed, in one Write.
+func (f frames) write(ms ...proto.Message) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b, err := proto.MarshalOptions{}.MarshalAppend(append((*f.wbuf)[:0], 0, 0, 0, 0), m)
-	if err != nil {
-		return err
+	b := (*f.wbuf)[:0]
+	for _, m := range ms {
+		at := len(b)
+		var err error
+		if b, err = (proto.MarshalOptions{}).MarshalAppend(append(b, 0, 0, 0, 0), m); err != nil {
+			return err
+		}
+		if len(b)-at-4 > maxFrame {
+			return fmt.Errorf("message of %d bytes: more than %d", len(b)-at-4, maxFrame)
+		}
+		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
-	if len(b)-4 > maxFrame {
-		return fmt.Errorf("message of %d bytes: more than %d", len(b)-4, maxFrame)
-	}
-	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
-	_, err = f.conn.Write(b)
+	_, err := f.w.Write(b)
 	if cap(b) <= 64<<10 { // keep small buffers, not a large output's
 		*f.wbuf = b
 	}

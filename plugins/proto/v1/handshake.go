@@ -28,7 +28,8 @@ var Handshake = plugin.HandshakeConfig{
 //	2: the host API (host.proto), completion with the env, the working
 //	   directory and the host API, file names added only when asked
 //	3: calls on a socket of their own (calls.go) rather than the Run stream
-const Minor = 3
+//	4: calls on two sockets, one each way (CallsHelloIn)
+const Minor = 4
 
 const (
 	MinorKey = "nsh-protocol-minor"
