@@ -17,8 +17,10 @@ import (
 // whole (quotePattern), so a quoted '!', '-' or ']' inside brackets
 // stays a character.
 //
-// '^' first in brackets is a character, as in dash and mksh (bash takes
-// it for '!'; POSIX leaves it unspecified).
+// '^' first in brackets negates as '!' does, as in bash, busybox sh and
+// nsh before it had its own patterns (dash and mksh take it for a
+// character; POSIX leaves it unspecified): a bash script's [^0-9] must
+// not quietly change its meaning.
 
 // patMatcher is a pattern compiled: a plain string when it has no
 // pattern character, else a regexp.
@@ -131,7 +133,7 @@ var classes = map[string]bool{"alnum": true, "alpha": true, "blank": true, "cntr
 func bracket(s string) (class string, n int, ok bool) {
 	var items strings.Builder
 	i := 1
-	neg := i < len(s) && s[i] == '!'
+	neg := i < len(s) && (s[i] == '!' || s[i] == '^')
 	if neg {
 		i++
 	}

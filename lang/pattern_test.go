@@ -17,7 +17,7 @@ func TestPatternMatch(t *testing.T) {
 		{`[a-c-e]`, "-", true}, {`[a-c-e]`, "d", false}, {`[a-c-e]`, "e", true},
 		{`[x`, "[x", true}, {`[x`, "x", false}, {`[`, "[", true}, {`[]`, "[]", true},
 		{`[!]`, "[!]", true}, {`[]ab]`, "]", true}, {`[!]ab]`, "]", false}, {`[!]ab]`, "c", true},
-		{`[^ab]`, "^", true}, {`[^ab]`, "c", false},
+		{`[^ab]`, "^", true}, {`[^ab]`, "c", true}, {`[^ab]`, "a", false}, {`[\^ab]`, "^", true}, {`[\^ab]`, "c", false},
 		{`[\!a]`, "!", true}, {`[\!a]`, "b", false}, {`[a\-z]`, "-", true}, {`[a\-z]`, "b", false},
 		{`[[:alpha:]]`, "a", true}, {`[[:alpha:]]`, "1", false}, {`[[:foo:]]`, "a", false},
 		{`[[.a.]]`, "a", true}, {`[[=a=]]b`, "ab", true},
