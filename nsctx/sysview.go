@@ -2,6 +2,7 @@ package nsctx
 
 import (
 	"cmp"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +17,7 @@ import (
 // so a program that only joins a network namespace still sees home's
 // /sys/class/net. iproute2 runs each program in a private mount namespace
 // with / made slave, /sys unmounted lazily and sysfs mounted again, and
-// /etc/netns/NAME/* bound over /etc/*. nsh does the same (a new sysfs
-// mounted over /sys rather than in place of it) once per network
+// /etc/netns/NAME/* bound over /etc/*. nsh does the same once per network
 // namespace instead of once per program: when a program starts while the
 // context's network namespace is not home's and its mount namespace is
 // home's (and was not named with it: setns -t PID joins PID's, as nsenter
@@ -96,12 +96,11 @@ func (c *Context) makeCompanion(name string) error {
 	if err := unix.Mount("", "/", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
 		return undo(err)
 	}
-	// Over home's /sys, which iproute2 unmounts first (lazily): programs
-	// see the same, only the new sysfs and not what was at /sys and under
-	// it, but an unmount waits for an RCU grace period
-	// (synchronize_rcu_expedited), 0.1 ms to tens of ms on a busy
-	// machine, most of what a companion cost. The companion is nsh's
-	// own and gone with the context.
+	if err := unix.Unmount("/sys", unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
+		return undo(err)
+	}
+	// iproute2: a read-only sysfs when the unmount was refused; the
+	// unmount worked here, so mount it as it was.
 	if err := unix.Mount(cmp.Or(name, "sysfs"), "/sys", "sysfs", 0, ""); err != nil {
 		return undo(err)
 	}
