@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: container targets, side by side in one hyperfine run each.
 #  (a) setns podman:NAME through the API socket, against the usual
-#      nsenter -t $(podman inspect -f '{{.State.Pid}}' NAME) -n true
+#      nsenter -t $(podman inspect -f '{{.State.Pid}}' NAME) -n true, with
+#      and without nsh's /sys view, and nsh built at BASE
 #  (b) ns -a with the CONTAINER column (N containers), without it (nsh
-#      built at BASE, where this branch left main), and lsns
+#      built at BASE, default where this branch left main), and lsns
 #  (c) 20 setns podman:NAME net; home in one nsh, against 20 of the pair
 #
 #   sudo bench/containers.sh            # N=50
@@ -51,10 +52,17 @@ export CONTAINER_HOST=unix://$sock DOCKER_HOST=unix://$tmp/none.sock
 echo "== $n containers; podman $(podman --version | awk '{print $3}')"
 "$nsh" -c 'setns podman:nshbench-1 net; ip -o link' | head -1
 
+# --no-sys: the program sees the /sys of the mount namespace it is in, as
+# under nsenter -n; without it nsh also gives it the container's /sys (a
+# companion mount namespace, as ip netns exec does), which the pair does not.
 hyperfine -N --warmup 3 --runs "$runs" --style none --export-json bench/results/containers-setns.json \
 	-n "nsh setns podman:NAME (API)" "$nsh -c 'setns podman:nshbench-1 net; /bin/true'" \
 	-n "nsenter -t \$(podman inspect ...) -n true" "sh -c 'unset CONTAINER_HOST; nsenter -t \$(podman inspect -f {{.State.Pid}} nshbench-1) -n true'" \
-	-n "nsh setns podman:NAME (podman inspect, no service)" "env CONTAINER_HOST=unix://$tmp/none.sock $nsh -c 'setns podman:nshbench-1 net; /bin/true'"
+	-n "nsh setns --no-sys podman:NAME (API; the pair's /sys)" "$nsh -c 'setns --no-sys podman:nshbench-1 net; /bin/true'" \
+	-n "nsh at ${base:0:7}: setns podman:NAME (API)" "$tmp/nsh-base -c 'setns podman:nshbench-1 net; /bin/true'" \
+	-n "nsh setns podman:NAME (podman inspect, no service)" "env CONTAINER_HOST=unix://$tmp/none.sock $nsh -c 'setns podman:nshbench-1 net; /bin/true'" \
+	-n "nsh -c true" "$nsh -c true" \
+	-n "nsh at ${base:0:7}: -c true" "$tmp/nsh-base -c true"
 
 # Inside a running shell: 20 hops in one nsh against 20 of the pair in one sh.
 printf 'setns podman:nshbench-1 net; home\n%.0s' $(seq 20) >"$tmp/hops.nsh"

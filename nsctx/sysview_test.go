@@ -71,6 +71,10 @@ func TestSysViewNetns(t *testing.T) {
 	if !strings.Contains(wantNet, "nshsys0") || strings.Contains(wantNet, "eth0") {
 		t.Fatalf("ip netns exec shows %q", wantNet)
 	}
+	// The mounts at and under /sys, as tools that read mountinfo find
+	// them (cgroup discovery): one sysfs, none of home's under it.
+	sysMounts := "findmnt -rn -o TARGET,FSTYPE | grep -E '^/sys( |/)' || :"
+	wantMounts := ipNetnsExec(t, name, "sh", "-c", sysMounts)
 	inRed := func(how string, c *Context) {
 		t.Helper()
 		if got := run(t, c, "ls", "/sys/class/net"); got != wantNet {
@@ -78,6 +82,9 @@ func TestSysViewNetns(t *testing.T) {
 		}
 		if got := run(t, c, "cat", "/etc/resolv.conf"); got != strings.TrimSpace(resolv) {
 			t.Errorf("%s: /etc/resolv.conf %q", how, got)
+		}
+		if got := run(t, c, "sh", "-c", sysMounts); got != wantMounts {
+			t.Errorf("%s: mounts at /sys %q, ip netns exec: %q", how, got, wantMounts)
 		}
 	}
 	atHome := func(how string) {

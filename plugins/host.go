@@ -176,6 +176,9 @@ func (h *Host) Rescan() error {
 // refused or broken and no working plugin provides a command name: a
 // broken plugin's commands are not known, but its name usually is one.
 func (h *Host) Unusable(name string) error {
+	if pathWord(name) {
+		return nil
+	}
 	h.discover()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -230,6 +233,9 @@ func (h *Host) register(p *Plugin) {
 // the same name (nsh-plugin-NAME usually provides NAME), then, if need
 // be, all the others at once.
 func (h *Host) lookup(name string) (*Plugin, bool) {
+	if pathWord(name) {
+		return nil, false
+	}
 	h.discover()
 	h.mu.Lock()
 	p, ok := h.cmds[name]
@@ -403,8 +409,16 @@ func (h *Host) Handler(next command.Handler) command.Handler {
 	}
 }
 
+// pathWord reports whether a command word names a file: it has a slash,
+// so it is never looked up (in PATH or among plugins, whose command names
+// have none: validName), and asking about it needs no discovery.
+func pathWord(name string) bool { return strings.Contains(name, "/") }
+
 // Settled implements command.PluginHost.
 func (h *Host) Settled(name string) (plugin, settled bool) {
+	if pathWord(name) {
+		return false, true
+	}
 	if !h.discoveredDone.Load() {
 		return false, false
 	}

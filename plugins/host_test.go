@@ -464,3 +464,26 @@ func checkErr(path string) error {
 	}
 	return err
 }
+
+// A command word with a slash names a file (as it is never looked up in
+// PATH) and no plugin command has one (validName): the host answers for
+// it at once, without finding the plugins, so that 'nsh -c /bin/true'
+// reads no plugin directory and the shell keeps the program on its
+// thread (Settled is what lang's placement asks).
+func TestPathWordIsNoPlugin(t *testing.T) {
+	h := newTestHost(t, t.TempDir())
+	if plugin, settled := h.Settled("/bin/true"); plugin || !settled {
+		t.Errorf("Settled(/bin/true) before discovery = %v, %v; want false, true", plugin, settled)
+	}
+	ran := false
+	next := func(env *command.Env, args []string) error { ran = true; return nil }
+	if err := h.Handler(next)(&command.Env{}, []string{"./bin/x"}); err != nil || !ran {
+		t.Errorf("./bin/x: %v, next ran %v", err, ran)
+	}
+	if h.Has("/bin/true") || h.Unusable("/bin/true") != nil {
+		t.Error("/bin/true is a plugin command or an unusable plugin")
+	}
+	if h.discoveredDone.Load() {
+		t.Error("a path word made the host find its plugins")
+	}
+}
