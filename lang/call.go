@@ -273,10 +273,10 @@ func (sh *Shell) job() command.Job {
 }
 
 // builtin runs a builtin: on the context thread when the shell is there
-// and the builtin may (Thread, or a hop that reads no file as home sees
-// it), else off it.
+// and the builtin may (Thread, ThreadIf for these args, or a hop that
+// reads no file as home sees it), else off it.
 func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
-	if sh.onThread && (!(b.Thread || hops[b.Name] && sh.hopInline(b, args)) || sh.jobsRunning()) {
+	if sh.onThread && (!(b.Thread || b.ThreadIf != nil && b.ThreadIf(args) || hops[b.Name] && sh.hopInline(b, args)) || sh.jobsRunning()) {
 		var err error
 		sh.off(func() { err = sh.builtin(b, args, t) })
 		return err

@@ -156,7 +156,7 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 				return false
 			}
 			if b, ok := builtins.Lookup(name); ok {
-				want = b.Thread || hops[name]
+				want = b.Thread || b.ThreadIf != nil || hops[name]
 			} else if _, fn := sh.funcs[name]; fn {
 				// A function, whatever plugins there may be (their
 				// discovery may not have run yet: isPlugin says maybe).

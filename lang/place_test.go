@@ -95,3 +95,35 @@ func TestFunctionCallsPlaced(t *testing.T) {
 		t.Errorf("%d hand-offs for 100 function calls, want 0", sh.offs)
 	}
 }
+
+// spawn in the foreground runs on the context thread as a command word
+// does; spawn -b goes off it (its job needs the thread) and still runs.
+func TestSpawnPlaced(t *testing.T) {
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	for _, c := range []struct {
+		script string
+		offs   int
+	}{
+		{"spawn true; spawn -- true; for i in 1 2 3; do spawn true; done", 0},
+		{"/bin/true; spawn /bin/true", 0},
+		{"spawn -b true; wait", 2}, // the spawn, then wait while a job runs
+	} {
+		ctx, err := nsctx.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh := New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ()})
+		st := runScript(ctx, sh, c.script+"\n")
+		ctx.Close()
+		if st != 0 {
+			t.Fatalf("%q: status %d", c.script, st)
+		}
+		if sh.offs != c.offs {
+			t.Errorf("%q: %d hand-offs, want %d", c.script, sh.offs, c.offs)
+		}
+	}
+}
