@@ -445,8 +445,12 @@ func (sh *Shell) external(args []string, t *fdTable) error {
 	return err
 }
 
+// isPlugin reports whether name may be a plugin's command. A name with
+// a slash is a path, never one (plugins' command names are plain words),
+// even before the plugins are known: a loop of /bin/true stays on the
+// context thread instead of going off it whole.
 func (sh *Shell) isPlugin(name string) bool {
-	return sh.plugins != nil && sh.plugins(name)
+	return sh.plugins != nil && !strings.Contains(name, "/") && sh.plugins(name)
 }
 
 func (sh *Shell) jobsRunning() bool {

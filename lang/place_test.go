@@ -74,19 +74,26 @@ func TestHopsPlaced(t *testing.T) {
 // are not discovered yet (the host answers "maybe a plugin" for any
 // other name, which sends a command off the thread): it was one hand-off
 // per call, 5x the cost of a loop calling a function.
-func TestFunctionCallsPlaced(t *testing.T) {
+// maybePluginShell is a shell on a context of its own, to which every
+// name that is not a builtin may be a plugin's command, as before plugins
+// are discovered.
+func maybePluginShell(t *testing.T) (*nsctx.Context, *Shell) {
 	ctx, err := nsctx.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ctx.Close()
+	t.Cleanup(func() { ctx.Close() })
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer devnull.Close()
-	sh := New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ(),
+	t.Cleanup(func() { devnull.Close() })
+	return ctx, New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ(),
 		IsPlugin: func(string) bool { return true }})
+}
+
+func TestFunctionCallsPlaced(t *testing.T) {
+	ctx, sh := maybePluginShell(t)
 	script := "f() { r=$(( $1 * 3 )); }\ni=0\nwhile [ \"$i\" -lt 100 ]; do f \"$i\"; i=$((i + 1)); done\n"
 	if st := runScript(ctx, sh, script); st != 0 {
 		t.Fatalf("status %d", st)
@@ -125,5 +132,18 @@ func TestSpawnPlaced(t *testing.T) {
 		if sh.offs != c.offs {
 			t.Errorf("%q: %d hand-offs, want %d", c.script, sh.offs, c.offs)
 		}
+	}
+}
+
+// A command word with a slash is a path, never a plugin's command (their
+// names are plain words): a loop of programs stays on the context thread
+// even while plugins are not yet known (IsPlugin says maybe to all).
+func TestPathsPlaced(t *testing.T) {
+	ctx, sh := maybePluginShell(t)
+	if st := runScript(ctx, sh, "for i in 1 2 3; do /bin/true; done\n/bin/true\n"); st != 0 {
+		t.Fatalf("status %d", st)
+	}
+	if sh.offs != 0 {
+		t.Errorf("%d hand-offs for 4 programs named by path, want 0", sh.offs)
 	}
 }
