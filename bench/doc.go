@@ -4,5 +4,7 @@
 //
 //	go test -run XXX -bench . -count 10 ./bench | tee new.txt; benchstat new.txt
 //
-// or the hyperfine script bench/run.sh. Figures are in docs/benchmarks.md.
+// or the hyperfine script bench/run.sh; bench/lang.sh is the language's
+// (ONLY=spawn: 200 programs against the floors a Go program has, from
+// bench/spawnfloor). Figures are in docs/benchmarks.md.
 package bench

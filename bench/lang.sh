@@ -10,7 +10,10 @@
 #     script) and as a loop `setns $P; home` (words that expand); the
 #     cost per pair is the script's time less `nsh -c ns`, over 10,000.
 # (2) 200 programs in a pinned netns (`spawn /bin/true`) against a plain
-#     sh loop of 200 /bin/true.
+#     sh loop of 200 /bin/true; with 200 plain /bin/true lines, a for
+#     loop, and the floors a Go program has (bench/spawnfloor:
+#     exec.Command, syscall.ForkExec, cgo posix_spawn). ONLY=spawn runs
+#     just this part (and the start-up it is measured against).
 # (3) 1,000 warm plugin calls in one script (bench/plugins/benchplugin).
 # (4) a 10,000-iteration while loop with arithmetic and a function call.
 # (5) parsing a 1 MB script: nsh -n, dash -n, bash -n.
@@ -30,6 +33,7 @@ trap cleanup EXIT
 
 go build -o "$work/nsh" ./cmd/nsh
 go build -o "$work/plugins/nsh-plugin-bench" ./bench/plugins/benchplugin
+go build -o "$work/floor" ./bench/spawnfloor
 nsh=$work/nsh
 ip netns add "$name"
 pin=/run/netns/$name
@@ -40,6 +44,8 @@ for _ in $(seq 10000); do echo "setns $pin"; echo home; done >"$w/hop.nsh"
 printf 'P=%s\nfor i in $(seq 10000); do setns $P; home; done\n' "$pin" >"$w/hopvar.nsh"
 { echo "setns $pin"; for _ in $(seq 200); do echo "spawn /bin/true"; done; } >"$w/spawn.nsh"
 echo 'for i in $(seq 200); do /bin/true; done' >"$w/plain.sh"
+{ echo "setns $pin"; for _ in $(seq 200); do echo "/bin/true"; done; } >"$w/lines.nsh"
+printf 'setns %s\nfor i in $(seq 200); do /bin/true; done\n' "$pin" >"$w/loop200.nsh"
 # (3) each binary describes the plugin once into its own cache
 for _ in $(seq 1000); do echo bnet; done >"$w/plugin.nsh"
 # (4)
@@ -95,14 +101,21 @@ nshs=("${shells[@]}")
 shells+=("dash" "dash" "bash" "bash")
 
 il() { python3 bench/interleave.py "$w/$1.json" "$runs" "${@:2}"; }
+args=("sh loop /bin/true" "sh $w/plain.sh" "Go exec.Command" "$w/floor exec 200"
+	"Go ForkExec" "$w/floor forkexec 200" "cgo posix_spawn" "$w/floor posix_spawn 200")
+for ((k = 0; k < ${#nshs[@]}; k += 2)); do
+	args+=("${nshs[k]} spawn /bin/true" "${nshs[k+1]} $w/spawn.nsh" "${nshs[k]} /bin/true lines" "${nshs[k+1]} $w/lines.nsh"
+		"${nshs[k]} for loop" "${nshs[k+1]} $w/loop200.nsh" "${nshs[k]} -c true" "${nshs[k+1]} -c true")
+done
+args+=("dash -c true" "dash -c true")
+il spawn "${args[@]}"
+export ONLY=${ONLY:-}
+[ "$ONLY" = spawn ] || {
 args=()
 for ((k = 0; k < ${#nshs[@]}; k += 2)); do
 	args+=("${nshs[k]} -c ns" "${nshs[k+1]} -c ns" "${nshs[k]} 10,000 hop lines" "${nshs[k+1]} $w/hop.nsh" "${nshs[k]} 10,000 hops setns \$P" "${nshs[k+1]} $w/hopvar.nsh")
 done
 il hop "${args[@]}"
-args=("sh loop /bin/true" "sh $w/plain.sh")
-for ((k = 0; k < ${#nshs[@]}; k += 2)); do args+=("${nshs[k]} spawn /bin/true" "${nshs[k+1]} $w/spawn.nsh"); done
-il spawn "${args[@]}"
 args=()
 for ((k = 0; k < ${#nshs[@]}; k += 2)); do
 	env XDG_CACHE_HOME="$w/cache$k" NSH_PLUGIN_PATH="$w/plugins" "${nshs[k+1]}" -c 'plugin list' >/dev/null 2>&1 || true
@@ -118,6 +131,7 @@ il parse "${args[@]}"
 for ((k = 0; k < ${#shells[@]}; k += 2)); do
 	printf '%s\t%s\n' "${shells[k]}" "$("${shells[k+1]}" "$w/loop.sh" 2>&1 | head -1)"
 done >"$w/loop.out"
+}
 
 mkdir -p bench/results
 python3 - "$w" "${shells[@]}" <<'PY' | tee bench/results/lang.md
@@ -149,6 +163,10 @@ def table(n, base=None):
     print()
     return res
 print("nproc %s, kernel %s, %s, %d runs each, round-robin, medians\n" % (subprocess.getoutput("nproc"), platform.release(), subprocess.getoutput("date -u +%Y-%m-%dT%H:%MZ"), int(os.environ.get("RUNS", "15"))))
+print("(2) 200 programs in a pinned netns\n")
+table("spawn", "sh loop /bin/true")
+if os.environ.get("ONLY") == "spawn":
+    sys.exit(0)
 print("(1) hops: 10,000 `setns PIN`/`home` pairs\n")
 h = table("hop")
 for n, _ in shells:
@@ -158,8 +176,6 @@ for n, _ in shells:
             if "median" in r:
                 print(f"- {n}, {form}: **{(r['median']-s['median'])/1e4*1e6:.1f} us** a pair")
 print()
-print("(2) 200 programs in a pinned netns\n")
-table("spawn", "sh loop /bin/true")
 print("(3) 1,000 warm plugin calls in one script\n")
 for k, r in table("plugin").items():
     if "median" in r:

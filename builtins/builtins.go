@@ -158,6 +158,9 @@ type Builtin struct {
 	// (cheaper: no hand-off), because it waits on nothing that needs the
 	// thread and reads no file as nsh's home sees it.
 	Thread bool
+	// ThreadIf, if set, decides Thread for each call by its args (spawn:
+	// yes, but not with -b, whose job needs the thread free).
+	ThreadIf func(args []string) bool
 	// Pure: it never uses the namespace context (echo, printf, test),
 	// so a background job need not copy the context for it.
 	Pure bool

@@ -16,7 +16,10 @@ import (
 )
 
 // The helper, as in the nsh binary (cmd/nsh/main.go).
-func init() { nsctx.UseHelper(nsexec.StartNofile()) }
+func init() {
+	nsctx.UseHelper(nsexec.StartNofile())
+	nsctx.UseSpawn(nsexec.Spawn) // jobs fork as in nsh
+}
 
 // fakeShell is the least a builtin needs from a shell: the environment of
 // the test process, a status, and a job table without a terminal.

@@ -29,6 +29,9 @@ executable, 128+N if a signal N killed it.
 	Options:  []string{"-b"},
 	Operands: Commands,
 	Quiet:    true,
+	// A program in the foreground is started and waited for on the
+	// context thread, as a command word's is (no hand-off per program).
+	ThreadIf: func(args []string) bool { return len(args) < 2 || args[1] != "-b" },
 	Run: func(env *command.Env, args []string) error {
 		bg := len(args) > 1 && args[1] == "-b"
 		if bg {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/nsctx"
 	"golang.org/x/sys/unix"
 )
 
@@ -79,7 +80,7 @@ func TestSetnsSocketAndNsid(t *testing.T) {
 	// And a process holding one.
 	cmd := exec.Command("python3", "-c", "import socket,sys,time; s=socket.socket(); print(s.fileno(), flush=True); time.sleep(60)")
 	out, _ := cmd.StdoutPipe()
-	if err := h.ctx.StartIn(nil, cmd); err != nil {
+	if err := h.ctx.(*nsctx.Context).Start(cmd); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })

@@ -3,7 +3,6 @@ package builtins
 import (
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -32,10 +31,6 @@ var limits = []limit{
 	{'u', unix.RLIMIT_NPROC, "max user processes", "", 1},
 	{'v', unix.RLIMIT_AS, "virtual memory", "kbytes", 1024},
 }
-
-// nofileSet: ulimit has set RLIMIT_NOFILE, so programs now get nsh's own
-// limit (syscall.Setrlimit stops os/exec from restoring the start one).
-var nofileSet atomic.Bool
 
 var ulimitCmd = &Builtin{
 	Name:    "ulimit",
@@ -141,7 +136,7 @@ func getLimit(l limit) (cur, max uint64, err error) {
 	if err := unix.Getrlimit(l.resource, &r); err != nil {
 		return 0, 0, fmt.Errorf("getrlimit: %w", err)
 	}
-	if l.resource == unix.RLIMIT_NOFILE && !nofileSet.Load() && nsctx.StartNofile != 0 {
+	if l.resource == unix.RLIMIT_NOFILE && !nsctx.NofileChanged() && nsctx.StartNofile != 0 {
 		r.Cur = nsctx.StartNofile
 	}
 	return r.Cur, r.Max, nil
@@ -182,7 +177,7 @@ func setLimit(l limit, s string, hard, soft bool) error {
 		return &command.StatusError{Code: 1, Err: fmt.Errorf("-%c: cannot set the limit: %w", l.letter, err)}
 	}
 	if l.resource == unix.RLIMIT_NOFILE {
-		nofileSet.Store(true)
+		nsctx.NofileSet() // programs get this limit now, not the start one
 	}
 	return nil
 }

@@ -48,9 +48,10 @@ type Viewer interface {
 
 // Starter starts programs in the context: all a job needs of it.
 type Starter interface {
-	// StartIn starts cmd in the context s saved (a background job's), or
-	// where the context is for a nil s.
-	StartIn(s *nsctx.Snapshot, cmd *exec.Cmd) error
+	// SpawnIn starts cmd in the context s saved (a background job's), or
+	// where the context is for a nil s, and returns its pid: the caller
+	// reaps it (nsctx.Context.SpawnIn).
+	SpawnIn(s *nsctx.Snapshot, cmd *exec.Cmd) (int, error)
 }
 
 // Mover is what the builtins that change the context (Moves) use.

@@ -1,7 +1,7 @@
 // Package jobs is nsh's job table and job control, and the starting of
 // programs: Spawn takes a program's argv from the builtin or the
 // language's dispatch, makes its exec.Cmd with the command's streams and
-// descriptors, and forks it into the namespace context (nsctx's StartIn)
+// descriptors, and forks it into the namespace context (nsctx's SpawnIn)
 // as a process of a job; its wait status becomes the shell's status
 // error (package command).
 //

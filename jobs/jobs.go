@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"os/signal"
 	"strconv"
@@ -185,44 +184,49 @@ func (j *Job) start(ctx command.Starter, snap *nsctx.Snapshot, cmd *exec.Cmd, re
 	js := j.js
 	j.startMu.Lock()
 	defer j.startMu.Unlock()
+	var pid int
 	if js.tty >= 0 {
 		js.mu.Lock()
 		pgid, fg := j.pgid, j.fg
 		js.mu.Unlock()
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Foreground: fg, Ctty: js.tty}
-		err := ctx.StartIn(snap, cmd)
+		var err error
+		pid, err = ctx.SpawnIn(snap, cmd)
 		if err != nil && pgid != 0 && errors.Is(err, nsfs.ErrPermission) {
 			// The group's processes have all exited already (true | sleep):
 			// this one founds a new group for the job.
 			retry := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: cmd.Env, Stdin: cmd.Stdin, Stdout: cmd.Stdout, Stderr: cmd.Stderr, ExtraFiles: cmd.ExtraFiles}
 			retry.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: fg, Ctty: js.tty}
-			pgid, cmd, err = 0, retry, ctx.StartIn(snap, retry)
+			pgid = 0
+			pid, err = ctx.SpawnIn(snap, retry)
 		}
 		if err != nil {
 			return nil, err
 		}
 		if pgid == 0 {
 			js.mu.Lock()
-			j.pgid = cmd.Process.Pid
+			j.pgid = pid
 			js.mu.Unlock()
 		}
-	} else if err := ctx.StartIn(snap, cmd); err != nil {
-		return nil, err
+	} else {
+		var err error
+		if pid, err = ctx.SpawnIn(snap, cmd); err != nil {
+			return nil, err
+		}
 	}
-	p := &proc{pid: cmd.Process.Pid}
+	p := &proc{pid: pid}
 	js.mu.Lock()
 	j.procs = append(j.procs, p)
 	js.mu.Unlock()
 	j.launch()
 	if reap {
-		go js.reap(p, cmd.Process)
+		go js.reap(p)
 	}
 	return p, nil
 }
 
 // reap follows one process until it exits, and reaps it.
-func (js *Jobs) reap(p *proc, pr *os.Process) {
-	defer pr.Release()
+func (js *Jobs) reap(p *proc) {
 	for {
 		var ws unix.WaitStatus
 		_, err := unix.Wait4(p.pid, &ws, unix.WUNTRACED|unix.WCONTINUED, nil)

@@ -24,7 +24,7 @@ func Spawn(js *Jobs, env *command.Env, argv []string) error {
 	if !ok {
 		return spawnForeground(js, env, argv)
 	}
-	p, _, finish, err := startCmd(env, j, argv, true)
+	p, finish, err := startCmd(env, j, argv, true)
 	if err != nil {
 		return err
 	}
@@ -52,12 +52,12 @@ func newCmd(env *command.Env, argv []string, files [3]*os.File) *exec.Cmd {
 // are no files (osFiles). An executable file the kernel will not run (no
 // #! line) runs as a script of a new nsh in the context, as POSIX has sh
 // do. A program that does not start is a status error (startStatus).
-func startCmd(env *command.Env, j *Job, argv []string, reap bool) (p *proc, cmd *exec.Cmd, finish func(), err error) {
+func startCmd(env *command.Env, j *Job, argv []string, reap bool) (p *proc, finish func(), err error) {
 	files, finish, err := osFiles(env.Stdin, env.Stdout, env.Stderr)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	cmd = newCmd(env, argv, files)
+	cmd := newCmd(env, argv, files)
 	p, err = j.start(env.Ctx, env.Snap, cmd, reap)
 	if errors.Is(err, nsctx.ErrScript) {
 		// cmd.Path is the file as found in PATH; /proc/self/exe is
@@ -69,9 +69,9 @@ func startCmd(env *command.Env, j *Job, argv []string, reap bool) (p *proc, cmd 
 	}
 	if err != nil {
 		finish()
-		return nil, nil, nil, startStatus(err)
+		return nil, nil, startStatus(err)
 	}
-	return p, cmd, finish, nil
+	return p, finish, nil
 }
 
 // spawnForeground runs a lone program in the foreground: the most common
@@ -82,7 +82,7 @@ func startCmd(env *command.Env, j *Job, argv []string, reap bool) (p *proc, cmd 
 // like any other, followed by the job machinery from then on.
 func spawnForeground(js *Jobs, env *command.Env, argv []string) error {
 	j := js.NewJob(strings.Join(argv, " "), "", true)
-	p, cmd, finish, err := startCmd(env, j, argv, false)
+	p, finish, err := startCmd(env, j, argv, false)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func spawnForeground(js *Jobs, env *command.Env, argv []string) error {
 			js.mu.Lock()
 			p.state, p.ws = stopped, ws
 			js.mu.Unlock()
-			go js.reap(p, cmd.Process)
+			go js.reap(p)
 			j.Go(true, func() error {
 				st := j.waitExit(p)
 				finish()
@@ -106,7 +106,6 @@ func spawnForeground(js *Jobs, env *command.Env, argv []string) error {
 			})
 			return js.Foreground(j, env.Stderr)
 		}
-		cmd.Process.Release()
 		finish()
 		js.takeTerminal(j, false)
 		if err != nil {

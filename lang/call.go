@@ -273,10 +273,10 @@ func (sh *Shell) job() command.Job {
 }
 
 // builtin runs a builtin: on the context thread when the shell is there
-// and the builtin may (Thread, or a hop that reads no file as home sees
-// it), else off it.
+// and the builtin may (Thread, ThreadIf for these args, or a hop that
+// reads no file as home sees it), else off it.
 func (sh *Shell) builtin(b *builtins.Builtin, args []string, t *fdTable) error {
-	if sh.onThread && (!(b.Thread || hops[b.Name] && sh.hopInline(b, args)) || sh.jobsRunning()) {
+	if sh.onThread && (!(b.Thread || b.ThreadIf != nil && b.ThreadIf(args) || hops[b.Name] && sh.hopInline(b, args)) || sh.jobsRunning()) {
 		var err error
 		sh.off(func() { err = sh.builtin(b, args, t) })
 		return err
@@ -445,8 +445,12 @@ func (sh *Shell) external(args []string, t *fdTable) error {
 	return err
 }
 
+// isPlugin reports whether name may be a plugin's command. A name with
+// a slash is a path, never one (plugins' command names are plain words),
+// even before the plugins are known: a loop of /bin/true stays on the
+// context thread instead of going off it whole.
 func (sh *Shell) isPlugin(name string) bool {
-	return sh.plugins != nil && sh.plugins(name)
+	return sh.plugins != nil && !strings.Contains(name, "/") && sh.plugins(name)
 }
 
 func (sh *Shell) jobsRunning() bool {

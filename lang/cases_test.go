@@ -17,7 +17,10 @@ import (
 )
 
 // The helper, as in the nsh binary (cmd/nsh/main.go).
-func init() { nsctx.UseHelper(nsexec.StartNofile()) }
+func init() {
+	nsctx.UseHelper(nsexec.StartNofile())
+	nsctx.UseSpawn(nsexec.Spawn) // jobs fork as in nsh
+}
 
 // langCase is one end-to-end case of builtins/testdata/lang_cases.txt:
 // a script, what it prints on stdout, and its status.

@@ -184,7 +184,7 @@ func (sh *Shell) callWantsThread(n *syntax.CallExpr) bool {
 		return true
 	}
 	if b, ok := builtins.Lookup(name); ok {
-		return b.Thread || hops[name]
+		return b.Thread || b.ThreadIf != nil || hops[name]
 	}
 	if _, fn := sh.funcs[name]; fn {
 		// A function, whatever plugins there may be (their discovery

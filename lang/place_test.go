@@ -76,10 +76,17 @@ func TestHopsPlaced(t *testing.T) {
 // are not discovered yet (the host answers "maybe a plugin" for any
 // other name, which sends a command off the thread): it was one hand-off
 // per call, 5x the cost of a loop calling a function.
-func TestFunctionCallsPlaced(t *testing.T) {
+// maybePluginShell is a shell on a context of its own, to which every
+// name that is not a builtin may be a plugin's command, as before plugins
+// are discovered.
+func maybePluginShell(t *testing.T) (*nsctx.Context, *Shell) {
 	ctx, devnull := testContext(t)
-	sh := New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ(),
+	return ctx, New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ(),
 		IsPlugin: func(string) bool { return true }})
+}
+
+func TestFunctionCallsPlaced(t *testing.T) {
+	ctx, sh := maybePluginShell(t)
 	script := "f() { r=$(( $1 * 3 )); }\ni=0\nwhile [ \"$i\" -lt 100 ]; do f \"$i\"; i=$((i + 1)); done\n"
 	if st := runScript(ctx, sh, script); st != 0 {
 		t.Fatalf("status %d", st)
@@ -123,4 +130,39 @@ func testContext(t testing.TB) (*nsctx.Context, *os.File) {
 	}
 	t.Cleanup(func() { devnull.Close() })
 	return ctx, devnull
+}
+
+// spawn in the foreground runs on the context thread as a command word
+// does; spawn -b goes off it (its job needs the thread) and still runs.
+func TestSpawnPlaced(t *testing.T) {
+	for _, c := range []struct {
+		script string
+		offs   int
+	}{
+		{"spawn true; spawn -- true; for i in 1 2 3; do spawn true; done", 0},
+		{"/bin/true; spawn /bin/true", 0},
+		{"spawn -b true; wait", 2}, // the spawn, then wait while a job runs
+	} {
+		ctx, devnull := testContext(t)
+		sh := New(Config{Ctx: ctx, Stdin: devnull, Stdout: devnull, Stderr: os.Stderr, Environ: os.Environ()})
+		if st := runScript(ctx, sh, c.script+"\n"); st != 0 {
+			t.Fatalf("%q: status %d", c.script, st)
+		}
+		if sh.offs != c.offs {
+			t.Errorf("%q: %d hand-offs, want %d", c.script, sh.offs, c.offs)
+		}
+	}
+}
+
+// A command word with a slash is a path, never a plugin's command (their
+// names are plain words): a loop of programs stays on the context thread
+// even while plugins are not yet known (IsPlugin says maybe to all).
+func TestPathsPlaced(t *testing.T) {
+	ctx, sh := maybePluginShell(t)
+	if st := runScript(ctx, sh, "for i in 1 2 3; do /bin/true; done\n/bin/true\n"); st != 0 {
+		t.Fatalf("status %d", st)
+	}
+	if sh.offs != 0 {
+		t.Errorf("%d hand-offs for 4 programs named by path, want 0", sh.offs)
+	}
 }

@@ -16,7 +16,10 @@ import (
 )
 
 // The helper, as in the nsh binary (cmd/nsh/main.go).
-func init() { nsctx.UseHelper(nsexec.StartNofile()) }
+func init() {
+	nsctx.UseHelper(nsexec.StartNofile())
+	nsctx.UseSpawn(nsexec.Spawn) // jobs fork as in nsh
+}
 
 // newContext starts a context that is closed (its inits stopped) when the
 // test ends.

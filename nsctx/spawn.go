@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/nsh-dev/nsh/nsfs"
 	"golang.org/x/sys/unix"
@@ -26,36 +29,60 @@ var (
 // is looked up in the PATH of cmd.Env, in the context's mount namespace.
 // Wait for the program from any goroutine.
 func (c *Context) Start(cmd *exec.Cmd) error {
-	return c.doLong(func() error { return c.startHere(cmd) })
+	return c.doLong(func() error { _, err := c.startHere(cmd, false); return err })
 }
 
-// startHere is Start on the thread.
-func (c *Context) startHere(cmd *exec.Cmd) error {
+// startHere is Start on the thread. With own, the caller reaps the program
+// itself: it is forked by spawnOwn where that can (cmd.Process stays nil),
+// and else cmd.Process is released once it has started.
+func (c *Context) startHere(cmd *exec.Cmd, own bool) (int, error) {
 	if err := c.checkInit(); err != nil {
-		return err
+		return 0, err
 	}
 	// The /sys that goes with the network namespace (sysview.go), made
 	// when a program needs it rather than at every hop.
 	c.syncSys()
 	if c.via.active() {
-		return c.startVia(cmd)
+		if err := c.startVia(cmd); err != nil {
+			return 0, err
+		}
+		return started(cmd, own), nil
 	}
 	name := cmd.Path
 	if !strings.Contains(name, "/") {
 		p, err := lookPath(name, envPath(cmd.Env))
 		if err != nil {
-			return &nsfs.Error{Path: name, Err: err}
+			return 0, &nsfs.Error{Path: name, Err: err}
 		}
 		cmd.Path = p
 	}
-	if err := cmd.Start(); err != nil {
-		return c.startError(name, err)
+	pid, err := 0, errors.ErrUnsupported
+	if own && spawnFunc != nil {
+		pid, err = spawnOwn(cmd)
+	}
+	if err == errors.ErrUnsupported {
+		if err = cmd.Start(); err == nil {
+			pid = started(cmd, own)
+		}
+	}
+	if err != nil {
+		return 0, c.startError(name, err)
 	}
 	if c.cur[nsfs.PID].IsZero() {
 		// The first process of a new pid namespace: it exists now.
 		c.refresh(nsfs.PID)
 	}
-	return nil
+	return pid, nil
+}
+
+// started is the pid of a program os/exec started; for a caller that
+// reaps it itself (own), Go's handle on it (a pidfd) is closed at once.
+func started(cmd *exec.Cmd, own bool) int {
+	pid := cmd.Process.Pid
+	if own {
+		cmd.Process.Release()
+	}
+	return pid
 }
 
 // A Snapshot is a context saved so that programs can still be started in
@@ -97,8 +124,26 @@ func (s *Snapshot) Close() {
 // context goes there, starts cmd and comes back. A nil s starts cmd where
 // the context is.
 func (c *Context) StartIn(s *Snapshot, cmd *exec.Cmd) error {
+	return c.in(s, func() error { _, err := c.startHere(cmd, false); return err })
+}
+
+// SpawnIn is StartIn for a caller that reaps the program itself, by the
+// pid it returns (wait4), and never calls cmd.Wait: a job's. cmd's
+// streams must be files or nil (os/exec would copy others on goroutines
+// that only Wait ends), and cmd.Env is passed as it is. Where it can, the
+// program is forked by the function UseSpawn gave, cheaper than os/exec's
+// fork, and cmd.Process stays nil.
+func (c *Context) SpawnIn(s *Snapshot, cmd *exec.Cmd) (int, error) {
+	var pid int
+	err := c.in(s, func() (err error) { pid, err = c.startHere(cmd, true); return err })
+	return pid, err
+}
+
+// in runs start on the thread in the context s saved (nil: where the
+// context is), and comes back.
+func (c *Context) in(s *Snapshot, start func() error) error {
 	if s == nil {
-		return c.Start(cmd)
+		return c.doLong(start)
 	}
 	return c.doLong(func() error {
 		back, err := c.save()
@@ -110,12 +155,90 @@ func (c *Context) StartIn(s *Snapshot, cmd *exec.Cmd) error {
 			return err
 		}
 		defer unix.Umask(unix.Umask(s.umask))
-		err = c.startHere(cmd)
+		err = start()
 		if rerr := c.restore(back, false); rerr != nil {
 			return fmt.Errorf("going back after starting a job's program: %w", rerr)
 		}
 		return err
 	})
+}
+
+// SpawnFunc forks and executes a program from the calling thread, as
+// package nsexec's Spawn does (see there); errors.ErrUnsupported for what
+// it does not do.
+type SpawnFunc func(path string, argv, env []string, files []int, sys *syscall.SysProcAttr, nofile bool) (int, error)
+
+var spawnFunc SpawnFunc
+
+// UseSpawn has SpawnIn fork programs with f; a main package calls it as
+//
+//	nsctx.UseSpawn(nsexec.Spawn)
+//
+// (nsexec imports no nsh package: the composition is the main package's).
+// Without it, os/exec forks them. A shell's loop of programs is the
+// reason: os/exec's child resets each of Go's 55 signal handlers with a
+// syscall of its own while nsh waits, and makes an error pipe and a pidfd
+// per program; nsexec's has the kernel clear the handlers in the clone.
+func UseSpawn(f SpawnFunc) { spawnFunc = f }
+
+// nofileSet: RLIMIT_NOFILE was set since nsh started (NofileSet).
+var nofileSet atomic.Bool
+
+// NofileSet says that nsh set RLIMIT_NOFILE through syscall.Setrlimit
+// (ulimit -n): from then on programs get nsh's own limit, as os/exec gives
+// them, not the one nsh was started with.
+func NofileSet() { nofileSet.Store(true) }
+
+// NofileChanged reports whether NofileSet was called.
+func NofileChanged() bool { return nofileSet.Load() }
+
+// spawnOwn forks cmd with spawnFunc, for a caller that reaps it; as
+// os/exec, nil streams are /dev/null and nil extra files closed.
+func spawnOwn(cmd *exec.Cmd) (int, error) {
+	if cmd.Dir != "" || cmd.Cancel != nil || len(cmd.ExtraFiles) > 7 {
+		return 0, errors.ErrUnsupported
+	}
+	var fds [10]int
+	files := fds[:0]
+	for i, s := range []any{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+		if s == nil {
+			flag := os.O_WRONLY
+			if i == 0 {
+				flag = os.O_RDONLY
+			}
+			f, err := os.OpenFile(os.DevNull, flag, 0)
+			if err != nil {
+				return 0, err
+			}
+			defer f.Close()
+			s = f
+		}
+		f, ok := s.(*os.File)
+		if !ok || f == nil {
+			return 0, errors.ErrUnsupported
+		}
+		files = append(files, int(f.Fd()))
+	}
+	for _, f := range cmd.ExtraFiles {
+		fd := -1
+		if f != nil {
+			fd = int(f.Fd())
+		}
+		files = append(files, fd)
+	}
+	argv, env := cmd.Args, cmd.Env
+	if len(argv) == 0 {
+		argv = []string{cmd.Path}
+	}
+	if env == nil {
+		env = os.Environ()
+	}
+	pid, err := spawnFunc(cmd.Path, argv, env, files, cmd.SysProcAttr, !nofileSet.Load())
+	if errno, ok := err.(syscall.Errno); ok {
+		// As os.StartProcess says it, for startError.
+		return 0, &os.PathError{Op: "fork/exec", Path: cmd.Path, Err: errno}
+	}
+	return pid, err
 }
 
 func (c *Context) startError(name string, err error) error {

@@ -10,13 +10,16 @@
 // that runs the mode), join.c (entering namespaces), userns.c (ids and id
 // maps), timens.c (time offsets), pidns.c (a pid namespace's init),
 // make.c, exec.c and pin.c (those modes), nofile.c (the open-files limit
-// the process was started with). helper_test.go tests it as C: the files
+// the process was started with). spawn.c is the one part that runs after
+// the runtime has started: Spawn, the fork of the programs nsh's jobs
+// start (nsctx.UseSpawn), from the calling thread. helper_test.go tests it as C: the files
 // and testdata/driver.c built with gcc into a program without Go.
 //
 // Like runc's nsenter, the package imports no nsh package. A main package
 // composes it with package nsctx, which is also what links it in:
 //
 //	nsctx.UseHelper(nsexec.StartNofile())
+//	nsctx.UseSpawn(nsexec.Spawn)
 //
 // Without that nsh still works, but refuses user namespaces, time offsets
 // and a pid namespace init with an error that says so. The package itself

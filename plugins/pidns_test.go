@@ -11,7 +11,10 @@ import (
 )
 
 // The helper, as in the nsh binary (cmd/nsh/main.go).
-func init() { nsctx.UseHelper(nsexec.StartNofile()) }
+func init() {
+	nsctx.UseHelper(nsexec.StartNofile())
+	nsctx.UseSpawn(nsexec.Spawn) // jobs fork as in nsh
+}
 
 // After unshare pid (nsh starts the namespace's init), a plugin process is
 // started in the new pid namespace, not as its init.

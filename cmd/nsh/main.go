@@ -17,5 +17,6 @@ var options []repl.Option
 
 func main() {
 	nsctx.UseHelper(nsexec.StartNofile()) // nsexec ran before Go: user, time and pid namespace work
+	nsctx.UseSpawn(nsexec.Spawn)          // and forks the programs of jobs
 	os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, options...))
 }

@@ -10,7 +10,7 @@
 // test -d, command -v see them), the umask is a number (files made through
 // Files get the process's own), a pin is an empty file it creates,
 // remembered with the namespace it names. What the fake cannot be is where
-// a program runs: StartIn refuses (ErrNoPrograms), and Do runs its
+// a program runs: SpawnIn refuses (ErrNoPrograms), and Do runs its
 // function in the caller's namespaces. The tests that prove the real
 // context stay root tests with *nsctx.Context; TestFakeActsAsReal runs one
 // scenario against both.

@@ -17,7 +17,7 @@ import (
 	"github.com/nsh-dev/nsh/nsfs"
 )
 
-// ErrNoPrograms is StartIn's answer: the fake's namespaces are not real,
+// ErrNoPrograms is SpawnIn's answer: the fake's namespaces are not real,
 // so no program can be started in them.
 var ErrNoPrograms = errors.New("fakectx: a fake context starts no programs (its namespaces are not real)")
 
@@ -190,8 +190,8 @@ func (c *Context) Umask(mask int) (int, error) {
 	return old, nil
 }
 
-// StartIn refuses: see ErrNoPrograms.
-func (c *Context) StartIn(*nsctx.Snapshot, *exec.Cmd) error { return ErrNoPrograms }
+// SpawnIn refuses: see ErrNoPrograms.
+func (c *Context) SpawnIn(*nsctx.Snapshot, *exec.Cmd) (int, error) { return 0, ErrNoPrograms }
 
 // Chdir changes the working directory to a real directory, as the kernel
 // resolves it (symbolic links followed).
