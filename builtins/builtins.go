@@ -262,14 +262,17 @@ func (b *Builtin) call(env *command.Env, args []string) error {
 		return ErrMovesInJob
 	}
 	out := &checkedWriter{w: env.Stdout}
-	e := *env
-	e.Stdout = out
+	// The builtin writes through out; env is the caller's, given back as
+	// it came (a copy of it would be one more allocation a command).
+	saved := env.Stdout
+	env.Stdout = out
 	track := b.Moves && env.Shell != nil && env.Ctx != nil
 	var gen uint64
 	if track {
 		gen = wdGen(env.Ctx)
 	}
-	err := b.Run(&e, args)
+	err := b.Run(env, args)
+	env.Stdout = saved
 	if track && (gen == 0 || wdGen(env.Ctx) != gen) {
 		trackPwd(env)
 	}

@@ -124,7 +124,7 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 	if sh.jobsRunning() {
 		return false
 	}
-	if c, ok := s.Cmd.(*syntax.CallExpr); ok && !s.Background && len(s.Redirs) == 0 {
+	if c, ok := simpleCall(s); ok {
 		// The common case, decided without a walk or the cache (which a
 		// long script of simple commands would only fill).
 		return sh.callWantsThread(c)
@@ -146,6 +146,9 @@ func (sh *Shell) wantsThread(s *syntax.Stmt) bool {
 func (sh *Shell) placeOnce(s *syntax.Stmt) bool {
 	if sh.jobsRunning() {
 		return false
+	}
+	if c, ok := simpleCall(s); ok {
+		return sh.callWantsThread(c) // no walk, whose closure is allocated
 	}
 	want := false
 	syntax.Walk(s, func(n syntax.Node) bool {
@@ -170,6 +173,13 @@ func (sh *Shell) placeOnce(s *syntax.Stmt) bool {
 		return true
 	})
 	return want
+}
+
+// simpleCall is s's command when s is one simple command in the
+// foreground with no redirection.
+func simpleCall(s *syntax.Stmt) (*syntax.CallExpr, bool) {
+	c, ok := s.Cmd.(*syntax.CallExpr)
+	return c, ok && !s.Background && len(s.Redirs) == 0
 }
 
 // callWantsThread is wantsThread for one simple command.

@@ -58,6 +58,9 @@ func (sh *Shell) parse(r io.Reader, name string) (*syntax.File, error) {
 // read again with ” before the word, which makes it a plain word for
 // the parser, and the builtin refuses the name when it runs.
 func badName(err error) (syntax.Pos, bool) {
+	if err == nil {
+		return syntax.Pos{}, false // before pe, which lives on the heap
+	}
 	var pe syntax.ParseError
 	if errors.As(err, &pe) && pe.Text == "invalid var name" {
 		return pe.Pos, true
