@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nsh-dev/nsh/command"
@@ -91,7 +92,9 @@ func FakeCtx(t testing.TB) *fakectx.Context {
 func (h *harness) run(line string) (string, string, int) {
 	h.t.Helper()
 	args := strings.Fields(line)
-	var out, errb bytes.Buffer
+	// A background job's output is copied into out by a goroutine that
+	// may still write after the command returns (spawn -b): locked.
+	var out, errb lockedBuffer
 	env := &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Ctx: h.ctx, Shell: &h.sh}
 	var err error
 	if b, ok := Lookup(args[0]); ok {
@@ -105,6 +108,27 @@ func (h *harness) run(line string) (string, string, int) {
 	st := command.Status(err)
 	h.sh.last = st
 	return out.String(), errb.String(), st
+}
+
+// lockedBuffer is a bytes.Buffer that goroutines may write while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) WriteString(s string) (int, error) { return l.Write([]byte(s)) }
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // status is where the context is.
