@@ -94,7 +94,7 @@ func (h *harness) run(line string) (string, string, int) {
 	args := strings.Fields(line)
 	// A background job's output is copied into out by a goroutine that
 	// may still write after the command returns (spawn -b): locked.
-	var out, errb lockedBuffer
+	var out, errb LockedBuffer
 	env := &command.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Ctx: h.ctx, Shell: &h.sh}
 	var err error
 	if b, ok := Lookup(args[0]); ok {
@@ -110,22 +110,23 @@ func (h *harness) run(line string) (string, string, int) {
 	return out.String(), errb.String(), st
 }
 
-// lockedBuffer is a bytes.Buffer that goroutines may write while the
-// test reads it.
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer that goroutines (a background job's
+// output copier) may write while the test reads it; exported for the
+// package's external tests too.
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) WriteString(s string) (int, error) { return l.Write([]byte(s)) }
+func (l *LockedBuffer) WriteString(s string) (int, error) { return l.Write([]byte(s)) }
 
-func (l *lockedBuffer) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()

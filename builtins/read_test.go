@@ -276,7 +276,7 @@ func TestReadTerminal(t *testing.T) {
 		{"-d , -t 10 a", "x,", "x", "x,", unix.ICANON},
 	} {
 		sh := newUtilShell()
-		var errOut lockedBuffer
+		var errOut builtins.LockedBuffer
 		env := &command.Env{Stdin: tty, Stdout: io.Discard, Stderr: &errOut, Shell: sh}
 		b, _ := builtins.Lookup("read")
 		done := make(chan error, 1)

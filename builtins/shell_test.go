@@ -5,10 +5,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
+	"github.com/nsh-dev/nsh/builtins"
 	"github.com/nsh-dev/nsh/internal/podmantest"
 	"github.com/nsh-dev/nsh/repl"
 )
@@ -24,28 +24,9 @@ func nsh(t *testing.T, script string, args ...string) (stdout, stderr string, st
 	}
 	defer devnull.Close()
 	t.Cleanup(killChildren)
-	var out, errb lockedBuffer
+	var out, errb builtins.LockedBuffer
 	status = repl.Main(append([]string{"-c", script}, args...), devnull, &out, &errb)
 	return out.String(), errb.String(), status
-}
-
-// lockedBuffer is a buffer that background jobs may write to while the
-// shell does (their output is copied in by goroutines).
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // want fails the test unless the script's output and status are these.
