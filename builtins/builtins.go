@@ -234,7 +234,7 @@ func moveError(err error) error {
 		return nil
 	}
 	var ran *RanError
-	if _, status := err.(command.ExitStatus); err == nil || status || Moved(err) || Control(err) || errors.Is(err, command.Interrupted{}) || errors.As(err, &ran) {
+	if _, status := err.(command.ExitStatus); status || Moved(err) || Control(err) || errors.Is(err, command.Interrupted{}) || errors.As(err, &ran) {
 		return err
 	}
 	return &MoveError{err}
@@ -262,17 +262,15 @@ func (b *Builtin) call(env *command.Env, args []string) error {
 		return ErrMovesInJob
 	}
 	out := &checkedWriter{w: env.Stdout}
-	// The builtin writes through out; env is the caller's, given back as
-	// it came (a copy of it would be one more allocation a command).
-	saved := env.Stdout
-	env.Stdout = out
+	// A copy: a builtin may keep its env past Run (spawn -b's job).
+	e := *env
+	e.Stdout = out
 	track := b.Moves && env.Shell != nil && env.Ctx != nil
 	var gen uint64
 	if track {
 		gen = wdGen(env.Ctx)
 	}
-	err := b.Run(env, args)
-	env.Stdout = saved
+	err := b.Run(&e, args)
 	if track && (gen == 0 || wdGen(env.Ctx) != gen) {
 		trackPwd(env)
 	}
