@@ -261,6 +261,7 @@ type sender struct {
 	err    error // the first send that failed: later ones fail too
 	closed bool
 	wake   chan struct{}
+	done   chan struct{} // closed when run has sent its last batch
 }
 
 // maxQueued is how much output a command may have queued before a write
@@ -268,7 +269,7 @@ type sender struct {
 const maxQueued = 256 << 10
 
 func newSender(stream runStream) *sender {
-	s := &sender{stream: stream, wake: make(chan struct{}, 1)}
+	s := &sender{stream: stream, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	s.room = sync.NewCond(&s.mu)
 	go s.run()
 	return s
@@ -280,6 +281,7 @@ type batchStream interface {
 }
 
 func (s *sender) run() {
+	defer close(s.done)
 	var batch []*pluginv1.Output
 	for range s.wake {
 		s.mu.Lock()
@@ -334,7 +336,9 @@ func (s *sender) send(m *pluginv1.Output) error {
 	return nil
 }
 
-// close ends the sender once the stream has ended.
+// close ends the sender once the stream has ended, and waits for what
+// was queued to be sent (or to fail): the stream must not be written
+// after its handler returns.
 func (s *sender) close() {
 	s.mu.Lock()
 	if !s.closed {
@@ -343,9 +347,12 @@ func (s *sender) close() {
 	}
 	s.room.Broadcast()
 	s.mu.Unlock()
+	<-s.done
 }
 
-// writer sends each Write at once, so output reaches the user as written.
+// writer queues each Write for the sender, which sends what is queued
+// when it runs (with the exit status, for a short command); a failed send
+// shows as the error of a later Write.
 type writer struct {
 	out    *sender
 	stderr bool
