@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -93,6 +94,29 @@ func TestSetnsContainer(t *testing.T) {
 	if got := strings.TrimSpace(h.ok("hostname")); got != wantHost {
 		t.Errorf("-t podman:NAME: hostname %q", got)
 	}
+}
+
+// podman:NAME is asked of podman's list by name, whose filter is a
+// regular expression: a container whose name holds another's (and a dot)
+// is not taken for it, nor the other for it.
+func TestContainerExactName(t *testing.T) {
+	h, c, _ := containerHarness(t, "CONTAINER_HOST")
+	longer := c.Name + ".x"
+	t.Cleanup(func() { exec.Command("podman", "rm", "-f", "-t", "0", longer).Run() })
+	args := append([]string{"run", "-d", "--name", longer, "--hostname", longer + "-host"}, podmantest.RunFlags...)
+	run := exec.Command("podman", append(args, podmantest.Image(t), "/bin/sleep", "3600")...)
+	run.Env = slices.DeleteFunc(os.Environ(), func(e string) bool { return strings.HasPrefix(e, "CONTAINER_HOST=") }) // podman itself, not its remote client
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("podman run: %v\n%s", err, out)
+	}
+	for _, name := range []string{c.Name, longer} {
+		h.ok("setns podman:" + name + " uts")
+		if got := strings.TrimSpace(h.ok("hostname")); got != name+"-host" {
+			t.Errorf("setns podman:%s: hostname %q", name, got)
+		}
+		h.ok("home")
+	}
+	h.fails("setns podman:"+c.Name[:len(c.Name)-1], 1, "no such container")
 }
 
 // push ENGINE:NAME ... pop, and the words in ns -p and identify.
