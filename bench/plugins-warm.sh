@@ -9,7 +9,10 @@
 #     processes), per call = (1,000 calls - 1 call) / 999;
 #  2. BenchmarkWarmCall (the host API without the shell), this tree's
 #     benchmark built against both trees: ns/op and cpu-us/op (both
-#     processes' CPU time).
+#     processes' CPU time);
+#  3. BenchmarkSocketRoundTrip in the same minutes: the floor (a unix
+#     socket's round trip between two Go processes), since these machines
+#     are not all the same CPU.
 # Medians. Needs root and perf. Usage: bench/plugins-warm.sh [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,16 +54,26 @@ for i in range(rounds + 2):
             w, c = script(v, n)
             if i >= 2:
                 r[v, n][0].append(w); r[v, n][1].append(c)
+per_script, per_script_old = {}, {}
 for k, what in ((0, "wall"), (1, "CPU ")):
     per = {v: (med(r[v, "warm"][k]) - med(r[v, "one"][k])) / 999 * 1e6 for v in ("old", "new")}
+    per_script[k], per_script_old[k] = per["new"], per["old"]
     print(f"script, 1,000 calls  {what}  old {per['old']:6.1f} us/call   new {per['new']:6.1f} us/call   new/old {per['new']/per['old']:.2f}")
-g = {v: ([], []) for v in ("old", "new")}
+g = {v: ([], []) for v in ("old", "new", "rtt")}
 for i in range(max(rounds // 4, 3)):
+    # the floor, in the same minutes: a unix-socket round trip between two
+    # Go processes (BenchmarkSocketRoundTrip, this tree's)
+    p = subprocess.run([f"{tmp}/new/bench.test", "-test.run", "^$", "-test.bench", "SocketRoundTrip$", "-test.benchtime", "20000x"],
+                       cwd=benchdir, capture_output=True, text=True, check=True)
+    m = re.search(r"BenchmarkSocketRoundTrip\S*\s+\d+\s+(\d+) ns/op\s+([\d.]+) cpu-us/op", p.stdout)
+    g["rtt"][0].append(int(m.group(1)) / 1e3); g["rtt"][1].append(float(m.group(2)))
     for v in ("old", "new"):
         p = subprocess.run([f"{tmp}/{v}/bench.test", "-test.run", "^$", "-test.bench", "WarmCall$", "-test.benchtime", "3000x"],
                            cwd=benchdir, capture_output=True, text=True, check=True)
         m = re.search(r"BenchmarkWarmCall\S*\s+\d+\s+(\d+) ns/op\s+([\d.]+) cpu-us/op", p.stdout)
         g[v][0].append(int(m.group(1)) / 1e3); g[v][1].append(float(m.group(2)))
+for k, what in ((0, "wall"), (1, "CPU ")):
+    print(f"socket round trip    {what}  {med(g['rtt'][k]):6.1f} us: script's warm call new {per_script[k]/med(g['rtt'][k]):.1f}x it, old {per_script_old[k]/med(g['rtt'][k]):.1f}x")
 for k, what in ((0, "wall"), (1, "CPU ")):
     o, n = med(g["old"][k]), med(g["new"][k])
     print(f"BenchmarkWarmCall    {what}  old {o:6.1f} us/call   new {n:6.1f} us/call   new/old {n/o:.2f}   (runs: old {sorted(round(x) for x in g['old'][k])}, new {sorted(round(x) for x in g['new'][k])})")

@@ -137,3 +137,42 @@ func BenchmarkColdStartNewContext(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSocketRoundTrip is the floor under BenchmarkWarmCall and the
+// script's warm call: a message of a call's size (26 bytes) to another Go
+// process over a unix stream socket and a reply of the size of bnet's
+// output and status (29 bytes), with blocking reads and writes on both
+// sides, as nsh and the SDK do. Run it beside them: the ratio is what the
+// machine of the day cannot change.
+func BenchmarkSocketRoundTrip(b *testing.B) {
+	dir := b.TempDir()
+	echo := filepath.Join(dir, "benchecho")
+	if o, err := exec.Command("go", "build", "-o", echo, "./benchecho").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, o)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mine, theirs := os.NewFile(uintptr(fds[0]), "mine"), os.NewFile(uintptr(fds[1]), "theirs")
+	cmd := exec.Command(echo)
+	cmd.Env = []string{"BENCHECHO_REPLY=29"}
+	cmd.ExtraFiles = []*os.File{theirs}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	theirs.Close()
+	defer func() { mine.Close(); cmd.Wait() }() // the echo ends at EOF
+	msg, buf := make([]byte, 26), make([]byte, 32<<10)
+	b.ResetTimer()
+	cpu := cpuTime(b)
+	for b.Loop() {
+		if _, err := mine.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := mine.Read(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N)/1e3, "cpu-us/op")
+}
