@@ -27,8 +27,11 @@ for v in old new; do
 	src=$PWD
 	[ $v = old ] && src=$tmp/src-old
 	(cd "$src" && go build -o "$tmp/$v/nsh" ./cmd/nsh &&
-		go build -o "$tmp/$v/one/nsh-plugin-bench" ./bench/plugins/benchplugin &&
-		go test -c -o "$tmp/$v/bench.test" ./bench/plugins/)
+		go build -o "$tmp/$v/one/nsh-plugin-bench" ./bench/plugins/benchplugin)
+	# A BASE from before the host's present API (69caccc^, where issue 12
+	# was filed) cannot build today's benchmark: its scripts still run.
+	(cd "$src" && go test -c -o "$tmp/$v/bench.test" ./bench/plugins/ 2>/dev/null) ||
+		echo "($v: BenchmarkWarmCall does not build at $base; scripts only)"
 	XDG_CACHE_HOME=$tmp/$v/cache NSH_PLUGIN_PATH=$tmp/$v/one "$tmp/$v/nsh" -c 'plugin list' >/dev/null
 done
 for i in $(seq 1000); do echo bnet; done >"$tmp/warm.nsh"
@@ -68,6 +71,9 @@ for i in range(max(rounds // 4, 3)):
     m = re.search(r"BenchmarkSocketRoundTrip\S*\s+\d+\s+(\d+) ns/op\s+([\d.]+) cpu-us/op", p.stdout)
     g["rtt"][0].append(int(m.group(1)) / 1e3); g["rtt"][1].append(float(m.group(2)))
     for v in ("old", "new"):
+        if not os.path.exists(f"{tmp}/{v}/bench.test"):
+            g[v][0].append(float("nan")); g[v][1].append(float("nan"))
+            continue
         p = subprocess.run([f"{tmp}/{v}/bench.test", "-test.run", "^$", "-test.bench", "WarmCall$", "-test.benchtime", "3000x"],
                            cwd=benchdir, capture_output=True, text=True, check=True)
         m = re.search(r"BenchmarkWarmCall\S*\s+\d+\s+(\d+) ns/op\s+([\d.]+) cpu-us/op", p.stdout)
@@ -76,7 +82,7 @@ for k, what in ((0, "wall"), (1, "CPU ")):
     print(f"socket round trip    {what}  {med(g['rtt'][k]):6.1f} us: script's warm call new {per_script[k]/med(g['rtt'][k]):.1f}x it, old {per_script_old[k]/med(g['rtt'][k]):.1f}x")
 for k, what in ((0, "wall"), (1, "CPU ")):
     o, n = med(g["old"][k]), med(g["new"][k])
-    print(f"BenchmarkWarmCall    {what}  old {o:6.1f} us/call   new {n:6.1f} us/call   new/old {n/o:.2f}   (runs: old {sorted(round(x) for x in g['old'][k])}, new {sorted(round(x) for x in g['new'][k])})")
+    print(f"BenchmarkWarmCall    {what}  old {o:6.1f} us/call   new {n:6.1f} us/call   new/old {n/o:.2f}   (runs: old {sorted(round(x) for x in g['old'][k] if x == x)}, new {sorted(round(x) for x in g['new'][k])})")
 print(f"(medians: scripts of {rounds} rounds, benchmarks of {max(rounds // 4, 3)}; load: {open('/proc/loadavg').read().split()[:3]})")
 PY
 echo "(BASE=$base)"
