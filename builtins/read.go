@@ -165,7 +165,7 @@ func runRead(env *command.Env, args []string) error {
 		}
 		return nil
 	}
-	if f != nil && fileIsTerminal(f) {
+	if command.IsTerminal(f) {
 		if o.prompt != "" {
 			fmt.Fprint(env.Stderr, o.prompt)
 		}

@@ -435,7 +435,7 @@ func (t *tester) isTerminal(s string) bool {
 		return false
 	}
 	f := cmdFD(t.env, int(n))
-	return f != nil && fileIsTerminal(f)
+	return command.IsTerminal(f)
 }
 
 // cmdFD is the command's descriptor n (0-9) if it is a file.
@@ -453,20 +453,6 @@ func cmdFD(env *command.Env, n int) *os.File {
 	}
 	f, _ := x.(*os.File)
 	return f
-}
-
-// fileIsTerminal checks f without f.Fd, which would make it blocking.
-func fileIsTerminal(f *os.File) bool {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return false
-	}
-	tty := false
-	rc.Control(func(fd uintptr) {
-		_, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
-		tty = err == nil
-	})
-	return tty
 }
 
 // legalNumber is bash's: a decimal integer, blanks around allowed.

@@ -213,7 +213,7 @@ func (pr *proc) call(env *command.Env, js *jobSignals, start *pluginv1.Start, gr
 			if reads == nil {
 				reads = make(chan int, 1)
 				in := env.Stdin
-				if !foreground() && isTerminal(in) {
+				if !foreground() && command.IsTerminal(in) {
 					in = nil // the terminal is the shell's: end of input
 				}
 				go pumpStdin(in, reads, done, send)
@@ -280,15 +280,6 @@ func poke(c chan struct{}) {
 	case c <- struct{}{}:
 	default:
 	}
-}
-
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }
 
 // SIGINT is watched for the whole life of the process (signal.Notify and
@@ -409,7 +400,7 @@ func (nt *notTTY) terminalInfo(env *command.Env, s *pluginv1.Start) {
 		if known {
 			return nil, false
 		}
-		ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+		ws, err := command.Winsize(f)
 		if err == unix.ENOTTY {
 			nt.mu.Lock()
 			if len(nt.m) >= 64 { // redirected files come and go

@@ -203,7 +203,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer, opts ...Optio
 		}
 		defer f.Close()
 		script, name, dollar0, params = f, params[0], params[0], params[1:]
-	case isTerminal(stdin), inv.forceTTY:
+	case command.IsTerminal(stdin), inv.forceTTY:
 		interactive = true
 	default:
 		// The script is stdin itself: programs must not eat the lines
@@ -223,7 +223,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer, opts ...Optio
 	if interactive {
 		// Job control: nsh's own process group, owning the terminal.
 		js = jobs.NewJobs(-1)
-		if isTerminal(stdin) {
+		if command.IsTerminal(stdin) {
 			js = jobs.NewJobs(takeTerminal(stdin))
 		}
 	}
@@ -286,17 +286,14 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer, opts ...Optio
 
 	var status int
 	if interactive {
-		color := false
-		if f, ok := stdout.(*os.File); ok && isTerminal(f) {
-			color = true
-		}
+		color := command.IsTerminal(stdout)
 		sh.Prompt = func() string { return prompt(sh, color) }
 		sh.ContPrompt = func() string { v, _ := sh.Var("PS2"); return v }
 		if host != nil {
 			sh.CommandNames = host.CommandNames
 		}
 		var rd lang.LineReader = &plainReader{in: stdin, prompt: errf}
-		if isTerminal(stdin) {
+		if command.IsTerminal(stdin) {
 			rl, err := newTerminalReader(sh, stdin, out, errf)
 			if err != nil {
 				fmt.Fprintf(errf, "nsh: %v\n", err)
@@ -383,11 +380,6 @@ func takeTerminal(tty *os.File) int {
 		return -1
 	}
 	return fd
-}
-
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }
 
 // sameFile reports whether paths a and b name the same file.
