@@ -2,7 +2,9 @@ package builtins
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -173,6 +175,39 @@ func TestContainerErrors(t *testing.T) {
 	_, errs, st := h.run("setns docker:web")
 	if st != 1 || !strings.Contains(errs, hung) || !strings.Contains(errs, "no answer within 300ms") || strings.Count(errs, "\n") > 0 {
 		t.Errorf("hung engine: status %d, %q", st, errs)
+	}
+}
+
+// An engine whose state says running for a process that is gone (conmon
+// killed with the container, as when a VM session ends): the error says
+// so, rather than "no process N". The engine is a real HTTP server on a
+// unix socket giving the inspect answer Docker would.
+func TestContainerStaleState(t *testing.T) {
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pid := gone.Process.Pid
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/containers/web/json" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `{"Id":"%064x","Name":"/web","State":{"Status":"running","Pid":%d}}`, 1, pid)
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	h := newHarness(t)
+	noEngines(t)
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	h.fails("setns docker:web", 1, fmt.Sprintf("docker:web: docker says it runs as process %d, but there is no such process", pid))
+	if st, _ := h.ctx.Status(); st.Cur != st.Home {
+		t.Errorf("failed setns moved the context: %+v", st)
 	}
 }
 

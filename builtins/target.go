@@ -108,6 +108,11 @@ func setnsWord(env *command.Env, ops []string) (done bool, err error) {
 	}
 	ids, err := nsfs.ProcessIDs(c.PID)
 	if err != nil {
+		if _, serr := os.Stat(fmt.Sprintf("/proc/%d", c.PID)); serr != nil {
+			// conmon and the container died without telling podman
+			// (a killed VM session): its state still says running.
+			return true, fmt.Errorf("%s: %s says it runs as process %d, but there is no such process (stale engine state: restart the container)", c.Label(), c.Engine, c.PID)
+		}
 		return true, fmt.Errorf("%s: process %d: %w", c.Label(), c.PID, err)
 	}
 	if err := setnsProcess(env, strconv.Itoa(c.PID), ops[1:], false); err != nil {
