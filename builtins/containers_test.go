@@ -98,9 +98,9 @@ func TestSetnsContainer(t *testing.T) {
 	}
 }
 
-// podman:NAME is asked of podman's list by name, whose filter is a
-// regular expression: a container whose name holds another's (and a dot)
-// is not taken for it, nor the other for it.
+// podman:NAME is exact: a container whose name holds another's (and a
+// dot, which a name filter's regular expression would take for any
+// character) is not taken for it, nor the other for it, nor a prefix.
 func TestContainerExactName(t *testing.T) {
 	h, c, _ := containerHarness(t, "CONTAINER_HOST")
 	longer := c.Name + ".x"

@@ -24,8 +24,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -203,23 +201,11 @@ func Inspect(engine, name string, getenv Getenv) (*Container, error) {
 	var tried []string
 	var lastErr error
 	for _, s := range Sockets(engine, getenv) {
-		if engine == "podman" && !hexWord(name) {
-			c, err := podmanByName(s, name)
-			if c != nil {
-				return c, nil
-			}
-			if err != nil && !errors.Is(err, ErrNoContainer) { // a 404: no such list
-				tried, lastErr = append(tried, s), err
-				if unreachable(err) {
-					continue
-				}
-				break
-			}
-			// No container of exactly that name: the inspect below
-			// resolves ids and their prefixes, and says what is wrong.
-		}
 		var j inspectJSON
-		// podman's own inspect is about twice as quick as its Docker one.
+		// podman's own inspect; a word that is not hex can only be a
+		// name there, matched exactly. Not its list filtered by name:
+		// 0.3 ms quicker with one container, but its cost grows with
+		// their number (7.9 against 1.7 ms with 50, podman 4.3).
 		path := "/containers/" + url.PathEscape(name) + "/json"
 		if engine == "podman" {
 			path = "/v4.0.0/libpod" + path
@@ -246,31 +232,6 @@ func Inspect(engine, name string, getenv Getenv) (*Container, error) {
 			engine, name, engine, strings.Join(tried, " or "), map[string]string{"docker": "DOCKER_HOST", "podman": "CONTAINER_HOST"}[engine])
 	}
 	return nil, fmt.Errorf("%s:%s: %v", engine, name, lastErr)
-}
-
-// podmanByName asks podman's list for the container of exactly that name,
-// nil if there is none: about 0.7 ms quicker than its inspect, which
-// works out far more than the pid (podman 4.3, a third of a one-shot
-// setns podman:NAME's time in the engine). The list's name filter is a
-// regular expression, hence the anchors and the exact check after.
-func podmanByName(socket, name string) (*Container, error) {
-	f, _ := json.Marshal(map[string][]string{"name": {"^" + regexp.QuoteMeta(name) + "$"}})
-	var l []listJSON
-	if _, err := get(socket, "/v4.0.0/libpod/containers/json?all=true&filters="+url.QueryEscape(string(f)), &l, ContainerTimeout); err != nil {
-		return nil, err
-	}
-	for _, j := range l {
-		if slices.Contains(j.Names, name) {
-			return &Container{Engine: "podman", Name: name, ID: j.ID, PID: j.Pid, State: j.State}, nil
-		}
-	}
-	return nil, nil
-}
-
-// hexWord reports whether word may be a container id or its prefix, which
-// podman's inspect resolves and its name filter does not.
-func hexWord(word string) bool {
-	return strings.Trim(word, "0123456789abcdef") == ""
 }
 
 // podmanInspect asks the podman program, which reads its own database:
