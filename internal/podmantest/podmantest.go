@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"golang.org/x/sys/unix"
 )
 
 // RunFlags are what podman run needs on these machines: runc, no network,
@@ -117,6 +118,7 @@ func Image(t testing.TB) string {
 }
 
 func makeImage(bb string) error {
+	sweep()
 	dir, err := tmpdir()
 	if err != nil {
 		return err
@@ -145,6 +147,32 @@ func makeImage(bb string) error {
 	}
 	shared.image = tag
 	return nil
+}
+
+// sweep removes what a test process that was killed left behind (Main
+// never ran): containers named nsh-test-PID-* and images tagged PID, for a
+// PID that no longer runs. Other packages' tests, running at the same
+// time, have live pids and are left alone.
+func sweep() {
+	out, _ := podman("ps", "-a", "--format", "{{.Names}}")
+	for _, name := range strings.Fields(out) {
+		rest, ok := strings.CutPrefix(name, "nsh-test-")
+		if pid, _, _ := strings.Cut(rest, "-"); ok && gone(pid) {
+			podman("rm", "-f", "-t", "0", name)
+		}
+	}
+	out, _ = podman("images", "--format", "{{.Repository}}:{{.Tag}}")
+	for _, ref := range strings.Fields(out) {
+		repo, pid, _ := strings.Cut(ref, ":")
+		if strings.HasPrefix(repo, "localhost/nsh-test-") && gone(pid) {
+			podman("rmi", "-f", ref)
+		}
+	}
+}
+
+func gone(pid string) bool {
+	n, err := strconv.Atoi(pid)
+	return err == nil && n > 0 && unix.Kill(n, 0) == unix.ESRCH
 }
 
 // importRootfs makes image tag of directory root with podman import
