@@ -32,6 +32,23 @@ func (c *Context) Start(cmd *exec.Cmd) error {
 	return c.doLong(func() error { _, err := c.startHere(cmd, false); return err })
 }
 
+// StartAt is Start that also says where the program started: the
+// context's namespaces (Status().Cur) read in the same step on the thread,
+// so that a move made in between from another goroutine cannot make the
+// answer wrong. The plugin host pools a process by it.
+func (c *Context) StartAt(cmd *exec.Cmd) (at [nsfs.NumKinds]nsfs.ID, err error) {
+	err = c.doLong(func() error {
+		if _, err := c.startHere(cmd, false); err != nil {
+			return err
+		}
+		for _, k := range nsfs.Kinds() {
+			at[k] = c.effective(k)
+		}
+		return nil
+	})
+	return at, err
+}
+
 // startHere is Start on the thread. With own, the caller reaps the program
 // itself: it is forked by spawnOwn where that can (cmd.Process stays nil),
 // and else cmd.Process is released once it has started.

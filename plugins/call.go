@@ -13,32 +13,45 @@ import (
 	"time"
 
 	"github.com/nsh-dev/nsh/command"
+	"github.com/nsh-dev/nsh/nsctx"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"golang.org/x/sys/unix"
 )
 
-// run runs a plugin command in a process living in the current context.
+// run runs a plugin command in a process living in the command's context.
 func (h *Host) run(env *command.Env, js *jobSignals, p *Plugin, args []string) error {
-	key, cwd, err := h.key(p)
+	ctx := h.callContext(env)
+	key, cwd, err := h.key(ctx, p)
 	if err != nil {
 		return err
 	}
-	pr, err := h.get(p, key, env.Shell.Environ())
+	pr, err := h.get(ctx, p, key, env.Shell.Environ())
 	if err != nil {
 		return err
 	}
 	start := &pluginv1.Start{Args: args, Env: env.Shell.Environ(), Dir: cwd, HostMinor: pluginv1.Minor}
 	h.notTTY.terminalInfo(env, start)
-	defer pr.api.begin()()
+	defer pr.api.begin(ctx)()
 	code, err := pr.call(env, js, start, h.Grace)
 	if err != nil {
 		return err
 	}
-	h.put(key, pr)
+	h.put(pr)
 	if code != 0 {
 		return command.ExitStatus(code)
 	}
 	return nil
+}
+
+// callContext is where a command's call runs: the command's context. It
+// is not the shell's in a background job (cmd & keeps where it started,
+// whatever the shell does next) nor in a pipeline's stage that moved: the
+// shell gives each a fork of its own. The host's for a caller with none.
+func (h *Host) callContext(env *command.Env) *nsctx.Context {
+	if c, ok := env.Ctx.(*nsctx.Context); ok && c != nil {
+		return c
+	}
+	return h.ctx
 }
 
 // jobSignals are the signals sent to the job of a call (kill %N): the

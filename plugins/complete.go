@@ -27,16 +27,16 @@ func (h *Host) Complete(name string, args, env []string) (cands []string, files 
 	if !completes {
 		return nil, true
 	}
-	key, cwd, err := h.key(p)
+	key, cwd, err := h.key(h.ctx, p)
 	if err != nil {
 		return nil, true
 	}
-	pr, err := h.get(p, key, h.env)
+	pr, err := h.get(h.ctx, p, key, h.env)
 	if err != nil {
 		return nil, true
 	}
 	req := &pluginv1.CompleteRequest{Command: name, Args: args, Env: env, Dir: cwd, HostMinor: pluginv1.Minor}
-	end := pr.api.begin()
+	end := pr.api.begin(h.ctx)
 	req.Host = pr.api.offerIfNeeded()
 	r, err := pr.complete(req)
 	end()
@@ -44,7 +44,7 @@ func (h *Host) Complete(name string, args, env []string) (cands []string, files 
 		pr.fail()
 		return nil, true
 	}
-	h.put(key, pr)
+	h.put(pr)
 	return r.Candidates, r.Files == nil || *r.Files
 }
 

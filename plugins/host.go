@@ -339,14 +339,14 @@ func (h *Host) describeSome(todo []*Plugin) int {
 
 var errReported = errors.New("reported already")
 
-// describe asks a plugin for its commands, from a process in the current
+// describe asks a plugin for its commands, from a process in the host's
 // context that then joins the pool, and caches the answer.
 func (h *Host) describe(p *Plugin) error {
-	key, _, err := h.key(p)
+	key, _, err := h.key(h.ctx, p)
 	if err != nil {
 		return err
 	}
-	pr, err := h.get(p, key, h.env)
+	pr, err := h.get(h.ctx, p, key, h.env)
 	if err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func (h *Host) describe(p *Plugin) error {
 		go pr.stop()
 		return fmt.Errorf("%s described itself wrongly: %v", pr.who(), err)
 	}
-	h.put(key, pr)
+	h.put(pr)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	// Cached under the stamp of the file that answered, which may be newer

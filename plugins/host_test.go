@@ -328,7 +328,7 @@ func TestFaults(t *testing.T) {
 		"mute":    "no handshake within 1s",
 	} {
 		p := &Plugin{Name: name, Path: filepath.Join(dir, Prefix+name)}
-		_, err := h.start(p, h.env)
+		_, err := h.start(h.ctx, p, h.env)
 		if err == nil || !strings.Contains(err.Error(), "plugin "+name+" failed to start: ") || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v", name, err)
 		}

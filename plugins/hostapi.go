@@ -34,10 +34,11 @@ type hostAPI struct {
 	pr     *proc
 
 	mu        sync.Mutex
-	st        *nsctx.Status // the running call's context; nil between calls
-	srv       *grpc.Server  // made at the first offer
-	pending   net.Listener  // offered, not connected yet
-	connected bool          // a connection was made (the plugin keeps it)
+	st        *nsctx.Status  // where the running call's context is; nil between calls
+	ctx       *nsctx.Context // the running call's context
+	srv       *grpc.Server   // made at the first offer
+	pending   net.Listener   // offered, not connected yet
+	connected bool           // a connection was made (the plugin keeps it)
 	closed    bool
 }
 
@@ -49,18 +50,18 @@ func newHostAPI(h *Host, raw any, pr *proc) *hostAPI {
 	return a
 }
 
-// begin makes the API answer for a call in the context as it is now;
-// the function returned ends that.
-func (a *hostAPI) begin() func() {
-	st, err := a.h.ctx.Status()
+// begin makes the API answer for a call in ctx as it is now; the
+// function returned ends that.
+func (a *hostAPI) begin(ctx *nsctx.Context) func() {
+	st, err := ctx.Status()
 	a.mu.Lock()
 	if err == nil {
-		a.st = &st
+		a.st, a.ctx = &st, ctx
 	}
 	a.mu.Unlock()
 	return func() {
 		a.mu.Lock()
-		a.st = nil
+		a.st, a.ctx = nil, nil
 		a.mu.Unlock()
 	}
 }
@@ -200,7 +201,7 @@ func (l *oneConn) Close() error {
 // Where says where the running call's context is.
 func (a *hostAPI) Where(context.Context, *pluginv1.WhereRequest) (*pluginv1.WhereResponse, error) {
 	a.mu.Lock()
-	st := a.st
+	st, ctx := a.st, a.ctx
 	a.mu.Unlock()
 	if st == nil {
 		return nil, status.Error(codes.FailedPrecondition, "no call of this plugin process is running: nsh answers the host API during a call or a completion")
@@ -217,7 +218,7 @@ func (a *hostAPI) Where(context.Context, *pluginv1.WhereRequest) (*pluginv1.Wher
 		}
 		r.Away = append(r.Away, ns)
 	}
-	pins, err := a.h.ctx.Pins()
+	pins, err := ctx.Pins()
 	if err != nil {
 		return nil, status.Error(codes.Unavailable, "listing the pins: "+err.Error())
 	}

@@ -59,6 +59,46 @@ kill -KILL $!; wait $!; echo "killed=$?"
 	}
 }
 
+// A background call runs where it was started, while the shell moves on
+// at once (home); and the process it started is pooled there, so a later
+// call in that namespace is not served by one living elsewhere. The
+// call's start races with the shell's move: several rounds.
+func TestPluginCallInTheBackgroundStaysPut(t *testing.T) {
+	dir := pluginDir(t, map[string]string{"test": "test"})
+	tmp := t.TempDir()
+	pin := filepath.Join(tmp, "n")
+	got := nshScript(t, dir, `trap 'home; unpin `+pin+`' EXIT
+unshare net
+pin net `+pin+`
+want=$(readlink /proc/self/ns/net)
+echo "want=$want"
+for i in 1 2 3 4 5; do
+	tnet >`+tmp+`/bg$i & home; wait; cat `+tmp+`/bg$i
+	setns `+pin+`; tnet; home
+	plugin rescan  # no warm process: the next round starts afresh
+	setns `+pin+`
+done
+home
+tnet
+`)
+	want := regexp.MustCompile(`want=(net:\[\d+\])`).FindStringSubmatch(got)
+	if want == nil {
+		t.Fatalf("no want= in:\n%s", got)
+	}
+	lines := regexp.MustCompile(`own=(\S+) api=(\S+)`).FindAllStringSubmatch(got, -1)
+	if len(lines) != 11 {
+		t.Fatalf("%d tnet lines, want 11:\n%s", len(lines), got)
+	}
+	for i, l := range lines[:10] {
+		if l[1] != want[1] || l[2] != want[1] {
+			t.Errorf("call %d ran in %s (host API: %s), want %s:\n%s", i+1, l[1], l[2], want[1], got)
+		}
+	}
+	if l := lines[10]; l[1] == want[1] || l[2] != "home" {
+		t.Errorf("the call at home ran in %s (host API: %s)", l[1], l[2])
+	}
+}
+
 // Under a terminal: [1] N at once, the prompt comes back and runs what is
 // typed, jobs lists the call, kill %1 ends it, fg brings one back and
 // Ctrl-C interrupts it there.

@@ -15,6 +15,7 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
 	"github.com/nsh-dev/nsh/jobs"
+	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsfs"
 	pluginv1 "github.com/nsh-dev/nsh/plugins/proto/v1"
 	"google.golang.org/grpc"
@@ -25,9 +26,14 @@ import (
 // is keyed by the plugin file and the context's namespaces, so after a hop
 // the next call gets (or starts) a process in the new context, and hopping
 // back finds the old one still warm.
+//
+// A process started from another context than the host's (a background
+// job's fork) is that context's thread's child, and dies with it (the
+// parent-death signal): it is pooled for that context's calls alone.
 type poolKey struct {
-	path string
-	ns   [nsfs.NumKinds]nsfs.ID
+	path  string
+	ns    [nsfs.NumKinds]nsfs.ID
+	owner *nsctx.Context // nil: the host's context
 }
 
 // pool holds the idle processes; guarded by Host.mu.
@@ -39,6 +45,7 @@ type pool struct {
 // proc is one running plugin process.
 type proc struct {
 	plugin *Plugin
+	key    poolKey // where it is pooled: the namespaces it started in
 	client *plugin.Client
 	rpc    pluginv1.CommandsClient
 	run    *procRunner
@@ -69,20 +76,24 @@ type runStream interface {
 	Recv() (*pluginv1.Output, error)
 }
 
-// key is where p's process for the current context is pooled, and the
-// context's working directory. It asks the context thread (Status): the
-// namespaces of a context may be held by nsctx's helper rather than by its
-// thread, so nothing read from the thread's /proc entries would do.
-func (h *Host) key(p *Plugin) (poolKey, string, error) {
-	st, err := h.ctx.Status()
+// key is where p's process for context ctx is pooled, and the context's
+// working directory. It asks the context thread (Status): the namespaces
+// of a context may be held by nsctx's helper rather than by its thread, so
+// nothing read from the thread's /proc entries would do.
+func (h *Host) key(ctx *nsctx.Context, p *Plugin) (poolKey, string, error) {
+	st, err := ctx.Status()
 	if err != nil {
 		return poolKey{}, "", err
 	}
-	return poolKey{p.Path, st.Cur}, st.Cwd, nil
+	k := poolKey{path: p.Path, ns: st.Cur}
+	if ctx != h.ctx {
+		k.owner = ctx
+	}
+	return k, st.Cwd, nil
 }
 
-// get returns an idle process for key, or starts one.
-func (h *Host) get(p *Plugin, key poolKey, env []string) (*proc, error) {
+// get returns an idle process for key, or starts one from ctx.
+func (h *Host) get(ctx *nsctx.Context, p *Plugin, key poolKey, env []string) (*proc, error) {
 	h.mu.Lock()
 	for list := h.pool.idle[key]; len(list) > 0; list = h.pool.idle[key] {
 		pr := list[len(list)-1]
@@ -97,12 +108,42 @@ func (h *Host) get(p *Plugin, key poolKey, env []string) (*proc, error) {
 		delete(h.pool.idle, key)
 	}
 	h.mu.Unlock()
-	return h.start(p, env)
+	for try := 0; ; try++ {
+		pr, err := h.start(ctx, p, env)
+		if err != nil {
+			return nil, err
+		}
+		// Pooled by where it really started: another goroutine may have
+		// moved ctx since key was read (a background call that describes
+		// a plugin uses the host's context).
+		pr.key = key
+		pr.key.ns = pr.run.at
+		if sameNamespaces(key.ns, pr.run.at) {
+			return pr, nil
+		}
+		h.put(pr) // warm where it is, for the calls made there
+		if try == 1 {
+			return nil, fmt.Errorf("plugin %s: the context moved while its process started", p.Name)
+		}
+	}
+}
+
+// sameNamespaces reports whether a process started at at is where key
+// says; a kind zero in key (a new pid namespace that had no process yet)
+// is the one the start made.
+func sameNamespaces(key, at [nsfs.NumKinds]nsfs.ID) bool {
+	for k := range key {
+		if !key[k].IsZero() && key[k] != at[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // put returns a process to the pool after a successful call, or stops it
 // when the pool for its key is full, the host closed or the plugin unloaded.
-func (h *Host) put(key poolKey, pr *proc) {
+func (h *Host) put(pr *proc) {
+	key := pr.key
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	loaded := false
@@ -140,7 +181,10 @@ func (h *Host) evictLocked(max int) {
 		for k, list := range h.pool.idle {
 			for _, pr := range list {
 				n++
-				if oldest == nil || pr.idleSince.Before(oldest.idleSince) {
+				// The dead first: a background job's processes die
+				// with its context (poolKey), idle or not.
+				dead, oldDead := pr.client.Exited(), oldest != nil && oldest.client.Exited()
+				if oldest == nil || dead && !oldDead || dead == oldDead && pr.idleSince.Before(oldest.idleSince) {
 					oldest, oldKey = pr, k
 				}
 			}
@@ -210,9 +254,9 @@ func (h *Host) stopAll(match func(poolKey) bool) {
 	wg.Wait()
 }
 
-// start starts a process of p from the context thread and connects to it.
-// The file is checked and opened once, and that file is what runs.
-func (h *Host) start(p *Plugin, env []string) (*proc, error) {
+// start starts a process of p from ctx's thread and connects to it. The
+// file is checked and opened once, and that file is what runs.
+func (h *Host) start(ctx *nsctx.Context, p *Plugin, env []string) (*proc, error) {
 	file, st, err := openPlugin(p.Path)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s refused: %v", p.Name, err)
@@ -227,7 +271,7 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 		VersionedPlugins: pluginv1.Plugins(nil),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, sockDir string) (runner.Runner, error) {
-			r, err := newRunner(h.ctx, &h.cg, p.Path, file, env, spec, sockDir)
+			r, err := newRunner(ctx, &h.cg, p.Path, file, env, spec, sockDir)
 			pr.run = r
 			return r, err
 		},
@@ -248,7 +292,7 @@ func (h *Host) start(p *Plugin, env []string) (*proc, error) {
 				pr.stream, pr.cancel = c, func() { c.Close() }
 			}
 			pr.api = newHostAPI(h, raw, pr)
-			pr.log.started(pr.run.pid, jobs.Where(h.ctx))
+			pr.log.started(pr.run.pid, jobs.Where(ctx))
 			return pr, nil
 		}
 	}

@@ -125,7 +125,7 @@ func raceStarts(t *testing.T, h *testHost, path, marker string) (ok int, errs []
 	t.Helper()
 	p := &Plugin{Name: "x", Path: path}
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
-		pr, err := h.start(p, h.env)
+		pr, err := h.start(h.ctx, p, h.env)
 		if err != nil {
 			errs = append(errs, err)
 		} else {

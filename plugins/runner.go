@@ -37,7 +37,8 @@ type procRunner struct {
 	stderr  io.ReadCloser
 
 	pid       int
-	translate bool // the plugin cannot see sockDir: reach it via /proc/PID/root
+	at        [nsfs.NumKinds]nsfs.ID // the namespaces it started in (StartAt)
+	translate bool                   // the plugin cannot see sockDir: reach it via /proc/PID/root
 
 	cgroups *cgroups
 	mu      sync.Mutex
@@ -203,7 +204,7 @@ func (r *procRunner) Start(context.Context) error {
 		// SDK sets the parent-death signal itself.
 		r.cmd.SysProcAttr.Pdeathsig = 0
 	}
-	err = r.ctx.Start(r.cmd)
+	r.at, err = r.ctx.StartAt(r.cmd)
 	for _, f := range r.theirCalls { // the child has its own copies, or failed
 		f.Close()
 	}

@@ -50,6 +50,17 @@ func main() {
 			fmt.Fprintln(c.Stdout, os.Getpid())
 			return 0
 		}),
+		cmd("tnet", "print the process's network namespace and the host API's", func(ctx context.Context, c *sdk.Call) int {
+			own, _ := os.Readlink("/proc/self/ns/net")
+			where := "home"
+			if w, err := c.Host().Where(ctx); err != nil {
+				where = err.Error()
+			} else if ns, ok := w.Kind("net"); ok {
+				where = fmt.Sprintf("net:[%d]", ns.Ino)
+			}
+			fmt.Fprintf(c.Stdout, "own=%s api=%s\n", own, where)
+			return 0
+		}),
 		cmd("tcat", "copy stdin to stdout", func(ctx context.Context, c *sdk.Call) int {
 			n, err := io.Copy(c.Stdout, c.Stdin)
 			fmt.Fprintf(c.Stderr, "copied %d bytes (%v)\n", n, err)
