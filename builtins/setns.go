@@ -15,7 +15,7 @@ import (
 var setnsCmd = &Builtin{
 	Name:    "setns",
 	Summary: "join existing namespaces (a pin, /proc/PID/ns/KIND, or a process)",
-	Usage:   "setns TARGET [KIND]\nsetns DIR\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns pod:[NAMESPACE/]NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns TARGET [KIND] CMD [ARG...]\nsetns --no-sys ...",
+	Usage:   "setns TARGET [KIND]\nsetns DIR\nsetns netns:NAME\nsetns -t PID [KIND...]\nsetns docker:NAME|podman:NAME [KIND...]\nsetns pod:[NAMESPACE/]NAME [KIND...]\nsetns nsid:N\nsetns -N FD|PID:FD\nsetns -t PID --user-parent\nsetns TARGET|-t PID|ENGINE:NAME [KIND...] CMD [ARG...]\nsetns --no-sys ...",
 	Help: `With TARGET, joins the namespace in that file: a pin, /proc/PID/ns/KIND
 or /proc/PID/task/TID/ns/KIND, or a directory of pins as pin DIR made it
 (every kind pinned there is joined, all or nothing). The kind is read from the file; a KIND that
@@ -25,10 +25,12 @@ context's working directory. netns:NAME is the ip netns namespace NAME
 exists means the same.
 
 With CMD, runs CMD (a builtin or a program) there and comes back, as ip
-netns exec does: the shell's context is as it was after, and the status is
-CMD's. Only a failure to join counts as a failed setns (see below); CMD's
-own failure is a command's. Unlike ip netns exec, nothing is mounted
-(/sys stays the context's) and /etc/netns/NAME is not bound.
+netns exec and nsenter do: the shell's context is as it was after, and the
+status is CMD's. Any form takes a CMD after its kinds (setns -t PID -n ip
+link, setns podman:web uts hostname). Only a failure to join counts as a
+failed setns (see below); CMD's own failure is a command's. CMD sees the
+/sys and /etc/netns/NAME files that go with the network namespace, as
+after setns alone (--no-sys: not).
 
 With -t PID, joins the listed kinds of that process, or every kind (user
 only if it differs from the context's, like nsenter -t PID -a). All or
@@ -85,7 +87,9 @@ inside it.
   setns podman:web          # like nsenter -t $(podman inspect ...) -a
   setns docker:web net
   setns pod:kube-system/coredns-5d78c9869d-x2k8q net
-  setns red ip -o link      # red's links; the shell stays where it was`,
+  setns red ip -o link      # red's links; the shell stays where it was
+  setns -t 1234 -n ip -o link
+  setns podman:web uts hostname`,
 	Options:  []string{"-t", "-N", "--user-parent", "--no-sys"},
 	Operands: Pins,
 	Moves:    true,
@@ -93,15 +97,48 @@ inside it.
 }
 
 func runSetns(env *command.Env, args []string) error {
-	if len(args) > 2 && !strings.HasPrefix(args[1], "-") {
-		target, want, cmd := args[1], nsfs.Kind(-1), args[2:]
-		if k, err := nsfs.ParseKind(cmd[0]); err == nil {
-			want, cmd = k, cmd[1:]
-		}
-		if len(cmd) > 0 && isCommand(env, cmd) {
-			return setnsRun(env, target, want, cmd)
+	if head, cmd := splitCommand(args); len(cmd) > 0 && isCommand(env, cmd) {
+		return setnsRun(env, head, cmd)
+	}
+	return join(env, args)
+}
+
+// splitCommand cuts setns [OPTION...] [TARGET] [KIND...] CMD [ARG...]
+// before CMD: options (and the values of -t and -N), then TARGET unless
+// -t or -N named it, then the words that are kinds. CMD's own options are
+// CMD's: nothing after its name is looked at. cmd is nil if none is left.
+func splitCommand(args []string) (head, cmd []string) {
+	i, target := 1, true
+	for ; i < len(args) && len(args[i]) > 1 && args[i][0] == '-'; i++ {
+		switch a := strings.TrimLeft(args[i], "-"); {
+		case args[i] == "--":
+			i++
+			goto positional
+		case a == "t" || a == "target" || a == "N":
+			i++ // its value
+			target = false
+		case strings.HasPrefix(a, "t=") || strings.HasPrefix(a, "target=") || strings.HasPrefix(a, "N="):
+			target = false
 		}
 	}
+positional:
+	if target {
+		i++
+	}
+	for i < len(args) {
+		if _, err := nsfs.ParseKind(args[i]); err != nil {
+			break
+		}
+		i++
+	}
+	if i >= len(args) {
+		return args, nil
+	}
+	return args[:i], args[i:]
+}
+
+// join is setns without CMD: it moves the context.
+func join(env *command.Env, args []string) error {
 	ops := args[1:]
 	if hasOption(ops) {
 		var o setnsOpts
@@ -178,9 +215,9 @@ func hasOption(args []string) bool {
 	return false
 }
 
-// setnsRun is setns TARGET [KIND] CMD...: join, run CMD, and go back to
-// the context as it was (stack and all), whatever CMD did.
-func setnsRun(env *command.Env, target string, want nsfs.Kind, cmd []string) error {
+// setnsRun is setns ... CMD...: join as head says, run CMD, and go back
+// to the context as it was (stack and all), whatever CMD did.
+func setnsRun(env *command.Env, head, cmd []string) error {
 	l, err := langOf(env)
 	if err != nil {
 		return err
@@ -189,7 +226,7 @@ func setnsRun(env *command.Env, target string, want nsfs.Kind, cmd []string) err
 	if err != nil {
 		return err
 	}
-	err = joinTarget(env, target, want)
+	err = join(env, head)
 	if err == nil {
 		err = &RanError{l.Command(env, cmd)}
 		if err.(*RanError).Err == nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nsh-dev/nsh/internal/nstest"
+	"github.com/nsh-dev/nsh/internal/podmantest"
 	"github.com/nsh-dev/nsh/nsctx"
 	"github.com/nsh-dev/nsh/nsexec"
 	"github.com/nsh-dev/nsh/repl"
@@ -108,7 +109,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("NSH_TEST_MAIN") == "1" {
 		os.Exit(repl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	os.Exit(podmantest.Main(m)) // the image and service of containers_test.go
 }
 
 func nshBinary(t *testing.T) string {
