@@ -1,7 +1,9 @@
 package plugins
 
 import (
+	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -129,6 +131,40 @@ func TestPluginInOtherMountNamespace(t *testing.T) {
 	}
 	if _, err := os.Stat(h.plugins[0].Path); err != nil {
 		t.Fatalf("the host lost sight of the plugin: %v", err)
+	}
+}
+
+// A dynamically linked plugin in a mount namespace without its loader (a
+// container's filesystem): the error names the loader and the fix, not
+// /proc.
+func TestPluginWithoutItsLoader(t *testing.T) {
+	pdir := pluginDir(t, map[string]string{"whereami": "whereami"})
+	h := newTestHost(t, pdir)
+	f, err := elf.Open(filepath.Join(pdir, "nsh-plugin-whereami"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var interp string
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b, _ := io.ReadAll(p.Open())
+			interp = strings.TrimRight(string(b), "\x00")
+		}
+	}
+	f.Close()
+	if interp == "" {
+		t.Fatal("the test plugin is static: this test needs one built with cgo")
+	}
+	if err := h.ctx.Unshare([]nsfs.Kind{nsfs.Mnt}, nsctx.PropPrivate); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(interp)
+	if err := h.ctx.Do(func() error { return unix.Mount("nshtest", dir, "tmpfs", 0, "size=1m") }); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = h.call("", "whereami")
+	if err == nil || !strings.Contains(err.Error(), "its loader "+interp+" is not in the context's filesystem") || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
+		t.Errorf("call without the loader: %v", err)
 	}
 }
 

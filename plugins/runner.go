@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
@@ -216,12 +217,46 @@ func (r *procRunner) Start(context.Context) error {
 			r.cg = nil
 		}
 		if errors.Is(err, nsctx.ErrNotFound) {
+			if interp := r.missingInterp(); interp != "" {
+				return fmt.Errorf("cannot execute it here: it is linked dynamically and its loader %s is not in the context's filesystem (a container's?); build it static (CGO_ENABLED=0 go build) to run it in any context", interp)
+			}
 			return fmt.Errorf("cannot execute it as %s: the context's /proc does not show the plugin's own process", pluginFd)
 		}
 		return err
 	}
 	r.pid = r.cmd.Process.Pid
 	return nil
+}
+
+// missingInterp is the ELF interpreter (dynamic loader) the plugin file
+// names when the context's filesystem lacks it: execve's ENOENT then
+// means the loader, not the file. "" otherwise.
+func (r *procRunner) missingInterp() string {
+	// The checked file is an O_PATH descriptor: read it through a
+	// descriptor of its own opened from it, the same inode.
+	rd, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", r.cmd.ExtraFiles[0].Fd()))
+	if err != nil {
+		return ""
+	}
+	defer rd.Close()
+	f, err := elf.NewFile(rd)
+	if err != nil {
+		return ""
+	}
+	var interp string
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b, _ := io.ReadAll(p.Open())
+			interp = strings.TrimRight(string(b), "\x00")
+		}
+	}
+	if interp == "" {
+		return ""
+	}
+	if r.ctx.Do(func() error { _, err := os.Stat(interp); return err }) == nil {
+		return ""
+	}
+	return interp
 }
 
 // sameFile reports whether path names the file st describes (run on the
