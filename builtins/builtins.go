@@ -144,13 +144,16 @@ const (
 
 // Builtin is one entry of the table.
 type Builtin struct {
-	Name     string
-	Summary  string   // one line for `help`
-	Usage    string   // synopsis lines, without "usage: "
-	Help     string   // description and examples for `help NAME`
-	Options  []string // for completion
-	Operands Operand
-	Quiet    bool // its errors already name what failed (spawn)
+	Name    string
+	Summary string   // one line for `help`
+	Usage   string   // synopsis lines, without "usage: "
+	Help    string   // description and examples for `help NAME`
+	Options []string // for completion
+	// SubOptions are the options of a subcommand (ns graph), offered
+	// instead of Options after its word.
+	SubOptions map[string][]string
+	Operands   Operand
+	Quiet      bool // its errors already name what failed (spawn)
 	// Special is one of POSIX's special builtins: found before
 	// functions, and its NAME=VALUE assignments stay after it.
 	Special bool

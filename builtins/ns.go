@@ -76,9 +76,10 @@ NO_COLOR set), --svg FILE the picture, drawn by Graphviz's dot.
 
   ns graph
   ns graph --svg net.svg red blue`,
-	Options:  []string{"graph", "--dot", "--svg", "--json", "-p", "-a", "--all", "-t", "--tree", "--tree=owner", "--tree=parent", "--tree=process"},
-	Operands: Kinds,
-	Run:      runNs,
+	Options:    []string{"--json", "-p", "-a", "--all", "-t", "--tree", "--tree=owner", "--tree=parent", "--tree=process"},
+	SubOptions: map[string][]string{"graph": {"--json", "--dot", "--svg", "-t"}},
+	Operands:   Kinds,
+	Run:        runNs,
 }
 
 type nsEntry struct {

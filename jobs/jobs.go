@@ -307,13 +307,7 @@ func (j *Job) stopSignal() unix.Signal {
 func (j *Job) leaderPid() int {
 	j.js.mu.Lock()
 	defer j.js.mu.Unlock()
-	if j.pgid != 0 {
-		return j.pgid
-	}
-	if len(j.procs) > 0 {
-		return j.procs[0].pid
-	}
-	return j.id
+	return j.leader()
 }
 
 // SaveModes remembers nsh's terminal modes, to restore them after a
@@ -546,6 +540,9 @@ func (js *Jobs) remember(j *Job) {
 	js.gone = append(js.gone, j)
 }
 
+// leader is the job's pid as $!, jobs -l, kill and wait know it: its
+// process group's, its first process's, or for a job with no process (a
+// plugin call) its id. Needs js.mu.
 func (j *Job) leader() int {
 	if j.pgid != 0 {
 		return j.pgid
@@ -553,7 +550,7 @@ func (j *Job) leader() int {
 	if len(j.procs) > 0 {
 		return j.procs[0].pid
 	}
-	return 0
+	return j.id
 }
 
 // Report prints the background jobs that finished since the last call

@@ -43,14 +43,19 @@ func TestPluginCallInTheBackground(t *testing.T) {
 tslow >`+out+` & p=$!
 echo "pid=$p"
 jobs
+jobs -l
 kill %1
 wait $p; echo "status=$?"
 tail -n 1 `+out+`
 thang >/dev/null &
 kill -KILL $!; wait $!; echo "killed=$?"
 `)
-	if !regexp.MustCompile(`pid=(419[0-9]{4}|4[2-9][0-9]{5})\n`).MatchString(got) {
-		t.Errorf("$! is no job id:\n%s", got)
+	m := regexp.MustCompile(`pid=(419[0-9]{4}|4[2-9][0-9]{5})\n`).FindStringSubmatch(got)
+	if m == nil {
+		t.Fatalf("$! is no job id:\n%s", got)
+	}
+	if want := "[1]+  " + m[1] + " Running   tslow"; !strings.Contains(got, want) {
+		t.Errorf("jobs -l: no %q in:\n%s", want, got)
 	}
 	for _, want := range []string{"[1]+  Running   tslow >" + out + " &", "status=143\ncancelled\n", "killed=137\n"} {
 		if !strings.Contains(got, want) {

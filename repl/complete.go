@@ -253,13 +253,20 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return c.files(cur)
 	}
 	if strings.HasPrefix(cur, "-") {
+		if o, ok := b.SubOptions[words[min(1, len(words)-1)]]; ok {
+			return withSpace(o)
+		}
 		return withSpace(b.Options)
 	}
 	switch b.Operands {
 	case builtins.Kinds:
 		return withSpace(nsfs.KindNames())
 	case builtins.Names:
-		return withSpace(builtinNames())
+		names := builtinNames()
+		if c.sh.CommandNames != nil {
+			names = append(names, c.sh.CommandNames()...) // help takes plugins' too
+		}
+		return withSpace(names)
 	case builtins.Pins:
 		if len(words) >= 2 {
 			return withSpace(nsfs.KindNames())

@@ -40,9 +40,13 @@ func TestComplete(t *testing.T) {
 		{"prog-", []string{"one "}}, // from the context's PATH
 		{"extc", []string{"md "}},   // from CommandNames
 		{"jobs -", []string{"l "}},
+		{"ns --d", nil},                // --dot is ns graph's
+		{"ns graph --d", []string{"ot "}},
+		{"ns --j", []string{"son "}},
 		{"unset MYV", []string{"AR"}},
 		{"ns net | cat su", []string{"b/"}}, // files in the context's cwd
 		{"help unp", []string{"in "}},
+		{"help extc", []string{"md "}}, // a plugin's command
 		{"unshare ne", []string{"t "}},
 		{"LANG=C unshare ne", []string{"t "}}, // assignments before the command
 		{"LANG=C prog-", []string{"one "}},
