@@ -40,7 +40,7 @@ func TestComplete(t *testing.T) {
 		{"prog-", []string{"one "}}, // from the context's PATH
 		{"extc", []string{"md "}},   // from CommandNames
 		{"jobs -", []string{"l "}},
-		{"ns --d", nil},                // --dot is ns graph's
+		{"ns --d", nil}, // --dot is ns graph's
 		{"ns graph --d", []string{"ot "}},
 		{"ns --j", []string{"son "}},
 		{"unset MYV", []string{"AR"}},
