@@ -166,6 +166,10 @@ func TestContainerErrors(t *testing.T) {
 	if st, _ := h.ctx.Status(); st.Depth != 0 {
 		t.Errorf("failed push left depth %d", st.Depth)
 	}
+	// No service: podman inspect answers, and says which socket did not.
+	none := filepath.Join(t.TempDir(), "none.sock")
+	t.Setenv("CONTAINER_HOST", "unix://"+none)
+	h.fails("setns podman:nsh-no-such-container", 1, "no such container (asked podman inspect, as no service answered at "+none+")")
 	missing := filepath.Join(t.TempDir(), "docker.sock")
 	t.Setenv("DOCKER_HOST", "unix://"+missing)
 	h.fails("setns docker:web", 1, "docker:web: no docker engine at "+missing)

@@ -215,6 +215,16 @@ func hasOption(args []string) bool {
 	return false
 }
 
+// engineHint is a hint for a word that looks like ENGINE:NAME with an
+// engine nsh does not know (nosuch:web, Podman:web).
+func engineHint(word string) string {
+	e, _, ok := strings.Cut(word, ":")
+	if !ok || e == "" || strings.ContainsAny(e, "/.") {
+		return ""
+	}
+	return "; containers are docker:NAME, podman:NAME, containerd:[NS/]ID, pod:[NS/]NAME"
+}
+
 // setnsRun is setns ... CMD...: join as head says, run CMD, and go back
 // to the context as it was (stack and all), whatever CMD did.
 func setnsRun(env *command.Env, head, cmd []string) error {
@@ -370,7 +380,7 @@ func openTarget(env *command.Env, target string) (*nsfs.Handle, error) {
 		} else if !errors.Is(nerr, fs.ErrNotExist) {
 			return nil, nerr
 		}
-		return nil, &nsfs.Error{Path: target, Err: fmt.Errorf("no such file, and no ip netns namespace %q", target)}
+		return nil, &nsfs.Error{Path: target, Err: fmt.Errorf("no such file, and no ip netns namespace %q%s", target, engineHint(target))}
 	}
 	return nil, err
 }

@@ -83,6 +83,7 @@ func TestSetnsFake(t *testing.T) {
 	h.fails("setns /etc/hostname", 1, "/etc/hostname: not a namespace file")
 	h.fails("setns /nonexistent/x", 1, "/nonexistent/x")
 	h.fails("setns nsh-no-such-name", 1, `no ip netns namespace "nsh-no-such-name"`)
+	h.fails("setns nosuch:web", 1, `no ip netns namespace "nosuch:web"; containers are docker:NAME, podman:NAME`)
 	h.fails("setns lab/net uts", 1, "is a net namespace, not uts")
 	h.fails("setns lab/net nett", 2, "unknown namespace kind")
 	h.fails("setns lab net", 2, "a directory of pins joins whole")

@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ import (
 	"time"
 
 	"github.com/nsh-dev/nsh/nsfs"
+	"golang.org/x/sys/unix"
 )
 
 // ContainerTimeout bounds every call to an engine: connect, request and
@@ -223,7 +225,7 @@ func Inspect(engine, name string, getenv Getenv) (*Container, error) {
 		}
 	}
 	if engine == "podman" && unreachable(lastErr) {
-		if c, err := podmanInspect(name); !errors.Is(err, exec.ErrNotFound) {
+		if c, err := podmanInspect(name, getenv, tried); !errors.Is(err, exec.ErrNotFound) {
 			return c, err
 		}
 	}
@@ -234,10 +236,27 @@ func Inspect(engine, name string, getenv Getenv) (*Container, error) {
 	return nil, fmt.Errorf("%s:%s: %v", engine, name, lastErr)
 }
 
+// lookPath finds an executable file in the shell's PATH (nsh's own when
+// the shell has none), as the shell would run it.
+func lookPath(file string, getenv Getenv) (string, error) {
+	path, ok := getenv("PATH")
+	if !ok {
+		path = os.Getenv("PATH")
+	}
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(cmp.Or(dir, "."), file)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && unix.Access(p, unix.X_OK) == nil {
+			return p, nil
+		}
+	}
+	return "", &exec.Error{Name: file, Err: exec.ErrNotFound}
+}
+
 // podmanInspect asks the podman program, which reads its own database:
-// slower (a process, ~100 ms) but needs no service.
-func podmanInspect(name string) (*Container, error) {
-	path, err := exec.LookPath("podman")
+// slower (a process, ~100 ms) but needs no service. It is found in the
+// shell's PATH; tried are the sockets that did not answer, for messages.
+func podmanInspect(name string, getenv Getenv, tried []string) (*Container, error) {
+	path, err := lookPath("podman", getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +278,7 @@ func podmanInspect(name string) (*Container, error) {
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "no such container") || strings.Contains(msg, "no such object") {
-			return nil, fmt.Errorf("podman:%s: %w (asked podman inspect: no service socket)", name, ErrNoContainer)
+			return nil, fmt.Errorf("podman:%s: %w (asked podman inspect, as no service answered at %s)", name, ErrNoContainer, strings.Join(tried, " or "))
 		}
 		return nil, fmt.Errorf("podman:%s: podman inspect: %s", name, firstLine(msg, err))
 	}
