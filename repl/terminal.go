@@ -11,6 +11,7 @@ import (
 	"github.com/chzyer/readline"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/lang"
 )
 
@@ -37,6 +38,7 @@ func newTerminalReader(sh *lang.Shell, stdin *os.File, stdout, stderr io.Writer)
 		Stdout:                 stdout,
 		Stderr:                 stderr,
 		HistorySearchFold:      true,
+		FuncGetWidth:           func() int { return termWidth(stdout, stdin) },
 	}
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
@@ -44,6 +46,21 @@ func newTerminalReader(sh *lang.Shell, stdin *os.File, stdout, stderr io.Writer)
 		return nil, err
 	}
 	return &terminalReader{rl: rl, in: in, out: stdout}, nil
+}
+
+// termWidth is the terminal's width in columns, from the first of files
+// that is a terminal: 80 when it reports none (a pty whose size was never
+// set says 0, and readline then lists no completions and draws garbage).
+func termWidth(files ...any) int {
+	for _, f := range files {
+		if ws, err := command.Winsize(f); err == nil {
+			if ws.Col > 0 {
+				return int(ws.Col)
+			}
+			break
+		}
+	}
+	return 80
 }
 
 // Remember puts a whole command (continuation lines joined) in the
