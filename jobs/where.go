@@ -6,6 +6,7 @@ import (
 
 	"github.com/nsh-dev/nsh/command"
 	"github.com/nsh-dev/nsh/nsfs"
+	"github.com/nsh-dev/nsh/nsinfo"
 )
 
 // Where describes the context for job listings and traces: the kinds
@@ -16,7 +17,7 @@ func Where(ctx command.Viewer) string {
 		if k != nsfs.Net {
 			return ""
 		}
-		return nsfs.NetnsName(id)
+		return nsinfo.NetnsOrContainer(id) // red, podman:web: as the prompt says it
 	}
 	st, err := ctx.Status()
 	if err != nil {
