@@ -15,7 +15,7 @@ var exitCmd = &Builtin{
 (exit 256 is 0, exit -1 is 255), or with the status of the last command.
 An N that is not a number is said and leaves with status 2, more than
 one N with status 1, as in sh. EXIT traps run first. Pins stay; programs
-already started keep running.
+already started keep running; plugin calls end (nsh stops its plugins).
 
   [ -e /run/netns/lab ] || exit 1`,
 	Special: true,

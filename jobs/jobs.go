@@ -595,7 +595,15 @@ func (js *Jobs) HangUp() {
 	}
 }
 
-var errNoProcess = errors.New("the job has no running process")
+var (
+	errNoProcess  = errors.New("the job has no running process")
+	errCannotStop = errors.New("the job runs no process that can stop (a plugin call, builtins): end it with kill %N")
+)
+
+// stops reports whether sig stops a process.
+func stops(sig unix.Signal) bool {
+	return sig == unix.SIGSTOP || sig == unix.SIGTSTP || sig == unix.SIGTTIN || sig == unix.SIGTTOU
+}
 
 // Signal sends sig to every process of the job (its process group under
 // job control, so that their children get it too).
@@ -635,6 +643,9 @@ func (js *Jobs) Signal(j *Job, sig unix.Signal) error {
 	}
 	if len(pids) == 0 {
 		if (onSignal != nil || len(watchers) > 0) && !done {
+			if stops(sig) {
+				return errCannotStop
+			}
 			return nil
 		}
 		return errNoProcess

@@ -644,6 +644,6 @@ func (sh *Shell) warnJobs() bool {
 	if running > 0 {
 		what = append(what, fmt.Sprintf("%d running", running))
 	}
-	fmt.Fprintf(sh.stderr(), "nsh: there are jobs (%s; 'jobs' lists them). Exit again to leave anyway: stopped jobs get SIGHUP, running ones keep running.\n", strings.Join(what, ", "))
+	fmt.Fprintf(sh.stderr(), "nsh: there are jobs (%s; 'jobs' lists them). Exit again to leave anyway: stopped jobs get SIGHUP, running programs keep running, plugin calls end.\n", strings.Join(what, ", "))
 	return true
 }

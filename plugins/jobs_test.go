@@ -44,6 +44,7 @@ tslow >`+out+` & p=$!
 echo "pid=$p"
 jobs
 jobs -l
+kill -STOP %1; echo "stop=$?"
 kill %1
 wait $p; echo "status=$?"
 tail -n 1 `+out+`
@@ -57,7 +58,7 @@ kill -KILL $!; wait $!; echo "killed=$?"
 	if want := "[1]+  " + m[1] + " Running   tslow"; !strings.Contains(got, want) {
 		t.Errorf("jobs -l: no %q in:\n%s", want, got)
 	}
-	for _, want := range []string{"[1]+  Running   tslow >" + out + " &", "status=143\ncancelled\n", "killed=137\n"} {
+	for _, want := range []string{"[1]+  Running   tslow >" + out + " &", "no process that can stop (a plugin call, builtins): end it with kill %N\nstop=1\n", "status=143\ncancelled\n", "killed=137\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in:\n%s", want, got)
 		}
