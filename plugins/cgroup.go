@@ -93,6 +93,7 @@ func (c *cgroups) make() error {
 	if c.proc, err = unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
 		return err
 	}
+	sweepCgroups(c.base)
 	for {
 		c.name = fmt.Sprintf("nsh-plugins-%d-%d", os.Getpid(), cgroupSeq.Add(1))
 		if err = unix.Mkdirat(c.base, c.name, 0o755); err != unix.EEXIST {
@@ -110,6 +111,42 @@ func (c *cgroups) make() error {
 		return fmt.Errorf("no cgroup.kill (Linux 5.14 or later has it): %w", err)
 	}
 	return c.startReaper()
+}
+
+// sweepCgroups removes what an nsh killed before its cleanup left in
+// base: nsh-plugins-PID-N of a PID that no longer runs, and the per
+// process cgroups inside. rmdir takes empty cgroups only: one that still
+// has a process stays.
+func sweepCgroups(base int) {
+	names := func(dir int) []string {
+		fd, err := unix.Openat(dir, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil
+		}
+		f := os.NewFile(uintptr(fd), "cgroup")
+		defer f.Close()
+		ns, _ := f.Readdirnames(-1)
+		return ns
+	}
+	for _, name := range names(base) {
+		rest, ok := strings.CutPrefix(name, "nsh-plugins-")
+		pid, _, _ := strings.Cut(rest, "-")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil || n <= 0 || unix.Kill(n, 0) != unix.ESRCH {
+			continue
+		}
+		dir, err := unix.Openat(base, name, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		for _, sub := range names(dir) {
+			if _, err := strconv.Atoi(sub); err == nil {
+				unix.Unlinkat(dir, sub, unix.AT_REMOVEDIR)
+			}
+		}
+		unix.Close(dir)
+		unix.Unlinkat(base, name, unix.AT_REMOVEDIR)
+	}
 }
 
 // ownCgroup is the directory of nsh's cgroup v2, and whether cgroup2 is

@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,6 +98,40 @@ func TestPluginCgroup(t *testing.T) {
 	cg := strings.TrimSpace(h.mustCall("tcgroup"))
 	if !regexp.MustCompile(`/nsh-plugins-[0-9]+-[0-9]+/[0-9]+$`).MatchString(cg) {
 		t.Errorf("the plugin's cgroup: %q", cg)
+	}
+}
+
+// The cgroups an nsh killed before its cleanup left (its pid gone) are
+// removed when the next host makes its own; a live one's stay.
+func TestStaleCgroupsSwept(t *testing.T) {
+	nstest.RequireRoot(t)
+	own, _, err := ownCgroup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(own, fmt.Sprintf("nsh-plugins-%d-1", gone.Process.Pid))
+	live := filepath.Join(own, fmt.Sprintf("nsh-plugins-%d-999", os.Getpid()))
+	for _, d := range []string{stale + "/1", stale + "/2", live} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, d := range []string{stale + "/1", stale + "/2", stale, live} {
+			os.Remove(d)
+		}
+	})
+	h := newTestHost(t, pluginDir(t, map[string]string{"test": "test"}))
+	h.mustCall("tcgroup")
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the dead nsh's cgroup is still there: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live nsh's cgroup was taken: %v", err)
 	}
 }
 
