@@ -109,19 +109,22 @@ func runSetns(env *command.Env, args []string) error {
 // CMD's: nothing after its name is looked at. cmd is nil if none is left.
 func splitCommand(args []string) (head, cmd []string) {
 	i, target := 1, true
-	for ; i < len(args) && len(args[i]) > 1 && args[i][0] == '-'; i++ {
-		switch a := strings.TrimLeft(args[i], "-"); {
-		case args[i] == "--":
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
 			i++
-			goto positional
-		case a == "t" || a == "target" || a == "N":
-			i++ // its value
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		if name, _, inline := strings.Cut(strings.TrimLeft(a, "-"), "="); name == "t" || name == "target" || name == "N" {
 			target = false
-		case strings.HasPrefix(a, "t=") || strings.HasPrefix(a, "target=") || strings.HasPrefix(a, "N="):
-			target = false
+			if !inline {
+				i++ // its value
+			}
 		}
 	}
-positional:
 	if target {
 		i++
 	}

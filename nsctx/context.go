@@ -230,9 +230,7 @@ func (c *Context) Status() (Status, error) {
 		for k, h := range c.home {
 			s.Home[k] = h.ID()
 		}
-		for _, k := range nsfs.Kinds() {
-			s.Cur[k] = c.effective(k)
-		}
+		s.Cur = c.curIDs()
 		s.Depth = len(c.stack)
 		s.Cwd, s.CwdErr = c.getwd()
 		return nil
@@ -241,6 +239,15 @@ func (c *Context) Status() (Status, error) {
 		c.status, c.statusAt = s, at+1
 	}
 	return s, err
+}
+
+// curIDs is where the context is, kind by kind (Status.Cur). On the
+// thread.
+func (c *Context) curIDs() (ids [nsfs.NumKinds]nsfs.ID) {
+	for _, k := range nsfs.Kinds() {
+		ids[k] = c.effective(k)
+	}
+	return ids
 }
 
 func getwd() (string, error) {

@@ -29,7 +29,8 @@ var (
 // is looked up in the PATH of cmd.Env, in the context's mount namespace.
 // Wait for the program from any goroutine.
 func (c *Context) Start(cmd *exec.Cmd) error {
-	return c.doLong(func() error { _, err := c.startHere(cmd, false); return err })
+	_, err := c.StartAt(cmd)
+	return err
 }
 
 // StartAt is Start that also says where the program started: the
@@ -41,9 +42,7 @@ func (c *Context) StartAt(cmd *exec.Cmd) (at [nsfs.NumKinds]nsfs.ID, err error) 
 		if _, err := c.startHere(cmd, false); err != nil {
 			return err
 		}
-		for _, k := range nsfs.Kinds() {
-			at[k] = c.effective(k)
-		}
+		at = c.curIDs()
 		return nil
 	})
 	return at, err

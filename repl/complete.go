@@ -253,8 +253,8 @@ func (c *completer) candidates(words []string, cur string) []string {
 		return c.files(cur)
 	}
 	if strings.HasPrefix(cur, "-") {
-		if o, ok := b.SubOptions[words[min(1, len(words)-1)]]; ok {
-			return withSpace(o)
+		if len(words) > 1 && b.SubOptions[words[1]] != nil {
+			return withSpace(b.SubOptions[words[1]]) // ns graph --d
 		}
 		return withSpace(b.Options)
 	}

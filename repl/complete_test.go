@@ -42,6 +42,7 @@ func TestComplete(t *testing.T) {
 		{"jobs -", []string{"l "}},
 		{"ns --d", nil}, // --dot is ns graph's
 		{"ns graph --d", []string{"ot "}},
+		{"ns graph red --d", []string{"ot "}},
 		{"ns --j", []string{"son "}},
 		{"unset MYV", []string{"AR"}},
 		{"ns net | cat su", []string{"b/"}}, // files in the context's cwd
